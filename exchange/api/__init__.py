@@ -1,0 +1,1 @@
+"""The GraphQL adapter: Strawberry types, resolvers and loaders over the domain services."""

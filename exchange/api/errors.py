@@ -1,0 +1,96 @@
+"""Domain errors as GraphQL types: the one place where the error tree meets the schema.
+
+Expected failures of a mutation are members of its result union. Failures of a query
+(bad cursor, out-of-range page size) are GraphQL errors carrying ``extensions.code`` and
+``extensions.field``; anything else is masked by ``MaskErrors``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+
+from exchange import errors
+
+
+@strawberry.type(description="One invalid input field.")
+class FieldError:
+    field: str
+    code: str
+    message: str
+
+
+@strawberry.type(description="The input was rejected; nothing was written.")
+class ValidationError:
+    message: str
+    fields: list[FieldError]
+
+
+@strawberry.type(description="The policy does not allow this action; nothing was written.")
+class PermissionDenied:
+    message: str
+    action: str
+
+
+@strawberry.type(description="The entity does not exist, or is not visible to you.")
+class NotFound:
+    message: str
+    entity: str
+    id: str
+
+
+@strawberry.type(description="The input clashes with existing state; nothing was written.")
+class Conflict:
+    message: str
+    existing_id: strawberry.ID | None
+
+
+@strawberry.type(description="The credentials were not accepted.")
+class AuthenticationFailed:
+    message: str
+    field: str
+
+
+ErrorType = ValidationError | PermissionDenied | NotFound | Conflict | AuthenticationFailed
+
+
+def to_graphql(error: errors.ExchangeError) -> ErrorType:
+    """The schema type of a domain error (used to build mutation results)."""
+    if isinstance(error, errors.ValidationFailed):
+        return ValidationError(
+            error.message, [FieldError(e.field, e.code, e.message) for e in error.errors]
+        )
+    if isinstance(error, errors.PermissionDenied):
+        return PermissionDenied(error.message, error.action)
+    if isinstance(error, errors.NotFound):
+        return NotFound(error.message, error.entity, error.entity_id)
+    if isinstance(error, errors.Conflict):
+        return Conflict(
+            error.message, None if error.existing_id is None else strawberry.ID(error.existing_id)
+        )
+    if isinstance(error, errors.Unauthenticated):
+        return AuthenticationFailed(error.message, error.field)
+    raise TypeError(f"unmapped domain error {type(error).__name__}")  # pragma: no cover
+
+
+class DomainGraphQLError(GraphQLError):
+    """A domain error raised from a query resolver, shown to the client as it is."""
+
+
+def query_error(error: errors.ExchangeError) -> DomainGraphQLError:
+    extensions: dict[str, Any] = {"code": error.code}
+    if isinstance(error, errors.ValidationFailed):
+        extensions["fields"] = [
+            {"field": e.field, "code": e.code, "message": e.message} for e in error.errors
+        ]
+    return DomainGraphQLError(error.message, extensions=extensions)
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Mask everything except domain errors and the query's own validation errors."""
+    original = error.original_error
+    if original is None:
+        return False  # parse and validation errors, produced by graphql-core itself
+    return not isinstance(original, DomainGraphQLError | errors.ExchangeError)

@@ -1,0 +1,198 @@
+"""Accounts, memberships and tokens in the GraphQL schema."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import strawberry
+
+from exchange import errors
+from exchange.api.context import Info
+from exchange.api.errors import (
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+    to_graphql,
+)
+from exchange.api.partners import Partner
+from exchange.api.scalars import to_uuid
+from exchange.identity import service
+from exchange.identity.identity import Role
+from exchange.identity.models import Account as AccountRow
+from exchange.identity.models import Membership as MembershipRow
+
+RoleEnum = strawberry.enum(Role, name="Role")
+
+
+@strawberry.type
+class Account:
+    id: strawberry.ID
+    email: str
+    display_name: str
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, row: AccountRow) -> Account:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            email=row.email,
+            display_name=row.display_name,
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type
+class Membership:
+    id: strawberry.ID
+    role: Role
+    account_id: strawberry.ID
+    partner_id: strawberry.ID
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, row: MembershipRow) -> Membership:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            role=Role(row.role),
+            account_id=strawberry.ID(str(row.account_id)),
+            partner_id=strawberry.ID(str(row.partner_id)),
+            created_at=row.created_at,
+        )
+
+    @strawberry.field
+    async def account(self, info: Info) -> Account | None:
+        row = await info.context.loaders.account_by_id.load(to_uuid(self.account_id))
+        return None if row is None else Account.from_model(row)
+
+    @strawberry.field
+    async def partner(self, info: Info) -> Partner | None:
+        row = await info.context.loaders.partner_by_id.load(to_uuid(self.partner_id))
+        return None if row is None else Partner.from_model(row)
+
+
+@strawberry.type(description="The caller: anonymous, or an account with its roles.")
+class Viewer:
+    anonymous: bool
+    account: Account | None
+    memberships: list[Membership]
+
+
+@strawberry.type
+class IssuedToken:
+    token: str = strawberry.field(
+        description="The bearer token; shown once, stored only as a hash."
+    )
+    expires_at: datetime
+
+
+@strawberry.type
+class TokenRevoked:
+    revoked_at: datetime
+
+
+@strawberry.input
+class CreateAccountInput:
+    email: str
+    display_name: str
+    password: str | None = None
+
+
+@strawberry.input
+class AddMembershipInput:
+    account_id: strawberry.ID
+    partner_id: strawberry.ID
+    role: Role
+
+
+LoginResult = Annotated[
+    IssuedToken | AuthenticationFailed | ValidationError, strawberry.union("LoginResult")
+]
+RevokeTokenResult = Annotated[
+    TokenRevoked | AuthenticationFailed, strawberry.union("RevokeTokenResult")
+]
+CreateAccountResult = Annotated[
+    Account | ValidationError | PermissionDenied | Conflict, strawberry.union("CreateAccountResult")
+]
+AddMembershipResult = Annotated[
+    Membership | ValidationError | PermissionDenied | NotFound | Conflict,
+    strawberry.union("AddMembershipResult"),
+]
+
+
+@strawberry.type
+class IdentityQuery:
+    @strawberry.field(description="Who you are, as the service sees you.")
+    async def viewer(self, info: Info) -> Viewer:
+        ctx = info.context
+        if ctx.identity.account_id is None:
+            return Viewer(anonymous=True, account=None, memberships=[])
+        async with ctx.runtime.db.read() as session:
+            account = await session.get(AccountRow, ctx.identity.account_id)
+            rows = await service.memberships_of(ctx.identity, session=session)
+        return Viewer(
+            anonymous=False,
+            account=None if account is None else Account.from_model(account),
+            memberships=[Membership.from_model(m) for m in rows],
+        )
+
+
+@strawberry.type
+class IdentityMutation:
+    @strawberry.mutation(description="Exchange an e-mail and password for a bearer token.")
+    async def login(self, info: Info, email: str, password: str) -> LoginResult:
+        ctx = info.context
+        ttl = timedelta(days=ctx.runtime.settings.token_ttl_days)
+        try:
+            async with ctx.runtime.db.unit_of_work() as uow:
+                token, secret = await service.login(email, password, uow=uow, ttl=ttl)
+        except errors.ExchangeError as error:
+            return to_graphql(error)  # type: ignore[return-value]
+        return IssuedToken(token=secret, expires_at=token.expires_at)
+
+    @strawberry.mutation(description="Revoke the bearer token this request was made with.")
+    async def revoke_token(self, info: Info) -> RevokeTokenResult:
+        ctx = info.context
+        if ctx.bearer is None:
+            return AuthenticationFailed(message="no bearer token given", field="Authorization")
+        try:
+            async with ctx.runtime.db.unit_of_work() as uow:
+                token = await service.revoke_token(ctx.identity, ctx.bearer, uow=uow)
+        except errors.ExchangeError as error:
+            return to_graphql(error)  # type: ignore[return-value]
+        assert token.revoked_at is not None
+        return TokenRevoked(revoked_at=token.revoked_at)
+
+    @strawberry.mutation(description="Register a person (admins).")
+    async def create_account(self, info: Info, input: CreateAccountInput) -> CreateAccountResult:
+        ctx = info.context
+        draft = service.AccountDraft(input.email, input.display_name, input.password)
+        try:
+            async with ctx.runtime.db.unit_of_work() as uow:
+                row = await service.create_account(
+                    ctx.identity, draft, uow=uow, policy=ctx.runtime.policy
+                )
+        except errors.ExchangeError as error:
+            return to_graphql(error)  # type: ignore[return-value]
+        return Account.from_model(row)
+
+    @strawberry.mutation(description="Give an account a role at a partner (admins).")
+    async def add_membership(self, info: Info, input: AddMembershipInput) -> AddMembershipResult:
+        ctx = info.context
+        try:
+            account_id = to_uuid(input.account_id, "accountId")
+            partner_id = to_uuid(input.partner_id, "partnerId")
+            async with ctx.runtime.db.unit_of_work() as uow:
+                row = await service.add_membership(
+                    ctx.identity,
+                    account_id,
+                    partner_id,
+                    input.role,
+                    uow=uow,
+                    policy=ctx.runtime.policy,
+                )
+        except errors.ExchangeError as error:
+            return to_graphql(error)  # type: ignore[return-value]
+        return Membership.from_model(row)

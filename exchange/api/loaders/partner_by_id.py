@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from strawberry.dataloader import DataLoader
+
+from exchange.db.engine import Database
+from exchange.identity.identity import Identity
+from exchange.partners import service as partners
+from exchange.partners.models import Partner
+from exchange.policy import PolicyEngine
+
+
+class PartnerByIdLoader(DataLoader[uuid.UUID, Partner | None]):
+    """Partners the identity may read, by id; None for the rest."""
+
+    def __init__(self, identity: Identity, db: Database, policy: PolicyEngine) -> None:
+        super().__init__(load_fn=self._load)
+        self.identity, self.db, self.policy = identity, db, policy
+
+    async def _load(self, ids: Sequence[uuid.UUID]) -> list[Partner | None]:
+        async with self.db.read() as session:
+            found = await partners.get_many(self.identity, ids, session=session, policy=self.policy)
+        return [found.get(i) for i in ids]

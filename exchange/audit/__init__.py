@@ -1,0 +1,1 @@
+"""The audit trail: every state change, in a tamper-evident hash chain."""

@@ -1,0 +1,156 @@
+"""Appending to the hash chain and walking it.
+
+hash(n) = SHA-256(hash(n-1) as hex text + canonical JSON of event n), with hash(0) the
+genesis value of 64 zeros. Appends take a lock that serializes them across connections
+and processes: SQLite writers already hold the database's write lock (``BEGIN
+IMMEDIATE``); PostgreSQL takes a transaction-scoped advisory lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from exchange import clock
+from exchange.audit.models import AuditEvent
+from exchange.ids import uuid7
+from exchange.signing.canonical import canonical_json
+
+GENESIS = "0" * 64
+ADVISORY_LOCK_KEY = 0x5C0_1A7  # any constant shared by every instance of the service
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """A state change as a service describes it; placed in the chain at commit."""
+
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+def event_document(event: AuditEvent) -> dict[str, Any]:
+    """The fields covered by the hash, in their canonical text forms."""
+    return {
+        "seq": event.seq,
+        "id": str(event.id),
+        "at": clock.iso(event.at),
+        "actor": event.actor,
+        "action": event.action,
+        "entity_type": event.entity_type,
+        "entity_id": event.entity_id,
+        "before": event.before,
+        "after": event.after,
+    }
+
+
+def compute_hash(prev_hash: str, event: AuditEvent) -> str:
+    return hashlib.sha256(
+        prev_hash.encode("ascii") + canonical_json(event_document(event))
+    ).hexdigest()
+
+
+async def head(session: AsyncSession) -> AuditEvent | None:
+    result = await session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))  # type: ignore[call-overload,attr-defined]
+    return result.scalars().first()  # type: ignore[no-any-return]
+
+
+async def append(session: AsyncSession, dialect: str, records: Iterable[AuditRecord]) -> None:
+    """Add ``records`` at the head of the chain, inside the caller's transaction."""
+    if dialect == "postgresql":
+        await session.exec(
+            text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=ADVISORY_LOCK_KEY)
+        )  # type: ignore[call-overload]
+    last = await head(session)
+    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    at = clock.now()
+    for record in records:
+        seq += 1
+        event = AuditEvent(
+            seq=seq,
+            id=uuid7(),
+            at=at,
+            actor=record.actor,
+            action=record.action,
+            entity_type=record.entity_type,
+            entity_id=record.entity_id,
+            before=record.before,
+            after=record.after,
+            prev_hash=prev,
+            hash="",
+        )
+        event.hash = compute_hash(prev, event)
+        prev = event.hash
+        session.add(event)
+    await session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """Where the chain stops being trustworthy, and why."""
+
+    seq: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    count: int
+    head_seq: int
+    head_hash: str
+    first_break: Break | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_break is None
+
+
+async def stream(session: AsyncSession, batch: int = 1000) -> AsyncIterator[AuditEvent]:
+    after = 0
+    while True:
+        result = await session.exec(
+            select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(batch)  # type: ignore[call-overload,arg-type,attr-defined]
+        )
+        rows = list(result.scalars().all())
+        if not rows:
+            return
+        for row in rows:
+            yield row
+        after = rows[-1].seq
+
+
+async def verify(session: AsyncSession) -> Verification:
+    """Walk the whole chain; report the first event that was edited, removed or moved."""
+    expected_seq, prev, count = 1, GENESIS, 0
+    async for event in stream(session):
+        if event.seq != expected_seq:
+            return Verification(
+                count,
+                expected_seq - 1,
+                prev,
+                Break(expected_seq, f"event {expected_seq} is missing (next is {event.seq})"),
+            )
+        if event.prev_hash != prev:
+            return Verification(
+                count,
+                event.seq - 1,
+                prev,
+                Break(event.seq, "previous-hash link does not match the event before it"),
+            )
+        if compute_hash(prev, event) != event.hash:
+            return Verification(
+                count,
+                event.seq - 1,
+                prev,
+                Break(event.seq, "content does not match its hash (edited)"),
+            )
+        prev, count, expected_seq = event.hash, count + 1, expected_seq + 1
+    return Verification(count, expected_seq - 1, prev, None)

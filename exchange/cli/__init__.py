@@ -1,0 +1,1 @@
+"""The ``exchange`` command: one group per noun."""

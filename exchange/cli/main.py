@@ -1,0 +1,33 @@
+"""``exchange``: serve, migrate, load demo data, issue tokens, check the audit trail."""
+
+from __future__ import annotations
+
+import click
+
+from exchange.cli.account import account
+from exchange.cli.audit import audit
+from exchange.cli.db import db
+from exchange.cli.demo import demo
+from exchange.cli.schema import schema
+from exchange.cli.serve import serve
+from exchange.cli.token import token
+from exchange.errors import ValidationFailed
+from exchange.settings import Settings
+
+
+@click.group()
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Scholarly Exchange. Settings come from EXCHANGE_* environment variables."""
+    try:
+        ctx.obj = Settings.from_environ()
+    except ValidationFailed as error:
+        raise click.UsageError(error.message) from None
+
+
+for command in (serve, db, demo, token, account, audit, schema):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(auto_envvar_prefix=None)

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import click
+import uvicorn
+
+from exchange.app import create_app
+from exchange.cli.runner import settings
+from exchange.db import migrate
+
+
+@click.command()
+@click.option("--host", default=None, help="Listen address (default EXCHANGE_HOST or 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default EXCHANGE_PORT or 8000).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Migrate the database, then serve the web pages and GraphQL."""
+    s = settings(ctx)
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(s.effective_database_url)
+    host, port = host or s.host, port or s.port
+    click.echo(
+        f"Scholarly Exchange on http://{host}:{port}/  (GraphQL: http://{host}:{port}/graphql)"
+    )
+    uvicorn.run(create_app(s), host=host, port=port, log_level=s.log_level.lower())

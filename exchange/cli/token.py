@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+
+from exchange.cli.runner import with_runtime
+from exchange.identity import service as identity
+from exchange.runtime import Runtime
+
+
+@click.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command()
+@click.option("--email", required=True, help="The account's e-mail.")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3650),
+    default=None,
+    help="Lifetime (default EXCHANGE_TOKEN_TTL_DAYS).",
+)
+@click.pass_context
+def create(ctx: click.Context, email: str, days: int | None) -> None:
+    """Print a new bearer token for an account."""
+
+    async def work(runtime: Runtime) -> str:
+        ttl = timedelta(days=days or runtime.settings.token_ttl_days)
+        async with runtime.db.unit_of_work() as uow:
+            account = await identity.account_by_email(uow.session, email)
+            _token, secret = await identity.issue_token(account, uow=uow, ttl=ttl, label="cli")
+        return secret
+
+    click.echo(with_runtime(ctx, work))

@@ -1,0 +1,1 @@
+"""Database access: engines, read sessions, the unit of work, migrations."""

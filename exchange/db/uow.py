@@ -1,0 +1,46 @@
+"""The unit of work: one transaction, its audit events, and hooks that run after commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from exchange.audit.chain import AuditRecord, append
+
+log = logging.getLogger(__name__)
+
+CommitHook = Callable[[], Awaitable[None]]
+
+
+class UnitOfWork:
+    """Owns one session and its commit. Services add rows to ``session``, describe each
+    state change with ``record`` and defer side effects (storage deletes, notifications)
+    with ``on_commit``; the adapter that opened the unit of work commits it."""
+
+    def __init__(self, session: AsyncSession, dialect: str) -> None:
+        self.session = session
+        self.dialect = dialect
+        self._records: list[AuditRecord] = []
+        self._hooks: list[CommitHook] = []
+        self.committed = False
+
+    def record(self, record: AuditRecord) -> None:
+        self._records.append(record)
+
+    def on_commit(self, hook: CommitHook) -> None:
+        self._hooks.append(hook)
+
+    async def commit(self) -> None:
+        if self._records:
+            await append(self.session, self.dialect, self._records)
+        await self.session.commit()
+        self.committed = True
+        self._records.clear()
+        hooks, self._hooks = self._hooks, []
+        for hook in hooks:
+            try:
+                await hook()
+            except Exception:  # a failed side effect must not undo a committed change
+                log.exception("on-commit hook failed")

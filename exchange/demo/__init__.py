@@ -1,0 +1,1 @@
+"""Realistic demo data, loaded through the domain services like any other change."""

@@ -1,0 +1,61 @@
+"""Loads the demo data once, and hands out fresh tokens on every run."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from exchange.demo.partners import PARTNERS, PEOPLE
+from exchange.errors import NotFound
+from exchange.identity import service as identity
+from exchange.identity.identity import SYSTEM
+from exchange.identity.models import Account
+from exchange.partners import service as partners
+from exchange.runtime import Runtime
+
+
+@dataclass(frozen=True, slots=True)
+class DemoLogin:
+    email: str
+    role: str
+    partner: str
+    password: str | None
+    token: str
+
+
+async def load(
+    runtime: Runtime, token_ttl: timedelta = timedelta(days=30)
+) -> tuple[bool, list[DemoLogin]]:
+    """Create the demo partners and people unless present; return (created?, logins)."""
+    passwords: dict[str, str] = {}
+    async with runtime.db.read() as session:
+        try:
+            await identity.account_by_email(session, PEOPLE[0][0])
+            created = False
+        except NotFound:
+            created = True
+    if created:
+        async with runtime.db.unit_of_work() as uow:
+            ids = {}
+            for key, names, country, kind, tags in PARTNERS:
+                draft = partners.PartnerDraft(names, country, kind, tags, public=True)
+                ids[key] = (await partners.create(SYSTEM, draft, uow=uow, policy=runtime.policy)).id
+            for email, display_name, partner_key, role in PEOPLE:
+                passwords[email] = secrets.token_urlsafe(12)
+                draft_account = identity.AccountDraft(email, display_name, passwords[email])
+                account = await identity.create_account(
+                    SYSTEM, draft_account, uow=uow, policy=runtime.policy
+                )
+                await identity.add_membership(
+                    SYSTEM, account.id, ids[partner_key], role, uow=uow, policy=runtime.policy
+                )
+    logins: list[DemoLogin] = []
+    async with runtime.db.unit_of_work() as uow:
+        for email, _name, partner_key, role in PEOPLE:
+            account: Account = await identity.account_by_email(uow.session, email)
+            _token, secret = await identity.issue_token(
+                account, uow=uow, ttl=token_ttl, label="demo"
+            )
+            logins.append(DemoLogin(email, role.value, partner_key, passwords.get(email), secret))
+    return created, logins

@@ -1,0 +1,75 @@
+"""The error tree of the domain. Adapters map it once each (GraphQL, pages, CLI).
+
+ExchangeError
+ ├── NotFound            an entity does not exist (or the actor may not know it does)
+ ├── PermissionDenied    the policy did not explicitly allow the action
+ ├── Unauthenticated     a credential was given but is unknown, expired or revoked
+ ├── ValidationFailed    input is malformed; carries FieldError(field, code, message)s
+ └── Conflict            the input is valid but clashes with existing state
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ExchangeError(Exception):
+    """Base of every expected failure; its message is safe to show to the caller."""
+
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(ExchangeError):
+    code = "not_found"
+
+    def __init__(self, entity: str, entity_id: object) -> None:
+        super().__init__(f"{entity} {entity_id} not found")
+        self.entity = entity
+        self.entity_id = str(entity_id)
+
+
+class PermissionDenied(ExchangeError):
+    code = "permission_denied"
+
+    def __init__(self, action: str) -> None:
+        super().__init__(f"not allowed to {action}")
+        self.action = action
+
+
+class Unauthenticated(ExchangeError):
+    code = "unauthenticated"
+
+    def __init__(self, message: str, field: str = "Authorization") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    code: str
+    message: str
+
+
+class ValidationFailed(ExchangeError):
+    code = "validation_failed"
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+    @classmethod
+    def single(cls, field: str, code: str, message: str) -> ValidationFailed:
+        return cls([FieldError(field, code, message)])
+
+
+class Conflict(ExchangeError):
+    code = "conflict"
+
+    def __init__(self, message: str, existing_id: object | None = None) -> None:
+        super().__init__(message)
+        self.existing_id = None if existing_id is None else str(existing_id)

@@ -1,0 +1,1 @@
+"""Accounts, memberships, tokens and the acting identity."""

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from exchange.db.types import UTCDateTime
+from exchange.ids import uuid7
+
+
+class Account(SQLModel, table=True):
+    __tablename__ = "account"
+
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    email: str = Field(max_length=320, unique=True)
+    display_name: str = Field(max_length=200)
+    password_hash: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Membership(SQLModel, table=True):
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("account_id", "partner_id", "role"),)
+
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    account_id: uuid.UUID = Field(foreign_key="account.id", index=True)
+    partner_id: uuid.UUID = Field(foreign_key="partner.id", index=True)
+    role: str = Field(max_length=20)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Token(SQLModel, table=True):
+    """An API token. Only the SHA-256 of the secret is stored."""
+
+    __tablename__ = "token"
+
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    account_id: uuid.UUID = Field(foreign_key="account.id", index=True)
+    secret_hash: str = Field(max_length=64, unique=True)
+    label: str = Field(default="", max_length=100)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

@@ -1,0 +1,47 @@
+"""Time-ordered identifiers (UUIDv7, RFC 9562), so records made on two instances never collide."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+
+from exchange.errors import ValidationFailed
+
+_lock = threading.Lock()
+_last_ms = 0
+_counter = 0
+
+
+def uuid7() -> uuid.UUID:
+    """A UUIDv7: 48-bit Unix milliseconds, then a 12-bit counter that keeps ids made
+    within one millisecond in order, then 62 random bits."""
+    global _last_ms, _counter
+    with _lock:
+        ms = time.time_ns() // 1_000_000
+        if ms <= _last_ms:
+            _counter += 1
+            if _counter > 0xFFF:  # counter exhausted: borrow the next millisecond
+                _last_ms += 1
+                _counter = 0
+            ms = _last_ms
+        else:
+            _last_ms = ms
+            _counter = int.from_bytes(os.urandom(2), "big") & 0x3FF
+        counter = _counter
+    rand = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+    value = (ms & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76
+    value |= counter << 64
+    value |= 0b10 << 62
+    value |= rand
+    return uuid.UUID(int=value)
+
+
+def parse_id(raw: str, field: str = "id") -> uuid.UUID:
+    """Parse a UUID from user input, or fail with a validation error naming the field."""
+    try:
+        return uuid.UUID(raw)
+    except (ValueError, AttributeError, TypeError):
+        raise ValidationFailed.single(field, "invalid_id", "not a valid UUID") from None

@@ -1,0 +1,1 @@
+"""The web pages: Starlette routes rendering templates from ``web/templates``."""

@@ -1,0 +1,103 @@
+"""Checks and normal forms for partner input."""
+
+from __future__ import annotations
+
+import re
+
+import pycountry
+
+from exchange.errors import FieldError
+
+LANG_TAG = re.compile(r"^([a-zA-Z]{2,3})(?:-([a-zA-Z]{4}))?(?:-([a-zA-Z]{2}|[0-9]{3}))?$")
+TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
+MAX_NAME = 300
+MAX_NAMES = 12
+MAX_TAGS = 20
+
+
+def language_tag(raw: str, field: str, errors: list[FieldError]) -> str:
+    """Normalise a BCP 47 tag of language[-Script][-REGION], e.g. ``ko-hang`` -> ``ko-Hang``."""
+    match = LANG_TAG.match(raw.strip())
+    if not match:
+        errors.append(
+            FieldError(
+                field, "invalid_language", f"{raw!r} is not a language tag such as en or ko-Hang"
+            )
+        )
+        return raw
+    language, script, region = match.groups()
+    language = language.lower()
+    found = (
+        pycountry.languages.get(alpha_2=language)
+        if len(language) == 2
+        else pycountry.languages.get(alpha_3=language)
+    )
+    if found is None:
+        errors.append(
+            FieldError(field, "unknown_language", f"{language!r} is not an ISO 639 language")
+        )
+    if script and pycountry.scripts.get(alpha_4=script.title()) is None:
+        errors.append(FieldError(field, "unknown_script", f"{script!r} is not an ISO 15924 script"))
+    parts = [language]
+    if script:
+        parts.append(script.title())
+    if region:
+        parts.append(region.upper())
+    return "-".join(parts)
+
+
+def names(raw: list[tuple[str, str]], errors: list[FieldError]) -> list[dict[str, str]]:
+    if not raw:
+        errors.append(FieldError("names", "required", "at least one name is required"))
+        return []
+    if len(raw) > MAX_NAMES:
+        errors.append(FieldError("names", "too_many", f"at most {MAX_NAMES} names"))
+    result: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for index, (lang, value) in enumerate(raw):
+        tag = language_tag(lang, f"names[{index}].lang", errors)
+        text = " ".join(value.split())
+        if not text:
+            errors.append(FieldError(f"names[{index}].value", "required", "a name cannot be empty"))
+        elif len(text) > MAX_NAME:
+            errors.append(
+                FieldError(f"names[{index}].value", "too_long", f"at most {MAX_NAME} characters")
+            )
+        if tag in seen:
+            errors.append(
+                FieldError(f"names[{index}].lang", "duplicate", f"a second name in {tag}")
+            )
+        seen.add(tag)
+        result.append({"lang": tag, "value": text})
+    return result
+
+
+def country(raw: str, errors: list[FieldError]) -> str:
+    code = raw.strip().upper()
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        errors.append(
+            FieldError("country", "invalid_country", f"{raw!r} is not an ISO 3166-1 alpha-2 code")
+        )
+    return code
+
+
+def tags(raw: list[str], errors: list[FieldError]) -> list[str]:
+    if len(raw) > MAX_TAGS:
+        errors.append(FieldError("tags", "too_many", f"at most {MAX_TAGS} tags"))
+    result: set[str] = set()
+    for index, tag in enumerate(raw):
+        value = tag.strip().lower()
+        if not TAG.match(value):
+            errors.append(
+                FieldError(
+                    f"tags[{index}]",
+                    "invalid_tag",
+                    "tags are lower-case letters, digits and hyphens, at most 50",
+                )
+            )
+        result.add(value)
+    return sorted(result)
+
+
+def search_text(normalized_names: list[dict[str, str]]) -> str:
+    return "\n".join(n["value"].casefold() for n in normalized_names)

@@ -1,0 +1,6 @@
+"""The policy engine: Cedar policies from ``policies/`` decide every action."""
+
+from exchange.policy.engine import PolicyEngine
+from exchange.policy.resource import PLATFORM, Resource
+
+__all__ = ["PLATFORM", "PolicyEngine", "Resource"]

@@ -1,0 +1,98 @@
+"""Evaluates Cedar policies. Only an explicit Allow is an allow: a Deny, a NoDecision, an
+evaluation error or an entity that does not match the schema all deny."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import cedarpy
+
+from exchange.errors import PermissionDenied
+from exchange.identity.identity import Identity
+from exchange.policy.resource import Resource, principal_entity, uid
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "policies"
+
+
+class PolicyEngine:
+    """The policy set and schema, parsed once; one instance per process."""
+
+    def __init__(self, directory: Path = DEFAULT_DIRECTORY) -> None:
+        self.directory = directory
+        self.policy_text = "\n".join(
+            p.read_text("utf-8") for p in sorted(directory.glob("*.cedar"))
+        )
+        self.schema_text = (directory / "schema.cedarschema").read_text("utf-8")
+        self._policies = cedarpy.PolicySet.from_str(self.policy_text)
+        self._schema = cedarpy.Schema.from_str(self.schema_text)
+
+    def _request(
+        self, identity: Identity, action: str, resource: Resource, context: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        return {
+            "principal": principal_entity(identity)["uid"],
+            "action": uid("Action", action),
+            "resource": resource.uid,
+            "context": context or {},
+        }
+
+    def allowed(
+        self,
+        identity: Identity,
+        action: str,
+        resource: Resource,
+        context: dict[str, Any] | None = None,
+    ) -> bool:
+        entities = [principal_entity(identity), *resource.entities()]
+        try:
+            result = cedarpy.is_authorized(
+                self._request(identity, action, resource, context),
+                self._policies,
+                entities,
+                self._schema,
+            )
+        except Exception:  # cedarpy raises on malformed input: that is a deny, never an allow
+            log.exception("policy evaluation failed for %s", action)
+            return False
+        if result.diagnostics.errors:
+            log.warning("policy errors for %s: %s", action, result.diagnostics.errors)
+        return bool(result.allowed)
+
+    def allowed_many(
+        self, identity: Identity, action: str, resources: list[Resource]
+    ) -> list[bool]:
+        """One decision per resource, evaluated in a single call."""
+        if not resources:
+            return []
+        principal = principal_entity(identity)
+        entities: dict[str, dict[str, Any]] = {_key(principal): principal}
+        for resource in resources:
+            for entity in resource.entities():
+                entities.setdefault(_key(entity), entity)
+        requests = [self._request(identity, action, r, None) for r in resources]
+        try:
+            results = cedarpy.is_authorized_batch(
+                requests, self._policies, list(entities.values()), self._schema
+            )
+        except Exception:
+            log.exception("batched policy evaluation failed for %s", action)
+            return [False] * len(resources)
+        return [bool(r.allowed) for r in results]
+
+    def require(
+        self,
+        identity: Identity,
+        action: str,
+        resource: Resource,
+        context: dict[str, Any] | None = None,
+    ) -> None:
+        if not self.allowed(identity, action, resource, context):
+            raise PermissionDenied(action)
+
+
+def _key(entity: dict[str, Any]) -> str:
+    return f"{entity['uid']['type']}::{entity['uid']['id']}"

@@ -1,0 +1,104 @@
+"""One frozen settings object, built once at start-up from an injected environment.
+
+Nothing in the package reads ``os.environ`` at import time: ``Settings.from_environ``
+is called by the entry points (CLI, ASGI factory, tests) and the object is passed down.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from exchange.errors import FieldError, ValidationFailed
+
+PREFIX = "EXCHANGE_"
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValidationFailed([FieldError(name, "invalid", f"{name} must be true or false")])
+
+
+def _int(name: str, raw: str, minimum: int = 1) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed(
+            [FieldError(name, "invalid", f"{name} must be an integer")]
+        ) from None
+    if value < minimum:
+        raise ValidationFailed([FieldError(name, "too_small", f"{name} must be >= {minimum}")])
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every setting of the service. Environment variables are ``EXCHANGE_<FIELD>``."""
+
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    graphiql: bool = True
+    introspection: bool = True
+    token_ttl_days: int = 30
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    log_level: str = "INFO"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'exchange.sqlite3').resolve()}"
+
+    @property
+    def instance_key_path(self) -> Path:
+        return self.data_dir / "instance-key.pem"
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+
+        def get(name: str) -> str | None:
+            return env.get(PREFIX + name)
+
+        kwargs: dict[str, object] = {}
+        if (raw := get("DATA_DIR")) is not None:
+            kwargs["data_dir"] = Path(raw)
+        if (raw := get("DATABASE_URL")) is not None:
+            kwargs["database_url"] = _normalize_database_url(raw)
+        if (raw := get("HOST")) is not None:
+            kwargs["host"] = raw
+        for name in ("PORT", "TOKEN_TTL_DAYS", "MAX_QUERY_DEPTH", "MAX_ALIASES", "MAX_TOKENS"):
+            if (raw := get(name)) is not None:
+                kwargs[name.lower()] = _int(PREFIX + name, raw)
+        for name in ("GRAPHIQL", "INTROSPECTION"):
+            if (raw := get(name)) is not None:
+                kwargs[name.lower()] = _bool(PREFIX + name, raw)
+        if (raw := get("LOG_LEVEL")) is not None:
+            kwargs["log_level"] = raw.upper()
+        known = {PREFIX + n.upper() for n in cls.__dataclass_fields__}
+        kwargs["extra"] = {k: v for k, v in env.items() if k.startswith(PREFIX) and k not in known}
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+
+def _normalize_database_url(url: str) -> str:
+    """Accept plain ``postgresql://`` and ``sqlite:///`` URLs and pick the async drivers."""
+    for plain, driver in (
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("sqlite:///", "sqlite+aiosqlite:///"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url

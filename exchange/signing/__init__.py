@@ -1,0 +1,1 @@
+"""Ed25519 keys and canonical JSON (RFC 8785)."""

@@ -1,0 +1,102 @@
+"""JWS (RFC 7515) in the general JSON serialization, signed with Ed25519.
+
+Only Ed25519 keys are accepted. ``alg`` is ``Ed25519`` (RFC 9864) when signing; the older
+``EdDSA`` name is accepted when verifying. Every signature in the document must verify.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from exchange.signing.canonical import canonical_json
+from exchange.signing.instance_key import b64url, b64url_decode
+
+ACCEPTED_ALGS = frozenset({"Ed25519", "EdDSA"})
+
+
+class SignatureInvalid(Exception):
+    """A JWS that does not verify; ``reason`` says why, for people."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Signer:
+    key: Ed25519PrivateKey
+    kid: str
+    extra: dict[str, Any] | None = None
+
+
+def signature_entry(payload_b64: str, signer: Signer) -> dict[str, str]:
+    header = {"alg": "Ed25519", "kid": signer.kid, **(signer.extra or {})}
+    protected = b64url(canonical_json(header))
+    signature = signer.key.sign(f"{protected}.{payload_b64}".encode("ascii"))
+    return {"protected": protected, "signature": b64url(signature)}
+
+
+def sign(payload: bytes, signers: list[Signer]) -> dict[str, Any]:
+    payload_b64 = b64url(payload)
+    return {
+        "payload": payload_b64,
+        "signatures": [signature_entry(payload_b64, s) for s in signers],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedSignature:
+    header: dict[str, Any]
+
+
+KeyResolver = Callable[[str, dict[str, Any]], Ed25519PublicKey]
+
+
+def verify(document: dict[str, Any], resolve: KeyResolver) -> tuple[bytes, list[VerifiedSignature]]:
+    """Check every signature; return the payload and the verified protected headers.
+
+    ``resolve(kid, header)`` returns the public key for a signature or raises
+    ``SignatureInvalid`` (unknown kid, key revoked before the signing time, ...).
+    """
+    payload_b64 = document.get("payload")
+    signatures = document.get("signatures")
+    if not isinstance(payload_b64, str) or not isinstance(signatures, list) or not signatures:
+        raise SignatureInvalid("not a JWS in the general JSON serialization")
+    try:
+        payload = b64url_decode(payload_b64)
+    except ValueError:
+        raise SignatureInvalid("payload is not base64url") from None
+    verified: list[VerifiedSignature] = []
+    for index, entry in enumerate(signatures):
+        if not isinstance(entry, dict) or not isinstance(entry.get("protected"), str):
+            raise SignatureInvalid(f"signature {index}: no protected header")
+        try:
+            header = json.loads(b64url_decode(entry["protected"]))
+            signature = b64url_decode(str(entry.get("signature", "")))
+        except ValueError:
+            raise SignatureInvalid(f"signature {index}: header or signature is malformed") from None
+        if not isinstance(header, dict):
+            raise SignatureInvalid(f"signature {index}: protected header is not an object")
+        if "header" in entry:
+            raise SignatureInvalid(
+                f"signature {index}: unprotected header parameters are not accepted"
+            )
+        alg = header.get("alg")
+        if alg not in ACCEPTED_ALGS:
+            raise SignatureInvalid(f"signature {index}: algorithm {alg!r} is not accepted")
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise SignatureInvalid(f"signature {index}: no kid")
+        key = resolve(kid, header)
+        try:
+            key.verify(signature, f"{entry['protected']}.{payload_b64}".encode("ascii"))
+        except InvalidSignature:
+            raise SignatureInvalid(f"signature {index} (kid {kid}) does not verify") from None
+        verified.append(VerifiedSignature(header))
+    return payload, verified
