@@ -38,7 +38,7 @@ class PermissionDenied:
 class NotFound:
     message: str
     entity: str
-    id: str
+    id: strawberry.ID
 
 
 @strawberry.type(description="The input clashes with existing state; nothing was written.")
@@ -59,19 +59,17 @@ ErrorType = ValidationError | PermissionDenied | NotFound | Conflict | Authentic
 def to_graphql(error: errors.ExchangeError) -> ErrorType:
     """The schema type of a domain error (used to build mutation results)."""
     if isinstance(error, errors.ValidationFailed):
-        return ValidationError(
-            error.message, [FieldError(e.field, e.code, e.message) for e in error.errors]
-        )
+        fields = [FieldError(field=e.field, code=e.code, message=e.message) for e in error.errors]
+        return ValidationError(message=error.message, fields=fields)
     if isinstance(error, errors.PermissionDenied):
-        return PermissionDenied(error.message, error.action)
+        return PermissionDenied(message=error.message, action=error.action)
     if isinstance(error, errors.NotFound):
-        return NotFound(error.message, error.entity, error.entity_id)
+        return NotFound(message=error.message, entity=error.entity, id=strawberry.ID(error.entity_id))
     if isinstance(error, errors.Conflict):
-        return Conflict(
-            error.message, None if error.existing_id is None else strawberry.ID(error.existing_id)
-        )
+        existing = None if error.existing_id is None else strawberry.ID(error.existing_id)
+        return Conflict(message=error.message, existing_id=existing)
     if isinstance(error, errors.Unauthenticated):
-        return AuthenticationFailed(error.message, error.field)
+        return AuthenticationFailed(message=error.message, field=error.field)
     raise TypeError(f"unmapped domain error {type(error).__name__}")  # pragma: no cover
 
 
@@ -93,4 +91,4 @@ def should_mask(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:
         return False  # parse and validation errors, produced by graphql-core itself
-    return not isinstance(original, DomainGraphQLError | errors.ExchangeError)
+    return not isinstance(original, GraphQLError | errors.ExchangeError)

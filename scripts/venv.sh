@@ -1,0 +1,34 @@
+# Shared by check.sh and start.sh (sourced, not run): makes sure .venv exists and holds
+# the project. Expects to be sourced from the repository root with `set -euo pipefail`.
+
+# Debian's python3 cannot create virtual environments until python3-venv is installed;
+# `python3 -m venv` then fails and leaves a half-made directory behind.
+install_python3_venv() {
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "==> apt-get install python3-venv (python3 -m venv does not work yet)"
+        apt-get update
+        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-venv
+    else
+        echo "python3 -m venv failed; install the venv module first:" >&2
+        echo "    sudo apt-get install python3-venv" >&2
+        exit 1
+    fi
+}
+
+# setup_venv PIP_SPEC: create .venv if it is missing or broken, then install PIP_SPEC
+# (for example '.[test]') into it as an editable install.
+setup_venv() {
+    local spec=$1
+    if [ ! -x .venv/bin/python ] || [ ! -x .venv/bin/pip ]; then
+        echo "==> python3 -m venv .venv"
+        rm -rf .venv
+        if ! python3 -m venv .venv; then
+            rm -rf .venv
+            install_python3_venv
+            python3 -m venv .venv
+        fi
+    fi
+    echo "==> pip install -e '$spec'"
+    .venv/bin/pip install -q --upgrade pip
+    .venv/bin/pip install -q -e "$spec"
+}

@@ -1,0 +1,1 @@
+"""Throwaway servers started by the test fixtures."""
