@@ -63,7 +63,11 @@ def postgres_template(postgres_url: str) -> str:
             await conn.close()
 
     asyncio.run(create())
-    template_url = make_url(postgres_url).set(database="exchange_template").render_as_string(hide_password=False)
+    template_url = (
+        make_url(postgres_url)
+        .set(database="exchange_template")
+        .render_as_string(hide_password=False)
+    )
     migrate.upgrade(template_url)
     return "exchange_template"
 
@@ -119,10 +123,15 @@ def operation(name: str) -> str:
 
 
 async def gql(
-    client: httpx.AsyncClient, document: str, variables: dict[str, Any] | None = None, token: str | None = None
+    client: httpx.AsyncClient,
+    document: str,
+    variables: dict[str, Any] | None = None,
+    token: str | None = None,
 ) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = await client.post("/graphql", json={"query": document, "variables": variables or {}}, headers=headers)
+    response = await client.post(
+        "/graphql", json={"query": document, "variables": variables or {}}, headers=headers
+    )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -145,15 +154,30 @@ async def world(runtime: Runtime) -> World:
         national = await partners.create(
             SYSTEM,
             partners.PartnerDraft(
-                [("ko-Hang", "인민대학습당"), ("ko-Latn", "Inmin Taehaksŭptang"), ("en", "Grand People's Study House")],
-                "KP", PartnerKind.NATIONAL_LIBRARY, ["review-destination"], public=True,
+                [
+                    ("ko-Hang", "인민대학습당"),
+                    ("ko-Latn", "Inmin Taehaksŭptang"),
+                    ("en", "Grand People's Study House"),
+                ],
+                "KP",
+                PartnerKind.NATIONAL_LIBRARY,
+                ["review-destination"],
+                public=True,
             ),
-            uow=uow, policy=policy,
+            uow=uow,
+            policy=policy,
         )
         donor = await partners.create(
             SYSTEM,
-            partners.PartnerDraft([("en", "Open Shelves Foundation")], "DE", PartnerKind.DONOR_ORGANISATION, [], public=False),
-            uow=uow, policy=policy,
+            partners.PartnerDraft(
+                [("en", "Open Shelves Foundation")],
+                "DE",
+                PartnerKind.DONOR_ORGANISATION,
+                [],
+                public=False,
+            ),
+            uow=uow,
+            policy=policy,
         )
         tokens: dict[str, str] = {}
         account_ids: dict[str, str] = {}
@@ -166,10 +190,17 @@ async def world(runtime: Runtime) -> World:
         ]
         for key, partner_id, role in people:
             account = await identity_service.create_account(
-                SYSTEM, identity_service.AccountDraft(f"{key}@example.org", key.title()), uow=uow, policy=policy
+                SYSTEM,
+                identity_service.AccountDraft(f"{key}@example.org", key.title()),
+                uow=uow,
+                policy=policy,
             )
-            await identity_service.add_membership(SYSTEM, account.id, partner_id, role, uow=uow, policy=policy)
-            _token, secret = await identity_service.issue_token(account, uow=uow, ttl=timedelta(days=1))
+            await identity_service.add_membership(
+                SYSTEM, account.id, partner_id, role, uow=uow, policy=policy
+            )
+            _token, secret = await identity_service.issue_token(
+                account, uow=uow, ttl=timedelta(days=1)
+            )
             tokens[key] = secret
             account_ids[key] = str(account.id)
     return World(str(national.id), str(donor.id), tokens, account_ids)
@@ -185,4 +216,8 @@ async def db_state(runtime: Runtime) -> tuple[list[dict[str, Any]], int, str]:
     async with runtime.db.read() as session:
         rows = (await session.exec(select(Partner).order_by(col(Partner.id)))).all()
         last = await chain.head(session)
-    return [{"id": str(p.id), **p.snapshot()} for p in rows], last.seq if last else 0, last.hash if last else ""
+    return (
+        [{"id": str(p.id), **p.snapshot()} for p in rows],
+        last.seq if last else 0,
+        last.hash if last else "",
+    )

@@ -64,7 +64,9 @@ def to_graphql(error: errors.ExchangeError) -> ErrorType:
     if isinstance(error, errors.PermissionDenied):
         return PermissionDenied(message=error.message, action=error.action)
     if isinstance(error, errors.NotFound):
-        return NotFound(message=error.message, entity=error.entity, id=strawberry.ID(error.entity_id))
+        return NotFound(
+            message=error.message, entity=error.entity, id=strawberry.ID(error.entity_id)
+        )
     if isinstance(error, errors.Conflict):
         existing = None if error.existing_id is None else strawberry.ID(error.existing_id)
         return Conflict(message=error.message, existing_id=existing)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
@@ -58,7 +59,7 @@ class LoggedMaskErrors(MaskErrors):
 
 def build(settings: Settings) -> strawberry.Schema:
     """Extensions are passed as classes or factories, so every request gets its own."""
-    extensions: list[type[SchemaExtension] | functools.partial[SchemaExtension]] = [
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         functools.partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
         functools.partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
         functools.partial(MaxTokensLimiter, max_token_count=settings.max_tokens),

@@ -13,7 +13,8 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
@@ -59,8 +60,8 @@ def compute_hash(prev_hash: str, event: AuditEvent) -> str:
 
 
 async def head(session: AsyncSession) -> AuditEvent | None:
-    result = await session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))  # type: ignore[call-overload,attr-defined]
-    return result.scalars().first()  # type: ignore[no-any-return]
+    statement = select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)
+    return (await session.exec(statement)).first()
 
 
 async def append(session: AsyncSession, dialect: str, records: Iterable[AuditRecord]) -> None:
@@ -116,10 +117,13 @@ class Verification:
 async def stream(session: AsyncSession, batch: int = 1000) -> AsyncIterator[AuditEvent]:
     after = 0
     while True:
-        result = await session.exec(
-            select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(batch)  # type: ignore[call-overload,arg-type,attr-defined]
+        statement = (
+            select(AuditEvent)
+            .where(AuditEvent.seq > after)
+            .order_by(col(AuditEvent.seq))
+            .limit(batch)
         )
-        rows = list(result.scalars().all())
+        rows = list((await session.exec(statement)).all())
         if not rows:
             return
         for row in rows:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 import uuid
 
 import click
@@ -34,7 +35,7 @@ def create(
     """Register an account (as the system, e.g. the first admin)."""
     if (partner_id is None) != (role is None):
         raise click.UsageError("--partner and --role go together")
-    password = click.get_text_stream("stdin").readline().rstrip("\n") if password_stdin else None
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
 
     async def work(runtime: Runtime) -> uuid.UUID:
         async with runtime.db.unit_of_work() as uow:

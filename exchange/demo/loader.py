@@ -53,9 +53,9 @@ async def load(
     logins: list[DemoLogin] = []
     async with runtime.db.unit_of_work() as uow:
         for email, _name, partner_key, role in PEOPLE:
-            account: Account = await identity.account_by_email(uow.session, email)
+            holder: Account = await identity.account_by_email(uow.session, email)
             _token, secret = await identity.issue_token(
-                account, uow=uow, ttl=token_ttl, label="demo"
+                holder, uow=uow, ttl=token_ttl, label="demo"
             )
             logins.append(DemoLogin(email, role.value, partner_key, passwords.get(email), secret))
     return created, logins

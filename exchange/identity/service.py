@@ -28,7 +28,7 @@ from exchange.partners.service import resource as partner_resource
 from exchange.policy import PLATFORM, PolicyEngine
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-TOKEN_PREFIX = "sx_"
+TOKEN_PREFIX = "sx_"  # noqa: S105 (a prefix, not a secret)
 
 
 @dataclass(frozen=True, slots=True)

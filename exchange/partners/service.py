@@ -103,7 +103,7 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _tag_condition(dialect: str, tag: str) -> sa.ColumnElement[bool]:
+def _tag_condition(dialect: str, tag: str) -> sa.TextClause:
     if dialect == "postgresql":
         return sa.text("partner.tags @> CAST(:tag_json AS jsonb)").bindparams(tag_json=f'["{tag}"]')
     return sa.text(

@@ -21,8 +21,12 @@ NEW_PARTNER: dict[str, Any] = {
 }
 
 
-async def test_admin_creates_partner_with_names_in_several_scripts(client: Any, world: World) -> None:
-    body = await gql(client, operation("CreatePartner"), {"input": NEW_PARTNER}, world.tokens["admin"])
+async def test_admin_creates_partner_with_names_in_several_scripts(
+    client: Any, world: World
+) -> None:
+    body = await gql(
+        client, operation("CreatePartner"), {"input": NEW_PARTNER}, world.tokens["admin"]
+    )
     created = body["data"]["createPartner"]
     assert created["__typename"] == "Partner"
     assert created["names"] == [
@@ -31,10 +35,16 @@ async def test_admin_creates_partner_with_names_in_several_scripts(client: Any, 
         {"lang": "en", "value": "Kim Chaek University of Technology"},
     ]
     assert created["name"] == "김책공업종합대학"
-    assert (created["country"], created["kind"], created["status"]) == ("KP", "UNIVERSITY_LIBRARY", "ACTIVE")
+    assert (created["country"], created["kind"], created["status"]) == (
+        "KP",
+        "UNIVERSITY_LIBRARY",
+        "ACTIVE",
+    )
     assert created["tags"] == ["income-eligible"]
 
-    fetched = await gql(client, operation("Partner"), {"id": created["id"]}, world.tokens["researcher"])
+    fetched = await gql(
+        client, operation("Partner"), {"id": created["id"]}, world.tokens["researcher"]
+    )
     assert fetched["data"]["partner"]["names"] == created["names"]
 
 
@@ -63,7 +73,11 @@ async def test_only_admins_create_partners_and_a_denial_changes_nothing(
         ({"names": [{"lang": "en", "value": "x" * 301}]}, "names[0].value", "too_long"),
         ({"names": [{"lang": "english", "value": "A"}]}, "names[0].lang", "invalid_language"),
         ({"names": [{"lang": "qq", "value": "A"}]}, "names[0].lang", "unknown_language"),
-        ({"names": [{"lang": "en", "value": "A"}, {"lang": "EN", "value": "B"}]}, "names[1].lang", "duplicate"),
+        (
+            {"names": [{"lang": "en", "value": "A"}, {"lang": "EN", "value": "B"}]},
+            "names[1].lang",
+            "duplicate",
+        ),
         ({"tags": ["has space"]}, "tags[0]", "invalid_tag"),
     ],
 )
@@ -71,30 +85,46 @@ async def test_bad_partner_input_names_the_field_and_writes_nothing(
     client: Any, world: World, runtime: Runtime, change: dict[str, Any], field: str, code: str
 ) -> None:
     before = await db_state(runtime)
-    body = await gql(client, operation("CreatePartner"), {"input": {**NEW_PARTNER, **change}}, world.tokens["admin"])
+    body = await gql(
+        client,
+        operation("CreatePartner"),
+        {"input": {**NEW_PARTNER, **change}},
+        world.tokens["admin"],
+    )
     result = body["data"]["createPartner"]
     assert result["__typename"] == "ValidationError"
     assert [(f["field"], f["code"]) for f in result["fields"]] == [(field, code)]
     assert await db_state(runtime) == before
 
 
-async def test_unknown_enum_value_is_rejected_before_anything_runs(client: Any, world: World, runtime: Runtime) -> None:
+async def test_unknown_enum_value_is_rejected_before_anything_runs(
+    client: Any, world: World, runtime: Runtime
+) -> None:
     before = await db_state(runtime)
-    body = await gql(client, operation("CreatePartner"), {"input": {**NEW_PARTNER, "kind": "CASINO"}}, world.tokens["admin"])
+    body = await gql(
+        client,
+        operation("CreatePartner"),
+        {"input": {**NEW_PARTNER, "kind": "CASINO"}},
+        world.tokens["admin"],
+    )
     assert body["data"] is None
     assert "CASINO" in body["errors"][0]["message"]
     assert "kind" in body["errors"][0]["message"]
     assert await db_state(runtime) == before
 
 
-async def test_librarian_edits_own_partner_profile_but_not_another(client: Any, world: World, runtime: Runtime) -> None:
+async def test_librarian_edits_own_partner_profile_but_not_another(
+    client: Any, world: World, runtime: Runtime
+) -> None:
     own = {"id": world.national, "tags": ["review-destination", "income-eligible"]}
     body = await gql(client, operation("UpdatePartner"), {"input": own}, world.tokens["librarian"])
     assert body["data"]["updatePartner"]["tags"] == ["income-eligible", "review-destination"]
 
     before = await db_state(runtime)
     other = {"id": world.donor, "names": [{"lang": "en", "value": "Hijacked"}]}
-    body = await gql(client, operation("UpdatePartner"), {"input": other}, world.tokens["librarian"])
+    body = await gql(
+        client, operation("UpdatePartner"), {"input": other}, world.tokens["librarian"]
+    )
     assert body["data"]["updatePartner"]["__typename"] == "PermissionDenied"
     assert await db_state(runtime) == before
 
@@ -102,24 +132,49 @@ async def test_librarian_edits_own_partner_profile_but_not_another(client: Any, 
 async def test_suspended_partner_can_be_read_but_its_librarian_cannot_edit_it(
     client: Any, world: World, runtime: Runtime
 ) -> None:
-    body = await gql(client, operation("SuspendPartner"), {"id": world.national, "reason": "sanctions review"}, world.tokens["admin"])
-    assert body["data"]["suspendPartner"] == {"__typename": "Partner", "id": world.national, "status": "SUSPENDED"}
+    body = await gql(
+        client,
+        operation("SuspendPartner"),
+        {"id": world.national, "reason": "sanctions review"},
+        world.tokens["admin"],
+    )
+    assert body["data"]["suspendPartner"] == {
+        "__typename": "Partner",
+        "id": world.national,
+        "status": "SUSPENDED",
+    }
 
     before = await db_state(runtime)
-    body = await gql(client, operation("UpdatePartner"), {"input": {"id": world.national, "tags": []}}, world.tokens["librarian"])
+    body = await gql(
+        client,
+        operation("UpdatePartner"),
+        {"input": {"id": world.national, "tags": []}},
+        world.tokens["librarian"],
+    )
     assert body["data"]["updatePartner"]["__typename"] == "PermissionDenied"
     assert await db_state(runtime) == before
 
-    read = await gql(client, operation("Partner"), {"id": world.national}, world.tokens["librarian"])
+    read = await gql(
+        client, operation("Partner"), {"id": world.national}, world.tokens["librarian"]
+    )
     assert read["data"]["partner"]["status"] == "SUSPENDED"
     anonymous = await gql(client, operation("Partner"), {"id": world.national})
     assert anonymous["data"]["partner"]["status"] == "SUSPENDED"
 
-    again = await gql(client, operation("SuspendPartner"), {"id": world.national}, world.tokens["admin"])
+    again = await gql(
+        client, operation("SuspendPartner"), {"id": world.national}, world.tokens["admin"]
+    )
     assert again["data"]["suspendPartner"]["__typename"] == "Conflict"
-    back = await gql(client, operation("ReactivatePartner"), {"id": world.national}, world.tokens["admin"])
+    back = await gql(
+        client, operation("ReactivatePartner"), {"id": world.national}, world.tokens["admin"]
+    )
     assert back["data"]["reactivatePartner"]["status"] == "ACTIVE"
-    edit = await gql(client, operation("UpdatePartner"), {"input": {"id": world.national, "tags": []}}, world.tokens["librarian"])
+    edit = await gql(
+        client,
+        operation("UpdatePartner"),
+        {"input": {"id": world.national, "tags": []}},
+        world.tokens["librarian"],
+    )
     assert edit["data"]["updatePartner"]["tags"] == []
 
 
@@ -129,18 +184,25 @@ async def test_anonymous_visitors_see_only_public_profiles(client: Any, world: W
     hidden = await gql(client, operation("Partner"), {"id": world.donor})
     assert hidden["data"]["partner"] is None
     signed_in = await gql(client, operation("Partners"), token=world.tokens["researcher"])
-    assert [e["node"]["id"] for e in signed_in["data"]["partners"]["edges"]] == [world.national, world.donor]
+    assert [e["node"]["id"] for e in signed_in["data"]["partners"]["edges"]] == [
+        world.national,
+        world.donor,
+    ]
 
 
 async def test_members_are_shown_to_the_partner_and_staff_only(client: Any, world: World) -> None:
-    own = await gql(client, operation("Partner"), {"id": world.national}, world.tokens["researcher"])
+    own = await gql(
+        client, operation("Partner"), {"id": world.national}, world.tokens["researcher"]
+    )
     members = own["data"]["partner"]["members"]
     assert sorted((m["role"], m["account"]["email"]) for m in members) == [
         ("LIBRARIAN", "librarian@example.org"),
         ("RESEARCHER", "researcher@example.org"),
     ]
     assert {m["partner"]["id"] for m in members} == {world.national}
-    outsider = await gql(client, operation("Partner"), {"id": world.national}, world.tokens["donor_librarian"])
+    outsider = await gql(
+        client, operation("Partner"), {"id": world.national}, world.tokens["donor_librarian"]
+    )
     assert outsider["data"]["partner"]["members"] == []
     anonymous = await gql(client, operation("Partner"), {"id": world.national})
     assert anonymous["data"]["partner"]["members"] == []
@@ -152,8 +214,14 @@ async def test_partners_paginate_by_cursor_and_filter(client: Any, world: World)
         created = await gql(
             client,
             operation("CreatePartner"),
-            {"input": {"names": [{"lang": "en", "value": f"Library {index}"}], "country": "FR" if index % 2 else "CN",
-                       "kind": "PUBLISHER", "tags": ["even"] if index % 2 == 0 else []}},
+            {
+                "input": {
+                    "names": [{"lang": "en", "value": f"Library {index}"}],
+                    "country": "FR" if index % 2 else "CN",
+                    "kind": "PUBLISHER",
+                    "tags": ["even"] if index % 2 == 0 else [],
+                }
+            },
             admin,
         )
         assert created["data"]["createPartner"]["__typename"] == "Partner"
@@ -183,20 +251,47 @@ async def test_partners_paginate_by_cursor_and_filter(client: Any, world: World)
 
 @pytest.mark.parametrize(
     ("variables", "field", "code"),
-    [({"first": 101}, "first", "out_of_range"), ({"first": 0}, "first", "out_of_range"), ({"after": "@@@"}, "after", "invalid_cursor")],
+    [
+        ({"first": 101}, "first", "out_of_range"),
+        ({"first": 0}, "first", "out_of_range"),
+        ({"after": "@@@"}, "after", "invalid_cursor"),
+    ],
 )
 async def test_page_requests_out_of_bounds_are_typed_errors(
     client: Any, world: World, variables: dict[str, Any], field: str, code: str
 ) -> None:
     body = await gql(client, operation("Partners"), variables, world.tokens["admin"])
     assert body["data"] is None
-    assert body["errors"][0]["extensions"] == {"code": "validation_failed", "fields": [{"field": field, "code": code, "message": body["errors"][0]["extensions"]["fields"][0]["message"]}]}
+    assert body["errors"][0]["extensions"] == {
+        "code": "validation_failed",
+        "fields": [
+            {
+                "field": field,
+                "code": code,
+                "message": body["errors"][0]["extensions"]["fields"][0]["message"],
+            }
+        ],
+    }
 
 
 async def test_malformed_ids_are_validation_errors(client: Any, world: World) -> None:
-    body = await gql(client, operation("UpdatePartner"), {"input": {"id": "not-a-uuid", "tags": []}}, world.tokens["admin"])
-    assert body["data"]["updatePartner"] == {"__typename": "ValidationError", "message": "id: not a valid UUID", "fields": [{"field": "id", "code": "invalid_id", "message": "not a valid UUID"}]}
-    missing = await gql(client, operation("UpdatePartner"), {"input": {"id": "0190b6a0-0000-7000-8000-000000000000", "tags": []}}, world.tokens["admin"])
+    body = await gql(
+        client,
+        operation("UpdatePartner"),
+        {"input": {"id": "not-a-uuid", "tags": []}},
+        world.tokens["admin"],
+    )
+    assert body["data"]["updatePartner"] == {
+        "__typename": "ValidationError",
+        "message": "id: not a valid UUID",
+        "fields": [{"field": "id", "code": "invalid_id", "message": "not a valid UUID"}],
+    }
+    missing = await gql(
+        client,
+        operation("UpdatePartner"),
+        {"input": {"id": "0190b6a0-0000-7000-8000-000000000000", "tags": []}},
+        world.tokens["admin"],
+    )
     assert missing["data"]["updatePartner"]["__typename"] == "NotFound"
     query = await gql(client, operation("Partner"), {"id": "nope"})
     assert query["errors"][0]["extensions"]["code"] == "validation_failed"

@@ -1,0 +1,1 @@
+"""The catalogue: works, their identifiers, and full-text search."""

@@ -1,0 +1,31 @@
+"""Invoking the ``exchange`` command in-process, off the test's event loop."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import anyio.to_thread
+from click.testing import CliRunner, Result
+
+from exchange.cli.main import cli
+from exchange.settings import Settings
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    return {
+        "EXCHANGE_DATA_DIR": str(settings.data_dir),
+        "EXCHANGE_DATABASE_URL": settings.database_url,
+    }
+
+
+async def invoke(settings: Settings, *args: str, stdin: str | None = None) -> Result:
+    runner = CliRunner()
+    call = partial(
+        runner.invoke,
+        cli,
+        list(args),
+        input=stdin,
+        env=environment(settings),
+        catch_exceptions=False,
+    )
+    return await anyio.to_thread.run_sync(call)
