@@ -53,6 +53,25 @@ class Settings:
     max_tokens: int = 2000
     log_level: str = "INFO"
     extra: Mapping[str, str] = field(default_factory=dict)
+    storage: str = "local"
+    storage_dir: Path | None = None
+    s3_endpoint: str = ""
+    s3_region: str = "us-east-1"
+    s3_bucket: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = field(default="", repr=False)
+    s3_addressing: str = "path"
+    url_signing_key: str = field(default="", repr=False)
+
+    @property
+    def effective_storage_dir(self) -> Path:
+        """Where the local storage backend keeps objects."""
+        return self.storage_dir if self.storage_dir is not None else self.data_dir / "objects"
+
+    @property
+    def url_signing_key_path(self) -> Path:
+        """Where the generated URL signing key is kept when none is configured."""
+        return self.data_dir / "url-signing.key"
 
     @property
     def effective_database_url(self) -> str:
@@ -87,6 +106,24 @@ class Settings:
                 kwargs[name.lower()] = _bool(PREFIX + name, raw)
         if (raw := get("LOG_LEVEL")) is not None:
             kwargs["log_level"] = raw.upper()
+        for name, choices in (("STORAGE", ("local", "s3")), ("S3_ADDRESSING", ("path", "virtual"))):
+            if (raw := get(name)) is not None:
+                if raw.strip().lower() not in choices:
+                    message = f"{PREFIX + name} must be one of {', '.join(choices)}"
+                    raise ValidationFailed.single(PREFIX + name, "invalid", message)
+                kwargs[name.lower()] = raw.strip().lower()
+        if (raw := get("STORAGE_DIR")) is not None:
+            kwargs["storage_dir"] = Path(raw)
+        for name in (
+            "S3_ENDPOINT",
+            "S3_REGION",
+            "S3_BUCKET",
+            "S3_ACCESS_KEY_ID",
+            "S3_SECRET_ACCESS_KEY",
+            "URL_SIGNING_KEY",
+        ):
+            if (raw := get(name)) is not None:
+                kwargs[name.lower()] = raw
         known = {PREFIX + n.upper() for n in cls.__dataclass_fields__}
         kwargs["extra"] = {k: v for k, v in env.items() if k.startswith(PREFIX) and k not in known}
         return cls(**kwargs)  # type: ignore[arg-type]

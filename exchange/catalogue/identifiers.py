@@ -57,9 +57,7 @@ def normalize(
         return lowered
     call_number = " ".join(text.split())
     if not call_number or len(call_number) > MAX_CALL_NUMBER:
-        errors.append(
-            FieldError(field, "invalid_format", f"1 to {MAX_CALL_NUMBER} characters")
-        )
+        errors.append(FieldError(field, "invalid_format", f"1 to {MAX_CALL_NUMBER} characters"))
         return None
     return f"{partner_id}:{call_number}"
 

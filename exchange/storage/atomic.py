@@ -23,7 +23,10 @@ class AtomicFile:
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self._file.write(data)
 
-    def commit(self) -> None:
+    def commit(self, target: Path | None = None) -> None:
+        """Publish the file at ``target`` (a sibling of the first target), or the target."""
+        if target is not None:
+            self.target = target
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()

@@ -17,6 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from exchange.errors import ValidationFailed
 from exchange.storage.errors import InvalidKey, PartsRejected
@@ -32,6 +33,14 @@ def check_key(key: str) -> str:
     if not KEY.fullmatch(key):
         raise InvalidKey(key)
     return key
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment header that survives any filename (RFC 6266 with an ASCII fallback)."""
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
+    )
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,8 +63,8 @@ class IntegrityMismatch(StorageError):
         self,
         key: str,
         *,
-        expected_size: int,
-        actual_size: int,
+        expected_size: int | None = None,
+        actual_size: int | None = None,
         expected_sha256: str | None = None,
         actual_sha256: str | None = None,
     ) -> None:

@@ -13,12 +13,19 @@ from exchange.db.metadata import metadata
 target_metadata = metadata
 
 
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Objects named ``fts_*`` (full-text tables, columns and indexes) are written by hand
+    in the migrations, per dialect; autogenerate and the model check leave them alone."""
+    return not (name or "").startswith("fts_")
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

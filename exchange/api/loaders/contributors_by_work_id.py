@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from strawberry.dataloader import DataLoader
+
+from exchange.catalogue import service as works
+from exchange.catalogue.models import WorkContributor
+from exchange.db.engine import Database
+from exchange.identity.identity import Identity
+from exchange.policy import PolicyEngine
+
+
+class ContributorsByWorkIdLoader(DataLoader[uuid.UUID, list[WorkContributor]]):
+    """The contributors of each work, in their order."""
+
+    def __init__(self, identity: Identity, db: Database, policy: PolicyEngine) -> None:
+        super().__init__(load_fn=self._load)
+        self.identity, self.db, self.policy = identity, db, policy
+
+    async def _load(self, ids: Sequence[uuid.UUID]) -> list[list[WorkContributor]]:
+        async with self.db.read() as session:
+            found = await works.contributors_of(
+                self.identity, list(ids), session=session, policy=self.policy
+            )
+        return [found.get(i, []) for i in ids]

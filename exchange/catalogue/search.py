@@ -1,0 +1,177 @@
+"""Full-text search of the catalogue, the same tokens on SQLite and on PostgreSQL.
+
+Korean, Chinese and Japanese do not separate words (Korean glues particles to them), so
+whole-word matching cannot find "학습" in "인민대학습당의". Every run of such characters is
+therefore indexed as its overlapping character bigrams plus its last character alone
+("대학습" -> "대학 학습 습"): a query of two or more characters becomes a phrase of bigrams,
+a one-character query a prefix query on them. Measured against FTS5's trigram tokenizer,
+which cannot use its index below three characters (most Korean nouns have two), bigrams
+answer every length from the index. Other scripts are indexed as words, folded
+(NFKD, marks removed, case-folded: "Taehaksŭptang" -> "taehaksuptang"), and query words
+match as prefixes ("учебник" finds "учебника").
+
+- SQLite: the FTS5 table ``fts_work(tokens, work_id UNINDEXED)`` with the unicode61
+  tokenizer. There are no triggers: the catalogue service rewrites a work's row in the same
+  transaction as the work itself (``index_work``). Ranked by bm25.
+- PostgreSQL: the generated column ``work.fts_vector`` = ``to_tsvector('simple',
+  search_tokens)`` with a GIN index, ranked by ts_rank; plus a pg_trgm GIN index on
+  ``search_text``, so a query of three characters or more also matches inside words
+  (e.g. "haksup"), ranked after the full-text hits.
+
+Objects named ``fts_*`` are created by hand in the migrations and ignored by autogenerate.
+
+Pagination: ranked results are ordered by (score, id), lower score first (bm25 and
+negated ts_rank), and the cursor is that pair, so a page continues where the last one
+ended without an OFFSET. Scores shift when the catalogue changes between two pages; the
+order stays total, so nothing repeats within a stable catalogue.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from exchange.errors import ValidationFailed
+
+DENSE = re.compile(
+    "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7a3\uf900-\ufaff\U00020000-\U0002ffff]+"
+)
+WORD = re.compile(r"[^\W_]+")
+MAX_QUERY = 200
+
+
+def fold(text: str) -> str:
+    """Case- and diacritic-insensitive form; Hangul syllables survive the round trip."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", stripped).casefold()
+
+
+def _pieces(word: str) -> list[tuple[bool, str]]:
+    """A word cut into (dense?, text) runs: "2차방정식" -> [(False, "2"), (True, "차방정식")]."""
+    pieces: list[tuple[bool, str]] = []
+    at = 0
+    for match in DENSE.finditer(word):
+        if match.start() > at:
+            pieces.append((False, word[at : match.start()]))
+        pieces.append((True, match.group()))
+        at = match.end()
+    if at < len(word):
+        pieces.append((False, word[at:]))
+    return pieces
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
+
+
+def tokens(text: str) -> str:
+    """The indexed form of ``text``: space-separated folded words and bigrams."""
+    out: list[str] = []
+    for word in WORD.findall(fold(text)):
+        for dense, piece in _pieces(word):
+            out.extend(_bigrams(piece) if dense else [piece])
+    return " ".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed search: every term must match. A term is one token (matched as a prefix
+    when ``prefix``) or a phrase of bigrams."""
+
+    terms: tuple[tuple[tuple[str, ...], bool], ...]
+    text: str
+
+    @classmethod
+    def parse(cls, raw: str) -> Query | None:
+        if len(raw) > MAX_QUERY:
+            raise ValidationFailed.single("search", "too_long", f"at most {MAX_QUERY} characters")
+        terms: list[tuple[tuple[str, ...], bool]] = []
+        for word in WORD.findall(fold(raw)):
+            for dense, piece in _pieces(word):
+                if dense and len(piece) > 1:
+                    terms.append((tuple(piece[i : i + 2] for i in range(len(piece) - 1)), False))
+                else:
+                    terms.append(((piece,), True))
+        if not terms:
+            return None
+        return cls(tuple(terms), " ".join(fold(raw).split()))
+
+    def fts5(self) -> str:
+        parts = []
+        for words, prefix in self.terms:
+            parts.append(f'"{" ".join(words)}"' + ("*" if prefix else ""))
+        return " ".join(parts)
+
+    def tsquery(self) -> str:
+        parts = []
+        for words, prefix in self.terms:
+            if prefix:
+                parts.append(f"'{words[0]}':*")
+            else:
+                parts.append("(" + " <-> ".join(f"'{w}'" for w in words) + ")")
+        return " & ".join(parts)
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def hits(dialect: str, query: Query) -> sa.Subquery:
+    """(work_id, score) of every work matching ``query``; lower score ranks first."""
+    if dialect == "postgresql":
+        like = f"%{_escape_like(query.text)}%" if len(query.text) >= 3 else None
+        statement = sa.text(
+            "SELECT work.id AS work_id, CAST(-ts_rank(work.fts_vector, q) AS float8) AS score "
+            "FROM work, to_tsquery('simple', :tsq) AS q "
+            "WHERE work.fts_vector @@ q"
+            + (" OR work.search_text LIKE :like ESCAPE '\\'" if like else "")
+        ).bindparams(tsq=query.tsquery(), **({"like": like} if like else {}))
+    else:
+        statement = sa.text(
+            "SELECT fts_work.work_id AS work_id, bm25(fts_work) AS score "
+            "FROM fts_work WHERE fts_work MATCH :match"
+        ).bindparams(match=query.fts5())
+    return statement.columns(work_id=sa.Uuid(), score=sa.Float()).subquery("hits")
+
+
+async def index_work(
+    session: AsyncSession, dialect: str, work_id: uuid.UUID, search_tokens: str
+) -> None:
+    """Keep SQLite's FTS5 row of a work in step with it (PostgreSQL derives its own)."""
+    if dialect == "postgresql":
+        return
+    await session.execute(sa.text("DELETE FROM fts_work WHERE work_id = :id"), {"id": work_id.hex})
+    await session.execute(
+        sa.text("INSERT INTO fts_work (tokens, work_id) VALUES (:tokens, :id)"),
+        {"tokens": search_tokens, "id": work_id.hex},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    score: float
+    work_id: uuid.UUID
+
+    def encode(self) -> str:
+        raw = f"{self.score.hex()}|{self.work_id.hex}".encode("ascii")
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+    @classmethod
+    def decode(cls, cursor: str) -> Cursor:
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+            score, _, work_id = raw.partition("|")
+            return cls(float.fromhex(score), uuid.UUID(hex=work_id))
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise ValidationFailed.single(
+                "after", "invalid_cursor", "not a cursor returned by this API"
+            ) from None

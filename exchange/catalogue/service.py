@@ -1,0 +1,436 @@
+"""Works of the catalogue: get, list (search), create, update, and their related rows.
+
+Every function takes the acting identity first and asks the policy engine before it
+reads or writes. Writers work inside the caller's unit of work and never commit; they
+keep the full-text index in step in the same transaction (``search.index_work``).
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlmodel import SQLModel, col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from exchange import clock
+from exchange.audit.chain import AuditRecord
+from exchange.catalogue import search, validation
+from exchange.catalogue.identifiers import display
+from exchange.catalogue.models import (
+    IdentifierScheme,
+    JournalIssue,
+    Work,
+    WorkContributor,
+    WorkIdentifier,
+    WorkKind,
+    WorkLevel,
+    WorkPartner,
+)
+from exchange.catalogue.validation import ContributorDraft, ContributorRole, IssueDraft, WorkDraft
+from exchange.db.uow import UnitOfWork
+from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
+from exchange.identity.identity import Identity, Role
+from exchange.pagination import Page
+from exchange.partners import service as partners
+from exchange.partners.models import Partner
+from exchange.policy import PLATFORM, PolicyEngine, Resource
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkPatch:
+    """Fields left as None keep their value; a list given replaces the whole list."""
+
+    kind: WorkKind | None = None
+    titles: builtins.list[tuple[str, str]] | None = None
+    language: str | None = None
+    contributors: builtins.list[ContributorDraft] | None = None
+    publisher: str | None = None
+    year: int | None = None
+    subjects: builtins.list[str] | None = None
+    level: WorkLevel | None = None
+    identifiers: builtins.list[tuple[IdentifierScheme, str]] | None = None
+    issues: builtins.list[IssueDraft] | None = None
+    co_author_partner_ids: builtins.list[uuid.UUID] | None = None
+    course_number: str | None = None
+    instructor: str | None = None
+    duration_seconds: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkFilter:
+    search: str | None = None
+    kind: WorkKind | None = None
+    language: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    partner_id: uuid.UUID | None = None
+    available_digitally: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    work: Work
+    cursor: search.Cursor
+
+
+def resource(work: Work, partner: Partner) -> Resource:
+    owner = partners.resource(partner)
+    return Resource(
+        "Work",
+        str(work.id),
+        {"partner": {"__entity": owner.uid}, "kind": work.kind},
+        tuple(owner.entities()),
+    )
+
+
+def _creation(partner: Partner) -> Resource:
+    """The platform, with the partner a work would be created for (the policy's context)."""
+    return dataclasses.replace(PLATFORM, related=tuple(partners.resource(partner).entities()))
+
+
+async def _load(session: AsyncSession, work_id: uuid.UUID, *, for_update: bool = False) -> Work:
+    statement = select(Work).where(Work.id == work_id)
+    if for_update:
+        statement = statement.with_for_update()
+    work = (await session.exec(statement)).first()
+    if work is None:
+        raise NotFound("work", work_id)
+    return work
+
+
+async def get(
+    identity: Identity, work_id: uuid.UUID, *, session: AsyncSession, policy: PolicyEngine
+) -> Work:
+    policy.require(identity, "work.search", PLATFORM)
+    return await _load(session, work_id)
+
+
+async def get_many(
+    identity: Identity, ids: Iterable[uuid.UUID], *, session: AsyncSession, policy: PolicyEngine
+) -> dict[uuid.UUID, Work]:
+    policy.require(identity, "work.search", PLATFORM)
+    wanted = builtins.list(set(ids))
+    rows = (await session.exec(select(Work).where(col(Work.id).in_(wanted)))).all()
+    return {w.id: w for w in rows}
+
+
+async def list(
+    identity: Identity,
+    filters: WorkFilter,
+    first: int,
+    after: search.Cursor | None,
+    *,
+    session: AsyncSession,
+    policy: PolicyEngine,
+) -> Page[Ranked]:
+    """Works matching the filters: best match first when searching, else oldest first."""
+    policy.require(identity, "work.search", PLATFORM)
+    query = search.Query.parse(filters.search) if filters.search else None
+    if query is None:
+        score: sa.ColumnElement[float] = sa.literal(0.0, sa.Float())
+        statement = select(Work, score)
+    else:
+        dialect = session.bind.dialect.name if session.bind else "sqlite"
+        hits = search.hits(dialect, query)
+        score = hits.c.score
+        statement = select(Work, score).join(hits, hits.c.work_id == Work.id)
+    if filters.kind:
+        statement = statement.where(Work.kind == filters.kind.value)
+    if filters.language:
+        statement = statement.where(Work.language == validation.language(filters.language, []))
+    if filters.year_from is not None:
+        statement = statement.where(col(Work.year) >= filters.year_from)
+    if filters.year_to is not None:
+        statement = statement.where(col(Work.year) <= filters.year_to)
+    if filters.partner_id is not None:
+        co_authored = select(WorkPartner.work_id).where(
+            WorkPartner.partner_id == filters.partner_id
+        )
+        statement = statement.where(
+            (col(Work.created_by_partner_id) == filters.partner_id) | col(Work.id).in_(co_authored)
+        )
+    if filters.available_digitally is not None:
+        statement = statement.where(Work.available_digitally == filters.available_digitally)
+    if after is not None:
+        if query is None:
+            statement = statement.where(col(Work.id) > after.work_id)
+        else:
+            statement = statement.where(
+                sa.tuple_(score, col(Work.id)) > sa.tuple_(after.score, after.work_id)
+            )
+    statement = statement.order_by(score, col(Work.id)).limit(first + 1)
+    rows = (await session.exec(statement)).all()
+    ranked = [Ranked(work, search.Cursor(float(s), work.id)) for work, s in rows]
+    return Page(ranked[:first], len(ranked) > first)
+
+
+async def _children(
+    session: AsyncSession, model: type[Row], key: Any, ids: Sequence[uuid.UUID], *order: Any
+) -> dict[uuid.UUID, builtins.list[Row]]:
+    result: dict[uuid.UUID, builtins.list[Row]] = {i: [] for i in ids}
+    if ids:
+        statement = select(model).where(col(key).in_(builtins.list(ids))).order_by(*order)
+        for row in (await session.exec(statement)).all():
+            result[getattr(row, key.key)].append(row)
+    return result
+
+
+async def contributors_of(
+    identity: Identity, ids: Sequence[uuid.UUID], *, session: AsyncSession, policy: PolicyEngine
+) -> dict[uuid.UUID, builtins.list[WorkContributor]]:
+    policy.require(identity, "work.search", PLATFORM)
+    return await _children(
+        session, WorkContributor, WorkContributor.work_id, ids, col(WorkContributor.position)
+    )
+
+
+async def identifiers_of(
+    identity: Identity, ids: Sequence[uuid.UUID], *, session: AsyncSession, policy: PolicyEngine
+) -> dict[uuid.UUID, builtins.list[WorkIdentifier]]:
+    policy.require(identity, "work.search", PLATFORM)
+    return await _children(
+        session, WorkIdentifier, WorkIdentifier.work_id, ids, col(WorkIdentifier.id)
+    )
+
+
+async def issues_of(
+    identity: Identity, ids: Sequence[uuid.UUID], *, session: AsyncSession, policy: PolicyEngine
+) -> dict[uuid.UUID, builtins.list[JournalIssue]]:
+    policy.require(identity, "work.search", PLATFORM)
+    return await _children(
+        session,
+        JournalIssue,
+        JournalIssue.work_id,
+        ids,
+        col(JournalIssue.year),
+        col(JournalIssue.volume),
+        col(JournalIssue.number),
+    )
+
+
+async def co_authors_of(
+    identity: Identity, ids: Sequence[uuid.UUID], *, session: AsyncSession, policy: PolicyEngine
+) -> dict[uuid.UUID, builtins.list[Partner]]:
+    """The co-authoring partners of each work that the identity may read."""
+    links = await _children(
+        session, WorkPartner, WorkPartner.work_id, ids, col(WorkPartner.partner_id)
+    )
+    readable = await partners.get_many(
+        identity,
+        {link.partner_id for group in links.values() for link in group},
+        session=session,
+        policy=policy,
+    )
+    return {
+        work_id: [readable[x.partner_id] for x in group if x.partner_id in readable]
+        for work_id, group in links.items()
+    }
+
+
+def _acting_partner(identity: Identity, requested: uuid.UUID | None) -> uuid.UUID:
+    if requested is not None:
+        return requested
+    own = identity.partners_with(Role.LIBRARIAN)
+    if len(own) != 1:
+        raise ValidationFailed.single(
+            "partnerId", "required", "say for which partner the work is catalogued"
+        )
+    return next(iter(own))
+
+
+async def _partner(session: AsyncSession, partner_id: uuid.UUID) -> Partner:
+    partner = await session.get(Partner, partner_id)
+    if partner is None:
+        raise NotFound("partner", partner_id)
+    return partner
+
+
+async def _write(
+    identity: Identity, work: Work, draft: WorkDraft, *, uow: UnitOfWork, replace: bool
+) -> dict[str, Any]:
+    """Validate ``draft`` into ``work`` and its related rows; returns the audit document."""
+    errors: builtins.list[FieldError] = []
+    titles = validation.titles(draft.titles, errors)
+    language = validation.language(draft.language, errors)
+    contributors = validation.contributors(draft.contributors, errors)
+    subjects = validation.subjects(draft.subjects, errors)
+    publisher = validation.text(draft.publisher, "publisher", 300, errors)
+    year = validation.year(draft.year, "year", errors)
+    course_number = validation.text(draft.course_number, "courseNumber", 50, errors)
+    instructor = validation.text(draft.instructor, "instructor", 300, errors)
+    identifiers = validation.identifier_values(
+        draft.identifiers, work.created_by_partner_id, errors
+    )
+    validation.kind_fields(draft, errors)
+    co_authors = sorted(set(draft.co_author_partner_ids))
+    session = uow.session
+    if co_authors:
+        found = await session.exec(select(Partner.id).where(col(Partner.id).in_(co_authors)))
+        missing = set(co_authors) - set(found.all())
+        if missing:
+            errors.append(FieldError("coAuthorPartnerIds", "unknown_partner", "not a partner"))
+    if errors:
+        raise ValidationFailed(errors)
+    for scheme, value in identifiers:
+        existing = (
+            await session.exec(
+                select(WorkIdentifier).where(
+                    WorkIdentifier.scheme == scheme,
+                    WorkIdentifier.value == value,
+                    WorkIdentifier.work_id != work.id,
+                )
+            )
+        ).first()
+        if existing is not None:
+            raise Conflict(
+                f"{scheme} {value} already identifies work {existing.work_id}", existing.work_id
+            )
+    work.kind, work.titles, work.language = draft.kind.value, titles, language
+    work.publisher, work.year, work.subjects = publisher, year, subjects
+    work.level = None if draft.level is None else draft.level.value
+    work.course_number, work.instructor = course_number, instructor
+    work.duration_seconds = draft.duration_seconds
+    searchable = [t["value"] for t in titles] + subjects + [publisher or ""]
+    searchable += [n for c in contributors for n in (c.name, c.romanized or "")]
+    searchable += [course_number or "", instructor or ""]
+    searchable += [value for scheme, value in identifiers if scheme == IdentifierScheme.ISBN]
+    work.search_text = search.fold("\n".join(s for s in searchable if s))
+    work.search_tokens = search.tokens(work.search_text)
+    work.updated_at = clock.now()
+    session.add(work)
+    if replace:
+        for model in (WorkContributor, WorkIdentifier, JournalIssue, WorkPartner):
+            await session.exec(delete(model).where(col(model.work_id) == work.id))
+    await session.flush()
+    for position, c in enumerate(contributors):
+        session.add(
+            WorkContributor(
+                work_id=work.id,
+                position=position,
+                name=c.name,
+                romanized=c.romanized,
+                role=c.role.value,
+            )
+        )
+    for scheme, value in identifiers:
+        session.add(WorkIdentifier(work_id=work.id, scheme=scheme, value=value))
+    for issue in draft.issues:
+        session.add(
+            JournalIssue(
+                work_id=work.id,
+                volume=issue.volume.strip(),
+                number=issue.number.strip(),
+                year=issue.year,
+            )
+        )
+    for partner_id in co_authors:
+        session.add(WorkPartner(work_id=work.id, partner_id=partner_id))
+    try:
+        await session.flush()
+    except sa.exc.IntegrityError:  # a concurrent writer took an identifier since the check
+        raise Conflict("an identifier of this work was just taken by another work") from None
+    await search.index_work(session, uow.dialect, work.id, work.search_tokens)
+    return {
+        **work.snapshot(),
+        "contributors": [[c.name, c.romanized, c.role.value] for c in contributors],
+        "identifiers": [[scheme, value] for scheme, value in identifiers],
+        "issues": [[i.volume, i.number, i.year] for i in draft.issues],
+        "co_authors": [str(p) for p in co_authors],
+    }
+
+
+async def create(
+    identity: Identity, draft: WorkDraft, *, uow: UnitOfWork, policy: PolicyEngine
+) -> Work:
+    """Catalogue a work for a partner (its librarians, coordinators, admins)."""
+    partner = await _partner(uow.session, _acting_partner(identity, draft.partner_id))
+    policy.require(
+        identity,
+        "work.create",
+        _creation(partner),
+        {"partner": {"__entity": partners.resource(partner).uid}},
+    )
+    now = clock.now()
+    work = Work(
+        kind=draft.kind.value,
+        titles=[],
+        language="",
+        subjects=[],
+        created_by_partner_id=partner.id,
+        search_text="",
+        search_tokens="",
+        created_at=now,
+        updated_at=now,
+    )
+    after = await _write(identity, work, draft, uow=uow, replace=False)
+    uow.record(AuditRecord(identity.label, "work.create", "work", str(work.id), None, after))
+    return work
+
+
+async def _current(session: AsyncSession, work: Work) -> tuple[WorkDraft, dict[str, Any]]:
+    """The work as a draft, and its audit document."""
+    ids = [work.id]
+    contributors = (
+        await _children(
+            session, WorkContributor, WorkContributor.work_id, ids, col(WorkContributor.position)
+        )
+    )[work.id]
+    identifiers = (await _children(session, WorkIdentifier, WorkIdentifier.work_id, ids))[work.id]
+    issues = (await _children(session, JournalIssue, JournalIssue.work_id, ids))[work.id]
+    links = (await _children(session, WorkPartner, WorkPartner.work_id, ids))[work.id]
+    draft = WorkDraft(
+        kind=WorkKind(work.kind),
+        titles=[(t["lang"], t["value"]) for t in work.titles],
+        language=work.language,
+        partner_id=work.created_by_partner_id,
+        contributors=[
+            ContributorDraft(c.name, ContributorRole(c.role), c.romanized) for c in contributors
+        ],
+        publisher=work.publisher,
+        year=work.year,
+        subjects=builtins.list(work.subjects),
+        level=None if work.level is None else WorkLevel(work.level),
+        identifiers=[(IdentifierScheme(i.scheme), display(i.scheme, i.value)) for i in identifiers],
+        issues=[IssueDraft(i.volume, i.number, i.year) for i in issues],
+        co_author_partner_ids=[link.partner_id for link in links],
+        course_number=work.course_number,
+        instructor=work.instructor,
+        duration_seconds=work.duration_seconds,
+    )
+    before = {
+        **work.snapshot(),
+        "contributors": [[c.name, c.romanized, c.role] for c in contributors],
+        "identifiers": [[i.scheme, i.value] for i in identifiers],
+        "issues": [[i.volume, i.number, i.year] for i in draft.issues],
+        "co_authors": [str(p) for p in sorted(draft.co_author_partner_ids)],
+    }
+    return draft, before
+
+
+async def update(
+    identity: Identity,
+    work_id: uuid.UUID,
+    patch: WorkPatch,
+    *,
+    uow: UnitOfWork,
+    policy: PolicyEngine,
+) -> Work:
+    """Change a work (librarians of the partner that created it, coordinators, admins)."""
+    work = await _load(uow.session, work_id, for_update=True)
+    partner = await _partner(uow.session, work.created_by_partner_id)
+    policy.require(identity, "work.update", resource(work, partner))
+    current, before = await _current(uow.session, work)
+    changes = {f.name: getattr(patch, f.name) for f in dataclasses.fields(patch)}
+    draft = dataclasses.replace(current, **{k: v for k, v in changes.items() if v is not None})
+    after = await _write(identity, work, draft, uow=uow, replace=True)
+    if after != before:
+        uow.record(AuditRecord(identity.label, "work.update", "work", str(work.id), before, after))
+    return work

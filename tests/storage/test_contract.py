@@ -1,0 +1,233 @@
+"""The contract every storage backend keeps, run against local disk and S3 (moto)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from exchange.storage.base import MIN_PART_SIZE, Digest, Part
+from exchange.storage.errors import (
+    IntegrityMismatch,
+    InvalidKey,
+    ObjectMissing,
+    PartsRejected,
+    UploadMissing,
+)
+from tests.storage.conftest import Backend
+
+MINUTE = timedelta(minutes=1)
+
+
+async def stream(data: bytes, chunk: int = 64 * 1024) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), chunk):
+        yield data[start : start + chunk]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+async def read_all(backend: Backend, key: str) -> bytes:
+    return b"".join([chunk async for chunk in backend.storage.open(key)])
+
+
+async def keys(backend: Backend, prefix: str | None = None) -> list[str]:
+    return [
+        k async for k in backend.storage.list_keys(backend.prefix if prefix is None else prefix)
+    ]
+
+
+async def open_uploads(backend: Backend) -> list[str]:
+    uploads = await backend.storage.list_multipart_uploads()
+    return [u.upload_id for u in uploads if u.key.startswith(backend.prefix)]
+
+
+async def test_put_then_open_and_digest_return_the_same_bytes(backend: Backend) -> None:
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    key = backend.key("round-trip")
+
+    stored = await backend.storage.put(
+        key, stream(data), expected_size=len(data), expected_sha256=sha256(data)
+    )
+
+    assert (stored.key, stored.size, stored.sha256) == (key, len(data), sha256(data))
+    assert await read_all(backend, key) == data
+    assert await backend.storage.digest(key) == Digest(len(data), sha256(data))
+    info = await backend.storage.stat(key)
+    assert info is not None
+    assert (info.key, info.size) == (key, len(data))
+
+
+async def test_empty_object_round_trips(backend: Backend) -> None:
+    key = backend.key("empty")
+    await backend.storage.put(key, stream(b""), expected_size=0, expected_sha256=sha256(b""))
+    assert await backend.storage.digest(key) == Digest(0, sha256(b""))
+
+
+@pytest.mark.parametrize(
+    ("declared_size", "declared_sha256"),
+    [
+        pytest.param(1000, sha256(b"other"), id="wrong-sha256"),
+        pytest.param(999, None, id="too-many-bytes"),
+        pytest.param(1001, None, id="too-few-bytes"),
+    ],
+)
+async def test_put_that_differs_from_the_declaration_fails_and_leaves_nothing(
+    backend: Backend, declared_size: int, declared_sha256: str | None
+) -> None:
+    data = os.urandom(1000)
+    key = backend.key("mismatch")
+
+    with pytest.raises(IntegrityMismatch) as raised:
+        await backend.storage.put(
+            key,
+            stream(data, 100),
+            expected_size=declared_size,
+            expected_sha256=declared_sha256 or sha256(data),
+        )
+
+    assert raised.value.key == key
+    assert await backend.storage.stat(key) is None
+    assert await keys(backend) == []
+
+
+async def test_large_put_that_differs_leaves_no_object_and_no_upload(backend: Backend) -> None:
+    data = os.urandom(17 * 1024 * 1024)  # more than one part of S3Storage.put
+    key = backend.key("large-mismatch")
+
+    with pytest.raises(IntegrityMismatch):
+        await backend.storage.put(
+            key, stream(data, 1024 * 1024), expected_size=len(data), expected_sha256=sha256(b"x")
+        )
+
+    assert await backend.storage.stat(key) is None
+    assert await keys(backend) == []
+    assert await open_uploads(backend) == []
+
+
+async def test_large_put_round_trips(backend: Backend) -> None:
+    data = os.urandom(17 * 1024 * 1024 + 5)
+    key = backend.key("large")
+    await backend.storage.put(
+        key, stream(data, 1024 * 1024), expected_size=len(data), expected_sha256=sha256(data)
+    )
+    assert await backend.storage.digest(key) == Digest(len(data), sha256(data))
+    assert await open_uploads(backend) == []
+
+
+async def test_presigned_upload_then_download_over_http(backend: Backend) -> None:
+    data = os.urandom(2 * 1024 * 1024 + 3)
+    key = backend.key("presigned")
+    ticket = await backend.storage.presign_upload(
+        key, size=len(data), sha256=sha256(data), expires=MINUTE
+    )
+
+    uploaded = await backend.http.request(
+        ticket.method, ticket.url, content=stream(data), headers=dict(ticket.headers)
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    assert await backend.storage.digest(key) == Digest(len(data), sha256(data))
+
+    url = await backend.storage.presign_download(key, expires=MINUTE, filename="Lecture 1 — ök.pdf")
+    downloaded = await backend.http.get(url)
+    assert downloaded.status_code == 200
+    assert downloaded.content == data
+    assert (
+        "filename*=UTF-8''Lecture%201%20%E2%80%94%20%C3%B6k.pdf"
+        in (downloaded.headers["content-disposition"])
+    )
+
+
+async def test_multipart_upload_of_three_parts_over_http(backend: Backend) -> None:
+    parts = [os.urandom(MIN_PART_SIZE) for _ in range(2)] + [os.urandom(MIN_PART_SIZE)]
+    whole = b"".join(parts)
+    key = backend.key("multipart")
+    upload_id = await backend.storage.start_multipart(key)
+    assert upload_id in await open_uploads(backend)
+
+    uploaded: list[Part] = []
+    for number, data in reversed(list(enumerate(parts, start=1))):  # any order will do
+        url = await backend.storage.presign_part(key, upload_id, number, expires=MINUTE)
+        response = await backend.http.put(url, content=stream(data))
+        assert response.status_code == 200, response.text
+        uploaded.append(Part(number, response.headers["etag"]))
+    info = await backend.storage.complete_multipart(key, upload_id, uploaded)
+
+    assert (info.key, info.size) == (key, len(whole))
+    assert await backend.storage.digest(key) == Digest(len(whole), sha256(whole))
+    assert upload_id not in await open_uploads(backend)
+
+
+async def test_complete_with_an_unknown_etag_is_rejected(backend: Backend) -> None:
+    key = backend.key("bad-etag")
+    upload_id = await backend.storage.start_multipart(key)
+    url = await backend.storage.presign_part(key, upload_id, 1, expires=MINUTE)
+    assert (await backend.http.put(url, content=b"part")).status_code == 200
+
+    with pytest.raises(PartsRejected):
+        await backend.storage.complete_multipart(key, upload_id, [Part(1, f'"{"0" * 64}"')])
+
+    assert await backend.storage.stat(key) is None
+    await backend.storage.abort_multipart(key, upload_id)
+
+
+async def test_abort_discards_the_upload_and_its_parts(backend: Backend) -> None:
+    key = backend.key("aborted")
+    upload_id = await backend.storage.start_multipart(key)
+    url = await backend.storage.presign_part(key, upload_id, 1, expires=MINUTE)
+    response = await backend.http.put(url, content=os.urandom(MIN_PART_SIZE))
+    assert response.status_code == 200
+
+    await backend.storage.abort_multipart(key, upload_id)
+
+    assert upload_id not in await open_uploads(backend)
+    with pytest.raises(UploadMissing):
+        await backend.storage.complete_multipart(
+            key, upload_id, [Part(1, response.headers["etag"])]
+        )
+    assert await backend.storage.stat(key) is None
+    assert await keys(backend) == []
+
+
+async def test_delete_removes_the_object_and_is_idempotent(backend: Backend) -> None:
+    key = backend.key("deleted")
+    await backend.storage.put(key, stream(b"abc"), expected_size=3, expected_sha256=sha256(b"abc"))
+
+    await backend.storage.delete(key)
+    await backend.storage.delete(key)
+
+    assert await backend.storage.stat(key) is None
+    with pytest.raises(ObjectMissing):
+        await backend.storage.digest(key)
+    with pytest.raises(ObjectMissing):
+        await read_all(backend, key)
+
+
+async def test_list_keys_yields_every_key_under_a_prefix(backend: Backend) -> None:
+    names = ["objects/a", "objects/b", "other/c"]
+    for name in names:
+        await backend.storage.put(
+            backend.key(name), stream(b"x"), expected_size=1, expected_sha256=sha256(b"x")
+        )
+
+    assert sorted(await keys(backend)) == [backend.key(n) for n in names]
+    assert sorted(await keys(backend, backend.key("objects/"))) == [
+        backend.key("objects/a"),
+        backend.key("objects/b"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "key", ["../escape", "a/../../escape", "/absolute", "a//b", ".hidden", "a/.multipart", ""]
+)
+async def test_keys_outside_the_grammar_are_rejected(backend: Backend, key: str) -> None:
+    with pytest.raises(InvalidKey):
+        await backend.storage.put(key, stream(b"x"), expected_size=1, expected_sha256=sha256(b"x"))
+    with pytest.raises(InvalidKey):
+        await backend.storage.presign_download(key, expires=MINUTE)
+    with pytest.raises(InvalidKey):
+        await backend.storage.digest(key)
