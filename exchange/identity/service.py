@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -203,12 +204,35 @@ async def _token(session: AsyncSession, secret: str) -> Token:
 
 
 async def authenticate(session: AsyncSession, secret: str) -> Identity:
-    """The identity a bearer token stands for, or Unauthenticated."""
-    token = await _token(session, secret)
-    account = await session.get(Account, token.account_id)
-    if account is None:
+    """The identity a bearer token stands for, or Unauthenticated (one query)."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        raise Unauthenticated("malformed token")
+    statement = (
+        sa.select(
+            col(Token.account_id),
+            col(Token.revoked_at),
+            col(Token.expires_at),
+            col(Account.email),
+            col(Membership.partner_id),
+            col(Membership.role),
+        )
+        .join(Account, col(Account.id) == col(Token.account_id))
+        .outerjoin(Membership, col(Membership.account_id) == col(Token.account_id))
+        .where(col(Token.secret_hash) == _secret_hash(secret))
+        .order_by(col(Membership.id))
+    )
+    rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
+    if not rows:
         raise Unauthenticated("unknown token")
-    return await identity_of(session, account)
+    account_id, revoked_at, expires_at, email, _, _ = rows[0]
+    if revoked_at is not None:
+        raise Unauthenticated("token revoked")
+    if expires_at <= clock.now():
+        raise Unauthenticated("token expired")
+    grants = tuple(
+        Grant(partner_id, Role(role)) for *_, partner_id, role in rows if partner_id is not None
+    )
+    return Identity(account_id=account_id, email=email, grants=grants)
 
 
 async def identity_of(session: AsyncSession, account: Account) -> Identity:
