@@ -12,6 +12,7 @@ each server process is reported apart. Throughput is MiB/s of the file size over
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import secrets
@@ -33,10 +34,10 @@ from boto3.s3.transfer import TransferConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from exchange.storage.base import Part  # noqa: E402
-from exchange.storage.local import LocalStorage  # noqa: E402
-from exchange.storage.s3 import S3Config, S3Storage  # noqa: E402
-from exchange.storage.signed_urls import UrlSigner  # noqa: E402
+from exchange.storage.base import Part
+from exchange.storage.local import LocalStorage
+from exchange.storage.s3 import S3Config, S3Storage
+from exchange.storage.signed_urls import UrlSigner
 
 MIB = 1024 * 1024
 CHUNK = MIB
@@ -61,10 +62,8 @@ server.stop()
 
 def reset_peak_rss() -> None:
     """Start a new peak-RSS window for this process (Linux ≥ 4.0; else the run's peak)."""
-    try:
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
 
 
 def peak_rss_mib(pid: int | str = "self") -> float:
@@ -355,15 +354,20 @@ async def run(args: argparse.Namespace) -> None:
 
     print("\nthroughput relative to raw boto3 (higher is better, target >= 90 %):")
     upload_multi = f"presigned multipart ({args.part_mib} MiB × {args.parallel})"
-    print(
-        f"  presigned PUT single / boto3 upload_file:  {ratio('presigned PUT (single stream)', 'boto3 upload_file')}"
-    )
-    print(
-        f"  presigned multipart / boto3 upload_file:   {ratio(upload_multi, 'boto3 upload_file')}"
-    )
-    print(
-        f"  presigned GET / boto3 download_file:       {ratio('presigned GET (httpx stream)', 'boto3 download_file')}"
-    )
+    for label, ours, theirs in [
+        (
+            "presigned PUT single / boto3 upload_file",
+            "presigned PUT (single stream)",
+            "boto3 upload_file",
+        ),
+        ("presigned multipart / boto3 upload_file", upload_multi, "boto3 upload_file"),
+        (
+            "presigned GET / boto3 download_file",
+            "presigned GET (httpx stream)",
+            "boto3 download_file",
+        ),
+    ]:
+        print(f"  {label:<42} {ratio(ours, theirs)}")
     print("\npeak RSS (MiB):")
     for result in results.values():
         print(f"  bench process during {result.name:<42} {result.peak_rss_mib:7.0f}")

@@ -18,6 +18,6 @@ def config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
     """Bring the database at ``url`` to ``revision`` (blocking: call it off the event loop)."""
     command.upgrade(config(url), revision)
