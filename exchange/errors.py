@@ -73,3 +73,14 @@ class Conflict(ExchangeError):
     def __init__(self, message: str, existing_id: object | None = None) -> None:
         super().__init__(message)
         self.existing_id = None if existing_id is None else str(existing_id)
+
+
+class InsufficientQuantity(Conflict):
+    """An allocation asks more than an offer line has left, or than a request line needs."""
+
+    code = "insufficient_quantity"
+
+    def __init__(self, line: str, line_id: object, available: int) -> None:
+        super().__init__(f"only {available} left on the {line} line", line_id)
+        self.line = line
+        self.available = available

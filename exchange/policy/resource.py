@@ -31,6 +31,11 @@ class Resource:
     def uid(self) -> dict[str, str]:
         return uid(self.entity_type, self.entity_id)
 
+    @property
+    def ref(self) -> dict[str, dict[str, str]]:
+        """This entity as an attribute value of another."""
+        return ref(self.entity_type, self.entity_id)
+
     def entities(self) -> list[dict[str, Any]]:
         return [{"uid": self.uid, "attrs": self.attrs, "parents": []}, *self.related]
 

@@ -1,0 +1,1 @@
+"""Allocations: quantities of offer lines promised to request lines."""

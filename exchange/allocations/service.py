@@ -1,0 +1,282 @@
+"""Allocations: the promise of a quantity of an offer line to a request line.
+
+The invariant: the active allocations of an offer line never sum past its quantity, and a
+request line is never allocated more than it asked for — whatever the concurrency, on
+SQLite and PostgreSQL, with any number of processes. It is enforced in the database:
+
+* each side's ``allocated`` counter moves only by a conditional ``UPDATE ... SET
+  allocated = allocated + :q WHERE id = :id AND allocated + :q <= quantity``, which
+  PostgreSQL evaluates under the row lock (a concurrent updater re-checks the condition
+  against the committed row) and SQLite runs one writer at a time (``BEGIN IMMEDIATE``);
+* CHECK constraints (``allocated <= quantity``) back it up.
+
+Locks are always taken offer line first, then request line, so allocators never deadlock.
+"""
+
+from __future__ import annotations
+
+import builtins
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from exchange import clock
+from exchange.allocations.models import Allocation, AllocationState
+from exchange.audit.chain import AuditRecord
+from exchange.db.uow import UnitOfWork
+from exchange.errors import Conflict, InsufficientQuantity, NotFound, ValidationFailed
+from exchange.identity.identity import Identity
+from exchange.offers.models import Offer, OfferLine, OfferState
+from exchange.pagination import Page, PageRequest
+from exchange.partners import service as partners
+from exchange.partners.models import Partner
+from exchange.policy import PLATFORM, PolicyEngine, Resource
+from exchange.requests import service as requests
+from exchange.requests.models import RequestLine, RequestState, ResourceRequest
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationFilter:
+    offer_line_id: uuid.UUID | None = None
+    request_line_id: uuid.UUID | None = None
+    state: AllocationState | None = None
+
+
+def resource(
+    offer_partner: Partner, request_partner: Partner, allocation_id: str = "new"
+) -> Resource:
+    giver, taker = partners.resource(offer_partner), partners.resource(request_partner)
+    related = {e["uid"]["id"]: e for e in (*giver.entities(), *taker.entities())}
+    return Resource(
+        "Allocation",
+        allocation_id,
+        {"offerPartner": giver.ref, "requestPartner": taker.ref},
+        related=tuple(related.values()),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Sides:
+    offer_line: OfferLine
+    offer: Offer
+    donor: Partner
+    request_line: RequestLine
+    request: ResourceRequest
+    requester: Partner
+
+
+async def _sides(
+    session: AsyncSession, offer_line_id: uuid.UUID, request_line_id: uuid.UUID
+) -> _Sides:
+    offer_line = await session.get(OfferLine, offer_line_id)
+    if offer_line is None:
+        raise NotFound("offer line", offer_line_id)
+    request_line = await session.get(RequestLine, request_line_id)
+    if request_line is None:
+        raise NotFound("request line", request_line_id)
+    # FOR SHARE keeps the offer's state (open, not withdrawn) steady until we commit
+    offer = (
+        await session.exec(
+            select(Offer).where(Offer.id == offer_line.offer_id).with_for_update(read=True)
+        )
+    ).one()
+    request = await session.get(ResourceRequest, request_line.request_id)
+    donor = await session.get(Partner, offer.partner_id)
+    requester = await session.get(Partner, request.partner_id) if request else None
+    assert request is not None and donor is not None and requester is not None
+    return _Sides(offer_line, offer, donor, request_line, request, requester)
+
+
+async def _move(
+    session: AsyncSession,
+    table: type[OfferLine] | type[RequestLine],
+    line_id: uuid.UUID,
+    delta: int,
+) -> bool:
+    """Add ``delta`` to a line's allocated counter if it stays within 0..quantity."""
+    allocated = col(table.allocated)
+    statement = (
+        sa.update(table)
+        .where(col(table.id) == line_id)
+        .where(allocated + delta <= col(table.quantity))
+        .where(allocated + delta >= 0)
+        .values(allocated=allocated + delta)
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.exec(statement)
+    return bool(result.rowcount == 1)
+
+
+async def _available(
+    session: AsyncSession, table: type[OfferLine] | type[RequestLine], line_id: uuid.UUID
+) -> int:
+    row = (
+        await session.exec(select(table.quantity, table.allocated).where(table.id == line_id))
+    ).one()
+    return int(row[0] - row[1])
+
+
+async def allocate(
+    identity: Identity,
+    offer_line_id: uuid.UUID,
+    request_line_id: uuid.UUID,
+    quantity: int,
+    *,
+    uow: UnitOfWork,
+    policy: PolicyEngine,
+) -> Allocation:
+    """Promise ``quantity`` of an offer line to a request line (coordinators; or a
+    librarian of the requesting partner claiming for its own request)."""
+    if not 1 <= quantity <= 100_000:
+        raise ValidationFailed.single("quantity", "out_of_range", "between 1 and 100000")
+    session = uow.session
+    sides = await _sides(session, offer_line_id, request_line_id)
+    policy.require(identity, "allocation.create", resource(sides.donor, sides.requester))
+    now = clock.now()
+    state = sides.offer.effective_state(now)
+    if state is not OfferState.OPEN:
+        raise Conflict(f"the offer is {state.value}", sides.offer.id)
+    if sides.request.state not in (RequestState.OPEN.value, RequestState.PARTIALLY_FILLED.value):
+        raise Conflict(f"the request is {sides.request.state}", sides.request.id)
+    if sides.donor.id == sides.requester.id:
+        raise Conflict("a partner cannot allocate its own offer to itself", sides.offer.id)
+    if (
+        sides.request_line.work_id is not None
+        and sides.request_line.work_id != sides.offer_line.work_id
+    ):
+        raise ValidationFailed.single(
+            "offerLineId", "work_mismatch", "the request line asks for another work"
+        )
+    if not await _move(session, OfferLine, offer_line_id, quantity):
+        raise InsufficientQuantity(
+            "offer", offer_line_id, await _available(session, OfferLine, offer_line_id)
+        )
+    if not await _move(session, RequestLine, request_line_id, quantity):
+        raise InsufficientQuantity(
+            "request", request_line_id, await _available(session, RequestLine, request_line_id)
+        )
+    allocation = Allocation(
+        offer_line_id=offer_line_id,
+        request_line_id=request_line_id,
+        quantity=quantity,
+        state=AllocationState.ACTIVE.value,
+        created_by=identity.label,
+        created_at=now,
+    )
+    session.add(allocation)
+    await session.flush()
+    await requests.refresh_state(session, sides.request.id)
+    uow.record(
+        AuditRecord(
+            identity.label,
+            "allocation.create",
+            "allocation",
+            str(allocation.id),
+            None,
+            allocation.snapshot(),
+        )
+    )
+    return allocation
+
+
+async def _end(
+    identity: Identity, allocation: Allocation, state: AllocationState, *, uow: UnitOfWork
+) -> Allocation:
+    ended = await uow.session.exec(
+        sa.update(Allocation)
+        .where(
+            col(Allocation.id) == allocation.id,
+            col(Allocation.state) == AllocationState.ACTIVE.value,
+        )
+        .values(state=state.value, ended_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    if ended.rowcount != 1:
+        raise Conflict("the allocation is no longer active", allocation.id)
+    returned = await _move(uow.session, OfferLine, allocation.offer_line_id, -allocation.quantity)
+    taken_back = await _move(
+        uow.session, RequestLine, allocation.request_line_id, -allocation.quantity
+    )
+    assert returned and taken_back, "allocated counters out of step with active allocations"
+    before = allocation.snapshot()
+    await uow.session.refresh(allocation)
+    uow.record(
+        AuditRecord(
+            identity.label,
+            f"allocation.{state.value}",
+            "allocation",
+            str(allocation.id),
+            before,
+            allocation.snapshot(),
+        )
+    )
+    return allocation
+
+
+async def release(
+    identity: Identity, allocation_id: uuid.UUID, *, uow: UnitOfWork, policy: PolicyEngine
+) -> Allocation:
+    """End an active allocation; its quantity returns to the offer line and the request line."""
+    allocation = await uow.session.get(Allocation, allocation_id)
+    if allocation is None:
+        raise NotFound("allocation", allocation_id)
+    sides = await _sides(uow.session, allocation.offer_line_id, allocation.request_line_id)
+    policy.require(
+        identity, "allocation.release", resource(sides.donor, sides.requester, str(allocation.id))
+    )
+    ended = await _end(identity, allocation, AllocationState.RELEASED, uow=uow)
+    await requests.refresh_state(uow.session, sides.request.id)
+    return ended
+
+
+async def end_all_for_request(identity: Identity, request_id: uuid.UUID, *, uow: UnitOfWork) -> int:
+    """Cancel every active allocation of a request (the request service authorized it)."""
+    statement = (
+        select(Allocation)
+        .join(RequestLine, col(RequestLine.id) == col(Allocation.request_line_id))
+        .where(
+            RequestLine.request_id == request_id, Allocation.state == AllocationState.ACTIVE.value
+        )
+        .order_by(col(Allocation.id))
+    )
+    active = builtins.list((await uow.session.exec(statement)).all())
+    for allocation in active:
+        await _end(identity, allocation, AllocationState.CANCELLED, uow=uow)
+    return len(active)
+
+
+async def get(
+    identity: Identity, allocation_id: uuid.UUID, *, session: AsyncSession, policy: PolicyEngine
+) -> Allocation:
+    policy.require(identity, "allocation.list", PLATFORM)
+    allocation = await session.get(Allocation, allocation_id)
+    if allocation is None:
+        raise NotFound("allocation", allocation_id)
+    return allocation
+
+
+async def list(
+    identity: Identity,
+    filters: AllocationFilter,
+    page: PageRequest,
+    *,
+    session: AsyncSession,
+    policy: PolicyEngine,
+) -> Page[Allocation]:
+    policy.require(identity, "allocation.list", PLATFORM)
+    statement = select(Allocation)
+    if filters.offer_line_id:
+        statement = statement.where(Allocation.offer_line_id == filters.offer_line_id)
+    if filters.request_line_id:
+        statement = statement.where(Allocation.request_line_id == filters.request_line_id)
+    if filters.state:
+        statement = statement.where(Allocation.state == filters.state.value)
+    if page.after is not None:
+        statement = statement.where(col(Allocation.id) > page.after)
+    rows = builtins.list(
+        (await session.exec(statement.order_by(col(Allocation.id)).limit(page.first + 1))).all()
+    )
+    return Page.from_rows(rows, page)

@@ -1,0 +1,1 @@
+"""Suggestions of offer lines for a request line."""

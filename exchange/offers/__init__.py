@@ -1,0 +1,1 @@
+"""Donation offers: what a donor partner can give."""

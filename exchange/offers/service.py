@@ -1,0 +1,257 @@
+"""Donation offers: create (as a draft with lines), publish, withdraw, close, get, list.
+
+An offer belongs to its donor partner; only that partner's librarians post and change it.
+"""
+
+from __future__ import annotations
+
+import builtins
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from exchange import clock
+from exchange.audit.chain import AuditRecord
+from exchange.catalogue.models import Work
+from exchange.db.uow import UnitOfWork
+from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
+from exchange.identity.identity import Identity
+from exchange.offers.models import Condition, Format, Offer, OfferLine, OfferState
+from exchange.pagination import Page, PageRequest
+from exchange.partners import service as partners
+from exchange.partners.models import Partner
+from exchange.policy import PLATFORM, PolicyEngine, Resource
+
+MAX_QUANTITY = 100_000
+MAX_LINES = 500
+MAX_TERMS = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class OfferLineDraft:
+    work_id: uuid.UUID
+    quantity: int
+    format: Format
+    condition: Condition | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OfferDraft:
+    partner_id: uuid.UUID
+    lines: builtins.list[OfferLineDraft]
+    expires_at: datetime
+    terms: str = ""
+    licence: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OfferFilter:
+    partner_id: uuid.UUID | None = None
+    state: OfferState | None = None
+    work_id: uuid.UUID | None = None
+
+
+def resource(offer: Offer, partner: Partner) -> Resource:
+    owner = partners.resource(partner)
+    return Resource(
+        "Offer",
+        str(offer.id),
+        {"partner": owner.ref, "state": offer.state},
+        related=tuple(owner.entities()),
+    )
+
+
+async def _partner(
+    session: AsyncSession, partner_id: uuid.UUID, field: str = "partnerId"
+) -> Partner:
+    partner = await session.get(Partner, partner_id)
+    if partner is None:
+        raise ValidationFailed.single(field, "unknown_partner", "no such partner")
+    return partner
+
+
+async def load(
+    session: AsyncSession, offer_id: uuid.UUID, *, lock: bool = False
+) -> tuple[Offer, Partner]:
+    statement = select(Offer).where(Offer.id == offer_id)
+    if lock:
+        statement = statement.with_for_update()
+    offer = (await session.exec(statement)).first()
+    if offer is None:
+        raise NotFound("offer", offer_id)
+    partner = await session.get(Partner, offer.partner_id)
+    assert partner is not None
+    return offer, partner
+
+
+def _validate(draft: OfferDraft, now: datetime) -> None:
+    errors: builtins.list[FieldError] = []
+    if not draft.lines:
+        errors.append(FieldError("lines", "required", "an offer has at least one line"))
+    if len(draft.lines) > MAX_LINES:
+        errors.append(FieldError("lines", "too_many", f"at most {MAX_LINES} lines"))
+    for index, line in enumerate(draft.lines):
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            errors.append(
+                FieldError(
+                    f"lines[{index}].quantity", "out_of_range", f"between 1 and {MAX_QUANTITY}"
+                )
+            )
+        if line.format is Format.PRINT and line.condition is None:
+            errors.append(
+                FieldError(f"lines[{index}].condition", "required", "print copies have a condition")
+            )
+        if line.format is Format.DIGITAL and not draft.licence:
+            errors.append(FieldError("licence", "required", "digital lines need a licence"))
+    if draft.expires_at.tzinfo is None:
+        errors.append(FieldError("expiresAt", "invalid", "give a time zone"))
+    elif draft.expires_at <= now:
+        errors.append(FieldError("expiresAt", "in_the_past", "the expiry must be in the future"))
+    if len(draft.terms) > MAX_TERMS:
+        errors.append(FieldError("terms", "too_long", f"at most {MAX_TERMS} characters"))
+    if draft.licence is not None and not 1 <= len(draft.licence.strip()) <= 100:
+        errors.append(FieldError("licence", "invalid", "a licence is 1 to 100 characters"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+async def create(
+    identity: Identity, draft: OfferDraft, *, uow: UnitOfWork, policy: PolicyEngine
+) -> Offer:
+    """Post a draft offer for the donor partner (its librarians)."""
+    donor = await _partner(uow.session, draft.partner_id)
+    policy.require(identity, "offer.create", partners.resource(donor))
+    now = clock.now()
+    _validate(draft, now)
+    work_ids = {line.work_id for line in draft.lines}
+    found = set((await uow.session.exec(select(Work.id).where(col(Work.id).in_(work_ids)))).all())
+    missing = [i for i, line in enumerate(draft.lines) if line.work_id not in found]
+    if missing:
+        raise ValidationFailed(
+            [FieldError(f"lines[{i}].workId", "unknown_work", "no such work") for i in missing]
+        )
+    offer = Offer(
+        partner_id=donor.id,
+        state=OfferState.DRAFT.value,
+        expires_at=draft.expires_at,
+        terms=draft.terms.strip(),
+        licence=draft.licence.strip() if draft.licence else None,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(offer)
+    await uow.session.flush()
+    lines = [
+        OfferLine(
+            offer_id=offer.id,
+            work_id=line.work_id,
+            quantity=line.quantity,
+            format=line.format.value,
+            condition=line.condition.value if line.condition else None,
+        )
+        for line in draft.lines
+    ]
+    uow.session.add_all(lines)
+    await uow.session.flush()
+    summary = {**offer.snapshot(), "lines": [[str(x.work_id), x.quantity, x.format] for x in lines]}
+    uow.record(AuditRecord(identity.label, "offer.create", "offer", str(offer.id), None, summary))
+    return offer
+
+
+_TRANSITIONS = {
+    "publish": ({OfferState.DRAFT}, OfferState.OPEN),
+    "withdraw": ({OfferState.DRAFT, OfferState.OPEN}, OfferState.WITHDRAWN),
+    "close": ({OfferState.OPEN}, OfferState.CLOSED),
+}
+
+
+async def transition(
+    identity: Identity, offer_id: uuid.UUID, verb: str, *, uow: UnitOfWork, policy: PolicyEngine
+) -> Offer:
+    """``publish`` (draft → open), ``withdraw`` (draft|open → withdrawn), ``close`` (open → closed).
+
+    Active allocations stay as they are: they were promised before the change."""
+    allowed, target = _TRANSITIONS[verb]
+    offer, donor = await load(uow.session, offer_id, lock=True)
+    policy.require(identity, "offer.update", resource(offer, donor))
+    now = clock.now()
+    current = offer.effective_state(now)
+    if current not in allowed:
+        raise Conflict(f"cannot {verb} an offer that is {current.value}", offer.id)
+    if target is OfferState.OPEN and offer.expires_at <= now:
+        raise Conflict("the offer has expired", offer.id)
+    before = offer.snapshot()
+    offer.state = target.value
+    offer.updated_at = now
+    uow.session.add(offer)
+    await uow.session.flush()
+    uow.record(
+        AuditRecord(
+            identity.label, f"offer.{verb}", "offer", str(offer.id), before, offer.snapshot()
+        )
+    )
+    return offer
+
+
+async def get(
+    identity: Identity, offer_id: uuid.UUID, *, session: AsyncSession, policy: PolicyEngine
+) -> Offer:
+    offer, donor = await load(session, offer_id)
+    if not policy.allowed(identity, "offer.read", resource(offer, donor)):
+        raise NotFound("offer", offer_id)
+    return offer
+
+
+async def list(
+    identity: Identity,
+    filters: OfferFilter,
+    page: PageRequest,
+    *,
+    session: AsyncSession,
+    policy: PolicyEngine,
+) -> Page[Offer]:
+    """Offers, oldest first. The state filter uses the effective state (open past its
+    expiry counts as expired)."""
+    policy.require(identity, "offer.list", PLATFORM)
+    statement = select(Offer)
+    now = clock.now()
+    if filters.partner_id:
+        statement = statement.where(Offer.partner_id == filters.partner_id)
+    if filters.state is OfferState.OPEN:
+        statement = statement.where(
+            Offer.state == OfferState.OPEN.value, col(Offer.expires_at) > now
+        )
+    elif filters.state is OfferState.EXPIRED:
+        statement = statement.where(
+            (col(Offer.state) == OfferState.EXPIRED.value)
+            | ((col(Offer.state) == OfferState.OPEN.value) & (col(Offer.expires_at) <= now))
+        )
+    elif filters.state is not None:
+        statement = statement.where(Offer.state == filters.state.value)
+    if filters.work_id:
+        lines = select(OfferLine.offer_id).where(OfferLine.work_id == filters.work_id)
+        statement = statement.where(col(Offer.id).in_(lines))
+    if page.after is not None:
+        statement = statement.where(col(Offer.id) > page.after)
+    rows = builtins.list(
+        (await session.exec(statement.order_by(col(Offer.id)).limit(page.first + 1))).all()
+    )
+    return Page.from_rows(rows, page)
+
+
+async def lines_of(
+    offer_ids: Iterable[uuid.UUID], *, session: AsyncSession
+) -> dict[uuid.UUID, builtins.list[OfferLine]]:
+    """The lines of offers the caller has already been allowed to read (for loaders)."""
+    wanted = builtins.list(set(offer_ids))
+    result: dict[uuid.UUID, builtins.list[OfferLine]] = {i: [] for i in wanted}
+    statement = (
+        select(OfferLine).where(col(OfferLine.offer_id).in_(wanted)).order_by(col(OfferLine.id))
+    )
+    for line in (await session.exec(statement)).all():
+        result[line.offer_id].append(line)
+    return result

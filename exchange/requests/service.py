@@ -1,0 +1,263 @@
+"""Requests: what a partner needs. Create (open, with lines), cancel, get, list.
+
+A cancelled request releases its active allocations, returning their quantities.
+"""
+
+from __future__ import annotations
+
+import builtins
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from exchange import clock
+from exchange.audit.chain import AuditRecord
+from exchange.catalogue.models import Work, WorkKind, WorkLevel
+from exchange.db.uow import UnitOfWork
+from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
+from exchange.identity.identity import Identity
+from exchange.pagination import Page, PageRequest
+from exchange.partners import service as partners
+from exchange.partners.models import Partner
+from exchange.policy import PLATFORM, PolicyEngine, Resource
+from exchange.requests.models import Priority, RequestLine, RequestState, ResourceRequest
+
+MAX_QUANTITY = 100_000
+MAX_LINES = 500
+
+
+@dataclass(frozen=True, slots=True)
+class RequestLineDraft:
+    quantity: int
+    priority: Priority = Priority.NORMAL
+    work_id: uuid.UUID | None = None
+    subject: str | None = None
+    language: str | None = None
+    level: WorkLevel | None = None
+    kind: WorkKind | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestDraft:
+    partner_id: uuid.UUID
+    lines: builtins.list[RequestLineDraft]
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFilter:
+    partner_id: uuid.UUID | None = None
+    state: RequestState | None = None
+
+
+def resource(request: ResourceRequest, partner: Partner) -> Resource:
+    owner = partners.resource(partner)
+    return Resource(
+        "ResourceRequest",
+        str(request.id),
+        {"partner": owner.ref, "state": request.state},
+        related=tuple(owner.entities()),
+    )
+
+
+async def load(
+    session: AsyncSession, request_id: uuid.UUID, *, lock: bool = False
+) -> tuple[ResourceRequest, Partner]:
+    statement = select(ResourceRequest).where(ResourceRequest.id == request_id)
+    if lock:
+        statement = statement.with_for_update()
+    request = (await session.exec(statement)).first()
+    if request is None:
+        raise NotFound("request", request_id)
+    partner = await session.get(Partner, request.partner_id)
+    assert partner is not None
+    return request, partner
+
+
+def _validate(draft: RequestDraft) -> builtins.list[FieldError]:
+    errors: builtins.list[FieldError] = []
+    if not draft.lines:
+        errors.append(FieldError("lines", "required", "a request has at least one line"))
+    if len(draft.lines) > MAX_LINES:
+        errors.append(FieldError("lines", "too_many", f"at most {MAX_LINES} lines"))
+    for index, line in enumerate(draft.lines):
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            errors.append(
+                FieldError(
+                    f"lines[{index}].quantity", "out_of_range", f"between 1 and {MAX_QUANTITY}"
+                )
+            )
+        described = any(v is not None for v in (line.subject, line.language, line.level, line.kind))
+        if line.work_id is None and not described:
+            errors.append(
+                FieldError(f"lines[{index}]", "required", "name a work or describe the need")
+            )
+        if line.subject is not None and not 1 <= len(line.subject.strip()) <= 200:
+            errors.append(
+                FieldError(f"lines[{index}].subject", "invalid", "a subject is 1 to 200 characters")
+            )
+        if line.language is not None and not (
+            line.language.isalpha() and len(line.language) in (2, 3)
+        ):
+            errors.append(
+                FieldError(f"lines[{index}].language", "invalid_language", "an ISO 639 code")
+            )
+    if len(draft.note) > 5_000:
+        errors.append(FieldError("note", "too_long", "at most 5000 characters"))
+    return errors
+
+
+async def create(
+    identity: Identity, draft: RequestDraft, *, uow: UnitOfWork, policy: PolicyEngine
+) -> ResourceRequest:
+    """Post an open request for the partner (its librarians)."""
+    partner = await uow.session.get(Partner, draft.partner_id)
+    if partner is None:
+        raise ValidationFailed.single("partnerId", "unknown_partner", "no such partner")
+    policy.require(identity, "request.create", partners.resource(partner))
+    errors = _validate(draft)
+    work_ids = {line.work_id for line in draft.lines if line.work_id is not None}
+    found = (
+        set((await uow.session.exec(select(Work.id).where(col(Work.id).in_(work_ids)))).all())
+        if work_ids
+        else set()
+    )
+    errors += [
+        FieldError(f"lines[{i}].workId", "unknown_work", "no such work")
+        for i, line in enumerate(draft.lines)
+        if line.work_id is not None and line.work_id not in found
+    ]
+    if errors:
+        raise ValidationFailed(errors)
+    now = clock.now()
+    request = ResourceRequest(
+        partner_id=partner.id,
+        state=RequestState.OPEN.value,
+        note=draft.note.strip(),
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(request)
+    await uow.session.flush()
+    lines = [
+        RequestLine(
+            request_id=request.id,
+            work_id=line.work_id,
+            subject=line.subject.strip() if line.subject else None,
+            language=line.language.lower() if line.language else None,
+            level=line.level.value if line.level else None,
+            kind=line.kind.value if line.kind else None,
+            quantity=line.quantity,
+            priority=line.priority.value,
+        )
+        for line in draft.lines
+    ]
+    uow.session.add_all(lines)
+    await uow.session.flush()
+    summary = {
+        **request.snapshot(),
+        "lines": [[str(x.work_id) if x.work_id else x.subject, x.quantity] for x in lines],
+    }
+    uow.record(
+        AuditRecord(identity.label, "request.create", "request", str(request.id), None, summary)
+    )
+    return request
+
+
+async def refresh_state(session: AsyncSession, request_id: uuid.UUID) -> None:
+    """Set open / partially_filled / filled from the lines' allocated quantities."""
+    request = await session.get(ResourceRequest, request_id)
+    if request is None or request.state == RequestState.CANCELLED.value:
+        return
+    # read the counters as plain columns: they were just moved by UPDATE statements
+    statement = select(RequestLine.quantity, RequestLine.allocated).where(
+        RequestLine.request_id == request_id
+    )
+    lines = (await session.exec(statement)).all()
+    if all(allocated >= quantity for quantity, allocated in lines):
+        state = RequestState.FILLED
+    elif any(allocated > 0 for _, allocated in lines):
+        state = RequestState.PARTIALLY_FILLED
+    else:
+        state = RequestState.OPEN
+    if request.state != state.value:
+        request.state = state.value
+        request.updated_at = clock.now()
+        session.add(request)
+        await session.flush()
+
+
+async def cancel(
+    identity: Identity, request_id: uuid.UUID, *, uow: UnitOfWork, policy: PolicyEngine
+) -> ResourceRequest:
+    """Cancel a request (its librarians); its active allocations are released."""
+    from exchange.allocations import service as allocations
+
+    request, partner = await load(uow.session, request_id, lock=True)
+    policy.require(identity, "request.update", resource(request, partner))
+    if request.state == RequestState.CANCELLED.value:
+        raise Conflict("the request is already cancelled", request.id)
+    before = request.snapshot()
+    await allocations.end_all_for_request(identity, request.id, uow=uow)
+    request.state = RequestState.CANCELLED.value
+    request.updated_at = clock.now()
+    uow.session.add(request)
+    await uow.session.flush()
+    uow.record(
+        AuditRecord(
+            identity.label, "request.cancel", "request", str(request.id), before, request.snapshot()
+        )
+    )
+    return request
+
+
+async def get(
+    identity: Identity, request_id: uuid.UUID, *, session: AsyncSession, policy: PolicyEngine
+) -> ResourceRequest:
+    request, partner = await load(session, request_id)
+    if not policy.allowed(identity, "request.read", resource(request, partner)):
+        raise NotFound("request", request_id)
+    return request
+
+
+async def list(
+    identity: Identity,
+    filters: RequestFilter,
+    page: PageRequest,
+    *,
+    session: AsyncSession,
+    policy: PolicyEngine,
+) -> Page[ResourceRequest]:
+    policy.require(identity, "request.list", PLATFORM)
+    statement = select(ResourceRequest)
+    if filters.partner_id:
+        statement = statement.where(ResourceRequest.partner_id == filters.partner_id)
+    if filters.state:
+        statement = statement.where(ResourceRequest.state == filters.state.value)
+    if page.after is not None:
+        statement = statement.where(col(ResourceRequest.id) > page.after)
+    rows = builtins.list(
+        (
+            await session.exec(statement.order_by(col(ResourceRequest.id)).limit(page.first + 1))
+        ).all()
+    )
+    return Page.from_rows(rows, page)
+
+
+async def lines_of(
+    request_ids: Iterable[uuid.UUID], *, session: AsyncSession
+) -> dict[uuid.UUID, builtins.list[RequestLine]]:
+    """The lines of requests the caller has already been allowed to read (for loaders)."""
+    wanted = builtins.list(set(request_ids))
+    result: dict[uuid.UUID, builtins.list[RequestLine]] = {i: [] for i in wanted}
+    statement = (
+        select(RequestLine)
+        .where(col(RequestLine.request_id).in_(wanted))
+        .order_by(col(RequestLine.id))
+    )
+    for line in (await session.exec(statement)).all():
+        result[line.request_id].append(line)
+    return result

@@ -1,0 +1,259 @@
+"""The invariant: never over-allocated, whatever the concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from datetime import timedelta
+from functools import partial
+
+import anyio.to_thread
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from exchange import clock
+from exchange.allocations import service as allocations
+from exchange.allocations.models import Allocation, AllocationState
+from exchange.audit import chain
+from exchange.errors import Conflict, InsufficientQuantity, PermissionDenied
+from exchange.identity.identity import Grant, Identity, Role
+from exchange.offers.models import Offer, OfferLine
+from exchange.partners import service as partners
+from exchange.requests.models import RequestLine, RequestState, ResourceRequest
+from exchange.runtime import Runtime
+from exchange.settings import Settings
+from tests.allocations.market import coordinator, make_market
+from tests.allocations.workers import allocate_many
+from tests.conftest import World
+
+PROCESSES = 4
+
+
+async def totals(runtime: Runtime, offer_line: uuid.UUID) -> tuple[int, int, int]:
+    """(allocated counter, sum of active allocations, quantity) of an offer line."""
+    async with runtime.db.read() as session:
+        line = await session.get(OfferLine, offer_line)
+        assert line is not None
+        active = (
+            await session.exec(
+                select(Allocation.quantity).where(
+                    Allocation.offer_line_id == offer_line,
+                    Allocation.state == AllocationState.ACTIVE.value,
+                )
+            )
+        ).all()
+    return line.allocated, sum(active), line.quantity
+
+
+async def run_in_processes(
+    settings: Settings, identity: Identity, pairs: list[tuple[uuid.UUID, uuid.UUID]]
+) -> list[int]:
+    chunks = [pairs[i::PROCESSES] for i in range(PROCESSES)]
+    context = multiprocessing.get_context("spawn")
+
+    def fire() -> list[int]:
+        with ProcessPoolExecutor(PROCESSES, mp_context=context) as pool:
+            futures = [
+                pool.submit(
+                    partial(
+                        allocate_many,
+                        str(settings.data_dir),
+                        settings.database_url,
+                        identity,
+                        chunk,
+                        1,
+                    )
+                )
+                for chunk in chunks
+            ]
+            return [got for future in futures for got in future.result()]
+
+    return await anyio.to_thread.run_sync(fire)
+
+
+async def test_allocation_never_exceeds_offered_quantity_under_64_concurrent_allocators(
+    runtime: Runtime, settings: Settings, world: World
+) -> None:
+    market = await make_market(runtime, world, offered=[40], requested=[1000])
+    pairs = [(market.offer_lines[0], market.request_lines[0])] * 64
+    results = await run_in_processes(settings, coordinator(world), pairs)
+    assert sorted(results) == [0] * 24 + [1] * 40
+    assert await totals(runtime, market.offer_lines[0]) == (40, 40, 40)
+    async with runtime.db.read() as session:
+        assert (await chain.verify(session)).ok
+
+
+async def test_request_line_never_gets_more_than_it_asked_under_64_concurrent_allocators(
+    runtime: Runtime, settings: Settings, world: World
+) -> None:
+    market = await make_market(runtime, world, offered=[3] * 64, requested=[50])
+    pairs = [(line, market.request_lines[0]) for line in market.offer_lines]
+    results = await run_in_processes(settings, coordinator(world), pairs)
+    assert sum(results) == 50
+    async with runtime.db.read() as session:
+        line = await session.get(RequestLine, market.request_lines[0])
+        request = await session.get(ResourceRequest, market.request_id)
+        active = (
+            await session.exec(
+                select(sa.func.sum(Allocation.quantity)).where(Allocation.state == "active")
+            )
+        ).one()
+    assert line is not None and request is not None
+    assert (line.allocated, active, request.state) == (50, 50, RequestState.FILLED.value)
+
+
+async def test_refused_allocation_names_what_is_left_and_writes_nothing(
+    runtime: Runtime, world: World
+) -> None:
+    market = await make_market(runtime, world, offered=[5], requested=[10])
+    coord = coordinator(world)
+    async with runtime.db.unit_of_work() as uow:
+        await allocations.allocate(
+            coord, market.offer_lines[0], market.request_lines[0], 3, uow=uow, policy=runtime.policy
+        )
+    before = await totals(runtime, market.offer_lines[0])
+    async with runtime.db.read() as session:
+        head = await chain.head(session)
+    with pytest.raises(InsufficientQuantity) as refused:
+        async with runtime.db.unit_of_work() as uow:
+            await allocations.allocate(
+                coord,
+                market.offer_lines[0],
+                market.request_lines[0],
+                3,
+                uow=uow,
+                policy=runtime.policy,
+            )
+    assert (refused.value.line, refused.value.available) == ("offer", 2)
+    assert await totals(runtime, market.offer_lines[0]) == before == (3, 3, 5)
+    async with runtime.db.read() as session:
+        assert await chain.head(session) == head
+
+
+async def test_release_returns_the_quantity(runtime: Runtime, world: World) -> None:
+    market = await make_market(runtime, world, offered=[5], requested=[5])
+    coord = coordinator(world)
+    async with runtime.db.unit_of_work() as uow:
+        allocation = await allocations.allocate(
+            coord, market.offer_lines[0], market.request_lines[0], 5, uow=uow, policy=runtime.policy
+        )
+    async with runtime.db.read() as session:
+        assert (await session.get(ResourceRequest, market.request_id)).state == "filled"  # type: ignore[union-attr]
+    async with runtime.db.unit_of_work() as uow:
+        released = await allocations.release(coord, allocation.id, uow=uow, policy=runtime.policy)
+    assert released.state == "released"
+    assert await totals(runtime, market.offer_lines[0]) == (0, 0, 5)
+    async with runtime.db.read() as session:
+        assert (await session.get(ResourceRequest, market.request_id)).state == "open"  # type: ignore[union-attr]
+    with pytest.raises(Conflict):
+        async with runtime.db.unit_of_work() as uow:
+            await allocations.release(coord, allocation.id, uow=uow, policy=runtime.policy)
+
+
+async def test_expired_offer_cannot_be_allocated_even_before_any_job_marks_it(
+    runtime: Runtime, world: World
+) -> None:
+    market = await make_market(runtime, world, offered=[5], requested=[5])
+    async with runtime.db.unit_of_work() as uow:
+        offer = await uow.session.get(Offer, market.offer_id)
+        assert offer is not None
+        offer.expires_at = clock.now() - timedelta(seconds=1)
+        uow.session.add(offer)
+    with pytest.raises(Conflict) as refused:
+        async with runtime.db.unit_of_work() as uow:
+            await allocations.allocate(
+                coordinator(world),
+                market.offer_lines[0],
+                market.request_lines[0],
+                1,
+                uow=uow,
+                policy=runtime.policy,
+            )
+    assert refused.value.message == "the offer is expired"
+    assert await totals(runtime, market.offer_lines[0]) == (0, 0, 5)
+
+
+@pytest.mark.parametrize("suspended", ["donor", "national"])
+async def test_suspended_partners_are_never_allocated_to_or_from(
+    runtime: Runtime, world: World, suspended: str
+) -> None:
+    market = await make_market(runtime, world, offered=[5], requested=[5])
+    from exchange.identity.identity import SYSTEM
+
+    async with runtime.db.unit_of_work() as uow:
+        await partners.suspend(
+            SYSTEM, uuid.UUID(getattr(world, suspended)), uow=uow, policy=runtime.policy
+        )
+    with pytest.raises(PermissionDenied):
+        async with runtime.db.unit_of_work() as uow:
+            await allocations.allocate(
+                coordinator(world),
+                market.offer_lines[0],
+                market.request_lines[0],
+                1,
+                uow=uow,
+                policy=runtime.policy,
+            )
+    assert await totals(runtime, market.offer_lines[0]) == (0, 0, 5)
+
+
+async def test_librarian_claims_only_for_its_own_partners_requests(
+    runtime: Runtime, world: World
+) -> None:
+    market = await make_market(runtime, world, offered=[5], requested=[5])
+    national = uuid.UUID(world.national)
+    claimer = Identity(
+        account_id=uuid.UUID(world.account_ids["librarian"]),
+        grants=(Grant(national, Role.LIBRARIAN),),
+    )
+    async with runtime.db.unit_of_work() as uow:
+        claim = await allocations.allocate(
+            claimer,
+            market.offer_lines[0],
+            market.request_lines[0],
+            2,
+            uow=uow,
+            policy=runtime.policy,
+        )
+    assert claim.quantity == 2
+    donor_librarian = Identity(
+        account_id=uuid.UUID(world.account_ids["donor_librarian"]),
+        grants=(Grant(uuid.UUID(world.donor), Role.LIBRARIAN),),
+    )
+    with pytest.raises(PermissionDenied):
+        async with runtime.db.unit_of_work() as uow:
+            await allocations.allocate(
+                donor_librarian,
+                market.offer_lines[0],
+                market.request_lines[0],
+                1,
+                uow=uow,
+                policy=runtime.policy,
+            )
+    assert await totals(runtime, market.offer_lines[0]) == (2, 2, 5)
+
+
+async def test_concurrent_allocations_in_one_process_too(runtime: Runtime, world: World) -> None:
+    market = await make_market(runtime, world, offered=[10], requested=[100])
+    coord = coordinator(world)
+
+    async def one() -> int:
+        try:
+            async with runtime.db.unit_of_work() as uow:
+                await allocations.allocate(
+                    coord,
+                    market.offer_lines[0],
+                    market.request_lines[0],
+                    3,
+                    uow=uow,
+                    policy=runtime.policy,
+                )
+        except InsufficientQuantity:
+            return 0
+        return 3
+
+    assert sum(await asyncio.gather(*(one() for _ in range(16)))) == 9
+    assert await totals(runtime, market.offer_lines[0]) == (9, 9, 10)
