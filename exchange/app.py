@@ -16,9 +16,12 @@ from strawberry.http.ides import GraphQL_IDE
 
 from exchange.api.endpoint import GraphQLApp
 from exchange.api.schema import build as build_schema
+from exchange.pages import jwks
 from exchange.pages.routes import routes as page_routes
 from exchange.runtime import Runtime
 from exchange.settings import Settings
+from exchange.storage import local_routes
+from exchange.storage.local import LocalStorage
 
 WEB = Path(__file__).resolve().parents[1] / "web"
 
@@ -41,10 +44,17 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         if runtime is None:
             await rt.close()
 
+    storage_routes = (
+        local_routes.routes(rt.storage, rt.storage.url_prefix)
+        if isinstance(rt.storage, LocalStorage)
+        else []
+    )
     app = Starlette(
         routes=[
+            *storage_routes,
             Route("/health", health),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/.well-known/jwks.json", jwks.endpoint(rt)),
             *page_routes(rt),
             Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         ],

@@ -1,4 +1,4 @@
-"""What a running instance holds: settings, database, policy engine, instance key."""
+"""What a running instance holds: settings, database, policy engine, instance key, storage."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from exchange.db.engine import Database
 from exchange.policy import PolicyEngine
 from exchange.settings import Settings
 from exchange.signing import instance_key
+from exchange.storage import Storage, factory
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,16 +19,27 @@ class Runtime:
     db: Database
     policy: PolicyEngine
     instance_key: Ed25519PrivateKey
+    storage: Storage
 
     @classmethod
-    def start(cls, settings: Settings, policy: PolicyEngine | None = None) -> Runtime:
+    def start(
+        cls,
+        settings: Settings,
+        policy: PolicyEngine | None = None,
+        storage: Storage | None = None,
+    ) -> Runtime:
+        """Open everything the settings name; ``storage`` replaces the configured backend."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         return cls(
             settings=settings,
             db=Database(settings.effective_database_url),
             policy=policy or PolicyEngine(),
             instance_key=instance_key.load_or_create(settings.instance_key_path),
+            storage=storage or factory.build(settings),
         )
 
     async def close(self) -> None:
-        await self.db.dispose()
+        try:
+            await self.storage.aclose()
+        finally:
+            await self.db.dispose()

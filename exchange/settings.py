@@ -6,6 +6,8 @@ is called by the entry points (CLI, ASGI factory, tests) and the object is passe
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -62,6 +64,7 @@ class Settings:
     s3_secret_access_key: str = field(default="", repr=False)
     s3_addressing: str = "path"
     url_signing_key: str = field(default="", repr=False)
+    key_encryption_key: str = field(default="", repr=False)
 
     @property
     def effective_storage_dir(self) -> Path:
@@ -79,6 +82,11 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'exchange.sqlite3').resolve()}"
+
+    @property
+    def key_encryption_key_bytes(self) -> bytes | None:
+        """The 32-byte key that seals custodial signing keys, or None (custody disabled)."""
+        return base64.b64decode(self.key_encryption_key) if self.key_encryption_key else None
 
     @property
     def instance_key_path(self) -> Path:
@@ -124,9 +132,25 @@ class Settings:
         ):
             if (raw := get(name)) is not None:
                 kwargs[name.lower()] = raw
+        if (raw := get("KEY_ENCRYPTION_KEY")) is not None:
+            kwargs["key_encryption_key"] = _key_encryption_key(PREFIX + "KEY_ENCRYPTION_KEY", raw)
         known = {PREFIX + n.upper() for n in cls.__dataclass_fields__}
         kwargs["extra"] = {k: v for k, v in env.items() if k.startswith(PREFIX) and k not in known}
         return cls(**kwargs)  # type: ignore[arg-type]
+
+
+def _key_encryption_key(name: str, raw: str) -> str:
+    """Empty (custody disabled) or the base64 of exactly 32 bytes."""
+    value = raw.strip()
+    if not value:
+        return ""
+    try:
+        decoded = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        decoded = b""
+    if len(decoded) != 32:
+        raise ValidationFailed.single(name, "invalid", f"{name} must be 32 bytes in base64")
+    return value
 
 
 def _normalize_database_url(url: str) -> str:

@@ -86,7 +86,9 @@ async def _sides(
     request = await session.get(ResourceRequest, request_line.request_id)
     donor = await session.get(Partner, offer.partner_id)
     requester = await session.get(Partner, request.partner_id) if request else None
-    assert request is not None and donor is not None and requester is not None
+    assert request is not None
+    assert donor is not None
+    assert requester is not None
     return _Sides(offer_line, offer, donor, request_line, request, requester)
 
 
@@ -200,7 +202,8 @@ async def _end(
     taken_back = await _move(
         uow.session, RequestLine, allocation.request_line_id, -allocation.quantity
     )
-    assert returned and taken_back, "allocated counters out of step with active allocations"
+    if not (returned and taken_back):  # cannot happen while the counters are kept here alone
+        raise RuntimeError("allocated counters out of step with active allocations")
     before = allocation.snapshot()
     await uow.session.refresh(allocation)
     uow.record(

@@ -23,6 +23,7 @@ from strawberry.extensions import (
 from exchange.api.catalogue import CatalogueMutation, CatalogueQuery
 from exchange.api.errors import should_mask
 from exchange.api.identity import IdentityMutation, IdentityQuery
+from exchange.api.objects import ObjectMutation, ObjectQuery
 from exchange.api.partners import PartnerMutation, PartnerQuery
 from exchange.api.seminars import SeminarMutation, SeminarQuery
 from exchange.settings import Settings
@@ -31,12 +32,14 @@ log = logging.getLogger("exchange.api")
 
 
 @strawberry.type
-class Query(PartnerQuery, IdentityQuery, CatalogueQuery, SeminarQuery):
+class Query(PartnerQuery, IdentityQuery, CatalogueQuery, SeminarQuery, ObjectQuery):
     pass
 
 
 @strawberry.type
-class Mutation(PartnerMutation, IdentityMutation, CatalogueMutation, SeminarMutation):
+class Mutation(
+    PartnerMutation, IdentityMutation, CatalogueMutation, SeminarMutation, ObjectMutation
+):
     pass
 
 

@@ -14,9 +14,9 @@ match as prefixes ("учебник" finds "учебника").
   tokenizer. There are no triggers: the catalogue service rewrites a work's row in the same
   transaction as the work itself (``index_work``). Ranked by bm25.
 - PostgreSQL: the generated column ``work.fts_vector`` = ``to_tsvector('simple',
-  search_tokens)`` with a GIN index, ranked by ts_rank; plus a pg_trgm GIN index on
-  ``search_text``, so a query of three characters or more also matches inside words
-  (e.g. "haksup"), ranked after the full-text hits.
+  search_tokens)`` with a GIN index, ranked by ts_rank normalized by document length
+  (like bm25); plus a pg_trgm GIN index on ``search_text``, so a query of three characters
+  or more also matches inside words (e.g. "haksup"), ranked after the full-text hits.
 
 Objects named ``fts_*`` are created by hand in the migrations and ignored by autogenerate.
 
@@ -130,7 +130,7 @@ def hits(dialect: str, query: Query) -> sa.Subquery:
     if dialect == "postgresql":
         like = f"%{_escape_like(query.text)}%" if len(query.text) >= 3 else None
         statement = sa.text(
-            "SELECT work.id AS work_id, CAST(-ts_rank(work.fts_vector, q) AS float8) AS score "
+            "SELECT work.id AS work_id, CAST(-ts_rank(work.fts_vector, q, 1) AS float8) AS score "
             "FROM work, to_tsquery('simple', :tsq) AS q "
             "WHERE work.fts_vector @@ q"
             + (" OR work.search_text LIKE :like ESCAPE '\\'" if like else "")
@@ -149,11 +149,12 @@ async def index_work(
     """Keep SQLite's FTS5 row of a work in step with it (PostgreSQL derives its own)."""
     if dialect == "postgresql":
         return
-    await session.execute(sa.text("DELETE FROM fts_work WHERE work_id = :id"), {"id": work_id.hex})
-    await session.execute(
-        sa.text("INSERT INTO fts_work (tokens, work_id) VALUES (:tokens, :id)"),
-        {"tokens": search_tokens, "id": work_id.hex},
+    delete = sa.text("DELETE FROM fts_work WHERE work_id = :id").bindparams(id=work_id.hex)
+    insert = sa.text("INSERT INTO fts_work (tokens, work_id) VALUES (:tokens, :id)").bindparams(
+        tokens=search_tokens, id=work_id.hex
     )
+    await session.exec(delete)  # type: ignore[call-overload]
+    await session.exec(insert)  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True, slots=True)

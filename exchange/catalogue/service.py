@@ -140,6 +140,15 @@ async def list(
     else:
         dialect = session.bind.dialect.name if session.bind else "sqlite"
         hits = search.hits(dialect, query)
+        if filters == WorkFilter(search=filters.search):
+            # Nothing to filter on ``work``: take the page from the index alone, so that
+            # only its rows are joined (not every match).
+            top = select(hits.c.work_id, hits.c.score)
+            if after is not None:
+                top = top.where(
+                    sa.tuple_(hits.c.score, hits.c.work_id) > sa.tuple_(after.score, after.work_id)
+                )
+            hits = top.order_by(hits.c.score, hits.c.work_id).limit(first + 1).subquery("top")
         score = hits.c.score
         statement = select(Work, score).join(hits, hits.c.work_id == Work.id)
     if filters.kind:

@@ -8,6 +8,11 @@ from exchange.cli.account import account
 from exchange.cli.audit import audit
 from exchange.cli.db import db
 from exchange.cli.demo import demo
+from exchange.cli.fixity import fixity
+from exchange.cli.keys import keys_group
+from exchange.cli.manifest import manifest_group
+from exchange.cli.objects import objects
+from exchange.cli.report import report
 from exchange.cli.schema import schema
 from exchange.cli.serve import serve
 from exchange.cli.token import token
@@ -25,7 +30,9 @@ def cli(ctx: click.Context) -> None:
         raise click.UsageError(error.message) from None
 
 
-for command in (serve, db, demo, token, account, audit, schema):
+for command in (serve, db, demo, token, account, audit, schema, keys_group, manifest_group):
+    cli.add_command(command)
+for command in (objects, fixity, report):
     cli.add_command(command)
 
 

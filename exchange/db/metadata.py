@@ -3,10 +3,15 @@
 from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
+from exchange.allocations import models as _allocations  # noqa: F401
 from exchange.audit import models as _audit  # noqa: F401
 from exchange.catalogue import models as _catalogue  # noqa: F401
 from exchange.identity import models as _identity  # noqa: F401
+from exchange.keys import models as _keys  # noqa: F401
+from exchange.objects import models as _objects  # noqa: F401
+from exchange.offers import models as _offers  # noqa: F401
 from exchange.partners import models as _partners  # noqa: F401
+from exchange.requests import models as _requests  # noqa: F401
 from exchange.seminars import models as _seminars  # noqa: F401
 
 metadata: MetaData = SQLModel.metadata

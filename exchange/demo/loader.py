@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from exchange.demo import catalogue
 from exchange.demo.partners import PARTNERS, PEOPLE
 from exchange.errors import NotFound
 from exchange.identity import service as identity
@@ -50,6 +51,7 @@ async def load(
                 await identity.add_membership(
                     SYSTEM, account.id, ids[partner_key], role, uow=uow, policy=runtime.policy
                 )
+            await catalogue.load(uow, runtime.policy, ids)
     logins: list[DemoLogin] = []
     async with runtime.db.unit_of_work() as uow:
         for email, _name, partner_key, role in PEOPLE:

@@ -43,7 +43,8 @@ def _subject_matches(dialect: str, subject: str) -> sa.ColumnElement[bool]:
             subject_json=f"[{json.dumps(subject)}]"
         )  # type: ignore[return-value]
     return sa.text(
-        "EXISTS (SELECT 1 FROM json_each(work.subjects) WHERE lower(json_each.value) = lower(:subject))"
+        "EXISTS (SELECT 1 FROM json_each(work.subjects)"
+        " WHERE lower(json_each.value) = lower(:subject))"
     ).bindparams(subject=subject)  # type: ignore[return-value]
 
 

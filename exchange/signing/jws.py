@@ -2,11 +2,15 @@
 
 Only Ed25519 keys are accepted. ``alg`` is ``Ed25519`` (RFC 9864) when signing; the older
 ``EdDSA`` name is accepted when verifying. Every signature in the document must verify.
+Verification is strict where lenient parsers open doors: base64url must be exact (no
+padding, no stray characters), protected headers may not repeat a member, and ``crit``
+extensions are refused because none is understood here.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +22,7 @@ from exchange.signing.canonical import canonical_json
 from exchange.signing.instance_key import b64url, b64url_decode
 
 ACCEPTED_ALGS = frozenset({"Ed25519", "EdDSA"})
+BASE64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 
 
 class SignatureInvalid(Exception):
@@ -33,6 +38,30 @@ class Signer:
     key: Ed25519PrivateKey
     kid: str
     extra: dict[str, Any] | None = None
+
+
+def strict_b64url_decode(text: str) -> bytes:
+    """Decode unpadded base64url, refusing anything but its one canonical spelling."""
+    if not BASE64URL.match(text) or len(text) % 4 == 1:
+        raise ValueError("not base64url")
+    data = b64url_decode(text)
+    if b64url(data) != text:
+        raise ValueError("not canonical base64url")
+    return data
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in result:
+            raise ValueError(f"duplicate member {name!r}")
+        result[name] = value
+    return result
+
+
+def parse_json_object(data: bytes) -> Any:
+    """``json.loads`` that refuses duplicate member names (RFC 7515 section 5.2, step 4)."""
+    return json.loads(data, object_pairs_hook=_unique_members)
 
 
 def signature_entry(payload_b64: str, signer: Signer) -> dict[str, str]:
@@ -69,7 +98,7 @@ def verify(document: dict[str, Any], resolve: KeyResolver) -> tuple[bytes, list[
     if not isinstance(payload_b64, str) or not isinstance(signatures, list) or not signatures:
         raise SignatureInvalid("not a JWS in the general JSON serialization")
     try:
-        payload = b64url_decode(payload_b64)
+        payload = strict_b64url_decode(payload_b64)
     except ValueError:
         raise SignatureInvalid("payload is not base64url") from None
     verified: list[VerifiedSignature] = []
@@ -77,8 +106,8 @@ def verify(document: dict[str, Any], resolve: KeyResolver) -> tuple[bytes, list[
         if not isinstance(entry, dict) or not isinstance(entry.get("protected"), str):
             raise SignatureInvalid(f"signature {index}: no protected header")
         try:
-            header = json.loads(b64url_decode(entry["protected"]))
-            signature = b64url_decode(str(entry.get("signature", "")))
+            header = parse_json_object(strict_b64url_decode(entry["protected"]))
+            signature = strict_b64url_decode(str(entry.get("signature", "")))
         except ValueError:
             raise SignatureInvalid(f"signature {index}: header or signature is malformed") from None
         if not isinstance(header, dict):
@@ -86,6 +115,10 @@ def verify(document: dict[str, Any], resolve: KeyResolver) -> tuple[bytes, list[
         if "header" in entry:
             raise SignatureInvalid(
                 f"signature {index}: unprotected header parameters are not accepted"
+            )
+        if "crit" in header:
+            raise SignatureInvalid(
+                f"signature {index}: critical header extensions are not accepted"
             )
         alg = header.get("alg")
         if alg not in ACCEPTED_ALGS:

@@ -101,7 +101,8 @@ async def test_request_line_never_gets_more_than_it_asked_under_64_concurrent_al
                 select(sa.func.sum(Allocation.quantity)).where(Allocation.state == "active")
             )
         ).one()
-    assert line is not None and request is not None
+    assert line is not None
+    assert request is not None
     assert (line.allocated, active, request.state) == (50, 50, RequestState.FILLED.value)
 
 

@@ -20,7 +20,7 @@ def allocate_many(
     pairs: list[tuple[uuid.UUID, uuid.UUID]],
     quantity: int,
 ) -> list[int]:
-    """Fire one allocation per pair, all at once; return the quantity each one got (0 if refused)."""
+    """Fire one allocation per pair, all at once; return what each got (0 if refused)."""
 
     async def main() -> list[int]:
         runtime = Runtime.start(

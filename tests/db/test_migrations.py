@@ -8,13 +8,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
+from exchange.db import migrate
 from exchange.db.metadata import metadata
 from exchange.runtime import Runtime
 
 
 async def test_models_and_migrations_agree(runtime: Runtime) -> None:
     def diff(connection: Connection) -> list[Any]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": migrate.include_name}
+        )
         return list(compare_metadata(context, metadata))
 
     async with runtime.db.writer.connect() as connection:

@@ -9,14 +9,9 @@ from sqlalchemy.engine import Connection
 
 from exchange.db.engine import Database
 from exchange.db.metadata import metadata
+from exchange.db.migrate import include_name
 
 target_metadata = metadata
-
-
-def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """Objects named ``fts_*`` (full-text tables, columns and indexes) are written by hand
-    in the migrations, per dialect; autogenerate and the model check leave them alone."""
-    return not (name or "").startswith("fts_")
 
 
 def _run(connection: Connection) -> None:

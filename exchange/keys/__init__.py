@@ -1,0 +1,1 @@
+"""Partners' Ed25519 signing keys: registered public keys, custodial keys, the JWKS."""

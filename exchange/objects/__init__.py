@@ -1,0 +1,1 @@
+"""Digital objects: uploads, verification, licences, downloads, usage, fixity, collection."""

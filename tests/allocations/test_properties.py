@@ -1,0 +1,120 @@
+"""Random sequences of allocate / release / cancel keep every counter exact."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import col, select
+
+from exchange.allocations import service as allocations
+from exchange.allocations.models import Allocation, AllocationState
+from exchange.errors import Conflict
+from exchange.offers.models import OfferLine
+from exchange.requests import service as requests
+from exchange.requests.models import RequestLine
+from exchange.runtime import Runtime
+from exchange.settings import Settings
+from tests.allocations.market import coordinator, librarian, make_market
+from tests.conftest import World
+
+OFFERED = [4, 2, 3]
+REQUESTED = [5, 3]
+
+step = st.one_of(
+    st.tuples(st.just("allocate"), st.integers(0, 2), st.integers(0, 1), st.integers(1, 4)),
+    st.tuples(st.just("release"), st.integers(0, 30), st.just(0), st.just(0)),
+    st.tuples(st.just("cancel"), st.just(0), st.just(0), st.just(0)),
+)
+
+
+async def check(
+    runtime: Runtime, offer_lines: list[uuid.UUID], request_lines: list[uuid.UUID]
+) -> None:
+    async with runtime.db.read() as session:
+        active = (
+            await session.exec(
+                select(Allocation).where(Allocation.state == AllocationState.ACTIVE.value)
+            )
+        ).all()
+        for table, ids, key in (
+            (OfferLine, offer_lines, "offer_line_id"),
+            (RequestLine, request_lines, "request_line_id"),
+        ):
+            for line in (await session.exec(select(table).where(col(table.id).in_(ids)))).all():
+                expected = sum(a.quantity for a in active if getattr(a, key) == line.id)
+                assert line.allocated == expected
+                assert 0 <= line.allocated <= line.quantity
+
+
+async def play(settings_: Settings, world: World, steps: list[tuple[str, int, int, int]]) -> None:
+    runtime = Runtime.start(settings_)
+    try:
+        market = await make_market(runtime, world, offered=OFFERED, requested=REQUESTED, works=1)
+        made: list[uuid.UUID] = []
+        model_offer = [0] * len(OFFERED)
+        model_request = [0] * len(REQUESTED)
+        sizes: dict[uuid.UUID, tuple[int, int, int]] = {}
+        cancelled = False
+        for verb, a, b, quantity in steps:
+            try:
+                async with runtime.db.unit_of_work() as uow:
+                    if verb == "allocate":
+                        row = await allocations.allocate(
+                            coordinator(world),
+                            market.offer_lines[a],
+                            market.request_lines[b],
+                            quantity,
+                            uow=uow,
+                            policy=runtime.policy,
+                        )
+                        made.append(row.id)
+                        sizes[row.id] = (a, b, quantity)
+                    elif verb == "release" and made:
+                        target = made[a % len(made)]
+                        await allocations.release(
+                            coordinator(world), target, uow=uow, policy=runtime.policy
+                        )
+                    elif verb == "cancel":
+                        await requests.cancel(
+                            librarian(world, "national"),
+                            market.request_id,
+                            uow=uow,
+                            policy=runtime.policy,
+                        )
+            except Conflict:
+                pass
+            else:
+                if verb == "allocate":
+                    assert not cancelled
+                    model_offer[a] += quantity
+                    model_request[b] += quantity
+                elif verb == "release" and made:
+                    o, r, q = sizes.pop(made[a % len(made)])
+                    model_offer[o] -= q
+                    model_request[r] -= q
+                elif verb == "cancel":
+                    cancelled = True
+                    model_offer = [0] * len(OFFERED)
+                    model_request = [0] * len(REQUESTED)
+                    sizes.clear()
+            assert all(0 <= m <= q for m, q in zip(model_offer, OFFERED, strict=True))
+            await check(runtime, market.offer_lines, market.request_lines)
+        async with runtime.db.read() as session:
+            got = [(await session.get(OfferLine, i)).allocated for i in market.offer_lines]  # type: ignore[union-attr]
+        assert got == model_offer
+    finally:
+        await runtime.close()
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=st.lists(step, min_size=1, max_size=12))
+def test_random_allocate_release_cancel_sequences_keep_counters_exact(
+    database_url: str, tmp_path: Path, world: World, steps: list[tuple[str, int, int, int]]
+) -> None:
+    asyncio.run(play(Settings(data_dir=tmp_path / "data", database_url=database_url), world, steps))

@@ -1,0 +1,52 @@
+"""How text becomes index tokens and queries, identically for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from exchange.catalogue.search import Cursor, Query, fold, tokens
+from exchange.errors import ValidationFailed
+
+
+def test_fold_removes_case_and_diacritics_but_keeps_hangul() -> None:
+    assert fold("Taehaksŭptang P'YŎNGYANG") == "taehaksuptang p'yongyang"
+    assert fold("인민대학습당") == "인민대학습당"
+    assert fold("Ёлка") == "елка"
+
+
+def test_dense_scripts_are_indexed_as_bigrams_and_a_last_character() -> None:
+    assert tokens("인민대학습당의 교과서") == "인민 민대 대학 학습 습당 당의 의 교과 과서 서"
+    assert tokens("物理学") == "物理 理学 学"
+    assert tokens("2차방정식 Physics, Физика") == "2 차방 방정 정식 식 physics физика"
+
+
+def test_queries_become_bigram_phrases_and_prefixes() -> None:
+    query = Query.parse("대학습 학 Taehak")
+    assert query is not None
+    assert query.fts5() == '"대학 학습" "학"* "taehak"*'
+    assert query.tsquery() == "('대학' <-> '학습') & '학':* & 'taehak':*"
+
+
+def test_queries_without_words_are_no_search() -> None:
+    assert Query.parse(" -- '' ") is None
+
+
+def test_query_text_cannot_inject_syntax() -> None:
+    query = Query.parse('"OR" NEAR(x) \' & !')
+    assert query is not None
+    assert query.fts5() == '"or"* "near"* "x"*'
+
+
+def test_overlong_queries_are_rejected() -> None:
+    with pytest.raises(ValidationFailed) as raised:
+        Query.parse("x" * 201)
+    assert [(e.field, e.code) for e in raised.value.errors] == [("search", "too_long")]
+
+
+def test_cursor_round_trips_exactly_and_rejects_garbage() -> None:
+    cursor = Cursor(-1.2345678901234567, uuid.UUID("0190b6a0-0000-7000-8000-000000000001"))
+    assert Cursor.decode(cursor.encode()) == cursor
+    with pytest.raises(ValidationFailed):
+        Cursor.decode("bm90IGEgY3Vyc29y")
