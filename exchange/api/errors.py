@@ -53,7 +53,22 @@ class AuthenticationFailed:
     field: str
 
 
-ErrorType = ValidationError | PermissionDenied | NotFound | Conflict | AuthenticationFailed
+@strawberry.type(description="An allocation asks more than is left; nothing was written.")
+class InsufficientQuantity:
+    message: str
+    line: str = strawberry.field(description="Which side ran short: offer or request.")
+    line_id: strawberry.ID
+    available: int
+
+
+ErrorType = (
+    ValidationError
+    | PermissionDenied
+    | NotFound
+    | Conflict
+    | AuthenticationFailed
+    | InsufficientQuantity
+)
 
 
 def to_graphql(error: errors.ExchangeError) -> ErrorType:
@@ -66,6 +81,13 @@ def to_graphql(error: errors.ExchangeError) -> ErrorType:
     if isinstance(error, errors.NotFound):
         return NotFound(
             message=error.message, entity=error.entity, id=strawberry.ID(error.entity_id)
+        )
+    if isinstance(error, errors.InsufficientQuantity):
+        return InsufficientQuantity(
+            message=error.message,
+            line=error.line,
+            line_id=strawberry.ID(str(error.existing_id)),
+            available=error.available,
         )
     if isinstance(error, errors.Conflict):
         existing = None if error.existing_id is None else strawberry.ID(error.existing_id)

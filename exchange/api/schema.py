@@ -20,11 +20,14 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from exchange.api.allocations import AllocationMutation, AllocationQuery
 from exchange.api.catalogue import CatalogueMutation, CatalogueQuery
 from exchange.api.errors import should_mask
 from exchange.api.identity import IdentityMutation, IdentityQuery
 from exchange.api.objects import ObjectMutation, ObjectQuery
+from exchange.api.offers import OfferMutation, OfferQuery
 from exchange.api.partners import PartnerMutation, PartnerQuery
+from exchange.api.resource_requests import RequestMutation, RequestQuery
 from exchange.api.seminars import SeminarMutation, SeminarQuery
 from exchange.settings import Settings
 
@@ -32,13 +35,29 @@ log = logging.getLogger("exchange.api")
 
 
 @strawberry.type
-class Query(PartnerQuery, IdentityQuery, CatalogueQuery, SeminarQuery, ObjectQuery):
+class Query(
+    PartnerQuery,
+    IdentityQuery,
+    CatalogueQuery,
+    SeminarQuery,
+    ObjectQuery,
+    OfferQuery,
+    RequestQuery,
+    AllocationQuery,
+):
     pass
 
 
 @strawberry.type
 class Mutation(
-    PartnerMutation, IdentityMutation, CatalogueMutation, SeminarMutation, ObjectMutation
+    PartnerMutation,
+    IdentityMutation,
+    CatalogueMutation,
+    SeminarMutation,
+    ObjectMutation,
+    OfferMutation,
+    RequestMutation,
+    AllocationMutation,
 ):
     pass
 

@@ -11,8 +11,11 @@ from exchange.api.loaders.identifiers_by_work_id import IdentifiersByWorkIdLoade
 from exchange.api.loaders.issues_by_work_id import IssuesByWorkIdLoader
 from exchange.api.loaders.materials_by_seminar_id import MaterialsBySeminarIdLoader
 from exchange.api.loaders.memberships_by_partner_id import MembershipsByPartnerIdLoader
+from exchange.api.loaders.offer_lines_by_offer_id import OfferLinesByOfferIdLoader
 from exchange.api.loaders.partner_by_id import PartnerByIdLoader
+from exchange.api.loaders.request_lines_by_request_id import RequestLinesByRequestIdLoader
 from exchange.api.loaders.seminars_by_work_id import SeminarsByWorkIdLoader
+from exchange.api.loaders.work_by_id import WorkByIdLoader
 from exchange.db.engine import Database
 from exchange.identity.identity import Identity
 from exchange.policy import PolicyEngine
@@ -29,6 +32,9 @@ class Loaders:
     co_authors_by_work_id: CoAuthorsByWorkIdLoader
     seminars_by_work_id: SeminarsByWorkIdLoader
     materials_by_seminar_id: MaterialsBySeminarIdLoader
+    work_by_id: WorkByIdLoader
+    offer_lines_by_offer_id: OfferLinesByOfferIdLoader
+    request_lines_by_request_id: RequestLinesByRequestIdLoader
 
     @classmethod
     def make(cls, identity: Identity, db: Database, policy: PolicyEngine) -> Loaders:
@@ -42,4 +48,7 @@ class Loaders:
             co_authors_by_work_id=CoAuthorsByWorkIdLoader(identity, db, policy),
             seminars_by_work_id=SeminarsByWorkIdLoader(identity, db, policy),
             materials_by_seminar_id=MaterialsBySeminarIdLoader(identity, db, policy),
+            work_by_id=WorkByIdLoader(identity, db, policy),
+            offer_lines_by_offer_id=OfferLinesByOfferIdLoader(identity, db, policy),
+            request_lines_by_request_id=RequestLinesByRequestIdLoader(identity, db, policy),
         )

@@ -1,0 +1,178 @@
+"""Allocations and suggestions in the GraphQL schema."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from exchange import errors
+from exchange.allocations import service
+from exchange.allocations.models import Allocation as AllocationRow
+from exchange.allocations.models import AllocationState
+from exchange.api.context import Info
+from exchange.api.errors import (
+    Conflict,
+    InsufficientQuantity,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+    query_error,
+)
+from exchange.api.mutation import perform
+from exchange.api.offers import OfferLine
+from exchange.api.pagination import Connection, connection
+from exchange.api.scalars import to_uuid
+from exchange.db.uow import UnitOfWork
+from exchange.matching import service as matching
+from exchange.pagination import PageRequest
+
+AllocationStateEnum = strawberry.enum(AllocationState, name="AllocationState")
+
+
+@strawberry.type(description="A quantity of an offer line promised to a request line.")
+class Allocation:
+    id: strawberry.ID
+    offer_line_id: strawberry.ID
+    request_line_id: strawberry.ID
+    quantity: int
+    state: AllocationState
+    created_at: datetime
+    ended_at: datetime | None
+
+    @classmethod
+    def from_model(cls, row: AllocationRow) -> Allocation:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            offer_line_id=strawberry.ID(str(row.offer_line_id)),
+            request_line_id=strawberry.ID(str(row.request_line_id)),
+            quantity=row.quantity,
+            state=AllocationState(row.state),
+            created_at=row.created_at,
+            ended_at=row.ended_at,
+        )
+
+
+@strawberry.type(description="An offer line that could fill a request line.")
+class Suggestion:
+    offer_line: OfferLine
+    available: int
+    exact_work: bool = strawberry.field(description="The offer line is of the very work requested.")
+    score: int = strawberry.field(
+        description="How many of subject, language, level and kind match."
+    )
+
+
+@strawberry.input
+class AllocateInput:
+    offer_line_id: strawberry.ID
+    request_line_id: strawberry.ID
+    quantity: int
+
+
+@strawberry.input
+class AllocationFilter:
+    offer_line_id: strawberry.ID | None = None
+    request_line_id: strawberry.ID | None = None
+    state: AllocationState | None = None
+
+
+AllocateResult = Annotated[
+    Allocation | InsufficientQuantity | ValidationError | PermissionDenied | NotFound | Conflict,
+    strawberry.union("AllocateResult"),
+]
+ReleaseResult = Annotated[
+    Allocation | PermissionDenied | NotFound | Conflict | ValidationError,
+    strawberry.union("ReleaseResult"),
+]
+
+
+@strawberry.type
+class AllocationQuery:
+    @strawberry.field(description="Allocations, oldest first (signed-in members).")
+    async def allocations(
+        self,
+        info: Info,
+        filter: AllocationFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Allocation]:
+        ctx, given = info.context, filter or AllocationFilter()
+        try:
+            filters = service.AllocationFilter(
+                to_uuid(given.offer_line_id, "offerLineId") if given.offer_line_id else None,
+                to_uuid(given.request_line_id, "requestLineId") if given.request_line_id else None,
+                given.state,
+            )
+            async with ctx.runtime.db.read() as session:
+                page = await service.list(
+                    ctx.identity,
+                    filters,
+                    PageRequest.parse(first, after),
+                    session=session,
+                    policy=ctx.runtime.policy,
+                )
+        except errors.ExchangeError as error:
+            raise query_error(error) from error
+        return connection(page, Allocation.from_model, lambda row: row.id)
+
+    @strawberry.field(
+        description="Offer lines for a request line, best first (coordinators, requester)."
+    )
+    async def suggestions(
+        self, info: Info, request_line_id: strawberry.ID, first: int = 20
+    ) -> list[Suggestion]:
+        ctx = info.context
+        try:
+            async with ctx.runtime.db.read() as session:
+                found = await matching.suggestions(
+                    ctx.identity,
+                    to_uuid(request_line_id, "requestLineId"),
+                    first,
+                    session=session,
+                    policy=ctx.runtime.policy,
+                )
+        except errors.ExchangeError as error:
+            raise query_error(error) from error
+        return [
+            Suggestion(
+                offer_line=OfferLine.from_model(s.offer_line),
+                available=s.available,
+                exact_work=s.exact,
+                score=s.score,
+            )
+            for s in found
+        ]
+
+
+@strawberry.type
+class AllocationMutation:
+    @strawberry.mutation(description="Promise a quantity of an offer line to a request line.")
+    async def allocate(self, info: Info, input: AllocateInput) -> AllocateResult:
+        ctx = info.context
+
+        async def work(uow: UnitOfWork) -> AllocationRow:
+            offer_line = to_uuid(input.offer_line_id, "offerLineId")
+            request_line = to_uuid(input.request_line_id, "requestLineId")
+            return await service.allocate(
+                ctx.identity,
+                offer_line,
+                request_line,
+                input.quantity,
+                uow=uow,
+                policy=ctx.runtime.policy,
+            )
+
+        return await perform(ctx, work, Allocation.from_model)  # type: ignore[no-any-return]
+
+    @strawberry.mutation(description="End an allocation; its quantity returns to both lines.")
+    async def release_allocation(self, info: Info, id: strawberry.ID) -> ReleaseResult:
+        ctx = info.context
+        return await perform(  # type: ignore[no-any-return]
+            ctx,
+            lambda uow: service.release(
+                ctx.identity, to_uuid(id), uow=uow, policy=ctx.runtime.policy
+            ),
+            Allocation.from_model,
+        )

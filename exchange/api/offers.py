@@ -1,0 +1,220 @@
+"""Donation offers in the GraphQL schema."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from exchange import clock, errors
+from exchange.api.catalogue import Work
+from exchange.api.context import Info
+from exchange.api.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+    query_error,
+    to_graphql,
+)
+from exchange.api.mutation import perform
+from exchange.api.pagination import Connection, connection
+from exchange.api.partners import Partner
+from exchange.api.scalars import to_uuid
+from exchange.offers import service
+from exchange.offers.models import Condition, Format, OfferState
+from exchange.offers.models import Offer as OfferRow
+from exchange.offers.models import OfferLine as OfferLineRow
+from exchange.pagination import PageRequest
+
+OfferStateEnum = strawberry.enum(OfferState, name="OfferState")
+FormatEnum = strawberry.enum(Format, name="Format")
+ConditionEnum = strawberry.enum(Condition, name="Condition")
+
+
+@strawberry.type
+class OfferLine:
+    id: strawberry.ID
+    offer_id: strawberry.ID
+    work_id: strawberry.ID
+    quantity: int
+    allocated: int
+    available: int
+    format: Format
+    condition: Condition | None
+
+    @classmethod
+    def from_model(cls, row: OfferLineRow) -> OfferLine:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            offer_id=strawberry.ID(str(row.offer_id)),
+            work_id=strawberry.ID(str(row.work_id)),
+            quantity=row.quantity,
+            allocated=row.allocated,
+            available=row.available,
+            format=Format(row.format),
+            condition=Condition(row.condition) if row.condition else None,
+        )
+
+    @strawberry.field
+    async def work(self, info: Info) -> Work | None:
+        row = await info.context.loaders.work_by_id.load(to_uuid(self.work_id))
+        return None if row is None else Work.from_model(row)
+
+
+@strawberry.type(description="What a donor partner can give.")
+class Offer:
+    id: strawberry.ID
+    partner_id: strawberry.ID
+    state: OfferState = strawberry.field(
+        description="Open offers past their expiry show as EXPIRED."
+    )
+    expires_at: datetime
+    terms: str
+    licence: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, row: OfferRow) -> Offer:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            partner_id=strawberry.ID(str(row.partner_id)),
+            state=row.effective_state(clock.now()),
+            expires_at=row.expires_at,
+            terms=row.terms,
+            licence=row.licence,
+            created_at=row.created_at,
+        )
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[OfferLine]:
+        rows = await info.context.loaders.offer_lines_by_offer_id.load(to_uuid(self.id))
+        return [OfferLine.from_model(r) for r in rows]
+
+    @strawberry.field
+    async def partner(self, info: Info) -> Partner | None:
+        row = await info.context.loaders.partner_by_id.load(to_uuid(self.partner_id))
+        return None if row is None else Partner.from_model(row)
+
+
+@strawberry.input
+class OfferLineInput:
+    work_id: strawberry.ID
+    quantity: int
+    format: Format
+    condition: Condition | None = None
+
+
+@strawberry.input
+class CreateOfferInput:
+    partner_id: strawberry.ID
+    lines: list[OfferLineInput]
+    expires_at: datetime
+    terms: str = ""
+    licence: str | None = None
+
+
+@strawberry.input
+class OfferFilter:
+    partner_id: strawberry.ID | None = None
+    state: OfferState | None = None
+    work_id: strawberry.ID | None = None
+
+
+OfferResult = Annotated[
+    Offer | ValidationError | PermissionDenied | NotFound | Conflict,
+    strawberry.union("OfferResult"),
+]
+
+
+def _draft(data: CreateOfferInput) -> service.OfferDraft:
+    lines = [
+        service.OfferLineDraft(
+            to_uuid(line.work_id, f"lines[{i}].workId"), line.quantity, line.format, line.condition
+        )
+        for i, line in enumerate(data.lines)
+    ]
+    return service.OfferDraft(
+        to_uuid(data.partner_id, "partnerId"), lines, data.expires_at, data.terms, data.licence
+    )
+
+
+@strawberry.type
+class OfferQuery:
+    @strawberry.field(description="Offers, oldest first (signed-in members).")
+    async def offers(
+        self,
+        info: Info,
+        filter: OfferFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Offer]:
+        ctx, given = info.context, filter or OfferFilter()
+        try:
+            filters = service.OfferFilter(
+                to_uuid(given.partner_id, "partnerId") if given.partner_id else None,
+                given.state,
+                to_uuid(given.work_id, "workId") if given.work_id else None,
+            )
+            async with ctx.runtime.db.read() as session:
+                page = await service.list(
+                    ctx.identity,
+                    filters,
+                    PageRequest.parse(first, after),
+                    session=session,
+                    policy=ctx.runtime.policy,
+                )
+        except errors.ExchangeError as error:
+            raise query_error(error) from error
+        return connection(page, Offer.from_model, lambda row: row.id)
+
+    @strawberry.field
+    async def offer(self, info: Info, id: strawberry.ID) -> Offer | None:
+        ctx = info.context
+        try:
+            async with ctx.runtime.db.read() as session:
+                row = await service.get(
+                    ctx.identity, to_uuid(id), session=session, policy=ctx.runtime.policy
+                )
+        except errors.NotFound:
+            return None
+        except errors.ExchangeError as error:
+            raise query_error(error) from error
+        return Offer.from_model(row)
+
+
+def _transition(verb: str, description: str):  # type: ignore[no-untyped-def]
+    async def resolve(self: OfferMutation, info: Info, id: strawberry.ID) -> OfferResult:
+        ctx = info.context
+        return await perform(  # type: ignore[no-any-return]
+            ctx,
+            lambda uow: service.transition(
+                ctx.identity, to_uuid(id), verb, uow=uow, policy=ctx.runtime.policy
+            ),
+            Offer.from_model,
+        )
+
+    return strawberry.mutation(resolver=resolve, description=description)
+
+
+@strawberry.type
+class OfferMutation:
+    @strawberry.mutation(description="Post a draft offer for a donor partner (its librarians).")
+    async def create_offer(self, info: Info, input: CreateOfferInput) -> OfferResult:
+        ctx = info.context
+        try:
+            draft = _draft(input)
+        except errors.ValidationFailed as error:
+            return to_graphql(error)  # type: ignore[return-value]
+        return await perform(  # type: ignore[no-any-return]
+            ctx,
+            lambda uow: service.create(ctx.identity, draft, uow=uow, policy=ctx.runtime.policy),
+            Offer.from_model,
+        )
+
+    publish_offer: OfferResult = _transition("publish", "Open a draft offer to requests.")
+    withdraw_offer: OfferResult = _transition("withdraw", "Withdraw a draft or open offer.")
+    close_offer: OfferResult = _transition(
+        "close", "Close an open offer: nothing more can be allocated."
+    )

@@ -1,0 +1,215 @@
+"""Requests in the GraphQL schema (the module is named apart from the HTTP word)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from exchange import errors
+from exchange.api.catalogue import Work
+from exchange.api.context import Info
+from exchange.api.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+    query_error,
+    to_graphql,
+)
+from exchange.api.mutation import perform
+from exchange.api.pagination import Connection, connection
+from exchange.api.partners import Partner
+from exchange.api.scalars import to_uuid
+from exchange.catalogue.models import WorkKind, WorkLevel
+from exchange.pagination import PageRequest
+from exchange.requests import service
+from exchange.requests.models import Priority, RequestState
+from exchange.requests.models import RequestLine as RequestLineRow
+from exchange.requests.models import ResourceRequest as RequestRow
+
+PriorityEnum = strawberry.enum(Priority, name="Priority")
+RequestStateEnum = strawberry.enum(RequestState, name="RequestState")
+
+
+@strawberry.type(
+    description="Names a work, or describes a need by subject, language, level and kind."
+)
+class RequestLine:
+    id: strawberry.ID
+    request_id: strawberry.ID
+    work_id: strawberry.ID | None
+    subject: str | None
+    language: str | None
+    level: WorkLevel | None
+    kind: WorkKind | None
+    quantity: int
+    allocated: int
+    outstanding: int
+    priority: Priority
+
+    @classmethod
+    def from_model(cls, row: RequestLineRow) -> RequestLine:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            request_id=strawberry.ID(str(row.request_id)),
+            work_id=strawberry.ID(str(row.work_id)) if row.work_id else None,
+            subject=row.subject,
+            language=row.language,
+            level=WorkLevel(row.level) if row.level else None,
+            kind=WorkKind(row.kind) if row.kind else None,
+            quantity=row.quantity,
+            allocated=row.allocated,
+            outstanding=row.outstanding,
+            priority=Priority(row.priority),
+        )
+
+    @strawberry.field
+    async def work(self, info: Info) -> Work | None:
+        if self.work_id is None:
+            return None
+        row = await info.context.loaders.work_by_id.load(to_uuid(self.work_id))
+        return None if row is None else Work.from_model(row)
+
+
+@strawberry.type(name="Request", description="What a partner needs.")
+class ResourceRequest:
+    id: strawberry.ID
+    partner_id: strawberry.ID
+    state: RequestState
+    note: str
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, row: RequestRow) -> ResourceRequest:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            partner_id=strawberry.ID(str(row.partner_id)),
+            state=RequestState(row.state),
+            note=row.note,
+            created_at=row.created_at,
+        )
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[RequestLine]:
+        rows = await info.context.loaders.request_lines_by_request_id.load(to_uuid(self.id))
+        return [RequestLine.from_model(r) for r in rows]
+
+    @strawberry.field
+    async def partner(self, info: Info) -> Partner | None:
+        row = await info.context.loaders.partner_by_id.load(to_uuid(self.partner_id))
+        return None if row is None else Partner.from_model(row)
+
+
+@strawberry.input
+class RequestLineInput:
+    quantity: int
+    priority: Priority = Priority.NORMAL
+    work_id: strawberry.ID | None = None
+    subject: str | None = None
+    language: str | None = None
+    level: WorkLevel | None = None
+    kind: WorkKind | None = None
+
+
+@strawberry.input
+class CreateRequestInput:
+    partner_id: strawberry.ID
+    lines: list[RequestLineInput]
+    note: str = ""
+
+
+@strawberry.input
+class RequestFilter:
+    partner_id: strawberry.ID | None = None
+    state: RequestState | None = None
+
+
+RequestResult = Annotated[
+    ResourceRequest | ValidationError | PermissionDenied | NotFound | Conflict,
+    strawberry.union("RequestResult"),
+]
+
+
+def _draft(data: CreateRequestInput) -> service.RequestDraft:
+    lines = [
+        service.RequestLineDraft(
+            quantity=line.quantity,
+            priority=line.priority,
+            work_id=to_uuid(line.work_id, f"lines[{i}].workId") if line.work_id else None,
+            subject=line.subject,
+            language=line.language,
+            level=line.level,
+            kind=line.kind,
+        )
+        for i, line in enumerate(data.lines)
+    ]
+    return service.RequestDraft(to_uuid(data.partner_id, "partnerId"), lines, data.note)
+
+
+@strawberry.type
+class RequestQuery:
+    @strawberry.field(description="Requests, oldest first (signed-in members).")
+    async def requests(
+        self,
+        info: Info,
+        filter: RequestFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ResourceRequest]:
+        ctx, given = info.context, filter or RequestFilter()
+        try:
+            partner = to_uuid(given.partner_id, "partnerId") if given.partner_id else None
+            async with ctx.runtime.db.read() as session:
+                page = await service.list(
+                    ctx.identity,
+                    service.RequestFilter(partner, given.state),
+                    PageRequest.parse(first, after),
+                    session=session,
+                    policy=ctx.runtime.policy,
+                )
+        except errors.ExchangeError as error:
+            raise query_error(error) from error
+        return connection(page, ResourceRequest.from_model, lambda row: row.id)
+
+    @strawberry.field
+    async def request(self, info: Info, id: strawberry.ID) -> ResourceRequest | None:
+        ctx = info.context
+        try:
+            async with ctx.runtime.db.read() as session:
+                row = await service.get(
+                    ctx.identity, to_uuid(id), session=session, policy=ctx.runtime.policy
+                )
+        except errors.NotFound:
+            return None
+        except errors.ExchangeError as error:
+            raise query_error(error) from error
+        return ResourceRequest.from_model(row)
+
+
+@strawberry.type
+class RequestMutation:
+    @strawberry.mutation(description="Post a request for a partner (its librarians).")
+    async def create_request(self, info: Info, input: CreateRequestInput) -> RequestResult:
+        ctx = info.context
+        try:
+            draft = _draft(input)
+        except errors.ValidationFailed as error:
+            return to_graphql(error)  # type: ignore[return-value]
+        return await perform(  # type: ignore[no-any-return]
+            ctx,
+            lambda uow: service.create(ctx.identity, draft, uow=uow, policy=ctx.runtime.policy),
+            ResourceRequest.from_model,
+        )
+
+    @strawberry.mutation(description="Cancel a request; its active allocations are returned.")
+    async def cancel_request(self, info: Info, id: strawberry.ID) -> RequestResult:
+        ctx = info.context
+        return await perform(  # type: ignore[no-any-return]
+            ctx,
+            lambda uow: service.cancel(
+                ctx.identity, to_uuid(id), uow=uow, policy=ctx.runtime.policy
+            ),
+            ResourceRequest.from_model,
+        )
