@@ -6,11 +6,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from exchange.demo import catalogue
+from exchange.demo import catalogue, exchange
 from exchange.demo.partners import PARTNERS, PEOPLE
 from exchange.errors import NotFound
 from exchange.identity import service as identity
-from exchange.identity.identity import SYSTEM
+from exchange.identity.identity import SYSTEM, Grant, Identity, Role
 from exchange.identity.models import Account
 from exchange.partners import service as partners
 from exchange.runtime import Runtime
@@ -39,6 +39,7 @@ async def load(
     if created:
         async with runtime.db.unit_of_work() as uow:
             ids = {}
+            people: dict[str, Identity] = {}
             for key, names, country, kind, tags in PARTNERS:
                 draft = partners.PartnerDraft(names, country, kind, tags, public=True)
                 ids[key] = (await partners.create(SYSTEM, draft, uow=uow, policy=runtime.policy)).id
@@ -51,7 +52,13 @@ async def load(
                 await identity.add_membership(
                     SYSTEM, account.id, ids[partner_key], role, uow=uow, policy=runtime.policy
                 )
+                acting = Identity(account.id, email, (Grant(ids[partner_key], role),))
+                if role is Role.LIBRARIAN:
+                    people[partner_key] = acting
+                elif role is Role.COORDINATOR:
+                    people["coordinator"] = acting
             await catalogue.load(uow, runtime.policy, ids)
+            await exchange.load(uow, runtime.policy, ids, people)
     logins: list[DemoLogin] = []
     async with runtime.db.unit_of_work() as uow:
         for email, _name, partner_key, role in PEOPLE:
