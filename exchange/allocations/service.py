@@ -20,6 +20,7 @@ import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -71,25 +72,25 @@ class _Sides:
 async def _sides(
     session: AsyncSession, offer_line_id: uuid.UUID, request_line_id: uuid.UUID
 ) -> _Sides:
-    offer_line = await session.get(OfferLine, offer_line_id)
-    if offer_line is None:
-        raise NotFound("offer line", offer_line_id)
-    request_line = await session.get(RequestLine, request_line_id)
-    if request_line is None:
+    """Both lines, their offer and request, and both partners, in one query. FOR SHARE OF
+    the offer keeps its state (open, not withdrawn) steady until we commit."""
+    donor, requester = aliased(Partner), aliased(Partner)
+    statement = (
+        sa.select(OfferLine, Offer, donor, RequestLine, ResourceRequest, requester)
+        .join(Offer, col(Offer.id) == col(OfferLine.offer_id))
+        .join(donor, col(donor.id) == col(Offer.partner_id))
+        .join(RequestLine, col(RequestLine.id) == request_line_id)
+        .join(ResourceRequest, col(ResourceRequest.id) == col(RequestLine.request_id))
+        .join(requester, col(requester.id) == col(ResourceRequest.partner_id))
+        .where(col(OfferLine.id) == offer_line_id)
+        .with_for_update(read=True, of=Offer)
+    )
+    row = (await session.execute(statement)).first()
+    if row is None:
+        if await session.get(OfferLine, offer_line_id) is None:
+            raise NotFound("offer line", offer_line_id)
         raise NotFound("request line", request_line_id)
-    # FOR SHARE keeps the offer's state (open, not withdrawn) steady until we commit
-    offer = (
-        await session.exec(
-            select(Offer).where(Offer.id == offer_line.offer_id).with_for_update(read=True)
-        )
-    ).one()
-    request = await session.get(ResourceRequest, request_line.request_id)
-    donor = await session.get(Partner, offer.partner_id)
-    requester = await session.get(Partner, request.partner_id) if request else None
-    assert request is not None
-    assert donor is not None
-    assert requester is not None
-    return _Sides(offer_line, offer, donor, request_line, request, requester)
+    return _Sides(*row)
 
 
 async def _move(

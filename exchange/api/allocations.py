@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import errors
 from exchange.allocations import service
@@ -20,13 +21,13 @@ from exchange.api.errors import (
     ValidationError,
     query_error,
 )
-from exchange.api.mutation import perform
 from exchange.api.offers import OfferLine
 from exchange.api.pagination import Connection, connection
+from exchange.api.resolvers import listing, perform
 from exchange.api.scalars import to_uuid
 from exchange.db.uow import UnitOfWork
 from exchange.matching import service as matching
-from exchange.pagination import PageRequest
+from exchange.pagination import Page, PageRequest
 
 AllocationStateEnum = strawberry.enum(AllocationState, name="AllocationState")
 
@@ -99,23 +100,24 @@ class AllocationQuery:
         after: str | None = None,
     ) -> Connection[Allocation]:
         ctx, given = info.context, filter or AllocationFilter()
-        try:
+
+        async def read(session: AsyncSession) -> Page[AllocationRow]:
             filters = service.AllocationFilter(
                 to_uuid(given.offer_line_id, "offerLineId") if given.offer_line_id else None,
                 to_uuid(given.request_line_id, "requestLineId") if given.request_line_id else None,
                 given.state,
             )
-            async with ctx.runtime.db.read() as session:
-                page = await service.list(
-                    ctx.identity,
-                    filters,
-                    PageRequest.parse(first, after),
-                    session=session,
-                    policy=ctx.runtime.policy,
-                )
-        except errors.ExchangeError as error:
-            raise query_error(error) from error
-        return connection(page, Allocation.from_model, lambda row: row.id)
+            return await service.list(
+                ctx.identity,
+                filters,
+                PageRequest.parse(first, after),
+                session=session,
+                policy=ctx.runtime.policy,
+            )
+
+        return await listing(
+            ctx, read, lambda page: connection(page, Allocation.from_model, lambda row: row.id)
+        )
 
     @strawberry.field(
         description="Offer lines for a request line, best first (coordinators, requester)."

@@ -20,6 +20,7 @@ from exchange.api.errors import (
 )
 from exchange.api.pagination import Connection, Edge, PageInfo
 from exchange.api.partners import LocalizedName, LocalizedNameInput, Partner
+from exchange.api.resolvers import lookup
 from exchange.api.scalars import to_uuid
 from exchange.catalogue import identifiers, service
 from exchange.catalogue.models import IdentifierScheme, WorkKind, WorkLevel
@@ -334,16 +335,13 @@ class CatalogueQuery:
     @strawberry.field(description="One work, or null when it does not exist.")
     async def work(self, info: Info, id: strawberry.ID) -> Work | None:
         ctx = info.context
-        try:
-            async with ctx.runtime.db.read() as session:
-                row = await service.get(
-                    ctx.identity, to_uuid(id), session=session, policy=ctx.runtime.policy
-                )
-        except errors.NotFound:
-            return None
-        except errors.ExchangeError as error:
-            raise query_error(error) from error
-        return Work.from_model(row)
+        return await lookup(
+            ctx,
+            lambda session: service.get(
+                ctx.identity, to_uuid(id), session=session, policy=ctx.runtime.policy
+            ),
+            Work.from_model,
+        )
 
 
 @strawberry.type

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock, errors
 from exchange.api.catalogue import Work
@@ -15,18 +16,17 @@ from exchange.api.errors import (
     NotFound,
     PermissionDenied,
     ValidationError,
-    query_error,
     to_graphql,
 )
-from exchange.api.mutation import perform
 from exchange.api.pagination import Connection, connection
 from exchange.api.partners import Partner
+from exchange.api.resolvers import listing, lookup, perform
 from exchange.api.scalars import to_uuid
 from exchange.offers import service
 from exchange.offers.models import Condition, Format, OfferState
 from exchange.offers.models import Offer as OfferRow
 from exchange.offers.models import OfferLine as OfferLineRow
-from exchange.pagination import PageRequest
+from exchange.pagination import Page, PageRequest
 
 OfferStateEnum = strawberry.enum(OfferState, name="OfferState")
 FormatEnum = strawberry.enum(Format, name="Format")
@@ -151,37 +151,35 @@ class OfferQuery:
         after: str | None = None,
     ) -> Connection[Offer]:
         ctx, given = info.context, filter or OfferFilter()
-        try:
+
+        async def read(session: AsyncSession) -> Page[OfferRow]:
             filters = service.OfferFilter(
                 to_uuid(given.partner_id, "partnerId") if given.partner_id else None,
                 given.state,
                 to_uuid(given.work_id, "workId") if given.work_id else None,
             )
-            async with ctx.runtime.db.read() as session:
-                page = await service.list(
-                    ctx.identity,
-                    filters,
-                    PageRequest.parse(first, after),
-                    session=session,
-                    policy=ctx.runtime.policy,
-                )
-        except errors.ExchangeError as error:
-            raise query_error(error) from error
-        return connection(page, Offer.from_model, lambda row: row.id)
+            return await service.list(
+                ctx.identity,
+                filters,
+                PageRequest.parse(first, after),
+                session=session,
+                policy=ctx.runtime.policy,
+            )
+
+        return await listing(
+            ctx, read, lambda page: connection(page, Offer.from_model, lambda row: row.id)
+        )
 
     @strawberry.field
     async def offer(self, info: Info, id: strawberry.ID) -> Offer | None:
         ctx = info.context
-        try:
-            async with ctx.runtime.db.read() as session:
-                row = await service.get(
-                    ctx.identity, to_uuid(id), session=session, policy=ctx.runtime.policy
-                )
-        except errors.NotFound:
-            return None
-        except errors.ExchangeError as error:
-            raise query_error(error) from error
-        return Offer.from_model(row)
+        return await lookup(
+            ctx,
+            lambda session: service.get(
+                ctx.identity, to_uuid(id), session=session, policy=ctx.runtime.policy
+            ),
+            Offer.from_model,
+        )
 
 
 def _transition(verb: str, description: str):  # type: ignore[no-untyped-def]

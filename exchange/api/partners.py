@@ -18,6 +18,7 @@ from exchange.api.errors import (
     to_graphql,
 )
 from exchange.api.pagination import Connection, connection
+from exchange.api.resolvers import lookup
 from exchange.api.scalars import to_uuid
 from exchange.pagination import PageRequest
 from exchange.partners import service
@@ -160,16 +161,13 @@ class PartnerQuery:
     )
     async def partner(self, info: Info, id: strawberry.ID) -> Partner | None:
         ctx = info.context
-        try:
-            async with ctx.runtime.db.read() as session:
-                row = await service.get(
-                    ctx.identity, to_uuid(id), session=session, policy=ctx.runtime.policy
-                )
-        except errors.NotFound:
-            return None
-        except errors.ExchangeError as error:
-            raise query_error(error) from error
-        return Partner.from_model(row)
+        return await lookup(
+            ctx,
+            lambda session: service.get(
+                ctx.identity, to_uuid(id), session=session, policy=ctx.runtime.policy
+            ),
+            Partner.from_model,
+        )
 
 
 @strawberry.type

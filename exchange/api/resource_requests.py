@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import errors
 from exchange.api.catalogue import Work
@@ -15,15 +16,14 @@ from exchange.api.errors import (
     NotFound,
     PermissionDenied,
     ValidationError,
-    query_error,
     to_graphql,
 )
-from exchange.api.mutation import perform
 from exchange.api.pagination import Connection, connection
 from exchange.api.partners import Partner
+from exchange.api.resolvers import listing, lookup, perform
 from exchange.api.scalars import to_uuid
 from exchange.catalogue.models import WorkKind, WorkLevel
-from exchange.pagination import PageRequest
+from exchange.pagination import Page, PageRequest
 from exchange.requests import service
 from exchange.requests.models import Priority, RequestState
 from exchange.requests.models import RequestLine as RequestLineRow
@@ -159,33 +159,32 @@ class RequestQuery:
         after: str | None = None,
     ) -> Connection[ResourceRequest]:
         ctx, given = info.context, filter or RequestFilter()
-        try:
+
+        async def read(session: AsyncSession) -> Page[RequestRow]:
             partner = to_uuid(given.partner_id, "partnerId") if given.partner_id else None
-            async with ctx.runtime.db.read() as session:
-                page = await service.list(
-                    ctx.identity,
-                    service.RequestFilter(partner, given.state),
-                    PageRequest.parse(first, after),
-                    session=session,
-                    policy=ctx.runtime.policy,
-                )
-        except errors.ExchangeError as error:
-            raise query_error(error) from error
-        return connection(page, ResourceRequest.from_model, lambda row: row.id)
+            filters = service.RequestFilter(partner, given.state)
+            return await service.list(
+                ctx.identity,
+                filters,
+                PageRequest.parse(first, after),
+                session=session,
+                policy=ctx.runtime.policy,
+            )
+
+        return await listing(
+            ctx, read, lambda page: connection(page, ResourceRequest.from_model, lambda row: row.id)
+        )
 
     @strawberry.field
     async def request(self, info: Info, id: strawberry.ID) -> ResourceRequest | None:
         ctx = info.context
-        try:
-            async with ctx.runtime.db.read() as session:
-                row = await service.get(
-                    ctx.identity, to_uuid(id), session=session, policy=ctx.runtime.policy
-                )
-        except errors.NotFound:
-            return None
-        except errors.ExchangeError as error:
-            raise query_error(error) from error
-        return ResourceRequest.from_model(row)
+        return await lookup(
+            ctx,
+            lambda session: service.get(
+                ctx.identity, to_uuid(id), session=session, policy=ctx.runtime.policy
+            ),
+            ResourceRequest.from_model,
+        )
 
 
 @strawberry.type

@@ -14,6 +14,7 @@ from exchange.api.context import Info
 from exchange.api.errors import NotFound, PermissionDenied, ValidationError, query_error, to_graphql
 from exchange.api.pagination import Connection, connection
 from exchange.api.partners import Partner
+from exchange.api.resolvers import lookup
 from exchange.api.scalars import to_uuid
 from exchange.pagination import PageRequest
 from exchange.seminars import service
@@ -128,16 +129,13 @@ class SeminarQuery:
     @strawberry.field(description="One seminar, or null when it does not exist.")
     async def seminar(self, info: Info, id: strawberry.ID) -> Seminar | None:
         ctx = info.context
-        try:
-            async with ctx.runtime.db.read() as session:
-                row = await service.get(
-                    ctx.identity, to_uuid(id), session=session, policy=ctx.runtime.policy
-                )
-        except errors.NotFound:
-            return None
-        except errors.ExchangeError as error:
-            raise query_error(error) from error
-        return Seminar.from_model(row)
+        return await lookup(
+            ctx,
+            lambda session: service.get(
+                ctx.identity, to_uuid(id), session=session, policy=ctx.runtime.policy
+            ),
+            Seminar.from_model,
+        )
 
 
 @strawberry.type

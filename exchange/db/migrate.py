@@ -24,6 +24,6 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     return not (name or "").startswith("fts_")
 
 
-def upgrade(url: str, revision: str = "heads") -> None:
+def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision`` (blocking: call it off the event loop)."""
     command.upgrade(config(url), revision)

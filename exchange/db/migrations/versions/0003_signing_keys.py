@@ -1,7 +1,7 @@
 """signing keys: partners' Ed25519 public keys, with custodial private keys sealed
 
 Revision ID: 0003
-Revises: 0004, 0005 (also merges those two heads)
+Revises: 0002
 Create Date: 2026-11-25 14:26:54.830941
 """
 
@@ -11,11 +11,10 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import exchange.db.types  # noqa: F401
-
+import exchange.db.types
 
 revision: str = "0003"
-down_revision: str | tuple[str, ...] | None = ("0004", "0005")
+down_revision: str | tuple[str, ...] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

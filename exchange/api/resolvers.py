@@ -1,0 +1,57 @@
+"""The shapes resolvers share, so each resolver is only its parse, its call, its render.
+
+* ``perform``: a mutation — one unit of work that commits, or the typed error as a result;
+* ``lookup``: one entity — None when it does not exist or is not visible;
+* ``listing``: a read whose domain errors become GraphQL errors with extensions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from exchange import errors
+from exchange.api.context import Context
+from exchange.api.errors import query_error, to_graphql
+from exchange.db.uow import UnitOfWork
+
+Row = TypeVar("Row")
+Out = TypeVar("Out")
+
+
+async def perform(
+    ctx: Context, work: Callable[[UnitOfWork], Awaitable[Row]], render: Callable[[Row], Any]
+) -> Any:
+    """Run ``work`` in a unit of work that commits; render its result, or the typed error."""
+    try:
+        async with ctx.runtime.db.unit_of_work() as uow:
+            row = await work(uow)
+    except errors.ExchangeError as error:
+        return to_graphql(error)
+    return render(row)
+
+
+async def lookup(
+    ctx: Context, read: Callable[[AsyncSession], Awaitable[Row]], render: Callable[[Row], Out]
+) -> Out | None:
+    try:
+        async with ctx.runtime.db.read() as session:
+            row = await read(session)
+    except errors.NotFound:
+        return None
+    except errors.ExchangeError as error:
+        raise query_error(error) from error
+    return render(row)
+
+
+async def listing(
+    ctx: Context, read: Callable[[AsyncSession], Awaitable[Row]], render: Callable[[Row], Out]
+) -> Out:
+    try:
+        async with ctx.runtime.db.read() as session:
+            found = await read(session)
+    except errors.ExchangeError as error:
+        raise query_error(error) from error
+    return render(found)
