@@ -210,7 +210,7 @@ async def bulk_offer_lines(runtime: Runtime, donor_line: uuid.UUID, count: int) 
             for _ in range(count)
         ]
         for start in range(0, len(rows), 5000):
-            await uow.session.exec(sa.insert(OfferLine), params=rows[start : start + 5000])  # type: ignore[call-overload]
+            await uow.session.exec(sa.insert(OfferLine), params=rows[start : start + 5000])
 
 
 async def measure(url: str, data_dir: Path, lines_count: int) -> None:

@@ -16,7 +16,7 @@ from strawberry.http.ides import GraphQL_IDE
 
 from exchange.api.endpoint import GraphQLApp
 from exchange.api.schema import build as build_schema
-from exchange.pages import jwks
+from exchange.pages import jwks, oai
 from exchange.pages.routes import routes as page_routes
 from exchange.runtime import Runtime
 from exchange.settings import Settings
@@ -55,6 +55,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             Route("/health", health),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/.well-known/jwks.json", jwks.endpoint(rt)),
+            Route("/oai", oai.endpoint(rt), methods=["GET", "POST"]),
             *page_routes(rt),
             Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         ],

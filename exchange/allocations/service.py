@@ -85,7 +85,7 @@ async def _sides(
         .where(col(OfferLine.id) == offer_line_id)
         .with_for_update(read=True, of=Offer)
     )
-    row = (await session.execute(statement)).first()
+    row = (await session.exec(statement)).first()  # type: ignore[call-overload]
     if row is None:
         if await session.get(OfferLine, offer_line_id) is None:
             raise NotFound("offer line", offer_line_id)

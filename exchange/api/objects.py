@@ -30,8 +30,9 @@ from exchange.pagination import PageRequest
 from exchange.storage.base import Part
 from exchange.storage.errors import StorageError
 
-ByteCount = strawberry.scalar(
-    NewType("ByteCount", int),
+ByteCount = NewType("ByteCount", int)
+BYTE_COUNT = strawberry.scalar(
+    name="ByteCount",
     serialize=int,
     parse_value=int,
     description="A number of bytes (beyond Int's 32 bits; exact up to 2^53).",
@@ -48,7 +49,7 @@ def _id(value: object) -> strawberry.ID | None:
 class DigitalObject:
     id: strawberry.ID
     filename: str
-    size: ByteCount  # type: ignore[valid-type]
+    size: ByteCount
     sha256: str
     media_type: str | None = strawberry.field(description="Sniffed from the stored bytes.")
     declared_media_type: str = strawberry.field(description="What the uploader said it is.")
@@ -72,7 +73,7 @@ class DigitalObject:
         return cls(
             id=strawberry.ID(str(row.id)),
             filename=row.filename,
-            size=row.size,
+            size=ByteCount(row.size),
             sha256=row.sha256,
             media_type=row.media_type,
             declared_media_type=row.declared_media_type,
@@ -117,7 +118,7 @@ class StartedUpload:
     url: str | None
     method: str | None
     headers: list[HttpHeader]
-    part_size: ByteCount | None  # type: ignore[valid-type]
+    part_size: ByteCount | None
     parts: list[PartUrl]
 
 
@@ -183,7 +184,7 @@ class UsageReport:
 @strawberry.input
 class StartUploadInput:
     filename: str
-    size: ByteCount  # type: ignore[valid-type]
+    size: ByteCount
     sha256: str
     media_type: str
     licence: str
@@ -295,7 +296,7 @@ def _started(ctx: Context, started: uploads.StartedUpload) -> StartedUpload:
         headers=[]
         if ticket is None
         else [HttpHeader(name=k, value=v) for k, v in ticket.headers.items()],
-        part_size=started.part_size,
+        part_size=None if started.part_size is None else ByteCount(started.part_size),
         parts=[PartUrl(number=p.number, url=_absolute(ctx, p.url)) for p in started.parts],
     )
 

@@ -19,12 +19,13 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 
 from exchange.api.allocations import AllocationMutation, AllocationQuery
 from exchange.api.catalogue import CatalogueMutation, CatalogueQuery
 from exchange.api.errors import should_mask
 from exchange.api.identity import IdentityMutation, IdentityQuery
-from exchange.api.objects import ObjectMutation, ObjectQuery
+from exchange.api.objects import BYTE_COUNT, ByteCount, ObjectMutation, ObjectQuery
 from exchange.api.offers import OfferMutation, OfferQuery
 from exchange.api.partners import PartnerMutation, PartnerQuery
 from exchange.api.resource_requests import RequestMutation, RequestQuery
@@ -102,4 +103,5 @@ def build(settings: Settings) -> strawberry.Schema:
     if not settings.introspection:
         extensions.append(DisableIntrospection)
     extensions.append(LoggedMaskErrors)  # last, so it sees every error
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    config = StrawberryConfig(scalar_map={ByteCount: BYTE_COUNT})
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, config=config)

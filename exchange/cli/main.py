@@ -6,6 +6,7 @@ import click
 
 from exchange.cli.account import account
 from exchange.cli.audit import audit
+from exchange.cli.catalogue import catalogue_group
 from exchange.cli.db import db
 from exchange.cli.demo import demo
 from exchange.cli.fixity import fixity
@@ -32,7 +33,7 @@ def cli(ctx: click.Context) -> None:
 
 for command in (serve, db, demo, token, account, audit, schema, keys_group, manifest_group):
     cli.add_command(command)
-for command in (objects, fixity, report):
+for command in (objects, fixity, report, catalogue_group):
     cli.add_command(command)
 
 

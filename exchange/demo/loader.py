@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from exchange.demo import catalogue, exchange
+from exchange.demo import objects as demo_objects
 from exchange.demo.partners import PARTNERS, PEOPLE
 from exchange.errors import NotFound
 from exchange.identity import service as identity
@@ -59,6 +60,7 @@ async def load(
                     people["coordinator"] = acting
             await catalogue.load(uow, runtime.policy, ids)
             await exchange.load(uow, runtime.policy, ids, people)
+        await demo_objects.load(runtime)
     logins: list[DemoLogin] = []
     async with runtime.db.unit_of_work() as uow:
         for email, _name, partner_key, role in PEOPLE:

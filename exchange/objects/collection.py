@@ -26,6 +26,9 @@ from exchange.storage.errors import StorageError
 
 PREFIX = "objects/"
 STALE_AFTER = timedelta(hours=24)
+# a multipart upload is started moments before its row is committed: older and unowned
+# means the transaction that started it never committed
+UPLOAD_GRACE = timedelta(hours=1)
 LIVE = (ObjectState.PENDING.value, ObjectState.AVAILABLE.value)
 
 
@@ -43,11 +46,12 @@ async def collect(
     storage: Storage,
     policy: PolicyEngine,
     stale_after: timedelta = STALE_AFTER,
+    upload_grace: timedelta = UPLOAD_GRACE,
     now: datetime | None = None,
 ) -> CollectionReport:
     """Reject uploads pending for longer than ``stale_after``; delete stored keys that no
     pending or available object owns; abort multipart uploads that no pending object owns
-    and that are older than ``stale_after``."""
+    and that are older than ``upload_grace``."""
     policy.require(identity, "object.maintain", PLATFORM)
     moment = now or clock.now()
     cutoff = moment - stale_after
@@ -85,7 +89,7 @@ async def collect(
     for upload in uploads:
         if not upload.key.startswith(PREFIX) or upload.upload_id in live_uploads:
             continue
-        if upload.initiated is not None and upload.initiated > cutoff:
+        if upload.initiated is not None and upload.initiated > moment - upload_grace:
             continue  # may belong to an upload being started right now
         with contextlib.suppress(StorageError):  # finished meanwhile
             await storage.abort_multipart(upload.key, upload.upload_id)

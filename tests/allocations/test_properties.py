@@ -40,14 +40,17 @@ async def check(
                 select(Allocation).where(Allocation.state == AllocationState.ACTIVE.value)
             )
         ).all()
-        for table, ids, key in (
-            (OfferLine, offer_lines, "offer_line_id"),
-            (RequestLine, request_lines, "request_line_id"),
-        ):
-            for line in (await session.exec(select(table).where(col(table.id).in_(ids)))).all():
-                expected = sum(a.quantity for a in active if getattr(a, key) == line.id)
-                assert line.allocated == expected
-                assert 0 <= line.allocated <= line.quantity
+        counters: list[tuple[uuid.UUID, int, int, str]] = []
+        offers = await session.exec(select(OfferLine).where(col(OfferLine.id).in_(offer_lines)))
+        counters += [(x.id, x.allocated, x.quantity, "offer_line_id") for x in offers.all()]
+        wanted = await session.exec(
+            select(RequestLine).where(col(RequestLine.id).in_(request_lines))
+        )
+        counters += [(x.id, x.allocated, x.quantity, "request_line_id") for x in wanted.all()]
+    assert len(counters) == len(offer_lines) + len(request_lines)
+    for line_id, allocated, quantity, key in counters:
+        assert allocated == sum(a.quantity for a in active if getattr(a, key) == line_id)
+        assert 0 <= allocated <= quantity
 
 
 async def play(settings_: Settings, world: World, steps: list[tuple[str, int, int, int]]) -> None:

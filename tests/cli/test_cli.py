@@ -125,11 +125,17 @@ async def test_demo_offers_and_requests_match_at_once(settings: Settings, client
     first = await invoke(settings, "demo")
     rows = [line.split() for line in first.output.splitlines() if "@" in line and "sx_" in line]
     coordinator = next(row[3] for row in rows if row[1] == "coordinator")
-    requests = (await gql(client, operation("Requests"), {}, coordinator))["data"]["requests"]["nodes"]
+    requests = (await gql(client, operation("Requests"), {}, coordinator))["data"]["requests"][
+        "nodes"
+    ]
     assert len(requests) == 2
     for request in requests:
         for line in request["lines"]:
-            found = await gql(client, operation("Suggestions"), {"requestLineId": line["id"]}, coordinator)
+            found = await gql(
+                client, operation("Suggestions"), {"requestLineId": line["id"]}, coordinator
+            )
             assert found["data"]["suggestions"], line
-    allocations = (await gql(client, operation("Allocations"), {}, coordinator))["data"]["allocations"]["nodes"]
+    allocations = (await gql(client, operation("Allocations"), {}, coordinator))["data"][
+        "allocations"
+    ]["nodes"]
     assert [(a["quantity"], a["state"]) for a in allocations] == [(10, "ACTIVE")]

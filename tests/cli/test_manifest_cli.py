@@ -55,7 +55,8 @@ async def test_sign_countersign_and_verify_offline_end_to_end(
     (tmp_path / "receiver.jwk").write_text(plain.stdout)
     assert receiver_key.stat().st_mode & 0o777 == 0o600
     again = offline("keys", "generate", "--out", str(receiver_key), cwd=tmp_path)
-    assert again.returncode == 2 and "not overwriting" in again.stderr
+    assert again.returncode == 2
+    assert "not overwriting" in again.stderr
 
     kids = {}
     for name, partner in (("sender", world.donor), ("receiver", world.national)):

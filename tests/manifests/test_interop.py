@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from joserfc import jws as joserfc_jws
 from joserfc.errors import BadSignatureError
-from joserfc.jwk import KeySet, OKPKey
+from joserfc.jwk import KeySet, KeySetSerialization, OKPKey
+from joserfc.jws import GeneralJSONSerialization, HeaderDict
 from joserfc.registry import HeaderParameter
 from jwcrypto import jwk as jwcrypto_jwk
 from jwcrypto import jws as jwcrypto_jws
@@ -56,11 +57,14 @@ def countersigned() -> tuple[Party, Party, dict[str, Any]]:
 
 def test_joserfc_verifies_every_signature_with_our_jwks() -> None:
     sender, receiver, document = countersigned()
-    keys = KeySet.import_key_set(jwks_document(sender, receiver))
-    result = joserfc_jws.deserialize_json(document, keys, registry=joserfc_registry())
+    keys = KeySet.import_key_set(cast(KeySetSerialization, jwks_document(sender, receiver)))
+    result = joserfc_jws.deserialize_json(
+        cast(GeneralJSONSerialization, document), keys, registry=joserfc_registry()
+    )
     assert result.payload == manifest(5).canonical()
-    assert [m.protected["kid"] for m in result.members] == [sender.kid, receiver.kid]
-    assert result.members[1].protected["receipt"] == receipt(manifest(5)).to_json()
+    headers = [m.headers() for m in result.members]
+    assert [h["kid"] for h in headers] == [sender.kid, receiver.kid]
+    assert headers[1]["receipt"] == receipt(manifest(5)).to_json()
 
 
 def test_joserfc_refuses_when_one_signer_key_is_missing() -> None:
@@ -68,9 +72,13 @@ def test_joserfc_refuses_when_one_signer_key_is_missing() -> None:
     stranger = parties()[0]
     substitute = jwks.to_jwk(stranger.published())
     substitute["kid"] = receiver.kid  # right kid, wrong key: the receiver's signature fails
-    keys = KeySet.import_key_set({"keys": [jwks.to_jwk(sender.published()), substitute]})
+    keys = KeySet.import_key_set(
+        cast(KeySetSerialization, {"keys": [jwks.to_jwk(sender.published()), substitute]})
+    )
     with pytest.raises(BadSignatureError):
-        joserfc_jws.deserialize_json(document, keys, registry=joserfc_registry())
+        joserfc_jws.deserialize_json(
+            cast(GeneralJSONSerialization, document), keys, registry=joserfc_registry()
+        )
 
 
 def test_jwcrypto_verifies_each_required_signer_separately() -> None:
@@ -107,7 +115,9 @@ def test_we_verify_a_manifest_joserfc_signed(alg: str) -> None:
     sender, receiver = parties()
     m = manifest(3)
     private = OKPKey.import_key({**jwks.to_jwk(sender.published()), "d": _raw_private_b64(sender)})
-    members = [{"protected": {"alg": alg, "kid": sender.kid, "signed_at": clock.iso(SIGNED)}}]
+    members: list[HeaderDict] = [
+        {"protected": {"alg": alg, "kid": sender.kid, "signed_at": clock.iso(SIGNED)}}
+    ]
     document = joserfc_jws.serialize_json(
         members, m.canonical(), private, registry=joserfc_registry()
     )

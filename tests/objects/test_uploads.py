@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -18,7 +19,7 @@ from exchange.runtime import Runtime
 from exchange.settings import Settings
 from exchange.storage.base import MIN_PART_SIZE, Part
 from exchange.storage.errors import ObjectMissing
-from tests.objects.conftest import PDF, Scene, draft, s3_runtime, sha256
+from tests.objects.scene import PDF, Scene, draft, s3_runtime, sha256
 from tests.servers.moto import S3Server
 
 
@@ -163,7 +164,7 @@ async def test_local_upload_url_is_refused_after_it_expires(
     runtime: Runtime, scene: Scene, client: httpx.AsyncClient
 ) -> None:
     librarian = scene.people["librarian"]
-    limits = uploads.UploadLimits(url_ttl=uploads.timedelta(seconds=1))
+    limits = uploads.UploadLimits(url_ttl=timedelta(seconds=1))
     started = await start(runtime, librarian, draft(PDF, scene.work_id), limits=limits)
     await asyncio.sleep(1.1)
 
@@ -203,7 +204,9 @@ async def test_only_the_owners_librarians_start_uploads(runtime: Runtime, scene:
     for who in ("researcher", "donor_librarian", "outside_researcher"):
         with pytest.raises(PermissionDenied):
             await start(
-                runtime, scene.people[who], draft(PDF, scene.work_id, owner_partner_id=scene.national)
+                runtime,
+                scene.people[who],
+                draft(PDF, scene.work_id, owner_partner_id=scene.national),
             )
     async with runtime.db.read() as session:
         from sqlmodel import select

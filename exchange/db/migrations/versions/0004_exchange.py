@@ -11,8 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import exchange.db.types  # noqa: F401
-
+import exchange.db.types
 
 revision: str = "0004"
 down_revision: str | None = "0003"

@@ -1,0 +1,108 @@
+"""``exchange catalogue``: import and export MARC21, MARCXML and Dublin Core files."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import click
+from click._termui_impl import ProgressBar
+
+from exchange.catalogue.formats import exporter, importer
+from exchange.catalogue.formats.importer import Format, ImportReport
+from exchange.cli.runner import with_runtime
+from exchange.errors import ValidationFailed
+from exchange.identity.identity import SYSTEM
+from exchange.ids import parse_id
+from exchange.runtime import Runtime
+
+FORMATS = click.Choice([f.value for f in Format])
+SHOWN_REJECTIONS = 5
+
+
+class _Counted(io.RawIOBase):
+    """A file whose reads advance a progress bar by the bytes read."""
+
+    def __init__(self, raw: io.RawIOBase, bar: ProgressBar[int]) -> None:
+        self._raw = raw
+        self._bar = bar
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        count = self._raw.readinto(buffer) or 0
+        self._bar.update(count)
+        return count
+
+
+@click.group(name="catalogue")
+def catalogue_group() -> None:
+    """The catalogue of works."""
+
+
+@catalogue_group.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "format_name", type=FORMATS, default=None, help="Default: detected.")
+@click.option("--partner", "partner_id", default=None, help="Default: the first admin's partner.")
+@click.option("--batch", "batch_size", type=click.IntRange(1, 10_000), default=500)
+@click.pass_context
+def import_(
+    ctx: click.Context, file: Path, format_name: str | None, partner_id: str | None, batch_size: int
+) -> None:
+    """Catalogue every record of FILE, as the system acting for a partner."""
+    try:
+        with file.open("rb") as probe:
+            format = Format(format_name) if format_name else importer.detect(probe.read(4096))
+        wanted = None if partner_id is None else parse_id(partner_id, "partner")
+    except ValidationFailed as error:
+        raise click.UsageError(error.message) from None
+    size = file.stat().st_size
+
+    async def work(runtime: Runtime) -> ImportReport:
+        async with runtime.db.read() as session:
+            partner = await importer.partner_for(session, wanted)
+        bar: ProgressBar[int] = click.progressbar(
+            length=size, label=f"{file.name} ({format})", file=sys.stderr
+        )
+        with bar, file.open("rb", buffering=0) as raw:
+            assert isinstance(raw, io.RawIOBase)
+            handle = io.BufferedReader(_Counted(raw, bar))
+            return await importer.import_entries(
+                SYSTEM,
+                importer.read(handle, format),
+                partner,
+                db=runtime.db,
+                policy=runtime.policy,
+                batch_size=batch_size,
+            )
+
+    report = with_runtime(ctx, work)
+    click.echo(f"created {report.created}, merged {report.merged}, rejected {report.rejected}")
+    for outcome in report.rejections[:SHOWN_REJECTIONS]:
+        click.echo(f"  record {outcome.position} ({outcome.label}): {outcome.reason}")
+    if report.rejected > SHOWN_REJECTIONS:
+        click.echo(f"  ... and {report.rejected - SHOWN_REJECTIONS} more rejected")
+
+
+@catalogue_group.command(name="export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--format", "format_name", type=FORMATS, required=True)
+@click.pass_context
+def export(ctx: click.Context, file: Path, format_name: str) -> None:
+    """Write every work of the catalogue to FILE."""
+    tmp = file.with_name(f".{file.name}.part")
+
+    async def work(runtime: Runtime) -> int:
+        with tmp.open("wb") as handle:
+            return await exporter.export(
+                SYSTEM, handle, Format(format_name), db=runtime.db, policy=runtime.policy
+            )
+
+    try:
+        count = with_runtime(ctx, work)
+        tmp.replace(file)
+    finally:
+        tmp.unlink(missing_ok=True)
+    click.echo(f"exported {count} works to {file}")

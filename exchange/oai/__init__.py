@@ -1,0 +1,1 @@
+"""OAI-PMH 2.0: the catalogue as a harvestable repository (``oai_dc`` and ``marc21``)."""

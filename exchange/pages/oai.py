@@ -1,0 +1,47 @@
+"""``/oai``: the OAI-PMH endpoint, open to anonymous harvesters (GET and POST).
+
+Settings (``EXCHANGE_`` extras): ``OAI_REPOSITORY_ID`` (default: the request's host),
+``OAI_REPOSITORY_NAME``, ``OAI_ADMIN_EMAIL``, ``OAI_PAGE_SIZE`` (default 100).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from exchange.identity.identity import ANONYMOUS
+from exchange.oai import protocol, tokens
+from exchange.runtime import Runtime
+from exchange.settings import PREFIX
+
+
+def endpoint(runtime: Runtime) -> Callable[[Request], Awaitable[Response]]:
+    extra = runtime.settings.extra
+    secret = tokens.secret_from(runtime.instance_key)
+    page_size = max(1, int(extra.get(f"{PREFIX}OAI_PAGE_SIZE", "100")))
+
+    async def oai(request: Request) -> Response:
+        if request.method == "POST":
+            items = [(k, v) for k, v in (await request.form()).multi_items() if isinstance(v, str)]
+        else:
+            items = list(request.query_params.multi_items())
+        arguments: dict[str, list[str]] = {}
+        for name, value in items:
+            arguments.setdefault(name, []).append(value)
+        host = request.url.hostname or "localhost"
+        repository = protocol.Repository(
+            name=extra.get(f"{PREFIX}OAI_REPOSITORY_NAME", "Scholarly Exchange catalogue"),
+            base_url=str(request.url.replace(query="")),
+            repository_id=extra.get(f"{PREFIX}OAI_REPOSITORY_ID", host),
+            admin_email=extra.get(f"{PREFIX}OAI_ADMIN_EMAIL", f"catalogue@{host}"),
+            secret=secret,
+            page_size=page_size,
+        )
+        body = await protocol.respond(
+            ANONYMOUS, arguments, repository, db=runtime.db, policy=runtime.policy
+        )
+        return Response(body, media_type="text/xml; charset=utf-8")
+
+    return oai

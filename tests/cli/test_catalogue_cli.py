@@ -1,0 +1,88 @@
+"""``exchange catalogue import`` and ``export`` as an operator uses them."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from sqlmodel import col, func, select
+
+from exchange.catalogue.formats import importer
+from exchange.catalogue.models import Work
+from exchange.runtime import Runtime
+from exchange.settings import Settings
+from tests.catalogue.test_formats import marc21, marc_record
+from tests.cli_runner import invoke
+from tests.conftest import World
+
+
+def leftovers(directory: Path) -> list[Path]:
+    """Temporary files an export left behind."""
+    return list(directory.glob(".*.part"))
+
+
+async def partners_of_works(runtime: Runtime) -> list[str]:
+    async with runtime.db.read() as session:
+        rows = await session.exec(select(Work.created_by_partner_id).order_by(col(Work.id)))
+        return [str(p) for p in rows.all()]
+
+
+async def test_import_detects_the_format_shows_progress_and_sums_up(
+    settings: Settings, runtime: Runtime, world: World, tmp_path: Path
+) -> None:
+    file = tmp_path / "records.mrc"
+    file.write_bytes(
+        marc21(
+            marc_record("Grammar of Korean", "0306406152"),
+            marc_record("Bad digit", "0-306-40615-3"),
+            marc_record("Физика для всех", None, "rus"),
+        )
+    )
+    result = await invoke(settings, "catalogue", "import", str(file))
+    assert result.exit_code == 0, result.output
+    assert "records.mrc (marc21)" in result.stderr
+    assert result.stdout.splitlines() == [
+        "created 2, merged 0, rejected 1",
+        "  record 2 (Bad digit): identifiers[0].value: the check digit is wrong",
+    ]
+    # As the system, for the first administrator's partner.
+    assert await partners_of_works(runtime) == [world.donor, world.donor]
+
+    again = await invoke(settings, "catalogue", "import", str(file), "--partner", world.national)
+    assert again.stdout.splitlines()[0] == "created 1, merged 1, rejected 1"
+    assert len(await partners_of_works(runtime)) == 3  # the Russian book is new for national
+
+
+async def test_import_refuses_an_unknown_format_and_an_unknown_partner(
+    settings: Settings, world: World, tmp_path: Path
+) -> None:
+    file = tmp_path / "records.csv"
+    file.write_text("title,isbn\n")
+    result = await invoke(settings, "catalogue", "import", str(file))
+    assert result.exit_code == 2
+    assert "not MARC21, MARCXML or Dublin Core XML" in result.stderr
+    marc = tmp_path / "records.mrc"
+    marc.write_bytes(marc21(marc_record("x", None)))
+    missing = "01a21321-0000-7000-8000-000000000000"
+    result = await invoke(settings, "catalogue", "import", str(marc), "--partner", missing)
+    assert (result.exit_code, result.stderr.strip()) == (3, f"error: partner {missing} not found")
+
+
+async def test_export_writes_every_work_in_the_chosen_format(
+    settings: Settings, runtime: Runtime, world: World, tmp_path: Path
+) -> None:
+    source = tmp_path / "in.mrc"
+    source.write_bytes(marc21(*(marc_record(f"Book {n}", None) for n in range(7))))
+    await invoke(settings, "catalogue", "import", str(source), "--format", "marc21")
+    for format in ("marcxml", "dc", "marc21"):
+        out = tmp_path / f"out.{format}"
+        result = await invoke(settings, "catalogue", "export", "--format", format, str(out))
+        assert result.exit_code == 0, result.output
+        assert result.stdout.strip() == f"exported 7 works to {out}"
+        data = out.read_bytes()
+        assert importer.detect(data[:4096]) == format
+        titles = [e.label for e in importer.read(io.BytesIO(data), importer.Format(format))]
+        assert titles == [f"Book {n}" for n in range(7)]
+    async with runtime.db.read() as session:
+        assert (await session.exec(select(func.count()).select_from(Work))).one() == 7
+    assert leftovers(tmp_path) == []
