@@ -50,7 +50,7 @@ from exchange.settings import Settings
 
 CLIENTS_PER_PROCESS = 16
 PROCESSES = 4
-PER_CLIENT = 12
+PER_CLIENT = 40
 
 
 async def setup(
@@ -121,9 +121,6 @@ async def setup(
             uow=uow,
             policy=policy,
         )
-        offer_lines = [
-            line.id for line in (await offers.lines_of([offer.id], session=uow.session))[offer.id]
-        ]
         request_line = (await requests.lines_of([request.id], session=uow.session))[request.id][
             0
         ].id
@@ -143,6 +140,7 @@ def client_process(
             Settings(data_dir=Path(data_dir), database_url=url, log_level="WARNING")
         )
         done = 0
+        reasons: dict[str, int] = {}
 
         async def client(index: int) -> None:
             nonlocal done
@@ -154,11 +152,13 @@ def client_process(
                             who, line, request_line, 1, uow=uow, policy=runtime.policy
                         )
                     done += 1
-                except Conflict:
-                    pass
+                except Conflict as refused:
+                    reasons[refused.message] = reasons.get(refused.message, 0) + 1
 
         await asyncio.gather(*(client(i) for i in range(CLIENTS_PER_PROCESS)))
         await runtime.close()
+        if reasons:
+            print(f"    process {seed}: refused {reasons}", flush=True)
         return done
 
     return asyncio.run(main())

@@ -10,6 +10,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -168,26 +171,37 @@ async def create(
 
 
 async def refresh_state(session: AsyncSession, request_id: uuid.UUID) -> None:
-    """Set open / partially_filled / filled from the lines' allocated quantities."""
-    request = await session.get(ResourceRequest, request_id)
-    if request is None or request.state == RequestState.CANCELLED.value:
-        return
-    # read the counters as plain columns: they were just moved by UPDATE statements
-    statement = select(RequestLine.quantity, RequestLine.allocated).where(
-        RequestLine.request_id == request_id
+    """Set open / partially_filled / filled from the lines' allocated quantities.
+
+    One UPDATE computes the state from the committed counters under the row lock, so two
+    allocators racing on one request can never leave a stale state behind."""
+    lines = sa.select(sa.literal(1)).where(col(RequestLine.request_id) == request_id)
+    short = lines.where(col(RequestLine.allocated) < col(RequestLine.quantity)).exists()
+    started = lines.where(col(RequestLine.allocated) > 0).exists()
+    state = sa.case(
+        (~short, RequestState.FILLED.value),
+        (started, RequestState.PARTIALLY_FILLED.value),
+        else_=RequestState.OPEN.value,
     )
-    lines = (await session.exec(statement)).all()
-    if all(allocated >= quantity for quantity, allocated in lines):
-        state = RequestState.FILLED
-    elif any(allocated > 0 for _, allocated in lines):
-        state = RequestState.PARTIALLY_FILLED
-    else:
-        state = RequestState.OPEN
-    if request.state != state.value:
-        request.state = state.value
-        request.updated_at = clock.now()
-        session.add(request)
-        await session.flush()
+    statement = (
+        sa.update(ResourceRequest)
+        .where(col(ResourceRequest.id) == request_id)
+        .where(col(ResourceRequest.state) != RequestState.CANCELLED.value)
+        .values(
+            state=state,
+            updated_at=sa.case(
+                (col(ResourceRequest.state) != state, clock.now()),
+                else_=col(ResourceRequest.updated_at),
+            ),
+        )
+        .returning(col(ResourceRequest.state), col(ResourceRequest.updated_at))
+        .execution_options(synchronize_session=False)
+    )
+    row = (await session.exec(statement)).first()
+    loaded = session.sync_session.identity_map.get(identity_key(ResourceRequest, request_id))
+    if row is not None and loaded is not None:  # keep this session's copy in step, no reload
+        set_committed_value(loaded, "state", row[0])
+        set_committed_value(loaded, "updated_at", row[1])
 
 
 async def cancel(
