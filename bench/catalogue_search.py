@@ -198,9 +198,16 @@ async def generate(runtime: Runtime, count: int, seed: int) -> float:
         rows = _rows(min(batch, count - offset), partner.id, rng)
         async with runtime.db.writer.begin() as conn:
             await conn.execute(sa.insert(table), rows)
-            if runtime.db.dialect == "sqlite":
+            if runtime.db.dialect == "sqlite":  # as search.index_new does
                 await conn.execute(
-                    sa.text("INSERT INTO fts_work (tokens, work_id) VALUES (:tokens, :id)"),
+                    sa.text("INSERT INTO fts_work_key (work_id) VALUES (:id)"),
+                    [{"id": r["id"].hex} for r in rows],
+                )
+                await conn.execute(
+                    sa.text(
+                        "INSERT INTO fts_work (rowid, tokens, work_id) "
+                        "SELECT rowid, :tokens, work_id FROM fts_work_key WHERE work_id = :id"
+                    ),
                     [{"tokens": r["search_tokens"], "id": r["id"].hex} for r in rows],
                 )
     async with runtime.db.writer.begin() as conn:

@@ -12,10 +12,13 @@ from exchange.settings import Settings
 
 
 def environment(settings: Settings) -> dict[str, str]:
-    return {
+    env = {
         "EXCHANGE_DATA_DIR": str(settings.data_dir),
         "EXCHANGE_DATABASE_URL": settings.database_url,
     }
+    if settings.key_encryption_key:
+        env["EXCHANGE_KEY_ENCRYPTION_KEY"] = settings.key_encryption_key
+    return env
 
 
 async def invoke(settings: Settings, *args: str, stdin: str | None = None) -> Result:

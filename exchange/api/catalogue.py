@@ -108,7 +108,7 @@ class Work:
 
     @strawberry.field
     async def contributors(self, info: Info) -> list[Contributor]:
-        rows = await info.context.loaders.contributors_by_work_id.load(to_uuid(self.id))
+        rows = (await info.context.loaders.relations_by_work_id.load(to_uuid(self.id))).contributors
         return [
             Contributor(name=c.name, romanized=c.romanized, role=ContributorRole(c.role))
             for c in rows
@@ -116,7 +116,7 @@ class Work:
 
     @strawberry.field
     async def identifiers(self, info: Info) -> list[Identifier]:
-        rows = await info.context.loaders.identifiers_by_work_id.load(to_uuid(self.id))
+        rows = (await info.context.loaders.relations_by_work_id.load(to_uuid(self.id))).identifiers
         return [
             Identifier(
                 scheme=IdentifierScheme(i.scheme), value=identifiers.display(i.scheme, i.value)
@@ -126,12 +126,12 @@ class Work:
 
     @strawberry.field(description="Issues of a journal, oldest first.")
     async def issues(self, info: Info) -> list[JournalIssue]:
-        rows = await info.context.loaders.issues_by_work_id.load(to_uuid(self.id))
+        rows = (await info.context.loaders.relations_by_work_id.load(to_uuid(self.id))).issues
         return [JournalIssue(volume=i.volume, number=i.number, year=i.year) for i in rows]
 
     @strawberry.field(description="Co-authoring partner institutions of a co-publication.")
     async def co_authors(self, info: Info) -> list[Partner]:
-        rows = await info.context.loaders.co_authors_by_work_id.load(to_uuid(self.id))
+        rows = (await info.context.loaders.relations_by_work_id.load(to_uuid(self.id))).co_authors
         return [Partner.from_model(p) for p in rows]
 
     @strawberry.field(description="Seminars that use this work as material.")
@@ -140,7 +140,7 @@ class Work:
     ) -> list[Annotated[Seminar, strawberry.lazy("exchange.api.seminars")]]:
         from exchange.api.seminars import Seminar
 
-        rows = await info.context.loaders.seminars_by_work_id.load(to_uuid(self.id))
+        rows = (await info.context.loaders.relations_by_work_id.load(to_uuid(self.id))).seminars
         return [Seminar.from_model(s) for s in rows]
 
 

@@ -13,6 +13,9 @@ import strawberry
 from graphql import GraphQLError
 
 from exchange import errors
+from exchange.shipments import errors as shipment_errors
+from exchange.shipments.models import ShipmentState
+from exchange.shipments.workflow import Action
 
 
 @strawberry.type(description="One invalid input field.")
@@ -61,6 +64,18 @@ class InsufficientQuantity:
     available: int
 
 
+ShipmentStateEnum = strawberry.enum(ShipmentState, name="ShipmentState")
+ShipmentActionEnum = strawberry.enum(Action, name="ShipmentAction")
+
+
+@strawberry.type(description="The action cannot be taken in the shipment's current state.")
+class IllegalTransition:
+    message: str
+    state: ShipmentState
+    allowed_actions: list[Action]
+    shipment_id: strawberry.ID
+
+
 ErrorType = (
     ValidationError
     | PermissionDenied
@@ -68,6 +83,7 @@ ErrorType = (
     | Conflict
     | AuthenticationFailed
     | InsufficientQuantity
+    | IllegalTransition
 )
 
 
@@ -88,6 +104,13 @@ def to_graphql(error: errors.ExchangeError) -> ErrorType:
             line=error.line,
             line_id=strawberry.ID(str(error.existing_id)),
             available=error.available,
+        )
+    if isinstance(error, shipment_errors.IllegalTransition):
+        return IllegalTransition(
+            message=error.message,
+            state=ShipmentState(error.state),
+            allowed_actions=[Action(a) for a in error.allowed],
+            shipment_id=strawberry.ID(str(error.existing_id)),
         )
     if isinstance(error, errors.Conflict):
         existing = None if error.existing_id is None else strawberry.ID(error.existing_id)

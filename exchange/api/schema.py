@@ -30,6 +30,7 @@ from exchange.api.offers import OfferMutation, OfferQuery
 from exchange.api.partners import PartnerMutation, PartnerQuery
 from exchange.api.resource_requests import RequestMutation, RequestQuery
 from exchange.api.seminars import SeminarMutation, SeminarQuery
+from exchange.api.shipments import ShipmentMutation, ShipmentQuery
 from exchange.settings import Settings
 
 log = logging.getLogger("exchange.api")
@@ -45,6 +46,7 @@ class Query(
     OfferQuery,
     RequestQuery,
     AllocationQuery,
+    ShipmentQuery,
 ):
     pass
 
@@ -59,6 +61,7 @@ class Mutation(
     OfferMutation,
     RequestMutation,
     AllocationMutation,
+    ShipmentMutation,
 ):
     pass
 

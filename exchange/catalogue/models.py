@@ -36,6 +36,21 @@ class IdentifierScheme(StrEnum):
     CALL_NUMBER = "call_number"
 
 
+# The columns of a work that its audit snapshot holds (besides its creating partner).
+SNAPSHOT_FIELDS = (
+    "kind",
+    "titles",
+    "publisher",
+    "year",
+    "language",
+    "subjects",
+    "level",
+    "course_number",
+    "instructor",
+    "duration_seconds",
+)
+
+
 class Work(SQLModel, table=True):
     """A bibliographic record. ``titles`` is a list of ``{"lang", "value"}`` (original script
     and romanizations, preferred first). ``search_text`` is the normalized text of every
@@ -60,21 +75,12 @@ class Work(SQLModel, table=True):
     search_text: str = Field(sa_column=Column(Text, nullable=False))
     search_tokens: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
 
     def snapshot(self) -> dict[str, Any]:
         """The audit trail's summary of this work (children are recorded by the service)."""
         return {
-            "kind": self.kind,
-            "titles": self.titles,
-            "publisher": self.publisher,
-            "year": self.year,
-            "language": self.language,
-            "subjects": self.subjects,
-            "level": self.level,
-            "course_number": self.course_number,
-            "instructor": self.instructor,
-            "duration_seconds": self.duration_seconds,
+            **{name: getattr(self, name) for name in SNAPSHOT_FIELDS},
             "created_by_partner_id": str(self.created_by_partner_id),
         }
 

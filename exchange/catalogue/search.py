@@ -11,14 +11,23 @@ answer every length from the index. Other scripts are indexed as words, folded
 match as prefixes ("учебник" finds "учебника").
 
 - SQLite: the FTS5 table ``fts_work(tokens, work_id UNINDEXED)`` with the unicode61
-  tokenizer. There are no triggers: the catalogue service rewrites a work's row in the same
-  transaction as the work itself (``index_work``). Ranked by bm25.
+  tokenizer, and ``fts_work_key(rowid, work_id UNIQUE)`` mapping a work to its FTS rowid
+  (FTS5 cannot index ``work_id``: deleting by it would scan the whole table). There are
+  no triggers: the catalogue service writes a work's row in the same transaction as the
+  work itself (``index_work``, ``index_new`` for a batch of new works). Ranked by bm25.
 - PostgreSQL: the generated column ``work.fts_vector`` = ``to_tsvector('simple',
   search_tokens)`` with a GIN index, ranked by ts_rank normalized by document length
   (like bm25); plus a pg_trgm GIN index on ``search_text``, so a query of three characters
   or more also matches inside words (e.g. "haksup"), ranked after the full-text hits.
 
 Objects named ``fts_*`` are created by hand in the migrations and ignored by autogenerate.
+
+Ranking is capped: a search without filters scores only the first ``RANKED`` matches in
+storage order (SQLite: the lowest FTS rowids, found from the index without scoring;
+PostgreSQL: the first rows of the GIN bitmap scan), roughly the earliest catalogued, so a
+common word costs about what a rare one does. The set is the same from one page to the
+next in a stable catalogue. A filtered search ranks every match, since the filter may
+keep few of them.
 
 Pagination: ranked results are ordered by (score, id), lower score first (bm25 and
 negated ts_rank), and the cursor is that pair, so a page continues where the last one
@@ -33,6 +42,7 @@ import binascii
 import re
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -46,6 +56,10 @@ DENSE = re.compile(
 )
 WORD = re.compile(r"[^\W_]+")
 MAX_QUERY = 200
+# A search without filters ranks at most this many matches (see the module docstring):
+# a common word matches 5-20 % of the catalogue, and scoring all of them costs far more
+# than the first page is worth. Nobody pages through a thousand hits; they refine.
+RANKED = 1000
 
 
 def fold(text: str) -> str:
@@ -125,36 +139,74 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def hits(dialect: str, query: Query) -> sa.Subquery:
-    """(work_id, score) of every work matching ``query``; lower score ranks first."""
+def hits(dialect: str, query: Query, *, cap: int | None = None) -> sa.Subquery:
+    """(work_id, score) of every work matching ``query``; lower score ranks first. With
+    ``cap``, only the first ``cap`` matches in storage order are ranked (see RANKED)."""
     if dialect == "postgresql":
         like = f"%{_escape_like(query.text)}%" if len(query.text) >= 3 else None
+        match = "work.fts_vector @@ q" + (
+            " OR work.search_text LIKE :like ESCAPE '\\'" if like else ""
+        )
+        source = "work"
+        if cap is not None:  # every piece is a constant of this function
+            source = (
+                "(SELECT work.id, work.fts_vector FROM work, to_tsquery('simple', :tsq) AS q "  # noqa: S608
+                "WHERE " + match + " LIMIT :cap) AS work"
+            )
+            match = "true"
         statement = sa.text(
             "SELECT work.id AS work_id, CAST(-ts_rank(work.fts_vector, q, 1) AS float8) AS score "
-            "FROM work, to_tsquery('simple', :tsq) AS q "
-            "WHERE work.fts_vector @@ q"
-            + (" OR work.search_text LIKE :like ESCAPE '\\'" if like else "")
+            "FROM " + source + ", to_tsquery('simple', :tsq) AS q WHERE " + match
         ).bindparams(tsq=query.tsquery(), **({"like": like} if like else {}))
     else:
+        # FTS5 answers ``rowid <= x`` from its index, so only the first ``cap`` rows are
+        # scored; finding x reads rowids alone, in the index's own order, without ranking.
+        recent = (
+            " AND fts_work.rowid <= (SELECT max(rowid) FROM (SELECT rowid "
+            "FROM fts_work WHERE fts_work MATCH :match LIMIT :cap))"
+        )
         statement = sa.text(
             "SELECT fts_work.work_id AS work_id, bm25(fts_work) AS score "
-            "FROM fts_work WHERE fts_work MATCH :match"
+            "FROM fts_work WHERE fts_work MATCH :match" + (recent if cap is not None else "")
         ).bindparams(match=query.fts5())
+    if cap is not None:
+        statement = statement.bindparams(cap=cap)
     return statement.columns(work_id=sa.Uuid(), score=sa.Float()).subquery("hits")
 
 
 async def index_work(
     session: AsyncSession, dialect: str, work_id: uuid.UUID, search_tokens: str
 ) -> None:
-    """Keep SQLite's FTS5 row of a work in step with it (PostgreSQL derives its own)."""
+    """Keep SQLite's FTS5 row of a work in step with it (PostgreSQL derives its own).
+    The work's FTS rowid is found through ``fts_work_key`` (an index look-up), so the
+    old row is deleted without scanning the FTS table."""
     if dialect == "postgresql":
         return
-    delete = sa.text("DELETE FROM fts_work WHERE work_id = :id").bindparams(id=work_id.hex)
-    insert = sa.text("INSERT INTO fts_work (tokens, work_id) VALUES (:tokens, :id)").bindparams(
-        tokens=search_tokens, id=work_id.hex
+    key = {"id": work_id.hex}
+    old_row = sa.text(
+        "DELETE FROM fts_work WHERE rowid = (SELECT rowid FROM fts_work_key WHERE work_id = :id)"
     )
-    await session.exec(delete)  # type: ignore[call-overload]
-    await session.exec(insert)  # type: ignore[call-overload]
+    old_key = sa.text("DELETE FROM fts_work_key WHERE work_id = :id")
+    await session.exec(old_row, params=key)  # type: ignore[call-overload]
+    await session.exec(old_key, params=key)  # type: ignore[call-overload]
+    await index_new(session, dialect, [(work_id, search_tokens)])
+
+
+async def index_new(
+    session: AsyncSession, dialect: str, works: Sequence[tuple[uuid.UUID, str]]
+) -> None:
+    """Index works that have no FTS row yet: (work id, search tokens) each, in two
+    statements for the whole batch (nothing to delete)."""
+    if dialect == "postgresql" or not works:
+        return
+    keys = sa.text("INSERT INTO fts_work_key (work_id) VALUES (:id)")
+    rows = sa.text(
+        "INSERT INTO fts_work (rowid, tokens, work_id) "
+        "SELECT rowid, :tokens, work_id FROM fts_work_key WHERE work_id = :id"
+    )
+    await session.exec(keys, params=[{"id": w.hex} for w, _ in works])  # type: ignore[call-overload]
+    indexed = [{"id": w.hex, "tokens": t} for w, t in works]
+    await session.exec(rows, params=indexed)  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True, slots=True)

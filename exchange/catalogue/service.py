@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
 from exchange.audit.chain import AuditRecord
-from exchange.catalogue import search, validation
+from exchange.catalogue import rows, search, validation
 from exchange.catalogue.identifiers import display
 from exchange.catalogue.models import (
     IdentifierScheme,
@@ -34,8 +34,9 @@ from exchange.catalogue.models import (
 )
 from exchange.catalogue.validation import ContributorDraft, ContributorRole, IssueDraft, WorkDraft
 from exchange.db.uow import UnitOfWork
-from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
+from exchange.errors import Conflict, NotFound, ValidationFailed
 from exchange.identity.identity import Identity, Role
+from exchange.ids import uuid7
 from exchange.pagination import Page
 from exchange.partners import service as partners
 from exchange.partners.models import Partner
@@ -139,8 +140,14 @@ async def list(
         statement = select(Work, score)
     else:
         dialect = session.bind.dialect.name if session.bind else "sqlite"
-        hits = search.hits(dialect, query)
-        if filters == WorkFilter(search=filters.search):
+        if dialect == "postgresql":
+            # The driver reuses prepared statements, and after five runs PostgreSQL may
+            # switch to a generic plan that cannot see the query's words: a rare word
+            # then scans the table. Plan every search for its own words.
+            await session.exec(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))  # type: ignore[call-overload]
+        unfiltered = filters == WorkFilter(search=filters.search)
+        hits = search.hits(dialect, query, cap=search.RANKED if unfiltered else None)
+        if unfiltered:
             # Nothing to filter on ``work``: take the page from the index alone, so that
             # only its rows are joined (not every match).
             top = select(hits.c.work_id, hits.c.score)
@@ -262,33 +269,22 @@ async def _partner(session: AsyncSession, partner_id: uuid.UUID) -> Partner:
     return partner
 
 
+async def _existing_partners(session: AsyncSession, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    wanted = builtins.list(set(ids))
+    if not wanted:
+        return set()
+    return set((await session.exec(select(Partner.id).where(col(Partner.id).in_(wanted)))).all())
+
+
 async def _write(
     identity: Identity, work: Work, draft: WorkDraft, *, uow: UnitOfWork, replace: bool
 ) -> dict[str, Any]:
     """Validate ``draft`` into ``work`` and its related rows; returns the audit document."""
-    errors: builtins.list[FieldError] = []
-    titles = validation.titles(draft.titles, errors)
-    language = validation.language(draft.language, errors)
-    contributors = validation.contributors(draft.contributors, errors)
-    subjects = validation.subjects(draft.subjects, errors)
-    publisher = validation.text(draft.publisher, "publisher", 300, errors)
-    year = validation.year(draft.year, "year", errors)
-    course_number = validation.text(draft.course_number, "courseNumber", 50, errors)
-    instructor = validation.text(draft.instructor, "instructor", 300, errors)
-    identifiers = validation.identifier_values(
-        draft.identifiers, work.created_by_partner_id, errors
-    )
-    validation.kind_fields(draft, errors)
-    co_authors = sorted(set(draft.co_author_partner_ids))
     session = uow.session
-    if co_authors:
-        found = await session.exec(select(Partner.id).where(col(Partner.id).in_(co_authors)))
-        missing = set(co_authors) - set(found.all())
-        if missing:
-            errors.append(FieldError("coAuthorPartnerIds", "unknown_partner", "not a partner"))
-    if errors:
-        raise ValidationFailed(errors)
-    for scheme, value in identifiers:
+    known = await _existing_partners(session, draft.co_author_partner_ids)
+    prepared = rows.prepare(draft, work.id, work.created_by_partner_id, known, clock.now())
+    for identifier in prepared.identifiers:
+        scheme, value = identifier["scheme"], identifier["value"]
         existing = (
             await session.exec(
                 select(WorkIdentifier).where(
@@ -302,58 +298,49 @@ async def _write(
             raise Conflict(
                 f"{scheme} {value} already identifies work {existing.work_id}", existing.work_id
             )
-    work.kind, work.titles, work.language = draft.kind.value, titles, language
-    work.publisher, work.year, work.subjects = publisher, year, subjects
-    work.level = None if draft.level is None else draft.level.value
-    work.course_number, work.instructor = course_number, instructor
-    work.duration_seconds = draft.duration_seconds
-    searchable = [t["value"] for t in titles] + subjects + [publisher or ""]
-    searchable += [n for c in contributors for n in (c.name, c.romanized or "")]
-    searchable += [course_number or "", instructor or ""]
-    searchable += [value for scheme, value in identifiers if scheme == IdentifierScheme.ISBN]
-    work.search_text = search.fold("\n".join(s for s in searchable if s))
-    work.search_tokens = search.tokens(work.search_text)
-    work.updated_at = clock.now()
+    for name, value in prepared.work.items():
+        setattr(work, name, value)
     session.add(work)
     if replace:
         for model in (WorkContributor, WorkIdentifier, JournalIssue, WorkPartner):
             await session.exec(delete(model).where(col(model.work_id) == work.id))
     await session.flush()
-    for position, c in enumerate(contributors):
-        session.add(
-            WorkContributor(
-                work_id=work.id,
-                position=position,
-                name=c.name,
-                romanized=c.romanized,
-                role=c.role.value,
-            )
-        )
-    for scheme, value in identifiers:
-        session.add(WorkIdentifier(work_id=work.id, scheme=scheme, value=value))
-    for issue in draft.issues:
-        session.add(
-            JournalIssue(
-                work_id=work.id,
-                volume=issue.volume.strip(),
-                number=issue.number.strip(),
-                year=issue.year,
-            )
-        )
-    for partner_id in co_authors:
-        session.add(WorkPartner(work_id=work.id, partner_id=partner_id))
+    session.add_all(
+        [WorkContributor(**c) for c in prepared.contributors]
+        + [WorkIdentifier(**i) for i in prepared.identifiers]
+        + [JournalIssue(**i) for i in prepared.issues]
+        + [WorkPartner(**link) for link in prepared.links]
+    )
     try:
         await session.flush()
     except sa.exc.IntegrityError:  # a concurrent writer took an identifier since the check
         raise Conflict("an identifier of this work was just taken by another work") from None
     await search.index_work(session, uow.dialect, work.id, work.search_tokens)
-    return {
-        **work.snapshot(),
-        "contributors": [[c.name, c.romanized, c.role.value] for c in contributors],
-        "identifiers": [[scheme, value] for scheme, value in identifiers],
-        "issues": [[i.volume, i.number, i.year] for i in draft.issues],
-        "co_authors": [str(p) for p in co_authors],
-    }
+    return prepared.audit
+
+
+def _new_work(draft: WorkDraft, partner_id: uuid.UUID) -> Work:
+    now = clock.now()
+    return Work(
+        kind=draft.kind.value,
+        titles=[],
+        language="",
+        subjects=[],
+        created_by_partner_id=partner_id,
+        search_text="",
+        search_tokens="",
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _require_create(identity: Identity, partner: Partner, policy: PolicyEngine) -> None:
+    policy.require(
+        identity,
+        "work.create",
+        _creation(partner),
+        {"partner": {"__entity": partners.resource(partner).uid}},
+    )
 
 
 async def create(
@@ -361,27 +348,104 @@ async def create(
 ) -> Work:
     """Catalogue a work for a partner (its librarians, coordinators, admins)."""
     partner = await _partner(uow.session, _acting_partner(identity, draft.partner_id))
-    policy.require(
-        identity,
-        "work.create",
-        _creation(partner),
-        {"partner": {"__entity": partners.resource(partner).uid}},
-    )
-    now = clock.now()
-    work = Work(
-        kind=draft.kind.value,
-        titles=[],
-        language="",
-        subjects=[],
-        created_by_partner_id=partner.id,
-        search_text="",
-        search_tokens="",
-        created_at=now,
-        updated_at=now,
-    )
+    _require_create(identity, partner, policy)
+    work = _new_work(draft, partner.id)
     after = await _write(identity, work, draft, uow=uow, replace=False)
     uow.record(AuditRecord(identity.label, "work.create", "work", str(work.id), None, after))
     return work
+
+
+Created = uuid.UUID | ValidationFailed | Conflict | NotFound
+
+
+async def create_many(
+    identity: Identity, drafts: Sequence[WorkDraft], *, uow: UnitOfWork, policy: PolicyEngine
+) -> builtins.list[Created]:
+    """Catalogue many works at once; one result per draft, in order: the new work's id, or
+    why it was not created (ValidationFailed, NotFound for an unknown partner, Conflict
+    naming the work that already has one of its identifiers, possibly one made from an
+    earlier draft of the same batch). A bad draft never stops the others. Permission is
+    asked once per partner; a denial raises PermissionDenied for the whole batch.
+
+    The batch costs a constant number of statements: partners and identifier conflicts are
+    looked up in one query each; works, related rows and index rows are inserted with one
+    executemany per table."""
+    session = uow.session
+    results: builtins.list[Created | None] = [None] * len(drafts)
+    acting: dict[int, uuid.UUID] = {}
+    for index, draft in enumerate(drafts):
+        try:
+            acting[index] = _acting_partner(identity, draft.partner_id)
+        except ValidationFailed as error:
+            results[index] = error
+    mentioned = set(acting.values()) | {p for d in drafts for p in d.co_author_partner_ids}
+    found: dict[uuid.UUID, Partner] = {}
+    if mentioned:
+        statement = select(Partner).where(col(Partner.id).in_(builtins.list(mentioned)))
+        found = {p.id: p for p in (await session.exec(statement)).all()}
+    for partner_id in sorted(set(acting.values())):
+        if partner_id in found:
+            _require_create(identity, found[partner_id], policy)
+    now = clock.now()
+    prepared: dict[int, rows.Prepared] = {}
+    for index, partner_id in acting.items():
+        if partner_id not in found:
+            results[index] = NotFound("partner", partner_id)
+            continue
+        work_id = uuid7()
+        try:
+            item = rows.prepare(drafts[index], work_id, partner_id, set(found), now)
+        except ValidationFailed as error:
+            results[index] = error
+            continue
+        item.work.update(
+            id=work_id, created_by_partner_id=partner_id, created_at=now, available_digitally=False
+        )
+        prepared[index] = item
+    taken = await _taken(session, [i["value"] for p in prepared.values() for i in p.identifiers])
+    new: builtins.list[rows.Prepared] = []
+    for index, item in sorted(prepared.items()):
+        keys = [(i["scheme"], i["value"]) for i in item.identifiers]
+        clash = next((key for key in keys if key in taken), None)
+        if clash is not None:
+            owner = taken[clash]
+            message = f"{clash[0]} {clash[1]} already identifies work {owner}"
+            results[index] = Conflict(message, owner)
+            continue
+        taken.update(dict.fromkeys(keys, item.work["id"]))
+        new.append(item)
+        results[index] = item.work["id"]
+    await _insert(session, new)
+    indexed = [(p.work["id"], p.work["search_tokens"]) for p in new]
+    await search.index_new(session, uow.dialect, indexed)
+    for item in new:
+        entity = str(item.work["id"])
+        uow.record(AuditRecord(identity.label, "work.create", "work", entity, None, item.audit))
+    return [r for r in results if r is not None]
+
+
+async def _taken(session: AsyncSession, values: Sequence[str]) -> dict[tuple[str, str], uuid.UUID]:
+    """The works that already hold any of these identifier values, by (scheme, value)."""
+    if not values:
+        return {}
+    statement = select(WorkIdentifier.scheme, WorkIdentifier.value, WorkIdentifier.work_id)
+    statement = statement.where(col(WorkIdentifier.value).in_(builtins.list(set(values))))
+    return {(scheme, value): work_id for scheme, value, work_id in await session.exec(statement)}
+
+
+async def _insert(session: AsyncSession, items: Sequence[rows.Prepared]) -> None:
+    """Insert new works and their related rows, one executemany per table."""
+    groups: tuple[tuple[type[SQLModel], builtins.list[rows.Columns]], ...] = (
+        (Work, [p.work for p in items]),
+        (WorkContributor, [c for p in items for c in p.contributors]),
+        (WorkIdentifier, [i for p in items for i in p.identifiers]),
+        (JournalIssue, [i for p in items for i in p.issues]),
+        (WorkPartner, [link for p in items for link in p.links]),
+    )
+    for model, columns in groups:
+        if columns:
+            table = SQLModel.metadata.tables[str(model.__tablename__)]
+            await session.exec(sa.insert(table), params=columns)
 
 
 async def _current(session: AsyncSession, work: Work) -> tuple[WorkDraft, dict[str, Any]]:

@@ -16,6 +16,7 @@ from exchange.cli.objects import objects
 from exchange.cli.report import report
 from exchange.cli.schema import schema
 from exchange.cli.serve import serve
+from exchange.cli.shipments import shipment_group
 from exchange.cli.token import token
 from exchange.errors import ValidationFailed
 from exchange.settings import Settings
@@ -33,7 +34,7 @@ def cli(ctx: click.Context) -> None:
 
 for command in (serve, db, demo, token, account, audit, schema, keys_group, manifest_group):
     cli.add_command(command)
-for command in (objects, fixity, report, catalogue_group):
+for command in (objects, fixity, report, catalogue_group, shipment_group):
     cli.add_command(command)
 
 

@@ -23,6 +23,14 @@ EXIT_CODES: dict[type[errors.ExchangeError], int] = {
 }
 
 
+def exit_code(error: errors.ExchangeError) -> int:
+    """The code of the error's nearest class in ``EXIT_CODES`` (subclasses share it)."""
+    for cls in type(error).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]
+    return 1
+
+
 def settings(ctx: click.Context) -> Settings:
     value = ctx.obj
     assert isinstance(value, Settings)
@@ -35,7 +43,7 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(coro)
     except errors.ExchangeError as error:
         click.echo(f"error: {error.message}", err=True)
-        raise SystemExit(EXIT_CODES.get(type(error), 1)) from None
+        raise SystemExit(exit_code(error)) from None
 
 
 def with_runtime(ctx: click.Context, work: Callable[[Runtime], Awaitable[T]]) -> T:

@@ -13,5 +13,6 @@ from exchange.offers import models as _offers  # noqa: F401
 from exchange.partners import models as _partners  # noqa: F401
 from exchange.requests import models as _requests  # noqa: F401
 from exchange.seminars import models as _seminars  # noqa: F401
+from exchange.shipments import models as _shipments  # noqa: F401
 
 metadata: MetaData = SQLModel.metadata

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from exchange.demo import catalogue, exchange
 from exchange.demo import objects as demo_objects
+from exchange.demo import shipments as demo_shipments
 from exchange.demo.partners import PARTNERS, PEOPLE
 from exchange.errors import NotFound
 from exchange.identity import service as identity
@@ -61,6 +62,7 @@ async def load(
             await catalogue.load(uow, runtime.policy, ids)
             await exchange.load(uow, runtime.policy, ids, people)
         await demo_objects.load(runtime)
+        await demo_shipments.load(runtime, ids, people)
     logins: list[DemoLogin] = []
     async with runtime.db.unit_of_work() as uow:
         for email, _name, partner_key, role in PEOPLE:

@@ -138,4 +138,19 @@ async def test_demo_offers_and_requests_match_at_once(settings: Settings, client
     allocations = (await gql(client, operation("Allocations"), {}, coordinator))["data"][
         "allocations"
     ]["nodes"]
-    assert [(a["quantity"], a["state"]) for a in allocations] == [(10, "ACTIVE")]
+    # the matching allocation, then those the demo shipments carry
+    assert [(a["quantity"], a["state"]) for a in allocations] == [
+        (10, "ACTIVE"),
+        (5, "ACTIVE"),
+        (2, "ACTIVE"),
+        (1, "ACTIVE"),
+        (5, "ACTIVE"),
+    ]
+    shipments = (await gql(client, operation("Shipments"), {}, coordinator))["data"]["shipments"]
+    assert [s["state"] for s in shipments["nodes"]] == [
+        "RECEIVED_WITH_DISCREPANCY",
+        "IN_TRANSIT",
+        "RECEIVED",
+        "AWAITING_APPROVAL",
+        "DRAFT",
+    ]

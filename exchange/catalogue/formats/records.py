@@ -7,6 +7,7 @@ work: the row with the related rows every format needs.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 import uuid
 from collections import Counter
@@ -52,16 +53,18 @@ class Described:
     co_author_ids: Sequence[uuid.UUID]
 
 
+@functools.lru_cache(maxsize=4096)
+def _script_of(char: str) -> str | None:
+    name = unicodedata.name(char, "")
+    return next((code for prefix, code in SCRIPTS if name.startswith(prefix)), None)
+
+
 def script(text: str) -> str:
     """The ISO 15924 code of the script most letters of ``text`` are in (Latin if none)."""
     counts: Counter[str] = Counter()
     for char in text:
-        if char.isalpha():
-            name = unicodedata.name(char, "")
-            for prefix, code in SCRIPTS:
-                if name.startswith(prefix):
-                    counts[code] += 1
-                    break
+        if char.isalpha() and (code := _script_of(char)) is not None:
+            counts[code] += 1
     return counts.most_common(1)[0][0] if counts else "Latn"
 
 

@@ -5,23 +5,21 @@ from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
-from exchange.catalogue import service as works
-from exchange.catalogue.models import WorkContributor
 from exchange.db.engine import Database
 from exchange.identity.identity import Identity
 from exchange.policy import PolicyEngine
+from exchange.shipments import service as shipments
+from exchange.shipments.models import ShipmentItem
 
 
-class ContributorsByWorkIdLoader(DataLoader[uuid.UUID, list[WorkContributor]]):
-    """The contributors of each work, in their order."""
+class ShipmentItemsByShipmentIdLoader(DataLoader[uuid.UUID, list[ShipmentItem]]):
+    """Items of shipments the resolver already read (and so was allowed to see)."""
 
     def __init__(self, identity: Identity, db: Database, policy: PolicyEngine) -> None:
         super().__init__(load_fn=self._load)
         self.identity, self.db, self.policy = identity, db, policy
 
-    async def _load(self, ids: Sequence[uuid.UUID]) -> list[list[WorkContributor]]:
+    async def _load(self, ids: Sequence[uuid.UUID]) -> list[list[ShipmentItem]]:
         async with self.db.read() as session:
-            found = await works.contributors_of(
-                self.identity, list(ids), session=session, policy=self.policy
-            )
-        return [found.get(i, []) for i in ids]
+            found = await shipments.items_of(ids, session=session)
+        return [found[i] for i in ids]

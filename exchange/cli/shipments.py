@@ -1,0 +1,62 @@
+"""``exchange shipment``: digital shipments carried on a disk, as BagIt bags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from exchange.cli.runner import with_runtime
+from exchange.identity.identity import SYSTEM
+from exchange.ids import parse_id
+from exchange.keys.custody import Custody
+from exchange.runtime import Runtime
+from exchange.shipments import disk
+
+
+@click.group(name="shipment")
+def shipment_group() -> None:
+    """Shipments."""
+
+
+@shipment_group.command(name="export-bag")
+@click.argument("shipment_id")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def export_bag(ctx: click.Context, shipment_id: str, directory: Path) -> None:
+    """Write the BagIt bag of dispatched digital shipment SHIPMENT_ID into DIRECTORY
+    (new or empty): its files, their checksums, the signed manifest and the JWKS."""
+
+    async def work(runtime: Runtime) -> disk.BagReport:
+        return await disk.export_bag(
+            SYSTEM,
+            parse_id(shipment_id, "shipment_id"),
+            directory,
+            db=runtime.db,
+            storage=runtime.storage,
+            policy=runtime.policy,
+        )
+
+    report = with_runtime(ctx, work)
+    click.echo(f"{report.shipment_id}\t{report.files} files\t{report.octets} bytes\t{directory}")
+
+
+@shipment_group.command(name="import-bag")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.pass_context
+def import_bag(ctx: click.Context, directory: Path) -> None:
+    """Check the bag in DIRECTORY (every file, every checksum, the signatures), store its
+    files and record the shipment's receipt. A bad bag is refused, naming the file."""
+
+    async def work(runtime: Runtime) -> disk.BagReport:
+        return await disk.import_bag(
+            SYSTEM,
+            directory,
+            db=runtime.db,
+            storage=runtime.storage,
+            policy=runtime.policy,
+            custody=Custody(runtime.settings.key_encryption_key_bytes),
+        )
+
+    report = with_runtime(ctx, work)
+    click.echo(f"{report.shipment_id}\treceived\t{report.files} files\t{report.octets} bytes")

@@ -1,0 +1,1 @@
+"""Shipments: allocations travelling between partners through a declarative state table."""

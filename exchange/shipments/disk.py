@@ -1,0 +1,228 @@
+"""Disk transfer: a digital shipment written out as a BagIt bag, and a bag taken in.
+
+``export_bag`` streams every file of a dispatched digital shipment from storage into the
+bag, checking each against the SHA-256 the signed manifest states. ``import_bag`` proves
+the bag complete and unaltered (``bag.check``), verifies the signed manifest against the
+keys this instance publishes, matches every payload file to a manifest item, and only
+then stores the files and records the receipt (the receiver countersigns). A rejected bag
+leaves nothing behind: no object, no event, no stored byte.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+from sqlmodel import col, select
+
+from exchange import clock
+from exchange.audit.chain import AuditRecord
+from exchange.db.engine import Database
+from exchange.errors import Conflict
+from exchange.identity.identity import Identity
+from exchange.keys import jwks
+from exchange.keys.custody import Custody
+from exchange.manifests import signing, verify
+from exchange.objects import access
+from exchange.objects.models import DigitalObject, FixityStatus, ObjectState
+from exchange.objects.uploads import storage_key
+from exchange.partners.models import Partner
+from exchange.policy import PolicyEngine
+from exchange.shipments import bag, service, transitions
+from exchange.shipments.errors import BagRejected
+from exchange.shipments.models import ShipmentItem, ShipmentMode, ShipmentState
+from exchange.shipments.workflow import Action
+from exchange.storage.base import Storage
+
+PARALLEL_FILES = 2  # files streamed into a bag at once (hashing is CPU-bound)
+
+
+@dataclass(frozen=True, slots=True)
+class BagReport:
+    shipment_id: uuid.UUID
+    files: int
+    octets: int
+
+
+async def export_bag(
+    identity: Identity,
+    shipment_id: uuid.UUID,
+    directory: Path,
+    *,
+    db: Database,
+    storage: Storage,
+    policy: PolicyEngine,
+) -> BagReport:
+    """Write the bag of a dispatched digital shipment into ``directory`` (empty or new)."""
+    async with db.read() as session:
+        shipment = await service.get(identity, shipment_id, session=session, policy=policy)
+        document = service.signed_manifest(shipment)
+        if shipment.mode != ShipmentMode.DIGITAL.value or document is None:
+            raise Conflict("only a dispatched digital shipment has a bag", shipment.id)
+        keys = await jwks.build(identity, session=session, policy=policy)
+        rows = (
+            await session.exec(
+                select(DigitalObject)
+                .join(ShipmentItem, col(ShipmentItem.object_id) == col(DigitalObject.id))
+                .where(ShipmentItem.shipment_id == shipment.id)
+                .order_by(col(ShipmentItem.id))
+            )
+        ).all()
+    listed = {
+        item.digital.object_id: item.digital
+        for item in signing.signed_manifest(document).items
+        if item.digital is not None
+    }
+    writer = bag.BagWriter(directory)
+    limiter = anyio.CapacityLimiter(PARALLEL_FILES)
+
+    async def copy(obj: DigitalObject) -> None:
+        async with limiter:
+            expected = listed[str(obj.id)]
+            path = bag.payload_path(str(obj.id), obj.filename)
+            written = await writer.add(path, storage.open(obj.storage_key))
+            if (written.size, written.sha256) != (expected.size, expected.sha256):
+                raise Conflict(f"stored object {obj.id} no longer matches the manifest", obj.id)
+
+    try:
+        async with anyio.create_task_group() as group:
+            for obj in rows:
+                group.start_soon(copy, obj)
+    except ExceptionGroup as failed:  # callers expect the domain error, not a group
+        raise failed.exceptions[0] from None
+    info = {
+        "External-Identifier": str(shipment.id),
+        "Source-Organization": str(shipment.sender_id),
+        "Contact-Name": str(shipment.receiver_id),
+        "External-Description": f"Scholarly Exchange shipment {shipment.id}",
+    }
+    await writer.finish(document, keys, info)
+    return BagReport(shipment.id, len(writer.payload), sum(p.size for p in writer.payload))
+
+
+async def import_bag(
+    identity: Identity,
+    directory: Path,
+    *,
+    db: Database,
+    storage: Storage,
+    policy: PolicyEngine,
+    custody: Custody,
+) -> BagReport:
+    """Check the bag and its signatures, store its files and record the receipt (a
+    shipment still on its way is marked delivered first)."""
+    checked = await bag.check(directory)
+    document = checked.signed_manifest
+    async with db.read() as session:
+        ring = jwks.parse(await jwks.build(identity, session=session, policy=policy))
+    try:
+        verified = verify.verify(document, ring)
+    except verify.SignatureInvalid as error:
+        raise BagRejected(bag.SIGNED_MANIFEST, f"does not verify: {error.reason}") from None
+    manifest = verified.manifest
+    by_object = {i.digital.object_id: i.digital for i in manifest.items if i.digital is not None}
+    for path, found in checked.payload.items():
+        object_id = _object_id(path)
+        expected = by_object.pop(object_id, None)
+        if expected is None or (expected.size, expected.sha256) != (found.size, found.sha256):
+            raise BagRejected(path, "not a file of the signed manifest")
+    for object_id in by_object:
+        raise BagRejected(f"data/{object_id}", "missing: listed in the signed manifest")
+
+    async with db.read() as session:
+        shipment = await service.get(identity, manifest.shipment_id, session=session, policy=policy)
+    stored = service.signed_manifest(shipment)
+    if stored is None or stored["payload"] != document["payload"]:
+        raise BagRejected(bag.SIGNED_MANIFEST, "not the manifest this shipment was sent with")
+
+    written: list[str] = []
+    try:
+        async with db.unit_of_work() as uow:
+            receiver = await uow.session.get(Partner, shipment.receiver_id)
+            assert receiver is not None
+            for path, found in sorted(checked.payload.items()):
+                new_id = uuid.UUID(_object_id(path))
+                existing = await uow.session.get(DigitalObject, new_id)
+                if existing is not None:
+                    if (existing.shipment_id, existing.size, existing.sha256) != (
+                        shipment.id,
+                        found.size,
+                        found.sha256,
+                    ):
+                        raise BagRejected(path, "an object with this id holds other bytes")
+                    continue  # this instance sent it: the bytes are already here
+                obj = DigitalObject(
+                    id=new_id,
+                    filename=Path(path).name,
+                    size=found.size,
+                    sha256=found.sha256,
+                    declared_media_type="application/octet-stream",
+                    media_type="application/octet-stream",
+                    licence="LicenseRef-Shipment",
+                    licence_open=False,
+                    shipment_id=shipment.id,
+                    owner_partner_id=receiver.id,
+                    state=ObjectState.AVAILABLE.value,
+                    storage_key=storage_key(new_id),
+                    created_by=identity.label,
+                    created_at=clock.now(),
+                    completed_at=clock.now(),
+                    fixity_status=FixityStatus.OK.value,
+                    fixity_checked_at=clock.now(),
+                )
+                policy.require(
+                    identity, "object.upload", access.resource(obj, receiver, clock.now().date())
+                )
+                written.append(obj.storage_key)
+                await storage.put(
+                    obj.storage_key,
+                    bag.read(directory / path),
+                    expected_size=found.size,
+                    expected_sha256=found.sha256,
+                )
+                uow.session.add(obj)
+                uow.record(
+                    AuditRecord(
+                        identity.label, "object.import", "digital_object", str(obj.id), None,
+                        obj.snapshot(),
+                    )
+                )  # fmt: skip
+            await uow.session.flush()
+            if shipment.state in (ShipmentState.DISPATCHED.value, ShipmentState.IN_TRANSIT.value):
+                await transitions.act(
+                    identity,
+                    shipment.id,
+                    Action.MARK_DELIVERED,
+                    transitions.EventDetails(note="delivered on disk"),
+                    uow=uow,
+                    policy=policy,
+                )
+            await transitions.receive(
+                identity,
+                shipment.id,
+                (),
+                transitions.EventDetails(note=f"received from the bag {directory.name}"),
+                uow=uow,
+                policy=policy,
+                custody=custody,
+            )
+    except BaseException:
+        for key in written:
+            await storage.delete(key)
+        raise
+    return BagReport(
+        shipment.id, len(checked.payload), sum(p.size for p in checked.payload.values())
+    )
+
+
+def _object_id(path: str) -> str:
+    """The object id of a payload path ``data/<object id>/<filename>``."""
+    parts = path.split("/")
+    try:
+        if len(parts) == 3 and str(uuid.UUID(parts[1])) == parts[1]:
+            return parts[1]
+    except ValueError:
+        pass
+    raise BagRejected(path, "payload files are data/<object id>/<filename>")

@@ -1,0 +1,51 @@
+"""Shipment failures.
+
+Conflict
+ ├── IllegalTransition     the action cannot be taken from the current state
+ └── SigningUnavailable    the manifest cannot be signed with a partner's custodial key
+ValidationFailed
+ └── BagRejected           a BagIt bag is incomplete or altered (names the file)
+"""
+
+from __future__ import annotations
+
+from exchange.errors import Conflict, FieldError, ValidationFailed
+
+
+class IllegalTransition(Conflict):
+    """Names the current state and the actions its row of the table allows."""
+
+    code = "illegal_transition"
+
+    def __init__(
+        self, action: str, state: str, allowed: tuple[str, ...], shipment_id: object
+    ) -> None:
+        names = ", ".join(allowed) or "none"
+        super().__init__(
+            f"cannot {action} a shipment that is {state}; allowed: {names}", shipment_id
+        )
+        self.action = action
+        self.state = state
+        self.allowed = allowed
+
+
+class SigningUnavailable(Conflict):
+    """No key-encryption key is configured, or the partner holds no custodial key."""
+
+    code = "signing_unavailable"
+
+    def __init__(self, message: str, partner_id: object) -> None:
+        super().__init__(message, partner_id)
+        self.partner_id = str(partner_id)
+
+
+class BagRejected(ValidationFailed):
+    """A BagIt bag that is incomplete, altered, or does not match its signed manifest;
+    ``file`` names the offending file (relative to the bag)."""
+
+    code = "bag_rejected"
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__([FieldError(file, "bag_rejected", reason)])
+        self.file = file
+        self.reason = reason

@@ -1,0 +1,142 @@
+"""Reading shipments: get, list, the actions open to the reader, items and timelines.
+
+Writers live in ``transitions``. Partners see their own shipments; coordinators and admins
+see every one (``policies/shipments.cedar``).
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from exchange.identity.identity import Identity, Role
+from exchange.pagination import Page, PageRequest
+from exchange.partners.models import Partner
+from exchange.policy import PLATFORM, PolicyEngine
+from exchange.shipments import workflow
+from exchange.shipments.access import Parties, parties_of, readable, resource
+from exchange.shipments.models import (
+    Shipment,
+    ShipmentEvent,
+    ShipmentItem,
+    ShipmentMode,
+    ShipmentState,
+)
+from exchange.shipments.workflow import Action, Facts
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentFilter:
+    state: ShipmentState | None = None
+    mode: ShipmentMode | None = None
+    partner_id: uuid.UUID | None = None  # as sender or receiver
+
+
+async def get(
+    identity: Identity, shipment_id: uuid.UUID, *, session: AsyncSession, policy: PolicyEngine
+) -> Shipment:
+    """The shipment, or NotFound when it does not exist or is not the identity's to see."""
+    shipment, _parties = await readable(identity, shipment_id, session, policy)
+    return shipment
+
+
+async def list(
+    identity: Identity,
+    filters: ShipmentFilter,
+    page: PageRequest,
+    *,
+    session: AsyncSession,
+    policy: PolicyEngine,
+) -> Page[Shipment]:
+    """Shipments the identity may see, oldest first: every one for coordinators and
+    admins, their own partners' for everyone else."""
+    policy.require(identity, "shipment.list", PLATFORM)
+    query = select(Shipment)
+    if not (identity.has_role(Role.COORDINATOR) or identity.has_role(Role.ADMIN)):
+        own = builtins.list(identity.partner_ids())
+        query = query.where(
+            sa.or_(col(Shipment.sender_id).in_(own), col(Shipment.receiver_id).in_(own))
+        )
+    if filters.state is not None:
+        query = query.where(Shipment.state == filters.state.value)
+    if filters.mode is not None:
+        query = query.where(Shipment.mode == filters.mode.value)
+    if filters.partner_id is not None:
+        query = query.where(
+            sa.or_(
+                col(Shipment.sender_id) == filters.partner_id,
+                col(Shipment.receiver_id) == filters.partner_id,
+            )
+        )
+    if page.after is not None:
+        query = query.where(col(Shipment.id) > page.after)
+    rows = builtins.list(
+        (await session.exec(query.order_by(col(Shipment.id)).limit(page.first + 1))).all()
+    )
+    found = Page.from_rows(rows, page)
+    ids = {p for s in found.items for p in (s.sender_id, s.receiver_id)}
+    by_id = {
+        p.id: p for p in (await session.exec(select(Partner).where(col(Partner.id).in_(ids)))).all()
+    }
+    resources = [
+        resource(s, Parties(by_id[s.sender_id], by_id[s.receiver_id])) for s in found.items
+    ]
+    decisions = policy.allowed_many(identity, "shipment.read", resources)
+    return Page([s for s, ok in zip(found.items, decisions, strict=True) if ok], found.has_next)
+
+
+async def available_actions(
+    identity: Identity, shipment: Shipment, *, session: AsyncSession, policy: PolicyEngine
+) -> builtins.list[Action]:
+    """The actions the identity may take now: the table's rows from the current state
+    whose guard holds, and that Cedar allows."""
+    parties = await parties_of(session, shipment.sender_id, shipment.receiver_id)
+    target = resource(shipment, parties)
+    return [
+        action
+        for action in workflow.possible(ShipmentState(shipment.state), Facts(parties.held))
+        if policy.allowed(identity, workflow.permission_of(action), target)
+    ]
+
+
+async def events_of(
+    ids: Iterable[uuid.UUID], *, session: AsyncSession
+) -> dict[uuid.UUID, builtins.list[ShipmentEvent]]:
+    """The timelines of shipments the caller was allowed to read, oldest event first."""
+    result: dict[uuid.UUID, builtins.list[ShipmentEvent]] = {i: [] for i in ids}
+    rows = await session.exec(
+        select(ShipmentEvent)
+        .where(col(ShipmentEvent.shipment_id).in_(builtins.list(result)))
+        .order_by(col(ShipmentEvent.id))
+    )
+    for event in rows:
+        result[event.shipment_id].append(event)
+    return result
+
+
+async def items_of(
+    ids: Iterable[uuid.UUID], *, session: AsyncSession
+) -> dict[uuid.UUID, builtins.list[ShipmentItem]]:
+    """The items of shipments the caller was allowed to read, in the order added."""
+    result: dict[uuid.UUID, builtins.list[ShipmentItem]] = {i: [] for i in ids}
+    rows = await session.exec(
+        select(ShipmentItem)
+        .where(col(ShipmentItem.shipment_id).in_(builtins.list(result)))
+        .order_by(col(ShipmentItem.id))
+    )
+    for item in rows:
+        result[item.shipment_id].append(item)
+    return result
+
+
+def signed_manifest(shipment: Shipment) -> dict[str, Any] | None:
+    """The shipment's signed manifest as JSON (None before dispatch)."""
+    return None if shipment.manifest is None else dict(json.loads(shipment.manifest))

@@ -1,0 +1,183 @@
+"""Disk transfer: a digital shipment exported as a BagIt bag and imported, and bags that
+are refused (altered, missing or extra file) leaving nothing changed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from exchange.audit import chain
+from exchange.identity.identity import SYSTEM
+from exchange.keys import jwks
+from exchange.manifests.verify import verify
+from exchange.objects.models import DigitalObject, FixityCheck
+from exchange.runtime import Runtime
+from exchange.settings import Settings
+from exchange.shipments import bag, transitions
+from exchange.shipments import service as shipments
+from exchange.shipments.models import Shipment, ShipmentItem, ShipmentMode
+from exchange.shipments.workflow import Action
+from tests.cli_runner import invoke
+from tests.conftest import World
+from tests.shipments.scene import Scene, draft, make_scene
+
+CONTENT = b"chapter one\n" * 1000
+
+
+async def dispatched(runtime: Runtime, world: World) -> tuple[Scene, Shipment]:
+    scene = await make_scene(runtime, world)
+    shipment = await draft(runtime, scene, scene.campus, ShipmentMode.DIGITAL)
+    custody = scene.custody(runtime)
+    async with runtime.db.unit_of_work() as uow:
+        await transitions.act(
+            scene.sender, shipment.id, Action.PACK, uow=uow, policy=runtime.policy
+        )
+        await transitions.dispatch(
+            scene.sender, shipment.id, uow=uow, policy=runtime.policy, custody=custody
+        )
+    return scene, shipment
+
+
+async def export(settings: Settings, shipment: Shipment, target: Path) -> None:
+    result = await invoke(settings, "shipment", "export-bag", str(shipment.id), str(target))
+    assert result.exit_code == 0, result.output
+
+
+async def state(runtime: Runtime, shipment_id: uuid.UUID) -> tuple[Any, ...]:
+    async with runtime.db.read() as session:
+        row = await session.get(Shipment, shipment_id)
+        assert row is not None
+        objects = (await session.exec(select(DigitalObject.id))).all()
+        head = await chain.head(session)
+    return row.state, row.manifest, sorted(objects), head.seq if head else 0
+
+
+async def test_a_bag_holds_the_files_their_checksums_and_what_verifies_them_offline(
+    settings: Settings, runtime: Runtime, world: World, tmp_path: Path
+) -> None:
+    _scene, shipment = await dispatched(runtime, world)
+    target = tmp_path / "bag"
+    await export(settings, shipment, target)
+
+    names = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
+    [payload] = [n for n in names if n.startswith("data/")]
+    assert names == sorted(
+        [payload, "bagit.txt", "bag-info.txt", "jwks.json", "manifest-sha256.txt",
+         "signed-manifest.json", "tagmanifest-sha256.txt"]
+    )  # fmt: skip
+    assert (target / payload).read_bytes() == CONTENT
+    assert (target / "bagit.txt").read_text() == bag.BAGIT_TEXT
+    info = (target / "bag-info.txt").read_text()
+    assert f"Payload-Oxum: {len(CONTENT)}.1\n" in info
+    assert f"External-Identifier: {shipment.id}\n" in info
+    document = json.loads((target / "signed-manifest.json").read_text())
+    checked = verify(document, jwks.parse(json.loads((target / "jwks.json").read_text())))
+    [item] = checked.manifest.items
+    assert item.digital is not None
+    assert f"{item.digital.sha256}  {payload}\n" == (target / "manifest-sha256.txt").read_text()
+    assert (await bag.check(target)).payload[payload].size == len(CONTENT)
+
+
+async def test_importing_the_bag_records_the_receipt_countersigned_by_the_receiver(
+    settings: Settings, runtime: Runtime, world: World, tmp_path: Path
+) -> None:
+    scene, shipment = await dispatched(runtime, world)
+    target = tmp_path / "bag"
+    await export(settings, shipment, target)
+
+    result = await invoke(settings, "shipment", "import-bag", str(target))
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"{shipment.id}\treceived\t1 files\t{len(CONTENT)} bytes"
+    async with runtime.db.read() as session:
+        row = await session.get(Shipment, shipment.id)
+        assert row is not None
+        assert row.manifest is not None
+        ring = jwks.parse(await jwks.build(SYSTEM, session=session, policy=runtime.policy))
+        events = (await shipments.events_of([shipment.id], session=session))[shipment.id]
+    assert row.state == "received"
+    assert [e.action for e in events][-2:] == ["mark_delivered", "receive"]
+    checked = verify(json.loads(row.manifest), ring)
+    assert checked.receiver is not None
+    assert checked.receiver.partner_id == scene.campus
+
+
+async def test_a_receiving_instance_stores_the_files_it_did_not_have(
+    settings: Settings, runtime: Runtime, world: World, tmp_path: Path
+) -> None:
+    scene, shipment = await dispatched(runtime, world)
+    target = tmp_path / "bag"
+    await export(settings, shipment, target)
+    async with runtime.db.unit_of_work() as uow:  # the files never reached this instance
+        obj = (
+            await uow.session.exec(
+                select(DigitalObject).where(DigitalObject.shipment_id == shipment.id)
+            )
+        ).one()
+        await uow.session.exec(sa.update(ShipmentItem).values(object_id=None))
+        await uow.session.exec(sa.delete(FixityCheck).where(col(FixityCheck.object_id) == obj.id))
+        await uow.session.delete(obj)
+    await runtime.storage.delete(obj.storage_key)
+
+    result = await invoke(settings, "shipment", "import-bag", str(target))
+    assert result.exit_code == 0, result.output
+    async with runtime.db.read() as session:
+        stored = await session.get(DigitalObject, obj.id)
+    assert stored is not None
+    assert (stored.owner_partner_id, stored.shipment_id, stored.size, stored.sha256) == (
+        scene.campus,
+        shipment.id,
+        len(CONTENT),
+        obj.sha256,
+    )
+    assert (await runtime.storage.digest(stored.storage_key)).sha256 == obj.sha256
+
+
+def alter(target: Path, payload: str) -> str:
+    data = bytearray((target / payload).read_bytes())
+    data[10] ^= 1
+    (target / payload).write_bytes(bytes(data))
+    return payload
+
+
+def remove(target: Path, payload: str) -> str:
+    (target / payload).unlink()
+    return payload
+
+
+def add(target: Path, _payload: str) -> str:
+    (target / "data" / "notes.txt").write_text("not in the manifest")
+    return "data/notes.txt"
+
+
+def resign(target: Path, _payload: str) -> str:
+    manifest = target / "signed-manifest.json"
+    manifest.write_text(manifest.read_text().replace('"signatures"', '"signatures" '))
+    return "signed-manifest.json"
+
+
+@pytest.mark.parametrize("tamper", [alter, remove, add, resign])
+async def test_a_tampered_bag_is_refused_naming_the_file_and_nothing_is_stored(
+    settings: Settings, runtime: Runtime, world: World, tmp_path: Path, tamper: Any
+) -> None:
+    _scene, shipment = await dispatched(runtime, world)
+    target = tmp_path / "bag"
+    await export(settings, shipment, target)
+    pristine = tmp_path / "pristine"
+    shutil.copytree(target, pristine)
+    [payload] = [p.relative_to(target).as_posix() for p in (target / "data").rglob("*.txt")]
+    named = tamper(target, payload)
+    before = await state(runtime, shipment.id)
+
+    result = await invoke(settings, "shipment", "import-bag", str(target))
+    assert result.exit_code == 2, result.output
+    assert named in result.output
+    assert await state(runtime, shipment.id) == before
+    again = await invoke(settings, "shipment", "import-bag", str(pristine))
+    assert again.exit_code == 0, again.output
