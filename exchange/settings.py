@@ -85,8 +85,12 @@ class Settings:
 
     @property
     def key_encryption_key_bytes(self) -> bytes | None:
-        """The 32-byte key that seals custodial signing keys, or None (custody disabled)."""
-        return base64.b64decode(self.key_encryption_key) if self.key_encryption_key else None
+        """The 32-byte key that seals custodial signing keys: the setting, else the key file
+        ``exchange demo`` leaves in the data directory, else None (custody disabled)."""
+        if self.key_encryption_key:
+            return base64.b64decode(self.key_encryption_key)
+        path = self.data_dir / "key-encryption.key"
+        return base64.b64decode(path.read_text("ascii").strip()) if path.is_file() else None
 
     @property
     def instance_key_path(self) -> Path:

@@ -57,3 +57,16 @@ def test_settings_are_frozen() -> None:
     settings = Settings()
     with pytest.raises(AttributeError):
         settings.port = 1  # type: ignore[misc]
+
+
+def test_key_encryption_key_falls_back_to_the_data_directory_file(tmp_path: Path) -> None:
+    import base64
+
+    assert Settings(data_dir=tmp_path).key_encryption_key_bytes is None
+    key = bytes(range(32))
+    (tmp_path / "key-encryption.key").write_text(base64.b64encode(key).decode() + "\n")
+    assert Settings(data_dir=tmp_path).key_encryption_key_bytes == key
+    configured = base64.b64encode(bytes(32)).decode()
+    assert Settings(
+        data_dir=tmp_path, key_encryption_key=configured
+    ).key_encryption_key_bytes == bytes(32)
