@@ -7,8 +7,8 @@ from ``fts_work`` itself. ``fts_work`` is rebuilt with a one-character prefix in
 a one-syllable Hangul query (a prefix query on bigrams) reads one index entry instead of
 merging every bigram that starts with it. Written by hand, like every ``fts_*`` object.
 
-Revision ID: 0008
-Revises: 0007 (0006 is left unused: 0007_shipments was chained on 0005 first)
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-25 15:10:00.000000
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,7 +6,7 @@ tables. An allocation may appear in several shipments over time (a cancelled or 
 shipment frees it); the service refuses it in two live ones. ``digital_object.shipment_id``
 keeps no foreign key for now (adding one rebuilds that table on SQLite).
 
-Revision ID: 0007
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-25 14:55:14.598026
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 import exchange.db.types
 
-revision: str = "0007"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
