@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,10 +16,14 @@ from exchange.objects.models import DigitalObject, ObjectState
 from exchange.partners import service as partners
 from exchange.partners.models import Partner
 from exchange.policy import Resource
+from exchange.policy.resource import ref
 
 
-def resource(obj: DigitalObject, owner: Partner, today: date) -> Resource:
-    """The Cedar entity of ``obj``; ``embargoed`` is decided against ``today``."""
+def resource(
+    obj: DigitalObject, owner: Partner, today: date, recipients: Iterable[uuid.UUID] = ()
+) -> Resource:
+    """The Cedar entity of ``obj``; ``embargoed`` is decided against ``today``;
+    ``recipients`` are the partners that received it in a shipment (see ``recipients_of``)."""
     owner_resource = partners.resource(owner)
     return Resource(
         "DigitalObject",
@@ -28,9 +34,28 @@ def resource(obj: DigitalObject, owner: Partner, today: date) -> Resource:
             "requiredTag": obj.required_tag or "",
             "embargoed": obj.embargo_until is not None and today < obj.embargo_until,
             "available": obj.state == ObjectState.AVAILABLE.value,
+            "recipients": [ref("Partner", str(p)) for p in sorted(set(recipients))],
         },
         tuple(owner_resource.entities()),
     )
+
+
+# The shipment tables, named rather than imported: shipments build on objects, not back.
+_ITEM = sa.table("shipment_item", sa.column("shipment_id"), sa.column("object_id"))
+_SHIPMENT = sa.table("shipment", sa.column("id"), sa.column("receiver_id"), sa.column("state"))
+RECEIVED = ("received", "received_with_discrepancy")
+
+
+async def recipients_of(session: AsyncSession, object_id: uuid.UUID) -> list[uuid.UUID]:
+    """Partners that received a shipment carrying the object: it is theirs too."""
+    statement = (
+        sa.select(_SHIPMENT.c.receiver_id)
+        .distinct()
+        .join(_ITEM, _ITEM.c.shipment_id == _SHIPMENT.c.id)
+        .where(_ITEM.c.object_id == object_id, _SHIPMENT.c.state.in_(RECEIVED))
+    )
+    rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
+    return [row[0] if isinstance(row[0], uuid.UUID) else uuid.UUID(str(row[0])) for row in rows]
 
 
 async def owner_of(session: AsyncSession, obj: DigitalObject) -> Partner:
@@ -60,13 +85,20 @@ async def partners_of(session: AsyncSession, identity: Identity) -> list[Partner
 
 
 def entitling_partner(
-    identity: Identity, obj: DigitalObject, memberships: list[Partner]
+    identity: Identity,
+    obj: DigitalObject,
+    memberships: list[Partner],
+    recipients: Iterable[uuid.UUID] = (),
 ) -> uuid.UUID | None:
-    """The partner a download counts for: the owner when the identity belongs to it, else
-    a partner carrying the required tag, else the identity's first research affiliation."""
+    """The partner a download counts for: the owner when the identity belongs to it, else a
+    partner it was shipped to, else a partner carrying the required tag, else the identity's
+    first research affiliation."""
     ids = [p.id for p in memberships]
     if obj.owner_partner_id in ids:
         return obj.owner_partner_id
+    received = [p for p in ids if p in set(recipients)]
+    if received:
+        return received[0]
     if obj.required_tag:
         tagged = [p.id for p in memberships if obj.required_tag in p.tags]
         if tagged:

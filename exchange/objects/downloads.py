@@ -53,7 +53,8 @@ async def download(
         raise NotFound("digital object", object_id)
     owner = await access.owner_of(uow.session, obj)
     now = clock.now()
-    entity = access.resource(obj, owner, now.date())
+    recipients = await access.recipients_of(uow.session, obj.id)
+    entity = access.resource(obj, owner, now.date(), recipients)
     if not policy.allowed(identity, "object.read", entity):
         raise NotFound("digital object", object_id)
     if obj.state != ObjectState.AVAILABLE.value:
@@ -66,7 +67,7 @@ async def download(
         object_id=obj.id,
         actor=identity.label,
         account_id=identity.account_id,
-        partner_id=access.entitling_partner(identity, obj, memberships),
+        partner_id=access.entitling_partner(identity, obj, memberships, recipients),
         at=now,
     )
     uow.session.add(event)

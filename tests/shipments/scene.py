@@ -160,7 +160,12 @@ async def _once(data: bytes) -> AsyncIterator[bytes]:
 
 
 async def attach_file(
-    runtime: Runtime, scene: Scene, shipment: Shipment, allocation: uuid.UUID, data: bytes
+    runtime: Runtime,
+    scene: Scene,
+    shipment: Shipment,
+    allocation: uuid.UUID,
+    data: bytes,
+    licence: str = "CC-BY-4.0",
 ) -> uuid.UUID:
     """Upload ``data`` for the shipment and name it as the allocation's file."""
     digest = hashlib.sha256(data).hexdigest()
@@ -169,7 +174,7 @@ async def attach_file(
         len(data),
         digest,
         "text/plain",
-        "CC-BY-4.0",
+        licence,
         uploads.Attachment(shipment_id=shipment.id),
         scene.donor,
     )
