@@ -9,10 +9,11 @@ IMMEDIATE``); PostgreSQL takes a transaction-scoped advisory lock.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -38,25 +39,34 @@ class AuditRecord:
     after: dict[str, Any] | None = None
 
 
-def event_document(event: AuditEvent) -> dict[str, Any]:
+FIELDS = ("seq", "id", "at", "actor", "action", "entity_type", "entity_id", "before", "after")
+
+
+def document(values: Mapping[str, Any]) -> dict[str, Any]:
     """The fields covered by the hash, in their canonical text forms."""
     return {
-        "seq": event.seq,
-        "id": str(event.id),
-        "at": clock.iso(event.at),
-        "actor": event.actor,
-        "action": event.action,
-        "entity_type": event.entity_type,
-        "entity_id": event.entity_id,
-        "before": event.before,
-        "after": event.after,
+        "seq": values["seq"],
+        "id": str(values["id"]),
+        "at": clock.iso(values["at"]),
+        "actor": values["actor"],
+        "action": values["action"],
+        "entity_type": values["entity_type"],
+        "entity_id": values["entity_id"],
+        "before": values["before"],
+        "after": values["after"],
     }
 
 
+def event_document(event: AuditEvent) -> dict[str, Any]:
+    return document({name: getattr(event, name) for name in FIELDS})
+
+
+def chained_hash(prev_hash: str, values: Mapping[str, Any]) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(document(values))).hexdigest()
+
+
 def compute_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256(
-        prev_hash.encode("ascii") + canonical_json(event_document(event))
-    ).hexdigest()
+    return chained_hash(prev_hash, {name: getattr(event, name) for name in FIELDS})
 
 
 async def head(session: AsyncSession) -> AuditEvent | None:
@@ -70,28 +80,32 @@ async def append(session: AsyncSession, dialect: str, records: Iterable[AuditRec
         await session.exec(
             text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=ADVISORY_LOCK_KEY)
         )  # type: ignore[call-overload]
-    last = await head(session)
-    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    last = (
+        await session.exec(
+            select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc()).limit(1)
+        )
+    ).first()
+    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
     at = clock.now()
+    rows: list[dict[str, Any]] = []
     for record in records:
         seq += 1
-        event = AuditEvent(
-            seq=seq,
-            id=uuid7(),
-            at=at,
-            actor=record.actor,
-            action=record.action,
-            entity_type=record.entity_type,
-            entity_id=record.entity_id,
-            before=record.before,
-            after=record.after,
-            prev_hash=prev,
-            hash="",
-        )
-        event.hash = compute_hash(prev, event)
-        prev = event.hash
-        session.add(event)
-    await session.flush()
+        row: dict[str, Any] = {
+            "seq": seq,
+            "id": uuid7(),
+            "at": at,
+            "actor": record.actor,
+            "action": record.action,
+            "entity_type": record.entity_type,
+            "entity_id": record.entity_id,
+            "before": record.before,
+            "after": record.after,
+            "prev_hash": prev,
+        }
+        row["hash"] = prev = chained_hash(prev, row)
+        rows.append(row)
+    if rows:  # one executemany, no ORM objects: imports append thousands at a time
+        await session.exec(sa.insert(AuditEvent), params=rows)
 
 
 @dataclass(frozen=True, slots=True)
