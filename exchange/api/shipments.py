@@ -29,7 +29,6 @@ from exchange.keys.custody import Custody
 from exchange.manifests import verify
 from exchange.manifests.statement import Discrepancy as DiscrepancyValue
 from exchange.pagination import Page, PageRequest
-from exchange.shipments import manifest as manifests
 from exchange.shipments import service, transitions
 from exchange.shipments.models import Shipment as ShipmentRow
 from exchange.shipments.models import ShipmentEvent as EventRow
@@ -223,27 +222,16 @@ class Shipment:
 
     @strawberry.field(description="What you may do with it now.")
     async def available_actions(self, info: Info) -> list[Action]:
-        ctx = info.context
-        async with ctx.runtime.db.read() as session:
-            return await service.available_actions(
-                ctx.identity, self.row, session=session, policy=ctx.runtime.policy
-            )
+        return await info.context.loaders.available_actions_by_shipment.load(self.row)
 
     @strawberry.field(description="The signed manifest, verified (null before dispatch).")
     async def manifest(self, info: Info) -> Manifest | None:
-        document = service.signed_manifest(self.row)
-        if document is None:
-            return None
-        ctx = info.context
         try:
-            async with ctx.runtime.db.read() as session:
-                checked = await manifests.checked(
-                    ctx.identity, document, session=session, policy=ctx.runtime.policy
-                )
+            checked = await info.context.loaders.verified_manifest_by_shipment.load(self.row)
         except verify.SignatureInvalid as error:
             problem = errors.Conflict(f"the manifest does not verify: {error.reason}")
             raise query_error(problem) from error
-        return Manifest.from_verified(checked)
+        return None if checked is None else Manifest.from_verified(checked)
 
 
 @strawberry.input

@@ -22,10 +22,20 @@ def shipment_group() -> None:
 @shipment_group.command(name="export-bag")
 @click.argument("shipment_id")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Hash every byte again while copying it (one pass) and refuse a file whose "
+    "SHA-256 differs from the signed manifest. Slower: bound by SHA-256, not the disk.",
+)
 @click.pass_context
-def export_bag(ctx: click.Context, shipment_id: str, directory: Path) -> None:
+def export_bag(ctx: click.Context, shipment_id: str, directory: Path, verify: bool) -> None:
     """Write the BagIt bag of dispatched digital shipment SHIPMENT_ID into DIRECTORY
-    (new or empty): its files, their checksums, the signed manifest and the JWKS."""
+    (new or empty): its files, their checksums, the signed manifest and the JWKS.
+
+    Files are copied at disk speed; their checksums are the SHA-256 the signed manifest
+    states (proved at upload, re-proved by fixity checks). An object whose last fixity
+    check failed is refused. The importer re-hashes everything in any case."""
 
     async def work(runtime: Runtime) -> disk.BagReport:
         return await disk.export_bag(
@@ -35,6 +45,7 @@ def export_bag(ctx: click.Context, shipment_id: str, directory: Path) -> None:
             db=runtime.db,
             storage=runtime.storage,
             policy=runtime.policy,
+            verify=verify,
         )
 
     report = with_runtime(ctx, work)

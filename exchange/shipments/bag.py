@@ -10,10 +10,11 @@ A bag of shipment S::
     jwks.json                  the public keys that verify it
     data/<object id>/<filename>
 
-This module only knows files: ``PayloadWriter`` streams payload files in while hashing
-them, ``finish`` writes the tag files, and ``check`` proves a bag complete and unaltered
-(every file listed, nothing extra, every checksum right) or raises ``BagRejected`` naming
-the file. Blocking file calls run in worker threads.
+This module only knows files: ``BagWriter.target`` gives the place of a payload file (the
+caller fills it, by whatever path is fastest) and ``record`` lists it with its checksum;
+``finish`` writes the tag files, and ``check`` proves a bag complete and unaltered (every
+file listed, nothing extra, every checksum right) or raises ``BagRejected`` naming the
+file. Blocking file calls run in worker threads.
 """
 
 from __future__ import annotations
@@ -76,23 +77,17 @@ class BagWriter:
         self.root = root
         self.payload: list[PayloadFile] = []
 
-    async def add(self, path: str, chunks: AsyncIterable[bytes]) -> PayloadFile:
-        """Stream one payload file in, hashing it on the way."""
+    async def target(self, path: str) -> Path:
+        """Where the payload file ``path`` goes (its directory made); fill it, then
+        ``record`` it."""
         target = self.root / path
         await to_thread.run_sync(lambda: target.parent.mkdir(parents=True, exist_ok=True))
-        digest, size = hashlib.sha256(), 0
-        handle: BinaryIO = await to_thread.run_sync(target.open, "wb")
-        try:
-            async for chunk in chunks:
-                size += len(chunk)
-                # hashing and writing in the worker: both release the GIL, so files
-                # added concurrently proceed in parallel
-                await to_thread.run_sync(_write_and_hash, handle, digest, chunk)
-        finally:
-            await to_thread.run_sync(handle.close)
-        written = PayloadFile(path, size, digest.hexdigest())
+        return target
+
+    def record(self, written: PayloadFile) -> None:
+        """List a filled payload file in the manifest with the checksum the caller vouches
+        for (the exporter states the signed manifest's, proved at upload and by fixity)."""
         self.payload.append(written)
-        return written
 
     async def finish(
         self, signed_manifest: dict[str, Any], jwks: dict[str, Any], info: dict[str, str]
@@ -125,11 +120,6 @@ class BagWriter:
             (self.root / TAG_MANIFEST).write_text("".join(lines), "utf-8")
 
         await to_thread.run_sync(write)
-
-
-def _write_and_hash(handle: BinaryIO, digest: Any, chunk: bytes) -> None:
-    handle.write(chunk)
-    digest.update(chunk)
 
 
 def _hash_file(path: Path) -> tuple[int, str]:

@@ -2,7 +2,8 @@
 
 Conflict
  ├── IllegalTransition     the action cannot be taken from the current state
- └── SigningUnavailable    the manifest cannot be signed with a partner's custodial key
+ ├── SigningUnavailable    the manifest cannot be signed with a partner's custodial key
+ └── FixityFailed          an object's last fixity check failed: it is not exported
 ValidationFailed
  └── BagRejected           a BagIt bag is incomplete or altered (names the file)
 """
@@ -37,6 +38,22 @@ class SigningUnavailable(Conflict):
     def __init__(self, message: str, partner_id: object) -> None:
         super().__init__(message, partner_id)
         self.partner_id = str(partner_id)
+
+
+class FixityFailed(Conflict):
+    """The last fixity check of an object found its stored bytes changed or missing, so
+    the recorded SHA-256 can no longer stand for them; names the object."""
+
+    code = "fixity_failed"
+
+    def __init__(self, object_id: object, filename: str, status: str) -> None:
+        super().__init__(
+            f"object {object_id} ({filename}) failed its last fixity check ({status}); "
+            "it is not exported until it is repaired and checked again",
+            object_id,
+        )
+        self.object_id = str(object_id)
+        self.status = status
 
 
 class BagRejected(ValidationFailed):

@@ -22,7 +22,7 @@ from exchange.pagination import Page, PageRequest
 from exchange.partners.models import Partner
 from exchange.policy import PLATFORM, PolicyEngine
 from exchange.shipments import workflow
-from exchange.shipments.access import Parties, parties_of, readable, resource
+from exchange.shipments.access import Parties, readable, resource
 from exchange.shipments.models import (
     Shipment,
     ShipmentEvent,
@@ -98,12 +98,54 @@ async def available_actions(
 ) -> builtins.list[Action]:
     """The actions the identity may take now: the table's rows from the current state
     whose guard holds, and that Cedar allows."""
-    parties = await parties_of(session, shipment.sender_id, shipment.receiver_id)
-    target = resource(shipment, parties)
+    [actions] = await available_actions_many(identity, [shipment], session=session, policy=policy)
+    return actions
+
+
+async def available_actions_many(
+    identity: Identity,
+    shipments: Iterable[Shipment],
+    *,
+    session: AsyncSession,
+    policy: PolicyEngine,
+) -> builtins.list[builtins.list[Action]]:
+    """``available_actions`` of many shipments at once: one query for all their partners
+    and one batch of Cedar decisions per permission, whatever the number of shipments."""
+    rows = builtins.list(shipments)
+    ids = {p for s in rows for p in (s.sender_id, s.receiver_id)}
+    by_id = (
+        {p.id: p for p in (await session.exec(select(Partner).where(col(Partner.id).in_(ids))))}
+        if ids
+        else {}
+    )
+    return actions_of(identity, rows, by_id, policy)
+
+
+def actions_of(
+    identity: Identity,
+    shipments: Iterable[Shipment],
+    partners: dict[uuid.UUID, Partner],
+    policy: PolicyEngine,
+) -> builtins.list[builtins.list[Action]]:
+    """The actions open to the identity on each shipment, given both parties of every
+    one; Cedar is asked once per permission, over every shipment that needs it."""
+    rows = builtins.list(shipments)
+    targets, candidates = [], []
+    for shipment in rows:
+        parties = Parties(partners[shipment.sender_id], partners[shipment.receiver_id])
+        targets.append(resource(shipment, parties))
+        candidates.append(workflow.possible(ShipmentState(shipment.state), Facts(parties.held)))
+    wanted: dict[str, builtins.list[int]] = {}
+    for index, possible in enumerate(candidates):
+        for action in possible:
+            wanted.setdefault(workflow.permission_of(action), []).append(index)
+    decided: dict[tuple[str, int], bool] = {}
+    for permission, indexes in wanted.items():
+        answers = policy.allowed_many(identity, permission, [targets[i] for i in indexes])
+        decided.update(((permission, i), ok) for i, ok in zip(indexes, answers, strict=True))
     return [
-        action
-        for action in workflow.possible(ShipmentState(shipment.state), Facts(parties.held))
-        if policy.allowed(identity, workflow.permission_of(action), target)
+        [a for a in possible if decided[(workflow.permission_of(a), index)]]
+        for index, possible in enumerate(candidates)
     ]
 
 

@@ -17,10 +17,16 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import quote
+
+import anyio
+from anyio import to_thread
 
 from exchange.errors import ValidationFailed
 from exchange.storage.errors import InvalidKey, PartsRejected
+from exchange.storage.integrity import Checksum
 
 CHUNK_SIZE = 1024 * 1024
 MIN_PART_SIZE = 5 * 1024 * 1024  # S3's minimum for every part but the last
@@ -67,6 +73,15 @@ class Digest:
 
     size: int
     sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Copied:
+    """What ``copy_to`` wrote: its size, and the SHA-256 of the bytes written when the
+    copy was asked to hash them (``None`` otherwise)."""
+
+    size: int
+    sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +132,27 @@ class Storage(ABC):
     @abstractmethod
     def open(self, key: str) -> AsyncIterator[bytes]:
         """The stored bytes, in chunks. ``ObjectMissing`` is raised on first iteration."""
+
+    async def copy_to(self, key: str, target: Path, *, digest: bool = False) -> Copied:
+        """Write the stored bytes into the local file ``target`` (created or truncated) by
+        the fastest path the backend has. With ``digest`` the bytes are hashed in the same
+        single pass (read once, hashed and written). ``ObjectMissing`` when there is
+        nothing under ``key``; a failed copy leaves no ``target`` behind.
+
+        This default streams ``open``; backends override it with something faster."""
+        checksum = Checksum() if digest else None
+        handle: BinaryIO = await to_thread.run_sync(target.open, "wb")
+        try:
+            async for chunk in self.open(key):
+                await to_thread.run_sync(_write, handle, checksum, chunk)
+            size = await to_thread.run_sync(handle.tell)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await to_thread.run_sync(handle.close)
+                await to_thread.run_sync(lambda: target.unlink(missing_ok=True))
+            raise
+        await to_thread.run_sync(handle.close)
+        return Copied(size, None if checksum is None else checksum.sha256)
 
     @abstractmethod
     async def stat(self, key: str) -> ObjectInfo | None:
@@ -176,6 +212,12 @@ class Storage(ABC):
 
     async def aclose(self) -> None:  # noqa: B027 - an optional hook, not abstract
         """Release connections and threads held by the backend."""
+
+
+def _write(handle: BinaryIO, checksum: Checksum | None, chunk: bytes) -> None:
+    handle.write(chunk)
+    if checksum is not None:
+        checksum.update(chunk)
 
 
 def check_part_number(part_number: int) -> int:

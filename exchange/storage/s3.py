@@ -14,6 +14,7 @@ import functools
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 import anyio
@@ -26,6 +27,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from exchange.storage.base import (
     CHUNK_SIZE,
     MIN_PART_SIZE,
+    Copied,
     Digest,
     MultipartUpload,
     ObjectInfo,
@@ -48,6 +50,7 @@ from exchange.storage.errors import (
 )
 from exchange.storage.integrity import Checksum, check_sha256, check_size
 
+COPY_CHUNK = 8 * 1024 * 1024  # bytes read from a download body at a time by copy_to
 MAX_EXPIRY = timedelta(days=7)  # the longest a SigV4 presigned URL may live
 _MISSING_CODES = {"NoSuchKey", "NotFound", "404"}
 _PART_CODES = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall"}
@@ -187,6 +190,29 @@ class S3Storage(Storage):
                 yield chunk
         finally:
             body.close()
+
+    async def copy_to(self, key: str, target: Path, *, digest: bool = False) -> Copied:
+        """A streamed download into ``target``: one worker thread reads the body, hashes
+        each block when asked (one pass) and writes it."""
+        body = await self._body(key)
+        checksum = Checksum() if digest else None
+
+        def download() -> int:
+            try:
+                with target.open("wb") as handle:
+                    while chunk := body.read(COPY_CHUNK):
+                        if checksum is not None:
+                            checksum.update(chunk)
+                        handle.write(chunk)
+                    return handle.tell()
+            except BaseException:
+                target.unlink(missing_ok=True)
+                raise
+            finally:
+                body.close()
+
+        size = await self._run(download, key=key)
+        return Copied(size, None if checksum is None else checksum.sha256)
 
     async def _body(self, key: str) -> Any:
         check_key(key)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from exchange.allocations import service as allocations
 from exchange.identity.identity import SYSTEM
@@ -19,8 +22,11 @@ from exchange.keys.custody import Custody
 from exchange.manifests.verify import verify
 from exchange.runtime import Runtime
 from exchange.settings import Settings
+from exchange.shipments import transitions
+from exchange.shipments.workflow import Action
 from tests.allocations.market import coordinator, make_market
 from tests.conftest import World, gql, operation
+from tests.shipments.scene import Scene, draft, make_scene
 
 
 @pytest.fixture
@@ -217,3 +223,86 @@ async def test_partners_see_their_own_shipments_and_only_the_sender_creates(
         assert [n["id"] for n in listed["data"]["shipments"]["nodes"]] == [created["id"]], who
     nothing = await gql(client, operation("SignedManifest"), {"shipmentId": created["id"]})
     assert nothing["data"] is None or nothing["data"]["signedManifest"] is None
+
+
+LISTING = """
+query {
+  shipments(first: 100) {
+    nodes {
+      id state availableActions
+      sender { id } receiver { id }
+      items { quantity } events { action }
+      manifest { digest signatures { role kid } }
+    }
+  }
+}
+"""
+
+
+@contextmanager
+def counting_queries(runtime: Runtime) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engines = {runtime.db.reader.sync_engine, runtime.db.writer.sync_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
+
+
+async def add_shipments(runtime: Runtime, scene: Scene, count: int) -> None:
+    """``count`` print shipments to the campus: every other one dispatched (so it has a
+    signed manifest to verify), the rest left as drafts."""
+    for index in range(count):
+        shipment = await draft(runtime, scene, scene.campus, quantity=1)
+        if index % 2:
+            continue
+        async with runtime.db.unit_of_work() as uow:
+            await transitions.act(
+                scene.sender, shipment.id, Action.PACK, uow=uow, policy=runtime.policy
+            )
+            await transitions.dispatch(
+                scene.sender,
+                shipment.id,
+                uow=uow,
+                policy=runtime.policy,
+                custody=scene.custody(runtime),
+            )
+
+
+@pytest.mark.parametrize("who", ["coordinator", "donor_librarian"])
+async def test_listing_shipments_costs_the_same_queries_for_2_and_10_shipments(
+    client: httpx.AsyncClient, runtime: Runtime, world: World, who: str
+) -> None:
+    scene = await make_scene(runtime, world)
+
+    async def listing_cost() -> tuple[list[dict[str, Any]], int]:
+        with counting_queries(runtime) as statements:
+            body = await gql(client, LISTING, {}, world.tokens[who])
+        assert "errors" not in body, body
+        return body["data"]["shipments"]["nodes"], len(statements)
+
+    await add_shipments(runtime, scene, 2)
+    two, cost_two = await listing_cost()
+    await add_shipments(runtime, scene, 8)
+    ten, cost_ten = await listing_cost()
+
+    assert (len(two), len(ten)) == (2, 10)
+    assert cost_ten == cost_two, (cost_two, cost_ten)
+    by_state = {n["state"]: n for n in ten}
+    packing = ["PACK"] if who == "donor_librarian" else []  # coordinators do not pack
+    assert by_state["DRAFT"]["availableActions"] == [*packing, "CANCEL"]
+    assert by_state["DRAFT"]["manifest"] is None
+    assert by_state["DISPATCHED"]["availableActions"] == [
+        "MARK_IN_TRANSIT",
+        "MARK_DELIVERED",
+        "LOSE",
+    ]
+    assert [s["role"] for s in by_state["DISPATCHED"]["manifest"]["signatures"]] == ["sender"]
+    assert sum(n["manifest"] is not None for n in ten) == 5

@@ -17,13 +17,16 @@ from exchange.audit import chain
 from exchange.identity.identity import SYSTEM
 from exchange.keys import jwks
 from exchange.manifests.verify import verify
+from exchange.objects import fixity
 from exchange.objects.models import DigitalObject, FixityCheck
 from exchange.runtime import Runtime
 from exchange.settings import Settings
-from exchange.shipments import bag, transitions
+from exchange.shipments import bag, disk, transitions
 from exchange.shipments import service as shipments
+from exchange.shipments.errors import FixityFailed
 from exchange.shipments.models import Shipment, ShipmentItem, ShipmentMode
 from exchange.shipments.workflow import Action
+from exchange.storage.local import LocalStorage
 from tests.cli_runner import invoke
 from tests.conftest import World
 from tests.shipments.scene import Scene, draft, make_scene
@@ -181,3 +184,95 @@ async def test_a_tampered_bag_is_refused_naming_the_file_and_nothing_is_stored(
     assert await state(runtime, shipment.id) == before
     again = await invoke(settings, "shipment", "import-bag", str(pristine))
     assert again.exit_code == 0, again.output
+
+
+async def test_a_verified_export_writes_the_same_bag(
+    settings: Settings, runtime: Runtime, world: World, tmp_path: Path
+) -> None:
+    _scene, shipment = await dispatched(runtime, world)
+    fast, verified = tmp_path / "fast", tmp_path / "verified"
+    await export(settings, shipment, fast)
+    result = await invoke(
+        settings, "shipment", "export-bag", "--verify", str(shipment.id), str(verified)
+    )
+    assert result.exit_code == 0, result.output
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {
+            p.relative_to(root).as_posix(): p.read_bytes()
+            for p in root.rglob("*")
+            if p.is_file() and p.name not in ("bag-info.txt", "tagmanifest-sha256.txt")
+        }
+
+    assert files(fast) == files(verified)
+    assert (await bag.check(verified)).payload == (await bag.check(fast)).payload
+
+
+async def stored_object(runtime: Runtime, shipment: Shipment) -> DigitalObject:
+    async with runtime.db.read() as session:
+        return (
+            await session.exec(
+                select(DigitalObject).where(DigitalObject.shipment_id == shipment.id)
+            )
+        ).one()
+
+
+async def spoil(runtime: Runtime, obj: DigitalObject) -> None:
+    """Change the stored bytes behind the service's back (same size, other content)."""
+    assert isinstance(runtime.storage, LocalStorage)
+    path = runtime.storage.root / obj.storage_key
+    data = bytearray(path.read_bytes())
+    data[0] ^= 1
+    path.write_bytes(bytes(data))
+
+
+async def test_an_object_whose_last_fixity_check_failed_is_not_exported(
+    settings: Settings, runtime: Runtime, world: World, tmp_path: Path
+) -> None:
+    _scene, shipment = await dispatched(runtime, world)
+    obj = await stored_object(runtime, shipment)
+    await spoil(runtime, obj)
+    report = await fixity.check(
+        SYSTEM, db=runtime.db, storage=runtime.storage, policy=runtime.policy
+    )
+    assert report.changed == [obj.id]
+
+    for flags in ([], ["--verify"]):
+        target = tmp_path / f"bag{len(flags)}"
+        result = await invoke(
+            settings, "shipment", "export-bag", *flags, str(shipment.id), str(target)
+        )
+        assert result.exit_code == 5, result.output
+        assert f"object {obj.id} ({obj.filename}) failed its last fixity check (changed)" in (
+            result.output
+        )
+        assert not target.exists() or not any(target.rglob("*"))
+    with pytest.raises(FixityFailed) as refused:
+        await disk.export_bag(
+            SYSTEM, shipment.id, tmp_path / "direct", db=runtime.db, storage=runtime.storage,
+            policy=runtime.policy,
+        )  # fmt: skip
+    assert (refused.value.object_id, refused.value.status) == (str(obj.id), "changed")
+
+
+async def test_bytes_changed_since_the_last_fixity_check_are_caught_by_verify_or_the_importer(
+    settings: Settings, runtime: Runtime, world: World, tmp_path: Path
+) -> None:
+    _scene, shipment = await dispatched(runtime, world)
+    obj = await stored_object(runtime, shipment)
+    await spoil(runtime, obj)  # no fixity check has run since
+
+    checked = tmp_path / "checked"
+    result = await invoke(
+        settings, "shipment", "export-bag", "--verify", str(shipment.id), str(checked)
+    )
+    assert result.exit_code == 5, result.output
+    assert f"stored object {obj.id} no longer matches the manifest" in result.output
+    assert not any(checked.rglob("*"))  # no half bag left behind
+
+    fast = tmp_path / "fast"  # the fast export vouches for the recorded hash ...
+    await export(settings, shipment, fast)
+    result = await invoke(settings, "shipment", "import-bag", str(fast))
+    assert result.exit_code == 2, result.output  # ... and the receiver still finds out
+    assert f"data/{obj.id}/" in result.output
+    assert "altered" in result.output

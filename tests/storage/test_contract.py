@@ -6,10 +6,11 @@ import hashlib
 import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
-from exchange.storage.base import MIN_PART_SIZE, Digest, Part
+from exchange.storage.base import MIN_PART_SIZE, Copied, Digest, Part
 from exchange.storage.errors import (
     IntegrityMismatch,
     InvalidKey,
@@ -231,3 +232,33 @@ async def test_keys_outside_the_grammar_are_rejected(backend: Backend, key: str)
         await backend.storage.presign_download(key, expires=MINUTE)
     with pytest.raises(InvalidKey):
         await backend.storage.digest(key)
+
+
+@pytest.mark.parametrize("digest", [False, True], ids=["copy", "copy-and-hash"])
+async def test_copy_to_writes_the_stored_bytes_into_a_local_file(
+    backend: Backend, tmp_path: Path, digest: bool
+) -> None:
+    data = os.urandom(9 * 1024 * 1024 + 5)  # more than one block of every copy loop
+    key = backend.key("copied")
+    await backend.storage.put(
+        key, stream(data), expected_size=len(data), expected_sha256=sha256(data)
+    )
+
+    copied = await backend.storage.copy_to(key, tmp_path / "copy.bin", digest=digest)
+
+    assert (tmp_path / "copy.bin").read_bytes() == data
+    assert copied == Copied(len(data), sha256(data) if digest else None)
+    empty = backend.key("empty-copy")
+    await backend.storage.put(empty, stream(b""), expected_size=0, expected_sha256=sha256(b""))
+    assert await backend.storage.copy_to(empty, tmp_path / "empty", digest=digest) == Copied(
+        0, sha256(b"") if digest else None
+    )
+    assert (tmp_path / "empty").read_bytes() == b""
+
+
+async def test_copy_to_of_a_missing_object_fails_and_leaves_no_file(
+    backend: Backend, tmp_path: Path
+) -> None:
+    with pytest.raises(ObjectMissing):
+        await backend.storage.copy_to(backend.key("never-stored"), tmp_path / "copy.bin")
+    assert not (tmp_path / "copy.bin").exists()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
@@ -186,3 +188,60 @@ async def test_interrupted_upload_leaves_no_temporary_file(
         await local_storage.put("a/b", broken(), expected_size=20, expected_sha256=SHA)
 
     assert list((tmp_path / "objects" / "a").iterdir()) == []
+
+
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def _refuse(code: int) -> Any:
+    def call(*_args: Any) -> int:
+        raise OSError(code, os.strerror(code))
+
+    return call
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        pytest.param(("copy_file_range",), id="sendfile"),
+        pytest.param(("copy_file_range", "sendfile"), id="read-write"),
+    ],
+)
+async def test_copy_to_falls_back_when_the_kernel_cannot_copy_in_place(
+    local_storage: LocalStorage,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    refused: tuple[str, ...],
+) -> None:
+    data = os.urandom(3 * 1024 * 1024 + 1)
+    await local_storage.put(
+        "objects/fallback",
+        _chunks(data),
+        expected_size=len(data),
+        expected_sha256=hashlib.sha256(data).hexdigest(),
+    )
+    for name in refused:
+        monkeypatch.setattr(
+            os, name, _refuse(errno.EXDEV if name == "copy_file_range" else errno.EINVAL)
+        )
+
+    copied = await local_storage.copy_to("objects/fallback", tmp_path / "out.bin")
+
+    assert copied.size == len(data)
+    assert (tmp_path / "out.bin").read_bytes() == data
+
+
+async def test_copy_to_passes_on_a_real_io_error(
+    local_storage: LocalStorage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await local_storage.put(
+        "objects/failing",
+        _chunks(b"x"),
+        expected_size=1,
+        expected_sha256=hashlib.sha256(b"x").hexdigest(),
+    )
+    monkeypatch.setattr(os, "copy_file_range", _refuse(errno.EIO))
+    with pytest.raises(OSError, match="Input/output error"):
+        await local_storage.copy_to("objects/failing", tmp_path / "out.bin")
+    assert not (tmp_path / "out.bin").exists()

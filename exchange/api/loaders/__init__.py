@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exchange.api.loaders.account_by_id import AccountByIdLoader
+from exchange.api.loaders.available_actions_by_shipment import AvailableActionsByShipmentLoader
 from exchange.api.loaders.materials_by_seminar_id import MaterialsBySeminarIdLoader
 from exchange.api.loaders.memberships_by_partner_id import MembershipsByPartnerIdLoader
 from exchange.api.loaders.offer_lines_by_offer_id import OfferLinesByOfferIdLoader
@@ -13,6 +14,7 @@ from exchange.api.loaders.relations_by_work_id import RelationsByWorkIdLoader
 from exchange.api.loaders.request_lines_by_request_id import RequestLinesByRequestIdLoader
 from exchange.api.loaders.shipment_events_by_shipment_id import ShipmentEventsByShipmentIdLoader
 from exchange.api.loaders.shipment_items_by_shipment_id import ShipmentItemsByShipmentIdLoader
+from exchange.api.loaders.verified_manifest_by_shipment import VerifiedManifestByShipmentLoader
 from exchange.api.loaders.work_by_id import WorkByIdLoader
 from exchange.db.engine import Database
 from exchange.identity.identity import Identity
@@ -31,6 +33,8 @@ class Loaders:
     request_lines_by_request_id: RequestLinesByRequestIdLoader
     shipment_items_by_shipment_id: ShipmentItemsByShipmentIdLoader
     shipment_events_by_shipment_id: ShipmentEventsByShipmentIdLoader
+    available_actions_by_shipment: AvailableActionsByShipmentLoader
+    verified_manifest_by_shipment: VerifiedManifestByShipmentLoader
 
     @classmethod
     def make(cls, identity: Identity, db: Database, policy: PolicyEngine) -> Loaders:
@@ -45,4 +49,6 @@ class Loaders:
             request_lines_by_request_id=RequestLinesByRequestIdLoader(identity, db, policy),
             shipment_items_by_shipment_id=ShipmentItemsByShipmentIdLoader(identity, db, policy),
             shipment_events_by_shipment_id=ShipmentEventsByShipmentIdLoader(identity, db, policy),
+            available_actions_by_shipment=AvailableActionsByShipmentLoader(identity, db, policy),
+            verified_manifest_by_shipment=VerifiedManifestByShipmentLoader(identity, db, policy),
         )
