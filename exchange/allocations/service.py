@@ -27,6 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from exchange import clock
 from exchange.allocations.models import Allocation, AllocationState
 from exchange.audit.chain import AuditRecord
+from exchange.db.keyset import fetch_page
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, InsufficientQuantity, NotFound, ValidationFailed
 from exchange.identity.identity import Identity
@@ -289,9 +290,4 @@ async def list(
         statement = statement.where(Allocation.request_line_id == filters.request_line_id)
     if filters.state:
         statement = statement.where(Allocation.state == filters.state.value)
-    if page.after is not None:
-        statement = statement.where(col(Allocation.id) > page.after)
-    rows = builtins.list(
-        (await session.exec(statement.order_by(col(Allocation.id)).limit(page.first + 1))).all()
-    )
-    return Page.from_rows(rows, page)
+    return await fetch_page(session, statement, col(Allocation.id), page)

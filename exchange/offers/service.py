@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from exchange import clock
 from exchange.audit.chain import AuditRecord
 from exchange.catalogue.models import Work
+from exchange.db.keyset import fetch_page
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
 from exchange.identity.identity import Identity
@@ -235,12 +236,7 @@ async def list(
     if filters.work_id:
         lines = select(OfferLine.offer_id).where(OfferLine.work_id == filters.work_id)
         statement = statement.where(col(Offer.id).in_(lines))
-    if page.after is not None:
-        statement = statement.where(col(Offer.id) > page.after)
-    rows = builtins.list(
-        (await session.exec(statement.order_by(col(Offer.id)).limit(page.first + 1))).all()
-    )
-    return Page.from_rows(rows, page)
+    return await fetch_page(session, statement, col(Offer.id), page)
 
 
 async def lines_of(

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from exchange import clock
 from exchange.audit.chain import AuditRecord
 from exchange.catalogue.models import Work, WorkKind, WorkLevel
+from exchange.db.keyset import fetch_page
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
 from exchange.identity.identity import Identity
@@ -251,14 +252,7 @@ async def list(
         statement = statement.where(ResourceRequest.partner_id == filters.partner_id)
     if filters.state:
         statement = statement.where(ResourceRequest.state == filters.state.value)
-    if page.after is not None:
-        statement = statement.where(col(ResourceRequest.id) > page.after)
-    rows = builtins.list(
-        (
-            await session.exec(statement.order_by(col(ResourceRequest.id)).limit(page.first + 1))
-        ).all()
-    )
-    return Page.from_rows(rows, page)
+    return await fetch_page(session, statement, col(ResourceRequest.id), page)
 
 
 async def lines_of(
