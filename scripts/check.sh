@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/venv.sh
 source scripts/venv.sh
+# shellcheck source=scripts/system.sh
+source scripts/system.sh
 
 # step NAME COMMAND...: announce the step, run it, and stop with its exit code on failure.
 step() {
@@ -24,6 +26,7 @@ step() {
     fi
 }
 
+install_system_packages
 setup_venv '.[test]'
 
 step "ruff format --check" .venv/bin/ruff format --check .
