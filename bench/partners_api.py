@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from exchange.app import create_app
 from exchange.db import migrate
 from exchange.identity import service as identity
+from exchange.identity import tokens
 from exchange.identity.identity import SYSTEM, Role
 from exchange.partners import service as partners
 from exchange.partners.models import Partner, PartnerKind
@@ -62,7 +63,7 @@ async def seed(runtime: Runtime, count: int) -> str:
         await identity.add_membership(
             SYSTEM, admin.id, first.id, Role.ADMIN, uow=uow, policy=runtime.policy
         )
-        _token, secret = await identity.issue_token(admin, uow=uow, ttl=timedelta(hours=1))
+        _token, secret = await tokens.issue_token(admin, uow=uow, ttl=timedelta(hours=1))
     return secret
 
 

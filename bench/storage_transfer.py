@@ -141,7 +141,7 @@ def serve_local(root: Path, port: int) -> None:
     import uvicorn
     from starlette.applications import Starlette
 
-    from exchange.storage.local_routes import routes
+    from exchange.pages.storage import routes
 
     storage = LocalStorage(root, UrlSigner(bytes.fromhex(os.environ[SECRET_ENV])))
     app = Starlette(routes=routes(storage))

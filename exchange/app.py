@@ -17,10 +17,10 @@ from strawberry.http.ides import GraphQL_IDE
 from exchange.api.endpoint import GraphQLApp
 from exchange.api.schema import build as build_schema
 from exchange.pages import jwks, oai
+from exchange.pages import storage as storage_pages
 from exchange.pages.routes import routes as page_routes
 from exchange.runtime import Runtime
 from exchange.settings import Settings
-from exchange.storage import local_routes
 from exchange.storage.local import LocalStorage
 
 WEB = Path(__file__).resolve().parents[1] / "web"
@@ -45,7 +45,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             await rt.close()
 
     storage_routes = (
-        local_routes.routes(rt.storage, rt.storage.url_prefix)
+        storage_pages.routes(rt.storage, rt.storage.url_prefix)
         if isinstance(rt.storage, LocalStorage)
         else []
     )

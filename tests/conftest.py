@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from exchange.app import create_app
 from exchange.db import migrate
 from exchange.identity import service as identity_service
+from exchange.identity import tokens as token_service
 from exchange.identity.identity import SYSTEM, Role
 from exchange.partners import service as partners
 from exchange.partners.models import PartnerKind
@@ -198,7 +199,7 @@ async def world(runtime: Runtime) -> World:
             await identity_service.add_membership(
                 SYSTEM, account.id, partner_id, role, uow=uow, policy=policy
             )
-            _token, secret = await identity_service.issue_token(
+            _token, secret = await token_service.issue_token(
                 account, uow=uow, ttl=timedelta(days=1)
             )
             tokens[key] = secret

@@ -17,11 +17,7 @@ def domain_modules() -> list[Path]:
     result = []
     for path in PACKAGE.rglob("*.py"):
         relative = path.relative_to(PACKAGE)
-        if (
-            relative.parts[0] in ADAPTERS
-            or relative.name in ADAPTER_FILES
-            or relative.parts[0] == "storage"
-        ):
+        if relative.parts[0] in ADAPTERS or relative.name in ADAPTER_FILES:
             continue
         result.append(path)
     return sorted(result)

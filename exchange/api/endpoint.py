@@ -13,7 +13,7 @@ from strawberry.asgi import GraphQL
 from exchange.api.context import Context
 from exchange.api.loaders import Loaders
 from exchange.errors import Unauthenticated
-from exchange.identity import service as identity_service
+from exchange.identity import tokens
 from exchange.identity.identity import ANONYMOUS, Identity
 from exchange.runtime import Runtime
 
@@ -41,7 +41,7 @@ class GraphQLApp(GraphQL[Context, None]):
                 identity: Identity = ANONYMOUS
                 if bearer is not None:
                     async with self.runtime.db.read() as session:
-                        identity = await identity_service.authenticate(session, bearer)
+                        identity = await tokens.authenticate(session, bearer)
             except Unauthenticated as error:
                 body = {
                     "errors": [

@@ -19,7 +19,7 @@ from exchange.api.errors import (
 )
 from exchange.api.partners import Partner
 from exchange.api.scalars import to_uuid
-from exchange.identity import service
+from exchange.identity import service, tokens
 from exchange.identity.identity import Role
 from exchange.identity.models import Account as AccountRow
 from exchange.identity.models import Membership as MembershipRow
@@ -147,7 +147,7 @@ class IdentityMutation:
         ttl = timedelta(days=ctx.runtime.settings.token_ttl_days)
         try:
             async with ctx.runtime.db.unit_of_work() as uow:
-                token, secret = await service.login(email, password, uow=uow, ttl=ttl)
+                token, secret = await tokens.login(email, password, uow=uow, ttl=ttl)
         except errors.ExchangeError as error:
             return to_graphql(error)  # type: ignore[return-value]
         return IssuedToken(token=secret, expires_at=token.expires_at)
@@ -159,7 +159,7 @@ class IdentityMutation:
             return AuthenticationFailed(message="no bearer token given", field="Authorization")
         try:
             async with ctx.runtime.db.unit_of_work() as uow:
-                token = await service.revoke_token(ctx.identity, ctx.bearer, uow=uow)
+                token = await tokens.revoke_token(ctx.identity, ctx.bearer, uow=uow)
         except errors.ExchangeError as error:
             return to_graphql(error)  # type: ignore[return-value]
         assert token.revoked_at is not None

@@ -6,6 +6,7 @@ import click
 
 from exchange.cli.runner import with_runtime
 from exchange.identity import service as identity
+from exchange.identity import tokens
 from exchange.runtime import Runtime
 
 
@@ -30,7 +31,7 @@ def create(ctx: click.Context, email: str, days: int | None) -> None:
         ttl = timedelta(days=days or runtime.settings.token_ttl_days)
         async with runtime.db.unit_of_work() as uow:
             account = await identity.account_by_email(uow.session, email)
-            _token, secret = await identity.issue_token(account, uow=uow, ttl=ttl, label="cli")
+            _token, secret = await tokens.issue_token(account, uow=uow, ttl=ttl, label="cli")
         return secret
 
     click.echo(with_runtime(ctx, work))

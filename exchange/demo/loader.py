@@ -12,6 +12,7 @@ from exchange.demo import shipments as demo_shipments
 from exchange.demo.partners import PARTNERS, PEOPLE
 from exchange.errors import NotFound
 from exchange.identity import service as identity
+from exchange.identity import tokens
 from exchange.identity.identity import SYSTEM, Grant, Identity, Role
 from exchange.identity.models import Account
 from exchange.partners import service as partners
@@ -67,8 +68,6 @@ async def load(
     async with runtime.db.unit_of_work() as uow:
         for email, _name, partner_key, role in PEOPLE:
             holder: Account = await identity.account_by_email(uow.session, email)
-            _token, secret = await identity.issue_token(
-                holder, uow=uow, ttl=token_ttl, label="demo"
-            )
+            _token, secret = await tokens.issue_token(holder, uow=uow, ttl=token_ttl, label="demo")
             logins.append(DemoLogin(email, role.value, partner_key, passwords.get(email), secret))
     return created, logins

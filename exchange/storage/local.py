@@ -3,7 +3,8 @@
 Layout: the object ``objects/abc`` is the file ``<root>/objects/abc``; unfinished
 multipart uploads live in ``<root>/.multipart/<upload id>/`` (the key in ``key``, each
 part in ``<number>-<sha256>.part``). Every write goes through ``AtomicFile``; every
-blocking call runs in a worker thread. The signed URLs point at ``local_routes``.
+blocking call runs in a worker thread. The signed URLs point at the routes of
+``exchange.pages.storage``.
 """
 
 from __future__ import annotations

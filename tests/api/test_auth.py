@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from exchange import clock
 from exchange.identity import service as identity_service
+from exchange.identity import tokens
 from exchange.identity.identity import SYSTEM
 from exchange.identity.models import Token
 from exchange.runtime import Runtime
@@ -60,7 +61,7 @@ async def test_bad_tokens_are_refused_with_401_naming_the_header(
 async def test_expired_token_is_refused(client: Any, world: World, runtime: Runtime) -> None:
     async with runtime.db.unit_of_work() as uow:
         account = await identity_service.account_by_email(uow.session, "researcher@example.org")
-        token, secret = await identity_service.issue_token(account, uow=uow, ttl=timedelta(days=1))
+        token, secret = await tokens.issue_token(account, uow=uow, ttl=timedelta(days=1))
         token.expires_at = clock.now() - timedelta(seconds=1)
         uow.session.add(token)
     response = await client.post(

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from exchange import clock
 from exchange.audit import chain
 from exchange.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from exchange.identity import service as identity_service
+from exchange.identity import tokens
 from exchange.identity.identity import SYSTEM, Identity
 from exchange.keys import jwks
 from exchange.keys import service as keys
@@ -33,7 +33,7 @@ CUSTODY = Custody(base64.b64decode(base64.b64encode(b"k" * 32)))
 
 async def who(runtime: Runtime, world: World, name: str) -> Identity:
     async with runtime.db.read() as session:
-        return await identity_service.authenticate(session, world.tokens[name])
+        return await tokens.authenticate(session, world.tokens[name])
 
 
 async def state(runtime: Runtime) -> tuple[list[dict[str, Any]], int]:

@@ -13,6 +13,7 @@ from exchange.catalogue import service as works
 from exchange.catalogue.models import WorkKind
 from exchange.catalogue.validation import WorkDraft
 from exchange.identity import service as identity_service
+from exchange.identity import tokens as token_service
 from exchange.identity.identity import SYSTEM, Identity, Role
 from exchange.objects import uploads
 from exchange.partners import service as partners
@@ -83,13 +84,13 @@ async def build_scene(runtime: Runtime, world: World) -> Scene:
             await identity_service.add_membership(
                 SYSTEM, account.id, partner_id, role, uow=uow, policy=policy
             )
-            _token, tokens[key] = await identity_service.issue_token(
+            _token, tokens[key] = await token_service.issue_token(
                 account, uow=uow, ttl=timedelta(days=1)
             )
     people: dict[str, Identity] = {}
     async with runtime.db.read() as session:
         for key, token in tokens.items():
-            people[key] = await identity_service.authenticate(session, token)
+            people[key] = await token_service.authenticate(session, token)
     return Scene(
         world,
         work.id,

@@ -17,9 +17,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from exchange.pages.storage import routes
 from exchange.storage.base import Storage
 from exchange.storage.local import LocalStorage
-from exchange.storage.local_routes import routes
 from exchange.storage.s3 import S3Config, S3Storage
 from exchange.storage.signed_urls import UrlSigner
 from tests.servers.moto import S3Server, running_s3

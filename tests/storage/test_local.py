@@ -1,4 +1,4 @@
-"""The local backend's signed URLs, served by ``local_routes``, and its disk layout."""
+"""The local backend's signed URLs, served by ``exchange.pages.storage``, and its disk layout."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from exchange.pages.storage import routes
 from exchange.storage.errors import SignatureInvalid, UploadExpired
 from exchange.storage.local import LocalStorage
-from exchange.storage.local_routes import routes
 from exchange.storage.signed_urls import UrlSigner, load_or_create_key
 from tests.storage.conftest import SECRET, FakeClock
 
