@@ -28,9 +28,11 @@ from exchange import clock
 from exchange.allocations.models import Allocation, AllocationState
 from exchange.audit.chain import AuditRecord
 from exchange.db.keyset import fetch_page
+from exchange.db.table import table
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, InsufficientQuantity, NotFound, ValidationFailed
 from exchange.identity.identity import Identity
+from exchange.ids import uuid7
 from exchange.offers.models import Offer, OfferLine, OfferState
 from exchange.pagination import Page, PageRequest
 from exchange.partners import service as partners
@@ -85,19 +87,23 @@ _SIDES = (
 )
 
 
-def _mover(table: type[OfferLine] | type[RequestLine]) -> sa.Update:
-    allocated, delta = col(table.allocated), sa.bindparam("delta", type_=sa.Integer)
+def _mover(model: type[OfferLine] | type[RequestLine]) -> sa.Update:
+    """``allocated += delta`` if it stays within 0..quantity; returns the new counters (no
+    row when refused). A Core statement on the table: no ORM bulk-update machinery."""
+    lines = table(model)
+    allocated, delta = lines.c.allocated, sa.bindparam("delta", type_=sa.Integer)
     return (
-        sa.update(table)
-        .where(col(table.id) == sa.bindparam("line_id"))
-        .where(allocated + delta <= col(table.quantity))
+        sa.update(lines)
+        .where(lines.c.id == sa.bindparam("line_id"))
+        .where(allocated + delta <= lines.c.quantity)
         .where(allocated + delta >= 0)
         .values(allocated=allocated + delta)
-        .execution_options(synchronize_session=False)
+        .returning(lines.c.allocated, lines.c.quantity)
     )
 
 
 _MOVERS = {OfferLine: _mover(OfferLine), RequestLine: _mover(RequestLine)}
+_INSERT = sa.insert(table(Allocation))
 
 
 async def _sides(
@@ -116,13 +122,23 @@ async def _sides(
 
 async def _move(
     session: AsyncSession,
-    table: type[OfferLine] | type[RequestLine],
+    model: type[OfferLine] | type[RequestLine],
     line_id: uuid.UUID,
     delta: int,
-) -> bool:
-    """Add ``delta`` to a line's allocated counter if it stays within 0..quantity."""
-    result = await session.exec(_MOVERS[table], params={"line_id": line_id, "delta": delta})
-    return bool(result.rowcount == 1)
+) -> tuple[int, int] | None:
+    """Add ``delta`` to a line's allocated counter if it stays within 0..quantity: the new
+    (allocated, quantity), or None when refused."""
+    params = {"line_id": line_id, "delta": delta}
+    row = (await session.exec(_MOVERS[model], params=params)).first()
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
+def _crossed(moved: tuple[int, int], delta: int) -> bool:
+    """Whether a request line's move can change its request's state: the line started or
+    stopped being allocated at all, or became or stopped being full."""
+    allocated, quantity = moved
+    before = allocated - delta
+    return (before == 0) != (allocated == 0) or (before == quantity) != (allocated == quantity)
 
 
 async def _available(
@@ -165,15 +181,17 @@ async def allocate(
         raise ValidationFailed.single(
             "offerLineId", "work_mismatch", "the request line asks for another work"
         )
-    if not await _move(session, OfferLine, offer_line_id, quantity):
+    if await _move(session, OfferLine, offer_line_id, quantity) is None:
         raise InsufficientQuantity(
             "offer", offer_line_id, await _available(session, OfferLine, offer_line_id)
         )
-    if not await _move(session, RequestLine, request_line_id, quantity):
+    moved = await _move(session, RequestLine, request_line_id, quantity)
+    if moved is None:
         raise InsufficientQuantity(
             "request", request_line_id, await _available(session, RequestLine, request_line_id)
         )
     allocation = Allocation(
+        id=uuid7(),
         offer_line_id=offer_line_id,
         request_line_id=request_line_id,
         quantity=quantity,
@@ -181,9 +199,9 @@ async def allocate(
         created_by=identity.label,
         created_at=now,
     )
-    session.add(allocation)
-    await session.flush()
-    await requests.refresh_state(session, sides.request.id)
+    await session.exec(_INSERT, params=allocation.model_dump())
+    if _crossed(moved, quantity):
+        await requests.refresh_state(session, sides.request.id)
     uow.record(
         AuditRecord(
             identity.label,
@@ -199,7 +217,9 @@ async def allocate(
 
 async def _end(
     identity: Identity, allocation: Allocation, state: AllocationState, *, uow: UnitOfWork
-) -> Allocation:
+) -> bool:
+    """End an active allocation and return its quantity to both lines; whether the request
+    line crossed a boundary that can change its request's state."""
     ended = await uow.session.exec(
         sa.update(Allocation)
         .where(
@@ -215,7 +235,7 @@ async def _end(
     taken_back = await _move(
         uow.session, RequestLine, allocation.request_line_id, -allocation.quantity
     )
-    if not (returned and taken_back):  # cannot happen while the counters are kept here alone
+    if returned is None or taken_back is None:  # impossible while only this module moves them
         raise RuntimeError("allocated counters out of step with active allocations")
     before = allocation.snapshot()
     await uow.session.refresh(allocation)
@@ -229,7 +249,7 @@ async def _end(
             allocation.snapshot(),
         )
     )
-    return allocation
+    return _crossed(taken_back, -allocation.quantity)
 
 
 async def release(
@@ -243,9 +263,9 @@ async def release(
     policy.require(
         identity, "allocation.release", resource(sides.donor, sides.requester, str(allocation.id))
     )
-    ended = await _end(identity, allocation, AllocationState.RELEASED, uow=uow)
-    await requests.refresh_state(uow.session, sides.request.id)
-    return ended
+    if await _end(identity, allocation, AllocationState.RELEASED, uow=uow):
+        await requests.refresh_state(uow.session, sides.request.id)
+    return allocation
 
 
 async def end_all_for_request(identity: Identity, request_id: uuid.UUID, *, uow: UnitOfWork) -> int:

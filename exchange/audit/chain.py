@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
 from exchange.audit.models import AuditEvent
+from exchange.db.table import table
 from exchange.ids import uuid7
 from exchange.signing.canonical import canonical_json
 
@@ -74,17 +75,20 @@ async def head(session: AsyncSession) -> AuditEvent | None:
     return (await session.exec(statement)).first()
 
 
+# Built once, Core statements on the table: every write of the service ends here, inside
+# the chain lock, so statement construction and ORM bulk machinery would sit in the one
+# critical section all writers share.
+_EVENTS = table(AuditEvent)
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=ADVISORY_LOCK_KEY)
+_HEAD = sa.select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1)
+_INSERT = sa.insert(_EVENTS)
+
+
 async def append(session: AsyncSession, dialect: str, records: Iterable[AuditRecord]) -> None:
     """Add ``records`` at the head of the chain, inside the caller's transaction."""
     if dialect == "postgresql":
-        await session.exec(
-            text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=ADVISORY_LOCK_KEY)
-        )  # type: ignore[call-overload]
-    last = (
-        await session.exec(
-            select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc()).limit(1)
-        )
-    ).first()
+        await session.exec(_LOCK)  # type: ignore[call-overload]
+    last = (await session.exec(_HEAD)).first()  # type: ignore[call-overload]
     seq, prev = (last[0], last[1]) if last else (0, GENESIS)
     at = clock.now()
     rows: list[dict[str, Any]] = []
@@ -105,7 +109,7 @@ async def append(session: AsyncSession, dialect: str, records: Iterable[AuditRec
         row["hash"] = prev = chained_hash(prev, row)
         rows.append(row)
     if rows:  # one executemany, no ORM objects: imports append thousands at a time
-        await session.exec(sa.insert(AuditEvent), params=rows)
+        await session.exec(_INSERT, params=rows)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,8 @@ from exchange import clock
 from exchange.audit.chain import AuditRecord
 from exchange.catalogue.models import Work, WorkKind, WorkLevel
 from exchange.db.keyset import fetch_page
+from exchange.db.table import table
+from exchange.db.types import UTCDateTime
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
 from exchange.identity.identity import Identity
@@ -171,34 +173,47 @@ async def create(
     return request
 
 
-async def refresh_state(session: AsyncSession, request_id: uuid.UUID) -> None:
-    """Set open / partially_filled / filled from the lines' allocated quantities.
-
-    One UPDATE computes the state from the committed counters under the row lock, so two
-    allocators racing on one request can never leave a stale state behind."""
-    lines = sa.select(sa.literal(1)).where(col(RequestLine.request_id) == request_id)
-    short = lines.where(col(RequestLine.allocated) < col(RequestLine.quantity)).exists()
-    started = lines.where(col(RequestLine.allocated) > 0).exists()
+def _state_refresher() -> tuple[sa.Select[tuple[uuid.UUID]], sa.Update]:
+    requests, lines = table(ResourceRequest), table(RequestLine)
+    request_id = sa.bindparam("request_id", type_=requests.c.id.type)
+    now = sa.bindparam("now", type_=UTCDateTime())
+    of_request = sa.select(sa.literal(1)).where(lines.c.request_id == request_id)
+    short = of_request.where(lines.c.allocated < lines.c.quantity).exists()
+    started = of_request.where(lines.c.allocated > 0).exists()
     state = sa.case(
         (~short, RequestState.FILLED.value),
         (started, RequestState.PARTIALLY_FILLED.value),
         else_=RequestState.OPEN.value,
     )
-    statement = (
-        sa.update(ResourceRequest)
-        .where(col(ResourceRequest.id) == request_id)
-        .where(col(ResourceRequest.state) != RequestState.CANCELLED.value)
+    lock = sa.select(requests.c.id).where(requests.c.id == request_id).with_for_update()
+    update = (
+        sa.update(requests)
+        .where(requests.c.id == request_id)
+        .where(requests.c.state != RequestState.CANCELLED.value)
         .values(
             state=state,
-            updated_at=sa.case(
-                (col(ResourceRequest.state) != state, clock.now()),
-                else_=col(ResourceRequest.updated_at),
-            ),
+            updated_at=sa.case((requests.c.state != state, now), else_=requests.c.updated_at),
         )
-        .returning(col(ResourceRequest.state), col(ResourceRequest.updated_at))
-        .execution_options(synchronize_session=False)
+        .returning(requests.c.state, requests.c.updated_at)
     )
-    row = (await session.exec(statement)).first()
+    return lock, update
+
+
+_LOCK_REQUEST, _REFRESH_STATE = _state_refresher()
+
+
+async def refresh_state(session: AsyncSession, request_id: uuid.UUID) -> None:
+    """Set open / partially_filled / filled from the lines' allocated quantities.
+
+    The request row is locked first and the state computed by the next statement: on
+    PostgreSQL (READ COMMITTED) that statement's snapshot is taken after the lock is
+    granted, so it sees the lines of every allocator that refreshed this request before us.
+    Computing it in the locking statement itself would read a snapshot from before the
+    wait, and two allocators filling the request's last two lines could both see the other
+    line short and leave it partially filled. (SQLite runs one writer at a time.)"""
+    params = {"request_id": request_id, "now": clock.now()}
+    await session.exec(_LOCK_REQUEST, params=params)  # type: ignore[call-overload]
+    row = (await session.exec(_REFRESH_STATE, params=params)).first()
     loaded = session.sync_session.identity_map.get(identity_key(ResourceRequest, request_id))
     if row is not None and loaded is not None:  # keep this session's copy in step, no reload
         set_committed_value(loaded, "state", row[0])

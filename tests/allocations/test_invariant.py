@@ -154,6 +154,41 @@ async def test_release_returns_the_quantity(runtime: Runtime, world: World) -> N
             await allocations.release(coord, allocation.id, uow=uow, policy=runtime.policy)
 
 
+async def test_request_state_follows_its_lines_filling_and_emptying(
+    runtime: Runtime, world: World
+) -> None:
+    market = await make_market(runtime, world, offered=[5], requested=[2, 1])
+    coord, offer_line = coordinator(world), market.offer_lines[0]
+    first_line, second_line = market.request_lines
+
+    async def allocate(request_line: uuid.UUID) -> Allocation:
+        async with runtime.db.unit_of_work() as uow:
+            return await allocations.allocate(
+                coord, offer_line, request_line, 1, uow=uow, policy=runtime.policy
+            )
+
+    async def release(allocation: Allocation) -> None:
+        async with runtime.db.unit_of_work() as uow:
+            await allocations.release(coord, allocation.id, uow=uow, policy=runtime.policy)
+
+    async def state() -> str:
+        async with runtime.db.read() as session:
+            request = await session.get(ResourceRequest, market.request_id)
+        assert request is not None
+        return request.state
+
+    one = await allocate(first_line)
+    assert await state() == "partially_filled"
+    await allocate(second_line)  # the second line fills; the first is still short
+    assert await state() == "partially_filled"
+    two = await allocate(first_line)  # 1 -> 2: the last short line fills, not from empty
+    assert await state() == "filled"
+    await release(two)  # 2 -> 1: a full line falls short again, not to empty
+    assert await state() == "partially_filled"
+    await release(one)
+    assert await state() == "partially_filled"  # the second line still holds one copy
+
+
 async def test_expired_offer_cannot_be_allocated_even_before_any_job_marks_it(
     runtime: Runtime, world: World
 ) -> None:

@@ -15,14 +15,14 @@ from exchange.allocations.models import Allocation, AllocationState
 from exchange.errors import Conflict
 from exchange.offers.models import OfferLine
 from exchange.requests import service as requests
-from exchange.requests.models import RequestLine
+from exchange.requests.models import RequestLine, RequestState, ResourceRequest
 from exchange.runtime import Runtime
 from exchange.settings import Settings
-from tests.allocations.market import coordinator, librarian, make_market
+from tests.allocations.market import Market, coordinator, librarian, make_market
 from tests.conftest import World
 
 OFFERED = [4, 2, 3]
-REQUESTED = [5, 3]
+REQUESTED = [2, 1]  # small, so lines often fill and empty again
 
 step = st.one_of(
     st.tuples(st.just("allocate"), st.integers(0, 2), st.integers(0, 1), st.integers(1, 4)),
@@ -31,9 +31,11 @@ step = st.one_of(
 )
 
 
-async def check(
-    runtime: Runtime, offer_lines: list[uuid.UUID], request_lines: list[uuid.UUID]
-) -> None:
+async def check(runtime: Runtime, market: Market, cancelled: bool) -> None:
+    """Every counter equals the sum of its active allocations, and the request's state is
+    the one its lines' counters imply (it is only recomputed when a line crosses empty or
+    full, so a missed crossing shows here)."""
+    offer_lines, request_lines = market.offer_lines, market.request_lines
     async with runtime.db.read() as session:
         active = (
             await session.exec(
@@ -47,10 +49,24 @@ async def check(
             select(RequestLine).where(col(RequestLine.id).in_(request_lines))
         )
         counters += [(x.id, x.allocated, x.quantity, "request_line_id") for x in wanted.all()]
+        request = await session.get(ResourceRequest, market.request_id)
     assert len(counters) == len(offer_lines) + len(request_lines)
     for line_id, allocated, quantity, key in counters:
         assert allocated == sum(a.quantity for a in active if getattr(a, key) == line_id)
         assert 0 <= allocated <= quantity
+    wanted_counts = [
+        (allocated, quantity) for _, allocated, quantity, _ in counters[len(offer_lines) :]
+    ]
+    if cancelled:
+        expected = RequestState.CANCELLED
+    elif all(allocated == quantity for allocated, quantity in wanted_counts):
+        expected = RequestState.FILLED
+    elif any(allocated > 0 for allocated, _ in wanted_counts):
+        expected = RequestState.PARTIALLY_FILLED
+    else:
+        expected = RequestState.OPEN
+    assert request is not None
+    assert request.state == expected.value
 
 
 async def play(settings_: Settings, world: World, steps: list[tuple[str, int, int, int]]) -> None:
@@ -105,7 +121,7 @@ async def play(settings_: Settings, world: World, steps: list[tuple[str, int, in
                     model_request = [0] * len(REQUESTED)
                     sizes.clear()
             assert all(0 <= m <= q for m, q in zip(model_offer, OFFERED, strict=True))
-            await check(runtime, market.offer_lines, market.request_lines)
+            await check(runtime, market, cancelled)
         async with runtime.db.read() as session:
             got = [(await session.get(OfferLine, i)).allocated for i in market.offer_lines]  # type: ignore[union-attr]
         assert got == model_offer
