@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Generic, Protocol, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
+from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 from exchange.pagination import Page, encode_cursor
 
@@ -50,3 +52,25 @@ def connection(
             has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
         ),
     )
+
+
+def node_fields(info: Info[Any, Any]) -> frozenset[str]:
+    """The fields a query selects on the nodes of the connection being resolved (through
+    ``edges { node }`` or ``nodes``, fragments included), so that a resolver can read
+    what they need along with the page instead of one batch per field afterwards."""
+    wanted: set[str] = set()
+
+    def walk(selections: Iterable[Selection], depth: int) -> None:
+        for selection in selections:
+            if not isinstance(selection, SelectedField):  # a fragment: same level
+                walk(selection.selections, depth)
+            elif depth == 0 and selection.name in ("edges", "nodes"):
+                walk(selection.selections, 1 if selection.name == "edges" else 2)
+            elif depth == 1 and selection.name == "node":
+                walk(selection.selections, 2)
+            elif depth == 2:
+                wanted.add(selection.name)
+
+    for field in info.selected_fields:
+        walk(field.selections, 0)
+    return frozenset(wanted)

@@ -115,7 +115,10 @@ def prepare(
             "created_by_partner_id": str(partner_id),
             "contributors": [[c.name, c.romanized, c.role.value] for c in contributors],
             "identifiers": [[scheme, value] for scheme, value in identifiers],
-            "issues": [[i.volume, i.number, i.year] for i in draft.issues],
+            "issues": sorted(
+                ([i.volume, i.number, i.year] for i in draft.issues),
+                key=lambda i: (i[2], i[0], i[1]),  # as they are read back: oldest first
+            ),
             "co_authors": [str(p) for p in co_authors],
         },
     )

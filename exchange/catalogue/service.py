@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
 from exchange.audit.chain import AuditRecord
-from exchange.catalogue import rows, search, validation
+from exchange.catalogue import relations, rows, search, validation
 from exchange.catalogue.identifiers import display
 from exchange.catalogue.models import (
     IdentifierScheme,
@@ -188,66 +188,28 @@ async def list(
     return Page(ranked[:first], len(ranked) > first)
 
 
-async def _children(
-    session: AsyncSession, model: type[Row], key: Any, ids: Sequence[uuid.UUID], *order: Any
-) -> dict[uuid.UUID, builtins.list[Row]]:
-    result: dict[uuid.UUID, builtins.list[Row]] = {i: [] for i in ids}
-    if ids:
-        statement = select(model).where(col(key).in_(builtins.list(ids))).order_by(*order)
-        for row in (await session.exec(statement)).all():
-            result[getattr(row, key.key)].append(row)
-    return result
-
-
-async def contributors_of(
+async def relations_of(
     identity: Identity, ids: Sequence[uuid.UUID], *, session: AsyncSession, policy: PolicyEngine
-) -> dict[uuid.UUID, builtins.list[WorkContributor]]:
+) -> dict[uuid.UUID, relations.Relations]:
+    """Contributors, identifiers, issues and co-author ids of each work, in one query."""
     policy.require(identity, "work.search", PLATFORM)
-    return await _children(
-        session, WorkContributor, WorkContributor.work_id, ids, col(WorkContributor.position)
-    )
-
-
-async def identifiers_of(
-    identity: Identity, ids: Sequence[uuid.UUID], *, session: AsyncSession, policy: PolicyEngine
-) -> dict[uuid.UUID, builtins.list[WorkIdentifier]]:
-    policy.require(identity, "work.search", PLATFORM)
-    return await _children(
-        session, WorkIdentifier, WorkIdentifier.work_id, ids, col(WorkIdentifier.id)
-    )
-
-
-async def issues_of(
-    identity: Identity, ids: Sequence[uuid.UUID], *, session: AsyncSession, policy: PolicyEngine
-) -> dict[uuid.UUID, builtins.list[JournalIssue]]:
-    policy.require(identity, "work.search", PLATFORM)
-    return await _children(
-        session,
-        JournalIssue,
-        JournalIssue.work_id,
-        ids,
-        col(JournalIssue.year),
-        col(JournalIssue.volume),
-        col(JournalIssue.number),
-    )
+    return await relations.read(session, ids)
 
 
 async def co_authors_of(
-    identity: Identity, ids: Sequence[uuid.UUID], *, session: AsyncSession, policy: PolicyEngine
+    identity: Identity,
+    listed: Mapping[uuid.UUID, relations.Relations],
+    *,
+    session: AsyncSession,
+    policy: PolicyEngine,
 ) -> dict[uuid.UUID, builtins.list[Partner]]:
-    """The co-authoring partners of each work that the identity may read."""
-    links = await _children(
-        session, WorkPartner, WorkPartner.work_id, ids, col(WorkPartner.partner_id)
-    )
-    readable = await partners.get_many(
-        identity,
-        {link.partner_id for group in links.values() for link in group},
-        session=session,
-        policy=policy,
-    )
+    """The co-authoring partners of each listed work that the identity may read (no query
+    when none has any)."""
+    wanted = {p for found in listed.values() for p in found.co_author_ids}
+    readable = await partners.get_many(identity, wanted, session=session, policy=policy)
     return {
-        work_id: [readable[x.partner_id] for x in group if x.partner_id in readable]
-        for work_id, group in links.items()
+        work_id: [readable[p] for p in found.co_author_ids if p in readable]
+        for work_id, found in listed.items()
     }
 
 
@@ -450,15 +412,8 @@ async def _insert(session: AsyncSession, items: Sequence[rows.Prepared]) -> None
 
 async def _current(session: AsyncSession, work: Work) -> tuple[WorkDraft, dict[str, Any]]:
     """The work as a draft, and its audit document."""
-    ids = [work.id]
-    contributors = (
-        await _children(
-            session, WorkContributor, WorkContributor.work_id, ids, col(WorkContributor.position)
-        )
-    )[work.id]
-    identifiers = (await _children(session, WorkIdentifier, WorkIdentifier.work_id, ids))[work.id]
-    issues = (await _children(session, JournalIssue, JournalIssue.work_id, ids))[work.id]
-    links = (await _children(session, WorkPartner, WorkPartner.work_id, ids))[work.id]
+    listed = (await relations.read(session, [work.id]))[work.id]
+    contributors, identifiers = listed.contributors, listed.identifiers
     draft = WorkDraft(
         kind=WorkKind(work.kind),
         titles=[(t["lang"], t["value"]) for t in work.titles],
@@ -472,8 +427,8 @@ async def _current(session: AsyncSession, work: Work) -> tuple[WorkDraft, dict[s
         subjects=builtins.list(work.subjects),
         level=None if work.level is None else WorkLevel(work.level),
         identifiers=[(IdentifierScheme(i.scheme), display(i.scheme, i.value)) for i in identifiers],
-        issues=[IssueDraft(i.volume, i.number, i.year) for i in issues],
-        co_author_partner_ids=[link.partner_id for link in links],
+        issues=[IssueDraft(i.volume, i.number, i.year) for i in listed.issues],
+        co_author_partner_ids=listed.co_author_ids,
         course_number=work.course_number,
         instructor=work.instructor,
         duration_seconds=work.duration_seconds,

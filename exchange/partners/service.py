@@ -85,6 +85,10 @@ async def get(
     return partner
 
 
+# Built once: pages of works, offers and shipments ask for their partners on every request.
+_BY_IDS = select(Partner).where(col(Partner.id).in_(sa.bindparam("ids", expanding=True)))
+
+
 async def get_many(
     identity: Identity, ids: Iterable[uuid.UUID], *, session: AsyncSession, policy: PolicyEngine
 ) -> dict[uuid.UUID, Partner]:
@@ -92,9 +96,7 @@ async def get_many(
     wanted = builtins.list(set(ids))
     if not wanted:
         return {}
-    rows = builtins.list(
-        (await session.exec(select(Partner).where(col(Partner.id).in_(wanted)))).all()
-    )
+    rows = builtins.list((await session.exec(_BY_IDS, params={"ids": wanted})).all())
     decisions = policy.allowed_many(identity, "partner.read", [resource(p) for p in rows])
     return {p.id: p for p, ok in zip(rows, decisions, strict=True) if ok}
 

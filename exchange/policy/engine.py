@@ -3,6 +3,7 @@ evaluation error or an entity that does not match the schema all deny."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import cedarpy
 
 from exchange.errors import PermissionDenied
 from exchange.identity.identity import Identity
-from exchange.policy.resource import Resource, principal_entity, uid
+from exchange.policy.resource import PLATFORM, Resource, principal_entity, uid
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,12 @@ class PolicyEngine:
         self.schema_text = (directory / "schema.cedarschema").read_text("utf-8")
         self._policies = cedarpy.PolicySet.from_str(self.policy_text)
         self._schema = cedarpy.Schema.from_str(self.schema_text)
+        # Decisions on the platform itself (search, list, create-something) depend on the
+        # identity and the action alone, and one request asks the same several times (a
+        # page of works asks "work.search" once per related list). The policies are fixed
+        # for the life of the engine, so the answer can be kept; an identity whose grants
+        # change is a different key.
+        self._platform_decision = functools.lru_cache(maxsize=4096)(self._decide_platform)
 
     def _request(
         self, identity: Identity, action: str, resource: Resource, context: dict[str, Any] | None
@@ -46,6 +53,20 @@ class PolicyEngine:
         action: str,
         resource: Resource,
         context: dict[str, Any] | None = None,
+    ) -> bool:
+        if resource is PLATFORM and not context:
+            return self._platform_decision(identity, action)
+        return self._evaluate(identity, action, resource, context)
+
+    def _decide_platform(self, identity: Identity, action: str) -> bool:
+        return self._evaluate(identity, action, PLATFORM, None)
+
+    def _evaluate(
+        self,
+        identity: Identity,
+        action: str,
+        resource: Resource,
+        context: dict[str, Any] | None,
     ) -> bool:
         entities = [principal_entity(identity), *resource.entities()]
         try:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -134,20 +135,26 @@ async def materials_of(
     return result
 
 
+# Built once: every page of works that shows seminars asks.
+_OF_WORKS = (
+    select(SeminarMaterial.work_id, Seminar)
+    .join(Seminar, col(Seminar.id) == SeminarMaterial.seminar_id)
+    .where(col(SeminarMaterial.work_id).in_(sa.bindparam("ids", expanding=True)))
+    .order_by(col(Seminar.held_on), col(Seminar.id))
+)
+
+
 async def seminars_of_works(
     identity: Identity, ids: Sequence[uuid.UUID], *, session: AsyncSession, policy: PolicyEngine
 ) -> dict[uuid.UUID, builtins.list[Seminar]]:
     """The seminars that use each work."""
     policy.require(identity, "seminar.search", PLATFORM)
     result: dict[uuid.UUID, builtins.list[Seminar]] = {i: [] for i in ids}
-    statement = (
-        select(SeminarMaterial, Seminar)
-        .join(Seminar, col(Seminar.id) == SeminarMaterial.seminar_id)
-        .where(col(SeminarMaterial.work_id).in_(builtins.list(ids)))
-        .order_by(col(Seminar.held_on), col(Seminar.id))
-    )
-    for link, seminar in (await session.exec(statement)).all():
-        result[link.work_id].append(seminar)
+    if not result:
+        return result
+    found = await session.exec(_OF_WORKS, params={"ids": builtins.list(result)})
+    for work_id, seminar in found.all():
+        result[work_id].append(seminar)
     return result
 
 

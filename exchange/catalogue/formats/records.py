@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from exchange.catalogue import validation
-from exchange.catalogue.models import Work, WorkContributor, WorkIdentifier
+from exchange.catalogue.models import Work
+from exchange.catalogue.relations import Contributor, Identifier
 from exchange.catalogue.validation import WorkDraft
 
 # Unicode character-name prefixes -> ISO 15924 script codes.
@@ -48,8 +49,8 @@ class Described:
     """A work with what the formats write besides its own columns."""
 
     work: Work
-    contributors: Sequence[WorkContributor]
-    identifiers: Sequence[WorkIdentifier]
+    contributors: Sequence[Contributor]
+    identifiers: Sequence[Identifier]
     co_author_ids: Sequence[uuid.UUID]
 
 
