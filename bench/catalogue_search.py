@@ -181,6 +181,7 @@ def _rows(count: int, partner_id: Any, rng: random.Random) -> list[dict[str, Any
                 "created_by_partner_id": partner_id,
                 "search_text": text,
                 "search_tokens": search.tokens(text),
+                "title_hash": search.title_key(titles[0][1]),
                 "created_at": now,
                 "updated_at": now,
             }

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from exchange.db.types import JSONDocument, UTCDateTime
@@ -58,6 +58,7 @@ class Work(SQLModel, table=True):
     hold (see ``exchange.catalogue.search``)."""
 
     __tablename__ = "work"
+    __table_args__ = (Index("ix_work_partner_title", "created_by_partner_id", "title_hash"),)
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     kind: str = Field(max_length=30, index=True)
@@ -74,6 +75,7 @@ class Work(SQLModel, table=True):
     created_by_partner_id: uuid.UUID = Field(foreign_key="partner.id", index=True)
     search_text: str = Field(sa_column=Column(Text, nullable=False))
     search_tokens: str = Field(sa_column=Column(Text, nullable=False))
+    title_hash: str = Field(default="", max_length=32)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
 

@@ -79,6 +79,7 @@ def prepare(
         "duration_seconds": draft.duration_seconds,
         "search_text": search_text,
         "search_tokens": search.tokens(search_text),
+        "title_hash": search.title_key(titles[0]["value"]),
         "updated_at": now,
     }
     snapshot = {name: work[name] for name in SNAPSHOT_FIELDS}

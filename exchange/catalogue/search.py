@@ -39,7 +39,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+import hashlib
 import re
+import sys
 import unicodedata
 import uuid
 from collections.abc import Sequence
@@ -65,11 +68,31 @@ MAX_QUERY = 200
 RANKED = 500
 
 
+@functools.cache
+def _combining_marks() -> dict[int, None]:
+    """A ``str.translate`` table deleting every combining mark (built once, ~0.1 s)."""
+    return {c: None for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c))}
+
+
 def fold(text: str) -> str:
-    """Case- and diacritic-insensitive form; Hangul syllables survive the round trip."""
+    """Case- and diacritic-insensitive form; Hangul syllables survive the round trip.
+    ASCII needs only lower-casing; the rest is decomposed, stripped of its marks by one
+    ``translate`` (a per-character generator cost a fifth of an import's CPU) and
+    recomposed."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = decomposed.translate(_combining_marks())
     return unicodedata.normalize("NFC", stripped).casefold()
+
+
+def title_key(title: str) -> str:
+    """What two records of one partner must share to be the same work when they carry no
+    identifier: the digest of the folded, whitespace-normalized first title. Stored on
+    each work (``work.title_hash``, indexed with its partner), so that a large import asks
+    the index instead of comparing titles row by row."""
+    folded = fold(" ".join(title.split()))
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()[:32]
 
 
 def _pieces(word: str) -> list[tuple[bool, str]]:

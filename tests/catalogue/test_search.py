@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exchange.catalogue.search import Cursor, Query, fold, tokens
 from exchange.errors import ValidationFailed
@@ -14,6 +17,13 @@ def test_fold_removes_case_and_diacritics_but_keeps_hangul() -> None:
     assert fold("Taehaksŭptang P'YŎNGYANG") == "taehaksuptang p'yongyang"
     assert fold("인민대학습당") == "인민대학습당"
     assert fold("Ёлка") == "елка"
+
+
+@given(st.text())
+def test_fold_is_decompose_strip_marks_recompose_casefold_for_any_text(text: str) -> None:
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    assert fold(text) == unicodedata.normalize("NFC", stripped).casefold()
 
 
 def test_dense_scripts_are_indexed_as_bigrams_and_a_last_character() -> None:

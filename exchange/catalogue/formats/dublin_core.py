@@ -15,8 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from defusedxml.ElementTree import iterparse
-
+from exchange.catalogue.formats import xmlevents
 from exchange.catalogue.formats.records import Described, Entry, label, tagged_titles
 from exchange.catalogue.identifiers import display
 from exchange.catalogue.models import IdentifierScheme, WorkKind
@@ -125,7 +124,7 @@ def read(handle: BinaryIO) -> Iterator[Entry]:
     root: ET.Element | None = None
     record = f"{{{OAI_DC_NS}}}dc"
     try:
-        for event, node in iterparse(handle, ("start", "end"), forbid_dtd=True):
+        for event, node in xmlevents.events(handle):
             if event == "start":
                 root = node if root is None else root
             elif node.tag == record:
@@ -135,5 +134,5 @@ def read(handle: BinaryIO) -> Iterator[Entry]:
                 node.clear()
                 if root is not None and root is not node:
                     root.clear()
-    except (ET.ParseError, ValueError) as error:  # defusedxml's refusals are ValueErrors
+    except (ET.ParseError, xmlevents.DTDForbidden) as error:
         yield Entry(position + 1, f"record {position + 1}", None, f"malformed XML: {error}")

@@ -142,20 +142,40 @@ async def _read_ahead(batches: Iterator[list[Entry]]) -> AsyncIterator[list[Entr
             await asyncio.wait([ahead])
 
 
-async def _same_title(session: AsyncSession, draft: WorkDraft) -> uuid.UUID | None:
-    """A work of the same partner, kind, language and year whose first title is this one."""
-    if not draft.titles:
-        return None
-    title = search.fold(" ".join(draft.titles[0][1].split()))
-    escaped = title.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    statement = select(Work.id).where(
-        Work.created_by_partner_id == draft.partner_id,
-        Work.kind == draft.kind.value,
-        Work.language == validation.language(draft.language, []),
-        (col(Work.year).is_(None) if draft.year is None else col(Work.year) == draft.year),
-        (col(Work.search_text) == title) | col(Work.search_text).like(escaped + "\n%", escape="\\"),
+def _title_key(draft: WorkDraft) -> tuple[object, ...]:
+    """What a record without identifiers shares with the work it is: kind, language (as
+    the catalogue stores it), year and the key of its first title."""
+    title = search.title_key(draft.titles[0][1]) if draft.titles else ""
+    language = validation.language(draft.language, [])
+    return (draft.kind.value, language, draft.year, title)
+
+
+async def _same_titles(
+    session: AsyncSession, partner_id: uuid.UUID, drafts: Iterable[WorkDraft]
+) -> dict[tuple[object, ...], uuid.UUID]:
+    """The works of ``partner_id`` that records without identifiers are, by their title
+    key: one query through the partner's title index for a whole batch."""
+    hashes = list({key[3] for key in map(_title_key, drafts) if key[3]})
+    if not hashes:
+        return {}
+    params = {"partner_id": partner_id, "hashes": hashes}
+    found = await session.exec(_SAME_TITLES, params=params)  # type: ignore[call-overload]
+    existing: dict[tuple[object, ...], uuid.UUID] = {}
+    for work_id, title_hash, kind, language, year in found.all():
+        existing.setdefault((kind, language, year, title_hash), work_id)
+    return existing
+
+
+_SAME_TITLES = (
+    sa.select(
+        col(Work.id), col(Work.title_hash), col(Work.kind), col(Work.language), col(Work.year)
     )
-    return (await session.exec(statement.limit(1))).first()
+    .where(
+        col(Work.created_by_partner_id) == sa.bindparam("partner_id"),
+        col(Work.title_hash).in_(sa.bindparam("hashes", expanding=True)),
+    )
+    .order_by(col(Work.id))
+)
 
 
 async def _one(
@@ -171,8 +191,10 @@ async def _one(
         return Outcome(entry.position, entry.label, Status.REJECTED, errors=(problem,))
     draft = dataclasses.replace(entry.draft, partner_id=partner_id)
     session = uow.session
-    if not draft.identifiers and (existing := await _same_title(session, draft)) is not None:
-        return Outcome(entry.position, entry.label, Status.MERGED, existing)
+    if not draft.identifiers:
+        same = await _same_titles(session, partner_id, [draft])
+        if (existing := same.get(_title_key(draft))) is not None:
+            return Outcome(entry.position, entry.label, Status.MERGED, existing)
     try:
         async with session.begin_nested():
             work = await works.create(identity, draft, uow=uow, policy=policy)
@@ -184,11 +206,6 @@ async def _one(
             return Outcome(entry.position, entry.label, Status.REJECTED, errors=(problem,))
         return Outcome(entry.position, entry.label, Status.MERGED, uuid.UUID(error.existing_id))
     return Outcome(entry.position, entry.label, Status.CREATED, work.id)
-
-
-def _title_key(draft: WorkDraft) -> tuple[object, ...]:
-    title = search.fold(" ".join(draft.titles[0][1].split())) if draft.titles else ""
-    return (draft.kind, draft.language.strip().lower(), draft.year, title)
 
 
 def _outcome(entry: Entry, result: works.Created) -> Outcome:
@@ -218,24 +235,31 @@ async def _batch(
     pending: list[tuple[Entry, WorkDraft]] = []
     later: list[Entry] = []
     titles: set[tuple[object, ...]] = set()
+    drafts = [
+        (entry, dataclasses.replace(entry.draft, partner_id=partner_id))
+        for entry in entries
+        if entry.draft is not None
+    ]
+    without = [draft for _, draft in drafts if not draft.identifiers]
+    existing = await _same_titles(uow.session, partner_id, without)
     for entry in entries:
         if entry.draft is None:
             problem = FieldError("", "unreadable", entry.problem or "unreadable record")
             outcomes[entry.position] = Outcome(
                 entry.position, entry.label, Status.REJECTED, errors=(problem,)
             )
-            continue
-        draft = dataclasses.replace(entry.draft, partner_id=partner_id)
+    for entry, draft in drafts:
         if not draft.identifiers:
-            if (existing := await _same_title(uow.session, draft)) is not None:
+            key = _title_key(draft)
+            if (work_id := existing.get(key)) is not None:
                 outcomes[entry.position] = Outcome(
-                    entry.position, entry.label, Status.MERGED, existing
+                    entry.position, entry.label, Status.MERGED, work_id
                 )
                 continue
-            if _title_key(draft) in titles:
+            if key in titles:
                 later.append(entry)
                 continue
-            titles.add(_title_key(draft))
+            titles.add(key)
         pending.append((entry, draft))
     results = await works.create_many(identity, [d for _, d in pending], uow=uow, policy=policy)
     for (entry, _), result in zip(pending, results, strict=True):

@@ -23,9 +23,9 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 import pycountry
-from defusedxml.ElementTree import iterparse
 from pymarc import Field, Indicators, Leader, MARCReader, Record, Subfield
 
+from exchange.catalogue.formats import xmlevents
 from exchange.catalogue.formats.records import Described, Entry, is_latin, label, tagged_titles
 from exchange.catalogue.identifiers import display
 from exchange.catalogue.models import IdentifierScheme, WorkKind, WorkLevel
@@ -247,7 +247,7 @@ def read_marcxml(handle: BinaryIO) -> Iterator[Entry]:
     position = 0
     root: ET.Element | None = None
     try:
-        for event, element in iterparse(handle, ("start", "end"), forbid_dtd=True):
+        for event, element in xmlevents.events(handle):
             if event == "start":
                 root = element if root is None else root
                 continue
@@ -258,7 +258,7 @@ def read_marcxml(handle: BinaryIO) -> Iterator[Entry]:
             element.clear()
             if root is not None and root is not element:
                 root.clear()
-    except (ET.ParseError, ValueError) as error:  # defusedxml's refusals are ValueErrors
+    except (ET.ParseError, xmlevents.DTDForbidden) as error:
         yield Entry(position + 1, f"record {position + 1}", None, f"malformed XML: {error}")
 
 
