@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 from click._termui_impl import ProgressBar
 
-from exchange.catalogue.formats import exporter, importer
+from exchange.catalogue.formats import exporter, importer, reader
 from exchange.catalogue.formats.importer import Format, ImportReport
+from exchange.catalogue.formats.records import Entry
 from exchange.cli.runner import with_runtime
 from exchange.errors import ValidationFailed
 from exchange.identity.identity import SYSTEM
@@ -66,12 +69,21 @@ def import_(
         bar: ProgressBar[int] = click.progressbar(
             length=size, label=f"{file.name} ({format})", file=sys.stderr
         )
-        with bar, file.open("rb", buffering=0) as raw:
-            assert isinstance(raw, io.RawIOBase)
-            handle = io.BufferedReader(_Counted(raw, bar))
+        with bar, contextlib.ExitStack() as stack:
+            records: Iterator[Entry]
+            if size >= reader.IN_PROCESS_BELOW:  # parse on another core
+                parsed = reader.entries(
+                    file, format, on_progress=lambda at: bar.update(at - bar.pos)
+                )
+                stack.callback(parsed.close)  # stops the child if the import fails
+                records = parsed
+            else:
+                raw = stack.enter_context(file.open("rb", buffering=0))
+                assert isinstance(raw, io.RawIOBase)
+                records = importer.read(io.BufferedReader(_Counted(raw, bar)), format)
             return await importer.import_entries(
                 SYSTEM,
-                importer.read(handle, format),
+                records,
                 partner,
                 db=runtime.db,
                 policy=runtime.policy,

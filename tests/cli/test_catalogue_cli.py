@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import col, func, select
 
-from exchange.catalogue.formats import importer
+from exchange.catalogue.formats import importer, reader
 from exchange.catalogue.models import Work
 from exchange.runtime import Runtime
 from exchange.settings import Settings
@@ -86,3 +87,26 @@ async def test_export_writes_every_work_in_the_chosen_format(
     async with runtime.db.read() as session:
         assert (await session.exec(select(func.count()).select_from(Work))).one() == 7
     assert leftovers(tmp_path) == []
+
+
+async def test_a_large_file_is_parsed_by_a_child_process_with_the_same_outcome(
+    settings: Settings, runtime: Runtime, world: World, tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(reader, "IN_PROCESS_BELOW", 0)  # every file counts as large
+    started: list[str] = []
+    real = reader.entries
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        started.append("child")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reader, "entries", watched)
+    file = tmp_path / "records.mrc"
+    file.write_bytes(
+        marc21(marc_record("Grammar of Korean", "0306406152"), marc_record("Bad", "0-306-40615-3"))
+    )
+    result = await invoke(settings, "catalogue", "import", str(file))
+    assert result.exit_code == 0, result.output
+    assert started == ["child"]
+    assert result.stdout.splitlines()[0] == "created 1, merged 0, rejected 1"
+    assert await partners_of_works(runtime) == [world.donor]
