@@ -123,6 +123,13 @@ async def get_many(
     return {w.id: w for w in rows}
 
 
+# For this transaction only (set_config(..., true) is SET LOCAL), in one round trip.
+_SEARCH_SETTINGS = sa.text(
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
+    " set_config('enable_seqscan', 'off', true)"
+)
+
+
 async def list(
     identity: Identity,
     filters: WorkFilter,
@@ -143,8 +150,11 @@ async def list(
         if dialect == "postgresql":
             # The driver reuses prepared statements, and after five runs PostgreSQL may
             # switch to a generic plan that cannot see the query's words: a rare word
-            # then scans the table. Plan every search for its own words.
-            await session.exec(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))  # type: ignore[call-overload]
+            # then scans the table. Plan every search for its own words. And the capped
+            # candidate scan (LIMIT RANKED) looks cheap as a sequential scan that stops
+            # early, but evaluating the match on every row it passes costs 3-30 ms at
+            # 200,000 works, against 2-13 ms for the GIN indexes' bitmaps (measured).
+            await session.exec(_SEARCH_SETTINGS)  # type: ignore[call-overload]
         unfiltered = filters == WorkFilter(search=filters.search)
         hits = search.hits(dialect, query, cap=search.RANKED if unfiltered else None)
         if unfiltered:

@@ -340,6 +340,24 @@ async def test_search_finds_works_in_every_script_ranked(
     assert result == found
 
 
+async def test_one_word_matches_inside_words_on_postgresql_and_whole_words_rank_first(
+    client: Any, catalogue: dict[str, str], runtime: Runtime
+) -> None:
+    inside = await titles(client, "haksuptang")  # inside "Taehaksŭptang"
+    ranked = await titles(client, "physic")  # a word prefix in both titles
+    if runtime.db.dialect == "postgresql":  # the trigram index finds pieces of words
+        assert inside == ["인민대학습당의 교과서"]
+    else:  # FTS5 matches words by their beginnings only
+        assert inside == []
+    assert ranked == [
+        "Physics Physics Problems",
+        "A long history of science in many volumes with a physics appendix",
+    ]
+    assert await titles(client, "hysics") == (  # inside only: after any whole-word hit
+        ranked if runtime.db.dialect == "postgresql" else []
+    )
+
+
 async def test_one_syllable_hangul_query_matches_anywhere_in_a_word(
     client: Any, catalogue: dict[str, str]
 ) -> None:
