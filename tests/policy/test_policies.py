@@ -105,15 +105,18 @@ def test_evaluation_errors_deny() -> None:
     assert ENGINE.allowed_many(ADMIN, "partner.update", [broken]) == [False]
 
 
-def test_platform_decisions_are_kept_per_identity_and_action_and_follow_changed_grants() -> None:
+def test_decisions_are_kept_and_follow_changed_grants_and_attributes() -> None:
     engine = PolicyEngine()
     account = uuid.uuid4()
     admin = Identity(account_id=account, grants=(Grant(OTHER, Role.ADMIN),))
     demoted = Identity(account_id=account, grants=(Grant(OTHER, Role.LIBRARIAN),))
+    own = Identity(account_id=account, grants=(Grant(OWN, Role.LIBRARIAN),))
 
     assert engine.allowed(admin, "partner.create", PLATFORM) is True
     assert engine.allowed(admin, "partner.create", PLATFORM) is True
     assert engine.allowed(demoted, "partner.create", PLATFORM) is False
-    assert engine.allowed(admin, "partner.update", PLATFORM) is False  # not an action on it
-    info = engine._platform_decision.cache_info()
-    assert (info.hits, info.misses) == (1, 3)
+    assert engine.allowed(own, "partner.update", partner(OWN)) is True
+    assert engine.allowed(own, "partner.update", partner(OWN, "suspended")) is False
+    assert engine.allowed(own, "partner.update", partner(OWN)) is True
+    info = engine._decision.cache_info()
+    assert (info.hits, info.misses) == (2, 4)
