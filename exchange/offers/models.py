@@ -44,10 +44,7 @@ class Offer(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
     def effective_state(self, now: datetime) -> OfferState:
-        """An open offer past its expiry is expired, whether or not a job has marked it."""
-        if self.state == OfferState.OPEN and self.expires_at <= now:
-            return OfferState.EXPIRED
-        return OfferState(self.state)
+        return effective_state(self.state, self.expires_at, now)
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -80,3 +77,10 @@ class OfferLine(SQLModel, table=True):
     @property
     def available(self) -> int:
         return self.quantity - self.allocated
+
+
+def effective_state(state: str, expires_at: datetime, now: datetime) -> OfferState:
+    """An open offer past its expiry is expired, whether or not a job has marked it."""
+    if state == OfferState.OPEN and expires_at <= now:
+        return OfferState.EXPIRED
+    return OfferState(state)

@@ -10,6 +10,7 @@ import builtins
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -55,7 +56,20 @@ class PartnerFilter:
     search: str | None = None
 
 
-def resource(partner: Partner) -> Resource:
+class Party(Protocol):
+    """What policy decisions read of a partner (a ``Partner`` row, or just these columns)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def public(self) -> bool: ...
+    @property
+    def tags(self) -> builtins.list[str]: ...
+
+
+def resource(partner: Party) -> Resource:
     return Resource(
         "Partner",
         str(partner.id),
