@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from exchange import clock
+from exchange import clock, collector
 from exchange.allocations import service as allocations
 from exchange.catalogue import service as catalogue
 from exchange.catalogue.models import WorkKind, WorkLevel
@@ -135,6 +135,8 @@ def client_process(
     request_line: uuid.UUID,
     seed: int,
 ) -> int:
+    collector.tune()  # each client process stands for a server process
+
     async def main() -> int:
         runtime = Runtime.start(
             Settings(data_dir=Path(data_dir), database_url=url, log_level="WARNING")
@@ -286,4 +288,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    collector.tune()  # as ``exchange serve`` does
     main()

@@ -25,6 +25,7 @@ from pathlib import Path
 from pymarc import Field, Indicators, Record, Subfield
 from stdnum import ean
 
+from exchange import collector
 from exchange.catalogue.formats import importer, marc, reader
 from exchange.db import migrate
 from exchange.identity.identity import SYSTEM
@@ -48,9 +49,20 @@ ENGLISH = ["introduction", "advanced", "physics", "history", "methods", "princip
 PAGE = 4096
 
 
-def rss_kib() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * PAGE // 1024
+def rss_kib(pid: str = "self") -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as statm:
+            return int(statm.read().split()[1]) * PAGE // 1024
+    except FileNotFoundError:  # the process ended between listing and reading
+        return 0
+
+
+def children_rss_kib() -> int:
+    """The resident set of this process's children (the reading process)."""
+    pids = []
+    for children in Path("/proc/self/task").glob("*/children"):
+        pids += children.read_text().split()
+    return sum(rss_kib(pid) for pid in pids)
 
 
 def _field(tag: str, subfields: list[tuple[str, str]], ind: str = "  ") -> Field:
@@ -117,10 +129,12 @@ async def run(args: argparse.Namespace) -> None:
         f" in {time.perf_counter() - started:.1f} s"
     )
     samples: list[int] = [rss_kib()]
+    child_samples: list[int] = []
 
     def sample(outcome: importer.Outcome) -> None:
         if outcome.position % args.sample == 0:
             samples.append(rss_kib())
+            child_samples.append(children_rss_kib())
 
     for attempt in ("first import", "rerun"):
         started = time.perf_counter()
@@ -146,6 +160,8 @@ async def run(args: argparse.Namespace) -> None:
             f" {report.merged}, rejected {report.rejected}"
         )
     print("RSS samples (MiB):", " ".join(f"{s / 1024:.0f}" for s in samples))
+    if any(child_samples):
+        print("reading process RSS (MiB):", " ".join(f"{s / 1024:.0f}" for s in child_samples))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"peak RSS {peak / 1024:.0f} MiB")
     await runtime.close()
@@ -168,4 +184,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    collector.tune()  # as the exchange command does
     main()

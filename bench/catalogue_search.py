@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from exchange import clock
+from exchange import clock, collector
 from exchange.app import create_app
 from exchange.catalogue import search
 from exchange.catalogue.models import Work, WorkKind
@@ -296,4 +296,5 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=20, help="repetitions of every query")
     parser.add_argument("--seed", type=int, default=4)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a log line per request is not search
+    collector.tune()  # as ``exchange serve`` does
     asyncio.run(main(parser.parse_args()))

@@ -32,6 +32,17 @@ def _check(module: object, raw: str, field: str, errors: list[FieldError]) -> st
     return None
 
 
+def _plain_isbn13(text: str) -> bool:
+    """Whether ``text`` is already a valid ISBN-13 in normal form (13 digits, a 978 or 979
+    prefix, the EAN-13 check digit right): what stdnum would return unchanged."""
+    if len(text) != 13 or not (text.isascii() and text.isdigit()):
+        return False
+    if not text.startswith(("978", "979")):
+        return False
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(text[:12]))
+    return (10 - total % 10) % 10 == int(text[12])
+
+
 def normalize(
     scheme: IdentifierScheme,
     raw: str,
@@ -42,6 +53,8 @@ def normalize(
     """The stored form of an identifier, or None with a FieldError appended."""
     text = raw.strip()
     if scheme is IdentifierScheme.ISBN:
+        if _plain_isbn13(text):  # most records: no need for stdnum's general parsing
+            return text
         valid = _check(isbn, text, field, errors)
         return None if valid is None else isbn.to_isbn13(valid)
     if scheme is IdentifierScheme.ISSN:

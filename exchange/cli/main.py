@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from exchange import collector
 from exchange.cli.account import account
 from exchange.cli.audit import audit
 from exchange.cli.catalogue import catalogue_group
@@ -39,4 +40,5 @@ for command in (objects, fixity, report, catalogue_group, shipment_group):
 
 
 def main() -> None:
+    collector.tune()
     cli(auto_envvar_prefix=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pycountry
@@ -17,14 +18,19 @@ MAX_TAGS = 20
 
 def language_tag(raw: str, field: str, errors: list[FieldError]) -> str:
     """Normalise a BCP 47 tag of language[-Script][-REGION], e.g. ``ko-hang`` -> ``ko-Hang``."""
+    tag, problems = _language_tag(raw)
+    errors.extend(FieldError(field, code, message) for code, message in problems)
+    return tag
+
+
+@functools.lru_cache(maxsize=1024)
+def _language_tag(raw: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The normal form and (code, message) problems of a tag: a pure function of the text,
+    kept because a large import asks for the same few tags on every record."""
     match = LANG_TAG.match(raw.strip())
     if not match:
-        errors.append(
-            FieldError(
-                field, "invalid_language", f"{raw!r} is not a language tag such as en or ko-Hang"
-            )
-        )
-        return raw
+        return raw, (("invalid_language", f"{raw!r} is not a language tag such as en or ko-Hang"),)
+    problems: list[tuple[str, str]] = []
     language, script, region = match.groups()
     language = language.lower()
     found = (
@@ -33,17 +39,15 @@ def language_tag(raw: str, field: str, errors: list[FieldError]) -> str:
         else pycountry.languages.get(alpha_3=language)
     )
     if found is None:
-        errors.append(
-            FieldError(field, "unknown_language", f"{language!r} is not an ISO 639 language")
-        )
+        problems.append(("unknown_language", f"{language!r} is not an ISO 639 language"))
     if script and pycountry.scripts.get(alpha_4=script.title()) is None:
-        errors.append(FieldError(field, "unknown_script", f"{script!r} is not an ISO 15924 script"))
+        problems.append(("unknown_script", f"{script!r} is not an ISO 15924 script"))
     parts = [language]
     if script:
         parts.append(script.title())
     if region:
         parts.append(region.upper())
-    return "-".join(parts)
+    return "-".join(parts), tuple(problems)
 
 
 def names(raw: list[tuple[str, str]], errors: list[FieldError]) -> list[dict[str, str]]:

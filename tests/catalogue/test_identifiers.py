@@ -5,6 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from stdnum import isbn
+from stdnum.exceptions import ValidationError
 
 from exchange.catalogue.identifiers import display, normalize
 from exchange.catalogue.models import IdentifierScheme
@@ -68,3 +72,15 @@ def test_display_forms() -> None:
     assert display("isbn", "9780306406157") == "978-0-306-40615-7"
     assert display("call_number", f"{PARTNER}:PL 907 .K56") == "PL 907 .K56"
     assert display("issn", "0378-5955") == "0378-5955"
+
+
+@given(st.from_regex(r"97[89][0-9]{10}|[0-9]{13}|[0-9٠-٩]{13}", fullmatch=True))
+def test_plain_isbn13s_take_a_shortcut_to_what_stdnum_would_say(text: str) -> None:
+    fast: list[FieldError] = []
+    stored = normalize(IdentifierScheme.ISBN, text, "isbn", fast, uuid.UUID(int=1))
+    try:
+        expected: str | None = isbn.to_isbn13(isbn.validate(text))
+    except ValidationError:
+        expected = None
+    assert stored == expected
+    assert (stored is None) == bool(fast)

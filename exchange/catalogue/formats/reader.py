@@ -69,8 +69,10 @@ def entries(
 def _produce(path: str, format: str, sender: Connection) -> None:
     """The child: every entry of the file, ``BATCH`` at a time, then None; or the reason
     the file could not be read."""
+    from exchange import collector
     from exchange.catalogue.formats import importer
 
+    collector.tune()
     try:
         with open(path, "rb") as handle:
             records = importer.read(handle, importer.Format(format))
