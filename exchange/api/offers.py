@@ -9,7 +9,6 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock, errors
-from exchange.api.catalogue import Work
 from exchange.api.context import Info
 from exchange.api.errors import (
     Conflict,
@@ -22,6 +21,7 @@ from exchange.api.pagination import Connection, connection
 from exchange.api.partners import Partner
 from exchange.api.resolvers import listing, lookup, perform
 from exchange.api.scalars import to_uuid
+from exchange.api.works import Work
 from exchange.offers import service
 from exchange.offers.models import Condition, Format, OfferState
 from exchange.offers.models import Offer as OfferRow

@@ -9,7 +9,6 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import errors
-from exchange.api.catalogue import Work
 from exchange.api.context import Info
 from exchange.api.errors import (
     Conflict,
@@ -22,6 +21,7 @@ from exchange.api.pagination import Connection, connection
 from exchange.api.partners import Partner
 from exchange.api.resolvers import listing, lookup, perform
 from exchange.api.scalars import to_uuid
+from exchange.api.works import Work
 from exchange.catalogue.models import WorkKind, WorkLevel
 from exchange.pagination import Page, PageRequest
 from exchange.requests import service

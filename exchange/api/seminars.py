@@ -9,13 +9,13 @@ from typing import Annotated
 import strawberry
 
 from exchange import errors
-from exchange.api.catalogue import Work
 from exchange.api.context import Info
 from exchange.api.errors import NotFound, PermissionDenied, ValidationError, query_error, to_graphql
 from exchange.api.pagination import Connection, connection
 from exchange.api.partners import Partner
 from exchange.api.resolvers import lookup
 from exchange.api.scalars import to_uuid
+from exchange.api.works import Work
 from exchange.pagination import PageRequest
 from exchange.seminars import service
 from exchange.seminars.models import Seminar as SeminarRow
