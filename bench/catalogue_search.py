@@ -32,6 +32,7 @@ from exchange.app import create_app
 from exchange.catalogue import search
 from exchange.catalogue.models import Work, WorkKind
 from exchange.db import migrate
+from exchange.db.table import table
 from exchange.identity.identity import SYSTEM
 from exchange.ids import uuid7
 from exchange.partners import service as partners
@@ -196,12 +197,12 @@ async def generate(runtime: Runtime, count: int, seed: int) -> float:
         partner = await partners.create(SYSTEM, draft, uow=uow, policy=runtime.policy)
     rng = random.Random(seed)
     started = time.perf_counter()
-    table = Work.__table__  # type: ignore[attr-defined]
+    works = table(Work)
     batch = 5000
     for offset in range(0, count, batch):
         rows = _rows(min(batch, count - offset), partner.id, rng)
         async with runtime.db.writer.begin() as conn:
-            await conn.execute(sa.insert(table), rows)
+            await conn.execute(sa.insert(works), rows)
             if runtime.db.dialect == "sqlite":  # as search.index_new does
                 await conn.execute(
                     sa.text("INSERT INTO fts_work_key (work_id) VALUES (:id)"),

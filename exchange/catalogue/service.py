@@ -12,7 +12,7 @@ import dataclasses
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import SQLModel, col, delete, select
@@ -33,6 +33,7 @@ from exchange.catalogue.models import (
     WorkPartner,
 )
 from exchange.catalogue.validation import ContributorDraft, ContributorRole, IssueDraft, WorkDraft
+from exchange.db.table import table
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, NotFound, ValidationFailed
 from exchange.identity.identity import Identity, Role
@@ -41,8 +42,6 @@ from exchange.pagination import Page
 from exchange.partners import service as partners
 from exchange.partners.models import Partner
 from exchange.policy import PLATFORM, PolicyEngine, Resource
-
-Row = TypeVar("Row", bound=SQLModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,8 +415,7 @@ async def _insert(session: AsyncSession, items: Sequence[rows.Prepared]) -> None
     )
     for model, columns in groups:
         if columns:
-            table = SQLModel.metadata.tables[str(model.__tablename__)]
-            await session.exec(sa.insert(table), params=columns)
+            await session.exec(sa.insert(table(model)), params=columns)
 
 
 async def _current(session: AsyncSession, work: Work) -> tuple[WorkDraft, dict[str, Any]]:

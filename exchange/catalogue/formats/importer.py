@@ -151,11 +151,11 @@ def _title_key(draft: WorkDraft) -> tuple[object, ...]:
 
 
 async def _same_titles(
-    session: AsyncSession, partner_id: uuid.UUID, drafts: Iterable[WorkDraft]
+    session: AsyncSession, partner_id: uuid.UUID, keys: Iterable[tuple[object, ...]]
 ) -> dict[tuple[object, ...], uuid.UUID]:
     """The works of ``partner_id`` that records without identifiers are, by their title
-    key: one query through the partner's title index for a whole batch."""
-    hashes = list({key[3] for key in map(_title_key, drafts) if key[3]})
+    keys (``_title_key``): one query through the partner's title index for a batch."""
+    hashes = list({key[3] for key in keys if key[3]})
     if not hashes:
         return {}
     params = {"partner_id": partner_id, "hashes": hashes}
@@ -192,8 +192,9 @@ async def _one(
     draft = dataclasses.replace(entry.draft, partner_id=partner_id)
     session = uow.session
     if not draft.identifiers:
-        same = await _same_titles(session, partner_id, [draft])
-        if (existing := same.get(_title_key(draft))) is not None:
+        key = _title_key(draft)
+        same = await _same_titles(session, partner_id, [key])
+        if (existing := same.get(key)) is not None:
             return Outcome(entry.position, entry.label, Status.MERGED, existing)
     try:
         async with session.begin_nested():
@@ -240,8 +241,8 @@ async def _batch(
         for entry in entries
         if entry.draft is not None
     ]
-    without = [draft for _, draft in drafts if not draft.identifiers]
-    existing = await _same_titles(uow.session, partner_id, without)
+    keys = {entry.position: _title_key(draft) for entry, draft in drafts if not draft.identifiers}
+    existing = await _same_titles(uow.session, partner_id, keys.values())
     for entry in entries:
         if entry.draft is None:
             problem = FieldError("", "unreadable", entry.problem or "unreadable record")
@@ -250,7 +251,7 @@ async def _batch(
             )
     for entry, draft in drafts:
         if not draft.identifiers:
-            key = _title_key(draft)
+            key = keys[entry.position]
             if (work_id := existing.get(key)) is not None:
                 outcomes[entry.position] = Outcome(
                     entry.position, entry.label, Status.MERGED, work_id
