@@ -1,16 +1,7 @@
 """Allocations: the promise of a quantity of an offer line to a request line.
 
-The invariant: the active allocations of an offer line never sum past its quantity, and a
-request line is never allocated more than it asked for — whatever the concurrency, on
-SQLite and PostgreSQL, with any number of processes. It is enforced in the database:
-
-* each side's ``allocated`` counter moves only by a conditional ``UPDATE ... SET
-  allocated = allocated + :q WHERE id = :id AND allocated + :q <= quantity``, which
-  PostgreSQL evaluates under the row lock (a concurrent updater re-checks the condition
-  against the committed row) and SQLite runs one writer at a time (``BEGIN IMMEDIATE``);
-* CHECK constraints (``allocated <= quantity``) back it up.
-
-Locks are always taken offer line first, then request line, so allocators never deadlock.
+The invariant (never over-allocated, whatever the concurrency) is kept by the counters in
+``ledger``; an allocation row records each promise, and every change is audited.
 """
 
 from __future__ import annotations
@@ -18,13 +9,14 @@ from __future__ import annotations
 import builtins
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
+from exchange.allocations import ledger
+from exchange.allocations import sides as sides_of
 from exchange.allocations.models import Allocation, AllocationState
 from exchange.audit.chain import AuditRecord
 from exchange.db.keyset import fetch_page
@@ -33,13 +25,12 @@ from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, InsufficientQuantity, NotFound, ValidationFailed
 from exchange.identity.identity import Identity
 from exchange.ids import uuid7
-from exchange.offers.models import Offer, OfferLine, OfferState, effective_state
+from exchange.offers.models import OfferLine, OfferState
 from exchange.pagination import Page, PageRequest
 from exchange.partners import service as partners
-from exchange.partners.models import Partner
 from exchange.policy import PLATFORM, PolicyEngine, Resource
 from exchange.requests import service as requests
-from exchange.requests.models import RequestLine, RequestState, ResourceRequest
+from exchange.requests.models import RequestLine, RequestState
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,135 +53,7 @@ def resource(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Party:
-    id: uuid.UUID
-    status: str
-    public: bool
-    tags: builtins.list[str]
-
-
-@dataclass(frozen=True, slots=True)
-class _Sides:
-    """What an allocation between two lines checks: columns, not ORM rows (this is the
-    hottest read of the hottest write; six hydrated entities cost a tenth of its CPU)."""
-
-    offer_id: uuid.UUID
-    offer_state: OfferState
-    offer_work_id: uuid.UUID
-    request_id: uuid.UUID
-    request_state: str
-    request_work_id: uuid.UUID | None
-    donor: _Party
-    requester: _Party
-
-
-def _sides_statement() -> sa.Select[Any]:
-    offer_lines, offers, request_lines = table(OfferLine), table(Offer), table(RequestLine)
-    requests_, donors = table(ResourceRequest), table(Partner).alias("donor")
-    requesters = table(Partner).alias("requester")
-    return (
-        sa.select(
-            offers.c.id,
-            offers.c.state,
-            offers.c.expires_at,
-            offer_lines.c.work_id,
-            requests_.c.id,
-            requests_.c.state,
-            request_lines.c.work_id,
-            *(
-                p.c[name]
-                for p in (donors, requesters)
-                for name in ("id", "status", "public", "tags")
-            ),
-        )
-        .select_from(offer_lines)
-        .join(offers, offers.c.id == offer_lines.c.offer_id)
-        .join(donors, donors.c.id == offers.c.partner_id)
-        .join(request_lines, request_lines.c.id == sa.bindparam("request_line_id"))
-        .join(requests_, requests_.c.id == request_lines.c.request_id)
-        .join(requesters, requesters.c.id == requests_.c.partner_id)
-        .where(offer_lines.c.id == sa.bindparam("offer_line_id"))
-        .with_for_update(read=True, of=offers)
-    )
-
-
-# Built once: statement construction and cache-key generation cost more CPU than the
-# round trips on this path (measured), and allocation is the hottest write there is.
-_SIDES = _sides_statement()
-
-
-def _mover(model: type[OfferLine] | type[RequestLine]) -> sa.Update:
-    """``allocated += delta`` if it stays within 0..quantity; returns the new counters (no
-    row when refused). A Core statement on the table: no ORM bulk-update machinery."""
-    lines = table(model)
-    allocated, delta = lines.c.allocated, sa.bindparam("delta", type_=sa.Integer)
-    return (
-        sa.update(lines)
-        .where(lines.c.id == sa.bindparam("line_id"))
-        .where(allocated + delta <= lines.c.quantity)
-        .where(allocated + delta >= 0)
-        .values(allocated=allocated + delta)
-        .returning(lines.c.allocated, lines.c.quantity)
-    )
-
-
-_MOVERS = {OfferLine: _mover(OfferLine), RequestLine: _mover(RequestLine)}
 _INSERT = sa.insert(table(Allocation))
-
-
-async def _sides(
-    session: AsyncSession, offer_line_id: uuid.UUID, request_line_id: uuid.UUID
-) -> _Sides:
-    """Both lines, their offer and request, and both partners, in one query. FOR SHARE OF
-    the offer keeps its state (open, not withdrawn) steady until we commit."""
-    params = {"offer_line_id": offer_line_id, "request_line_id": request_line_id}
-    row = (await session.exec(_SIDES, params=params)).first()  # type: ignore[call-overload]
-    if row is None:
-        if await session.get(OfferLine, offer_line_id) is None:
-            raise NotFound("offer line", offer_line_id)
-        raise NotFound("request line", request_line_id)
-    offer_id, offer_state, expires_at, offer_work, request_id, request_state, request_work = row[:7]
-    return _Sides(
-        offer_id,
-        effective_state(offer_state, expires_at, clock.now()),
-        offer_work,
-        request_id,
-        request_state,
-        request_work,
-        _Party(*row[7:11]),
-        _Party(*row[11:15]),
-    )
-
-
-async def _move(
-    session: AsyncSession,
-    model: type[OfferLine] | type[RequestLine],
-    line_id: uuid.UUID,
-    delta: int,
-) -> tuple[int, int] | None:
-    """Add ``delta`` to a line's allocated counter if it stays within 0..quantity: the new
-    (allocated, quantity), or None when refused."""
-    params = {"line_id": line_id, "delta": delta}
-    row = (await session.exec(_MOVERS[model], params=params)).first()
-    return None if row is None else (int(row[0]), int(row[1]))
-
-
-def _crossed(moved: tuple[int, int], delta: int) -> bool:
-    """Whether a request line's move can change its request's state: the line started or
-    stopped being allocated at all, or became or stopped being full."""
-    allocated, quantity = moved
-    before = allocated - delta
-    return (before == 0) != (allocated == 0) or (before == quantity) != (allocated == quantity)
-
-
-async def _available(
-    session: AsyncSession, table: type[OfferLine] | type[RequestLine], line_id: uuid.UUID
-) -> int:
-    row = (
-        await session.exec(select(table.quantity, table.allocated).where(table.id == line_id))
-    ).one()
-    return int(row[0] - row[1])
 
 
 async def allocate(
@@ -207,7 +70,7 @@ async def allocate(
     if not 1 <= quantity <= 100_000:
         raise ValidationFailed.single("quantity", "out_of_range", "between 1 and 100000")
     session = uow.session
-    sides = await _sides(session, offer_line_id, request_line_id)
+    sides = await sides_of.read(session, offer_line_id, request_line_id)
     policy.require(identity, "allocation.create", resource(sides.donor, sides.requester))
     now = clock.now()
     if sides.offer_state is not OfferState.OPEN:
@@ -220,14 +83,16 @@ async def allocate(
         raise ValidationFailed.single(
             "offerLineId", "work_mismatch", "the request line asks for another work"
         )
-    if await _move(session, OfferLine, offer_line_id, quantity) is None:
+    if await ledger.move(session, OfferLine, offer_line_id, quantity) is None:
         raise InsufficientQuantity(
-            "offer", offer_line_id, await _available(session, OfferLine, offer_line_id)
+            "offer", offer_line_id, await ledger.available(session, OfferLine, offer_line_id)
         )
-    moved = await _move(session, RequestLine, request_line_id, quantity)
+    moved = await ledger.move(session, RequestLine, request_line_id, quantity)
     if moved is None:
         raise InsufficientQuantity(
-            "request", request_line_id, await _available(session, RequestLine, request_line_id)
+            "request",
+            request_line_id,
+            await ledger.available(session, RequestLine, request_line_id),
         )
     allocation = Allocation(
         id=uuid7(),
@@ -239,7 +104,7 @@ async def allocate(
         created_at=now,
     )
     await session.exec(_INSERT, params=allocation.model_dump())
-    if _crossed(moved, quantity):
+    if ledger.crossed(moved, quantity):
         await requests.refresh_state(session, sides.request_id)
     uow.record(
         AuditRecord(
@@ -270,8 +135,10 @@ async def _end(
     )
     if ended.rowcount != 1:
         raise Conflict("the allocation is no longer active", allocation.id)
-    returned = await _move(uow.session, OfferLine, allocation.offer_line_id, -allocation.quantity)
-    taken_back = await _move(
+    returned = await ledger.move(
+        uow.session, OfferLine, allocation.offer_line_id, -allocation.quantity
+    )
+    taken_back = await ledger.move(
         uow.session, RequestLine, allocation.request_line_id, -allocation.quantity
     )
     if returned is None or taken_back is None:  # impossible while only this module moves them
@@ -288,7 +155,7 @@ async def _end(
             allocation.snapshot(),
         )
     )
-    return _crossed(taken_back, -allocation.quantity)
+    return ledger.crossed(taken_back, -allocation.quantity)
 
 
 async def release(
@@ -298,7 +165,7 @@ async def release(
     allocation = await uow.session.get(Allocation, allocation_id)
     if allocation is None:
         raise NotFound("allocation", allocation_id)
-    sides = await _sides(uow.session, allocation.offer_line_id, allocation.request_line_id)
+    sides = await sides_of.read(uow.session, allocation.offer_line_id, allocation.request_line_id)
     policy.require(
         identity, "allocation.release", resource(sides.donor, sides.requester, str(allocation.id))
     )

@@ -1,0 +1,101 @@
+"""Both sides of an allocation, read in one query: the offer line with its offer and donor,
+the request line with its request and requester. FOR SHARE OF the offer keeps its state
+(open, not withdrawn) steady until the allocating transaction commits."""
+
+from __future__ import annotations
+
+import builtins
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from exchange import clock
+from exchange.db.table import table
+from exchange.errors import NotFound
+from exchange.offers.models import Offer, OfferLine, OfferState, effective_state
+from exchange.partners.models import Partner
+from exchange.requests.models import RequestLine, ResourceRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    id: uuid.UUID
+    status: str
+    public: bool
+    tags: builtins.list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Sides:
+    """What an allocation between two lines checks: columns, not ORM rows (this is the
+    hottest read of the hottest write; six hydrated entities cost a tenth of its CPU)."""
+
+    offer_id: uuid.UUID
+    offer_state: OfferState
+    offer_work_id: uuid.UUID
+    request_id: uuid.UUID
+    request_state: str
+    request_work_id: uuid.UUID | None
+    donor: Party
+    requester: Party
+
+
+def _sides_statement() -> sa.Select[Any]:
+    offer_lines, offers, request_lines = table(OfferLine), table(Offer), table(RequestLine)
+    requests_, donors = table(ResourceRequest), table(Partner).alias("donor")
+    requesters = table(Partner).alias("requester")
+    return (
+        sa.select(
+            offers.c.id,
+            offers.c.state,
+            offers.c.expires_at,
+            offer_lines.c.work_id,
+            requests_.c.id,
+            requests_.c.state,
+            request_lines.c.work_id,
+            *(
+                p.c[name]
+                for p in (donors, requesters)
+                for name in ("id", "status", "public", "tags")
+            ),
+        )
+        .select_from(offer_lines)
+        .join(offers, offers.c.id == offer_lines.c.offer_id)
+        .join(donors, donors.c.id == offers.c.partner_id)
+        .join(request_lines, request_lines.c.id == sa.bindparam("request_line_id"))
+        .join(requests_, requests_.c.id == request_lines.c.request_id)
+        .join(requesters, requesters.c.id == requests_.c.partner_id)
+        .where(offer_lines.c.id == sa.bindparam("offer_line_id"))
+        .with_for_update(read=True, of=offers)
+    )
+
+
+# Built once: statement construction and cache-key generation cost more CPU than the
+# round trips on this path (measured), and allocation is the hottest write there is.
+_SIDES = _sides_statement()
+
+
+async def read(
+    session: AsyncSession, offer_line_id: uuid.UUID, request_line_id: uuid.UUID
+) -> Sides:
+    """Both lines, their offer and request, and both partners."""
+    params = {"offer_line_id": offer_line_id, "request_line_id": request_line_id}
+    row = (await session.exec(_SIDES, params=params)).first()  # type: ignore[call-overload]
+    if row is None:
+        if await session.get(OfferLine, offer_line_id) is None:
+            raise NotFound("offer line", offer_line_id)
+        raise NotFound("request line", request_line_id)
+    offer_id, offer_state, expires_at, offer_work, request_id, request_state, request_work = row[:7]
+    return Sides(
+        offer_id,
+        effective_state(offer_state, expires_at, clock.now()),
+        offer_work,
+        request_id,
+        request_state,
+        request_work,
+        Party(*row[7:11]),
+        Party(*row[11:15]),
+    )
