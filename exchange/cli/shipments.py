@@ -28,14 +28,25 @@ def shipment_group() -> None:
     help="Hash every byte again while copying it (one pass) and refuse a file whose "
     "SHA-256 differs from the signed manifest. Slower: bound by SHA-256, not the disk.",
 )
+@click.option("--contact-name", default=None, help="The sender's contact person (bag-info).")
+@click.option("--contact-email", default=None, help="That person's e-mail (bag-info).")
 @click.pass_context
-def export_bag(ctx: click.Context, shipment_id: str, directory: Path, verify: bool) -> None:
+def export_bag(
+    ctx: click.Context,
+    shipment_id: str,
+    directory: Path,
+    verify: bool,
+    contact_name: str | None,
+    contact_email: str | None,
+) -> None:
     """Write the BagIt bag of dispatched digital shipment SHIPMENT_ID into DIRECTORY
     (new or empty): its files, their checksums, the signed manifest and the JWKS.
 
     Files are copied at disk speed; their checksums are the SHA-256 the signed manifest
     states (proved at upload, re-proved by fixity checks). An object whose last fixity
-    check failed is refused. The importer re-hashes everything in any case."""
+    check failed is refused. The importer re-hashes everything in any case. bag-info.txt
+    names the sender (Source-Organization), its contact person (Contact-Name and
+    Contact-Email, given here) and the shipment (External-Identifier)."""
 
     async def work(runtime: Runtime) -> disk.BagReport:
         return await disk.export_bag(
@@ -46,6 +57,9 @@ def export_bag(ctx: click.Context, shipment_id: str, directory: Path, verify: bo
             storage=runtime.storage,
             policy=runtime.policy,
             verify=verify,
+            contact=disk.Contact(contact_name, contact_email)
+            if contact_name or contact_email
+            else None,
         )
 
     report = with_runtime(ctx, work)

@@ -8,7 +8,7 @@ fixity checks; an object whose last fixity check failed is refused (``FixityFail
 every copy must have the size the manifest states. ``verify=True`` (``export-bag
 --verify``) re-hashes every byte in the same single pass that copies it and refuses a file
 whose hash differs. The receiver loses nothing either way: ``import_bag`` proves
-the bag complete and unaltered (``bag.check``), verifies the signed manifest against the
+the bag complete and unaltered (``bag_check.check``), verifies the signed manifest against the
 keys this instance publishes, matches every payload file to a manifest item, and only
 then stores the files and records the receipt (the receiver countersigns). A rejected bag
 leaves nothing behind: no object, no event, no stored byte.
@@ -31,6 +31,7 @@ from exchange.audit.chain import AuditRecord
 from exchange.db.engine import Database
 from exchange.errors import Conflict
 from exchange.identity.identity import Identity
+from exchange.identity.models import Account
 from exchange.keys import jwks
 from exchange.keys.custody import Custody
 from exchange.manifests import signing, verify
@@ -39,7 +40,7 @@ from exchange.objects.models import DigitalObject, FixityStatus, ObjectState
 from exchange.objects.uploads import storage_key
 from exchange.partners.models import Partner
 from exchange.policy import PolicyEngine
-from exchange.shipments import bag, service, transitions
+from exchange.shipments import bag, bag_check, service, transitions
 from exchange.shipments.errors import BagRejected, FixityFailed
 from exchange.shipments.models import ShipmentItem, ShipmentMode, ShipmentState
 from exchange.shipments.workflow import Action
@@ -50,6 +51,15 @@ PARALLEL_HASHING = max(1, os.cpu_count() or 1)  # with verify: hashing is CPU-bo
 
 
 FAILED_FIXITY = {FixityStatus.CHANGED.value, FixityStatus.MISSING.value}
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """The sender's contact person for this bag (bag-info ``Contact-Name`` and
+    ``Contact-Email``, RFC 8493 section 2.2.2)."""
+
+    name: str | None = None
+    email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,15 +78,20 @@ async def export_bag(
     storage: Storage,
     policy: PolicyEngine,
     verify: bool = False,
+    contact: Contact | None = None,
 ) -> BagReport:
     """Write the bag of a dispatched digital shipment into ``directory`` (empty or new);
-    with ``verify`` every byte is hashed again while it is copied."""
+    with ``verify`` every byte is hashed again while it is copied. ``contact`` defaults
+    to the acting account's name and e-mail (none for the system)."""
     async with db.read() as session:
         shipment = await service.get(identity, shipment_id, session=session, policy=policy)
         document = service.signed_manifest(shipment)
         if shipment.mode != ShipmentMode.DIGITAL.value or document is None:
             raise Conflict("only a dispatched digital shipment has a bag", shipment.id)
         keys = await jwks.build(identity, session=session, policy=policy)
+        sender = await session.get(Partner, shipment.sender_id)
+        receiver = await session.get(Partner, shipment.receiver_id)
+        account = await session.get(Account, identity.account_id) if identity.account_id else None
         rows = (
             await session.exec(
                 select(DigitalObject)
@@ -123,12 +138,23 @@ async def export_bag(
         if isinstance(failed, ExceptionGroup):  # callers expect the domain error
             raise failed.exceptions[0] from None
         raise
-    info = {
-        "External-Identifier": str(shipment.id),
-        "Source-Organization": str(shipment.sender_id),
-        "Contact-Name": str(shipment.receiver_id),
-        "External-Description": f"Scholarly Exchange shipment {shipment.id}",
-    }
+    assert sender is not None  # foreign keys
+    assert receiver is not None
+    contact = contact or Contact(
+        account.display_name if account else None, account.email if account else None
+    )
+    # bag-info fields as RFC 8493 section 2.2.2 means them: the sender's organization and
+    # contact person, the shipment as the external identifier
+    info = {"Source-Organization": sender.names[0]["value"]}
+    if contact.name:
+        info["Contact-Name"] = contact.name
+    if contact.email:
+        info["Contact-Email"] = contact.email
+    info["External-Identifier"] = str(shipment.id)
+    info["External-Description"] = (
+        f"Scholarly Exchange shipment {shipment.id} from {sender.names[0]['value']} "
+        f"to {receiver.names[0]['value']}"
+    )
     await writer.finish(document, keys, info)
     return BagReport(shipment.id, len(writer.payload), sum(p.size for p in writer.payload))
 
@@ -144,7 +170,7 @@ async def import_bag(
 ) -> BagReport:
     """Check the bag and its signatures, store its files and record the receipt (a
     shipment still on its way is marked delivered first)."""
-    checked = await bag.check(directory)
+    checked = await bag_check.check(directory)
     document = checked.signed_manifest
     async with db.read() as session:
         ring = jwks.parse(await jwks.build(identity, session=session, policy=policy))
@@ -156,7 +182,7 @@ async def import_bag(
     by_object = {i.digital.object_id: i.digital for i in manifest.items if i.digital is not None}
     for path, found in checked.payload.items():
         object_id = _object_id(path)
-        expected = by_object.pop(object_id, None)
+        expected = by_object.pop(object_id, None)  # the signed manifest states SHA-256
         if expected is None or (expected.size, expected.sha256) != (found.size, found.sha256):
             raise BagRejected(path, "not a file of the signed manifest")
     for object_id in by_object:
@@ -186,7 +212,7 @@ async def import_bag(
                     continue  # this instance sent it: the bytes are already here
                 obj = DigitalObject(
                     id=new_id,
-                    filename=Path(path).name,
+                    filename=_filename(path),
                     size=found.size,
                     sha256=found.sha256,
                     declared_media_type="application/octet-stream",
@@ -209,7 +235,7 @@ async def import_bag(
                 written.append(obj.storage_key)
                 await storage.put(
                     obj.storage_key,
-                    bag.read(directory / path),
+                    bag.read(found.disk),
                     expected_size=found.size,
                     expected_sha256=found.sha256,
                 )
@@ -257,3 +283,9 @@ def _object_id(path: str) -> str:
     except ValueError:
         pass
     raise BagRejected(path, "payload files are data/<object id>/<filename>")
+
+
+def _filename(path: str) -> str:
+    """The stored filename of a payload path: its last segment, control characters (which
+    a percent-encoded name may hold) replaced by "_"."""
+    return "".join("_" if ord(c) < 32 or ord(c) == 127 else c for c in path.rsplit("/", 1)[-1])

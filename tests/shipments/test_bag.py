@@ -9,10 +9,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import bagit
 import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
+from exchange import clock
 from exchange.audit import chain
 from exchange.identity.identity import SYSTEM
 from exchange.keys import jwks
@@ -21,7 +23,7 @@ from exchange.objects import fixity
 from exchange.objects.models import DigitalObject, FixityCheck
 from exchange.runtime import Runtime
 from exchange.settings import Settings
-from exchange.shipments import bag, disk, transitions
+from exchange.shipments import bag, bag_check, disk, transitions
 from exchange.shipments import service as shipments
 from exchange.shipments.errors import FixityFailed
 from exchange.shipments.models import Shipment, ShipmentItem, ShipmentMode
@@ -48,9 +50,18 @@ async def dispatched(runtime: Runtime, world: World) -> tuple[Scene, Shipment]:
     return scene, shipment
 
 
-async def export(settings: Settings, shipment: Shipment, target: Path) -> None:
-    result = await invoke(settings, "shipment", "export-bag", str(shipment.id), str(target))
+def assert_bagit_py_validates(target: Path) -> None:
+    """The Library of Congress validator (bagit.py) accepts the bag: every file and every
+    checksum, the tag manifest included."""
+    made = bagit.Bag(str(target))
+    made.validate(processes=1)
+    assert made.is_valid()
+
+
+async def export(settings: Settings, shipment: Shipment, target: Path, *flags: str) -> None:
+    result = await invoke(settings, "shipment", "export-bag", *flags, str(shipment.id), str(target))
     assert result.exit_code == 0, result.output
+    assert_bagit_py_validates(target)
 
 
 async def state(runtime: Runtime, shipment_id: uuid.UUID) -> tuple[Any, ...]:
@@ -78,14 +89,45 @@ async def test_a_bag_holds_the_files_their_checksums_and_what_verifies_them_offl
     assert (target / payload).read_bytes() == CONTENT
     assert (target / "bagit.txt").read_text() == bag.BAGIT_TEXT
     info = (target / "bag-info.txt").read_text()
-    assert f"Payload-Oxum: {len(CONTENT)}.1\n" in info
-    assert f"External-Identifier: {shipment.id}\n" in info
+    assert info == (
+        "Source-Organization: Open Shelves Foundation\n"
+        f"External-Identifier: {shipment.id}\n"
+        f"External-Description: Scholarly Exchange shipment {shipment.id} from Open Shelves "
+        "Foundation to Riverside University Library\n"
+        f"Bagging-Date: {clock.now().date().isoformat()}\n"
+        f"Payload-Oxum: {len(CONTENT)}.1\n"
+        "Bag-Software-Agent: Scholarly Exchange\n"
+    )
     document = json.loads((target / "signed-manifest.json").read_text())
     checked = verify(document, jwks.parse(json.loads((target / "jwks.json").read_text())))
     [item] = checked.manifest.items
     assert item.digital is not None
     assert f"{item.digital.sha256}  {payload}\n" == (target / "manifest-sha256.txt").read_text()
-    assert (await bag.check(target)).payload[payload].size == len(CONTENT)
+    assert (await bag_check.check(target)).payload[payload].size == len(CONTENT)
+
+
+async def test_bag_info_names_the_sender_and_its_contact_person_as_rfc_8493_means_them(
+    settings: Settings, runtime: Runtime, world: World, tmp_path: Path
+) -> None:
+    _scene, shipment = await dispatched(runtime, world)
+    target = tmp_path / "bag"
+    await export(
+        settings, shipment, target, "--contact-name", "Amina Diallo",
+        "--contact-email", "amina@shelves.example",
+    )  # fmt: skip
+
+    info = bagit.Bag(str(target)).info  # as bagit.py reads it
+    assert {k: v for k, v in info.items() if k != "Bagging-Date"} == {
+        "Source-Organization": "Open Shelves Foundation",
+        "Contact-Name": "Amina Diallo",
+        "Contact-Email": "amina@shelves.example",
+        "External-Identifier": str(shipment.id),
+        "External-Description": f"Scholarly Exchange shipment {shipment.id} from Open Shelves "
+        "Foundation to Riverside University Library",
+        "Payload-Oxum": f"{len(CONTENT)}.1",
+        "Bag-Software-Agent": "Scholarly Exchange",
+    }
+    assert str(shipment.receiver_id) not in (target / "bag-info.txt").read_text()
 
 
 async def test_importing_the_bag_records_the_receipt_countersigned_by_the_receiver(
@@ -192,10 +234,7 @@ async def test_a_verified_export_writes_the_same_bag(
     _scene, shipment = await dispatched(runtime, world)
     fast, verified = tmp_path / "fast", tmp_path / "verified"
     await export(settings, shipment, fast)
-    result = await invoke(
-        settings, "shipment", "export-bag", "--verify", str(shipment.id), str(verified)
-    )
-    assert result.exit_code == 0, result.output
+    await export(settings, shipment, verified, "--verify")
 
     def files(root: Path) -> dict[str, bytes]:
         return {
@@ -205,7 +244,11 @@ async def test_a_verified_export_writes_the_same_bag(
         }
 
     assert files(fast) == files(verified)
-    assert (await bag.check(verified)).payload == (await bag.check(fast)).payload
+
+    def sizes(checked: bag_check.CheckedBag) -> dict[str, tuple[int, str]]:
+        return {path: (f.size, f.sha256) for path, f in checked.payload.items()}
+
+    assert sizes(await bag_check.check(verified)) == sizes(await bag_check.check(fast))
 
 
 async def stored_object(runtime: Runtime, shipment: Shipment) -> DigitalObject:
@@ -271,7 +314,9 @@ async def test_bytes_changed_since_the_last_fixity_check_are_caught_by_verify_or
     assert not any(checked.rglob("*"))  # no half bag left behind
 
     fast = tmp_path / "fast"  # the fast export vouches for the recorded hash ...
-    await export(settings, shipment, fast)
+    result = await invoke(settings, "shipment", "export-bag", str(shipment.id), str(fast))
+    assert result.exit_code == 0, result.output
+    assert not bagit.Bag(str(fast)).is_valid()  # bagit.py finds out too
     result = await invoke(settings, "shipment", "import-bag", str(fast))
     assert result.exit_code == 2, result.output  # ... and the receiver still finds out
     assert f"data/{obj.id}/" in result.output
