@@ -14,9 +14,11 @@ from exchange.errors import ExchangeError
 from exchange.keys import jwks, material
 from exchange.manifests import signing
 from exchange.manifests.statement import Manifest, Receipt, manifest_digest
+from exchange.manifests.trust import KeyTrust, assess, combined
 from exchange.manifests.verify import SignatureInvalid, VerifiedManifest, verify
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+EXIT_UNTRUSTED = 7
 
 
 def read_json(path: Path) -> Any:
@@ -82,13 +84,13 @@ def describe(result: VerifiedManifest) -> list[str]:
     lines = [
         f"OK manifest of shipment {m.shipment_id}: {len(m.items)} items, "
         f"created {m.to_json()['created_at']}, sha256 {result.digest}",
-        f"  signed by sender {result.sender.partner_id} with key {result.sender.kid} "
-        f"({result.sender.alg}) at {clock.iso(result.sender.signed_at)}",
+        f"  signed by sender {_partner(result.sender.partner_id)} with key "
+        f"{result.sender.kid} ({result.sender.alg}) at {clock.iso(result.sender.signed_at)}",
     ]
     if result.receiver is not None and result.receipt is not None:
         receipt = result.receipt.to_json()
         lines.append(
-            f"  countersigned by receiver {result.receiver.partner_id} with key "
+            f"  countersigned by receiver {_partner(result.receiver.partner_id)} with key "
             f"{result.receiver.kid} ({result.receiver.alg}) at "
             f"{clock.iso(result.receiver.signed_at)}: received {receipt['received_at']}, "
             f"{len(result.receipt.discrepancies)} discrepancies"
@@ -101,20 +103,88 @@ def describe(result: VerifiedManifest) -> list[str]:
     return lines
 
 
+def _partner(partner_id: object) -> str:
+    return "(the JWKS names no partner_id for this key)" if partner_id is None else str(partner_id)
+
+
+def _ring(path: Path | None) -> jwks.KeyRing:
+    if path is None:
+        return jwks.KeyRing()
+    try:
+        return jwks.parse(read_json(path))
+    except ValueError as error:
+        raise click.UsageError(f"{path}: {error}") from None
+
+
+def _trust_line(trust: KeyTrust) -> str:
+    if trust.trusted:
+        return f"  trusted: the {trust.role}'s key {trust.kid} is {trust.why}"
+    return f"  NOT TRUSTED: the {trust.role}'s key {trust.kid}: {trust.why}"
+
+
 @manifest_group.command(name="verify")
 @click.argument("signed_file", type=FILE)
-@click.option("--jwks", "jwks_file", required=True, type=FILE, help="The partners' JWKS.")
-def verify_command(signed_file: Path, jwks_file: Path) -> None:
-    """Check every signature and the payload's canonical form; exit 0 only if all hold."""
+@click.option(
+    "--pinned-jwks",
+    "pinned_file",
+    type=FILE,
+    help="A JWKS you trust (e.g. the hub's /.well-known/jwks.json, fetched before).",
+)
+@click.option(
+    "--pin",
+    "pins",
+    multiple=True,
+    help="Trust the key with this RFC 7638 thumbprint (its kid); repeatable.",
+)
+@click.option(
+    "--jwks",
+    "jwks_file",
+    type=FILE,
+    help="More keys, not trusted by themselves (e.g. the jwks.json that came with a bag).",
+)
+@click.option(
+    "--allow-untrusted",
+    is_flag=True,
+    help="Exit 0 even when a signing key is neither pinned nor in the pinned JWKS.",
+)
+def verify_command(
+    signed_file: Path,
+    pinned_file: Path | None,
+    pins: tuple[str, ...],
+    jwks_file: Path | None,
+    allow_untrusted: bool,
+) -> None:
+    """Check every signature and the payload's canonical form, and say whether each key
+    that verified is trusted: in the --pinned-jwks file or pinned with --pin, not merely
+    present in --jwks. Exit 0 when all hold and every key is trusted, 1 when a signature
+    fails, 7 when a key is not trusted (0 with --allow-untrusted, still saying so)."""
+    if pinned_file is None and jwks_file is None:
+        raise click.UsageError("give the keys: --pinned-jwks FILE and/or --jwks FILE")
     document = read_json(signed_file)
+    pinned = _ring(pinned_file)
+    ring = combined(pinned, _ring(jwks_file))
     try:
-        ring = jwks.parse(read_json(jwks_file))
-    except ValueError as error:
-        raise click.UsageError(f"{jwks_file}: {error}") from None
-    try:
-        result = verify(document, ring)
+        result = verify(document, ring, bind_partners=False)
     except SignatureInvalid as error:
         click.echo(f"FAIL {error.reason}", err=True)
         raise SystemExit(1) from None
-    for line in describe(result):
+    trusts = assess(
+        result,
+        pinned=pinned,
+        pins=frozenset(pins),
+        pinned_source=str(pinned_file),
+        other_source=str(jwks_file),
+    )
+    for line in describe(result) + [_trust_line(t) for t in trusts]:
         click.echo(line)
+    untrusted = [t for t in trusts if not t.trusted]
+    if untrusted:
+        click.echo(
+            f"UNTRUSTED: {len(untrusted)} of {len(trusts)} signing keys are neither in a "
+            "pinned JWKS nor pinned: the signatures are valid, but by whom is not "
+            "established. Give --pinned-jwks FILE or --pin KID for keys you trust"
+            + (" (accepted: --allow-untrusted)." if allow_untrusted else "."),
+            err=True,
+        )
+        if not allow_untrusted:
+            raise SystemExit(EXIT_UNTRUSTED)

@@ -5,6 +5,11 @@ so that libraries bound by it accept both ``Ed25519`` and the older ``EdDSA`` si
 plus three members of our own: ``partner_id``, ``created_at`` and, once revoked,
 ``revoked_at`` (RFC 3339 UTC). ``kid`` is the key's RFC 7638 thumbprint, and ``parse``
 checks that it is, so a JWKS cannot pass one partner's key off under another kid.
+
+``parse`` also reads a plain RFC 7517 JWKS: our members are optional there (a key without
+``partner_id`` is not bound to a partner, one without ``kid`` gets its thumbprint), and a
+key that lacks a member verification needs (``kty``, ``crv``, ``x``) is set aside with the
+member named.
 """
 
 from __future__ import annotations
@@ -29,9 +34,9 @@ from exchange.signing.instance_key import b64url, key_id, raw_public
 @dataclass(frozen=True, slots=True)
 class PublishedKey:
     kid: str
-    partner_id: uuid.UUID
+    partner_id: uuid.UUID | None  # None: the JWKS did not say whose key it is
     public_key: Ed25519PublicKey
-    created_at: datetime
+    created_at: datetime | None
     revoked_at: datetime | None = None
 
 
@@ -50,9 +55,11 @@ def to_jwk(key: PublishedKey) -> dict[str, Any]:
         "x": b64url(raw_public(key.public_key)),
         "kid": key.kid,
         "use": "sig",
-        "partner_id": str(key.partner_id),
-        "created_at": clock.iso(key.created_at),
     }
+    if key.partner_id is not None:
+        jwk["partner_id"] = str(key.partner_id)
+    if key.created_at is not None:
+        jwk["created_at"] = clock.iso(key.created_at)
     if key.revoked_at is not None:
         jwk["revoked_at"] = clock.iso(key.revoked_at)
     return jwk
@@ -73,32 +80,46 @@ async def build(
     return {"keys": [to_jwk(published(row)) for row in rows]}
 
 
-def _time(value: Any) -> datetime:
-    if not isinstance(value, str) or not value.endswith("Z"):
-        raise ValueError("not an RFC 3339 UTC time")
-    return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)
+def _time(jwk: dict[str, Any], member: str) -> datetime | None:
+    value = jwk.get(member)
+    if value is None:
+        return None
+    try:
+        if isinstance(value, str) and value.endswith("Z"):
+            return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)
+    except ValueError:
+        pass
+    raise ValueError(f"{member} {value!r} is not an RFC 3339 UTC time")
 
 
 def _key(jwk: dict[str, Any]) -> PublishedKey:
-    if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
-        raise ValueError("not an OKP Ed25519 key")
+    for member in ("kty", "crv", "x"):
+        if member not in jwk:
+            raise ValueError(f"the {member!r} member is missing (RFC 8037 section 2)")
+    if jwk["kty"] != "OKP" or jwk["crv"] != "Ed25519":
+        raise ValueError(f"not an Ed25519 key (kty {jwk['kty']!r}, crv {jwk['crv']!r})")
     if "d" in jwk:
         raise ValueError("a private key was published")
     if jwk.get("alg") not in (None, *jws.ACCEPTED_ALGS):
         raise ValueError(f"alg {jwk.get('alg')!r} does not sign with Ed25519")
-    raw = jws.strict_b64url_decode(str(jwk.get("x", "")))
+    raw = jws.strict_b64url_decode(str(jwk["x"]))
     if len(raw) != 32:
         raise ValueError("x is not 32 bytes")
     public_key = Ed25519PublicKey.from_public_bytes(raw)
-    if key_id(public_key) != jwk.get("kid"):
+    kid = jwk.get("kid", key_id(public_key))
+    if key_id(public_key) != kid:
         raise ValueError("kid is not the key's RFC 7638 thumbprint")
-    revoked = jwk.get("revoked_at")
+    partner = jwk.get("partner_id")
+    try:
+        partner_id = None if partner is None else uuid.UUID(str(partner))
+    except ValueError:
+        raise ValueError(f"partner_id {partner!r} is not a UUID") from None
     return PublishedKey(
-        kid=str(jwk["kid"]),
-        partner_id=uuid.UUID(str(jwk.get("partner_id"))),
+        kid=kid,
+        partner_id=partner_id,
         public_key=public_key,
-        created_at=_time(jwk.get("created_at")),
-        revoked_at=None if revoked is None else _time(revoked),
+        created_at=_time(jwk, "created_at"),
+        revoked_at=_time(jwk, "revoked_at"),
     )
 
 
@@ -110,14 +131,16 @@ def parse(document: Any) -> KeyRing:
     for index, jwk in enumerate(document["keys"]):
         kid = jwk.get("kid") if isinstance(jwk, dict) else None
         name = kid if isinstance(kid, str) else f"#{index}"
-        if name in ring.keys or name in ring.refused:
-            ring.keys.pop(name, None)
-            ring.refused[name] = "the kid is published twice"
-            continue
         try:
             if not isinstance(jwk, dict):
                 raise ValueError("not a JSON object")
-            ring.keys[name] = _key(jwk)
+            key = _key(jwk)
         except (ValueError, TypeError) as error:
             ring.refused[name] = str(error)
+            continue
+        if key.kid in ring.keys or key.kid in ring.refused:
+            ring.keys.pop(key.kid, None)
+            ring.refused[key.kid] = "the kid is published twice"
+            continue
+        ring.keys[key.kid] = key
     return ring

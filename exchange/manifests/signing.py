@@ -1,20 +1,25 @@
 """Signing a manifest, and countersigning it on receipt.
 
-The signed manifest is one JWS in the general JSON serialization (RFC 7515 section 7.2.1):
+The signed manifest is a JWS in the general JSON serialization (RFC 7515 section 7.2.1)
+with one signature, the sender's; the receiver's receipt, once added, is a second JWS, in
+the flattened serialization (section 7.2.2), in the member ``receipt`` beside them:
 
     {"payload": b64url(canonical manifest),
-     "signatures": [{"protected": b64url({"alg": "Ed25519", "kid": ..., "signed_at": ...})},
-                    {"protected": b64url({"alg": "Ed25519", "kid": ..., "signed_at": ...,
-                                          "receipt": {receipt statement}})}]}
+     "signatures": [{"protected": b64url({"alg": "EdDSA", "kid": ..., "signed_at": ...}),
+                     "signature": ...}],
+     "receipt": {"payload": b64url(canonical receipt: manifest_sha256, received_at,
+                                   discrepancies),
+                 "protected": b64url({"alg": "EdDSA", "kid": ..., "signed_at": ...}),
+                 "signature": ...}}
 
-The receiver's countersignature sits beside the sender's and signs the *same payload*; its
-receipt statement (manifest digest, received time, discrepancies) travels in its protected
-header, which the signature covers. So one document holds both statements, adding the
-countersignature leaves the sender's entry untouched, and any JOSE library verifies every
-signature with the ordinary API: there is one payload, and each entry is a plain
-Ed25519 signature over ``protected || "." || payload``. A library that checks header
-names strictly (joserfc) must be told about ``signed_at`` and ``receipt``, and one that caps
-header or payload sizes must be given room for large manifests.
+Section 7.2.1 lets a JWS carry members a reader does not understand, and JOSE libraries
+ignore ``receipt`` when they read the manifest. So each JWS has exactly one signature (a
+library that accepts a general JWS when *any* signature verifies, like jwcrypto and node
+``jose``, cannot be fooled by an added one when the reader insists on one), every
+protected header is small and of fixed shape (about 130 bytes: far below joserfc's
+512-byte cap, however many discrepancies), and the discrepancies sit in the receipt's
+payload. Adding the receipt leaves the sender's JWS untouched. Readers must allow
+``EdDSA`` and, in joserfc, the ``signed_at`` header (README: "Verifying elsewhere").
 
 ``signed_at`` is the signer's claim of when it signed: verification refuses a key revoked
 at or before that time.
@@ -32,11 +37,12 @@ from exchange import clock
 from exchange.errors import Conflict, ValidationFailed
 from exchange.manifests.statement import Manifest, Receipt
 from exchange.signing import jws
+from exchange.signing.canonical import canonical_json
 from exchange.signing.instance_key import key_id
 
 SIGNED_AT = "signed_at"
 RECEIPT = "receipt"
-HEADER_MEMBERS = frozenset({"alg", "kid", SIGNED_AT, RECEIPT})
+HEADER_MEMBERS = frozenset({"alg", "kid", SIGNED_AT})
 
 
 def sign(
@@ -70,28 +76,18 @@ def countersign(
     *,
     signed_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """A copy of ``document`` with the receiver's signature and receipt added beside the
-    sender's. The receipt must name this manifest's digest and only its items; a document
-    already countersigned is refused."""
+    """A copy of ``document`` with the receiver's receipt added as the flattened JWS
+    ``receipt``. The receipt must name this manifest's digest and only its items; a
+    document already countersigned is refused (``Conflict``)."""
     manifest = signed_manifest(document)
     receipt.check_against(manifest)
-    signatures = document.get("signatures")
-    if not isinstance(signatures, list):
+    if not isinstance(document.get("signatures"), list):
         raise ValidationFailed.single("signatures", "invalid", "not a signed manifest")
-    for entry in signatures:
-        try:
-            header = jws.parse_json_object(jws.strict_b64url_decode(entry["protected"]))
-        except (ValueError, KeyError, TypeError):
-            raise ValidationFailed.single(
-                "signatures", "invalid", "a protected header is malformed"
-            ) from None
-        if isinstance(header, dict) and RECEIPT in header:
-            raise Conflict("the manifest already carries a receipt")
+    if RECEIPT in document:
+        raise Conflict("the manifest already carries a receipt")
     signer = jws.Signer(
-        key,
-        key_id(key.public_key()),
-        {SIGNED_AT: clock.iso(signed_at or clock.now()), RECEIPT: receipt.to_json()},
+        key, key_id(key.public_key()), {SIGNED_AT: clock.iso(signed_at or clock.now())}
     )
     result = copy.deepcopy(document)
-    result["signatures"].append(jws.signature_entry(result["payload"], signer))
+    result[RECEIPT] = jws.sign_flattened(canonical_json(receipt.to_json()), signer)
     return result

@@ -1,11 +1,18 @@
 """Verifying a signed manifest against a JWKS: offline, no database, no network.
 
-A document passes only when every signature verifies with a published Ed25519 key that
-was not revoked at or before the signature's ``signed_at``; the payload is the RFC 8785
-canonical form of a valid manifest; exactly one signature (without a receipt) is the
-sender's, by a key of the manifest's sender partner; and at most one carries a receipt,
-by a key of the receiver partner, naming this manifest's digest. Anything else raises
+A document (shape in ``signing``) passes only when every signature verifies with a
+published Ed25519 key that was not revoked at or before the signature's ``signed_at``; the
+payload is the RFC 8785 canonical form of a valid manifest; it has exactly one signature,
+the sender's, by a key of the manifest's sender partner; and its ``receipt``, when there is
+one, is a flattened JWS whose payload is the canonical form of a valid receipt naming this
+manifest's digest, signed by a key of the receiver partner. Anything else raises
 ``SignatureInvalid`` with a reason meant for people.
+
+A key from a plain RFC 7517 JWKS may not say whose it is (no ``partner_id``). Then the
+signature is checked all the same, but whether the key belongs to the sender (or the
+receiver) cannot be: ``verify`` refuses it, naming the missing member, unless the caller
+passes ``bind_partners=False`` (``manifest verify`` does, and says so; the user vouches
+for such keys by pinning them).
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ class Signed:
     """One verified signature: whose key, which algorithm name, and when it was signed."""
 
     kid: str
-    partner_id: uuid.UUID
+    partner_id: uuid.UUID | None  # None: the JWKS did not bind the key to a partner
     alg: str
     signed_at: datetime
 
@@ -58,11 +65,11 @@ def _signed_at(header: dict[str, Any]) -> datetime:
     raise SignatureInvalid(f"key {header.get('kid')}: {SIGNED_AT} is missing or not a UTC time")
 
 
-def verify(document: Any, ring: KeyRing) -> VerifiedManifest:
+def verify(document: Any, ring: KeyRing, *, bind_partners: bool = True) -> VerifiedManifest:
     """Check a signed manifest; see the module docstring for what passing means."""
     if not isinstance(document, dict):
         raise SignatureInvalid("not a JWS in the general JSON serialization")
-    extra = sorted(set(document) - {"payload", "signatures"})
+    extra = sorted(set(document) - {"payload", "signatures", RECEIPT})
     if extra:
         raise SignatureInvalid(f"unexpected members beside the JWS: {', '.join(extra)}")
 
@@ -83,49 +90,55 @@ def verify(document: Any, ring: KeyRing) -> VerifiedManifest:
             )
         return key.public_key
 
-    payload, signatures = jws.verify(document, resolve)
+    signatures = document.get("signatures")
+    if isinstance(signatures, list) and len(signatures) != 1:
+        raise SignatureInvalid(
+            f"expected one signature (the sender's), found {len(signatures)}: "
+            "the receiver's is in the receipt"
+        )
+    payload, [signature] = jws.verify(
+        {"payload": document.get("payload"), "signatures": signatures}, resolve
+    )
     try:
-        value = jws.parse_json_object(payload)
-    except ValueError:
-        raise SignatureInvalid("payload is not JSON") from None
-    if canonical_json(value) != payload:
-        raise SignatureInvalid("payload is not canonical JSON (RFC 8785)")
-    try:
-        manifest = Manifest.from_json(value)
+        manifest = Manifest.from_json(_canonical(payload, "payload"))
     except ValidationFailed as error:
         raise SignatureInvalid(f"payload is not a valid manifest: {error.message}") from None
     digest = manifest_digest(payload)
 
-    senders: list[Signed] = []
-    receipts: list[tuple[Signed, Receipt]] = []
-    for signature in signatures:
-        header = signature.header
+    def signed_by(header: dict[str, Any], role: str) -> Signed:
         key = ring.keys[header["kid"]]
-        signed = Signed(key.kid, key.partner_id, header["alg"], _signed_at(header))
-        if RECEIPT not in header:
-            if key.partner_id != manifest.sender:
-                raise SignatureInvalid(
-                    f"key {key.kid} belongs to partner {key.partner_id}, "
-                    f"not to the sender {manifest.sender}"
-                )
-            senders.append(signed)
-            continue
-        if key.partner_id != manifest.receiver:
+        partner = getattr(manifest, role)
+        if key.partner_id is None and bind_partners:
             raise SignatureInvalid(
-                f"receipt signed with key {key.kid} of partner {key.partner_id}, "
-                f"not of the receiver {manifest.receiver}"
+                f"key {key.kid} in the JWKS has no partner_id: needed to check that it is "
+                f"the {role}'s ({partner})"
             )
-        try:
-            receipt = Receipt.from_json(header[RECEIPT])
-            receipt.check_against(manifest)
-        except ValidationFailed as error:
-            raise SignatureInvalid(f"receipt is not valid: {error.message}") from None
-        receipts.append((signed, receipt))
-    if len(senders) != 1:
-        raise SignatureInvalid(f"expected one sender signature, found {len(senders)}")
-    if len(receipts) > 1:
-        raise SignatureInvalid(f"expected at most one receipt, found {len(receipts)}")
-    if not receipts:
-        return VerifiedManifest(manifest, digest, senders[0])
-    receiver, receipt = receipts[0]
-    return VerifiedManifest(manifest, digest, senders[0], receipt, receiver)
+        if key.partner_id not in (partner, None):
+            raise SignatureInvalid(
+                f"{'receipt' if role == 'receiver' else 'manifest'} signed with key "
+                f"{key.kid} of partner {key.partner_id}, not of the {role} {partner}"
+            )
+        return Signed(key.kid, key.partner_id, header["alg"], _signed_at(header))
+
+    sender = signed_by(signature.header, "sender")
+    if RECEIPT not in document:
+        return VerifiedManifest(manifest, digest, sender)
+    receipt_payload, receipt_signature = jws.verify_flattened(document[RECEIPT], resolve)
+    try:
+        receipt = Receipt.from_json(_canonical(receipt_payload, "receipt payload"))
+        receipt.check_against(manifest)
+    except ValidationFailed as error:
+        raise SignatureInvalid(f"receipt is not valid: {error.message}") from None
+    receiver = signed_by(receipt_signature.header, "receiver")
+    return VerifiedManifest(manifest, digest, sender, receipt, receiver)
+
+
+def _canonical(payload: bytes, what: str) -> Any:
+    """The JSON value of a payload that must be in RFC 8785 canonical form."""
+    try:
+        value = jws.parse_json_object(payload)
+    except ValueError:
+        raise SignatureInvalid(f"{what} is not JSON") from None
+    if canonical_json(value) != payload:
+        raise SignatureInvalid(f"{what} is not canonical JSON (RFC 8785)")
+    return value

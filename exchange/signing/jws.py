@@ -1,7 +1,10 @@
 """JWS (RFC 7515) in the general JSON serialization, signed with Ed25519.
 
-Only Ed25519 keys are accepted. ``alg`` is ``Ed25519`` (RFC 9864) when signing; the older
-``EdDSA`` name is accepted when verifying. Every signature in the document must verify.
+Only Ed25519 keys are accepted. ``alg`` is ``EdDSA`` (RFC 8037 section 3.1) when signing:
+the name every JOSE library knows (authlib refuses ``Ed25519`` unless told; joserfc needs
+either name allowed explicitly). ``Ed25519`` (RFC 9864) is accepted when verifying. Every
+signature in the document must verify. A flattened JWS (RFC 7515 section 7.2.2) carries
+one signature; ``sign_flattened`` and ``verify_flattened`` read and write it.
 Verification is strict where lenient parsers open doors: base64url must be exact (no
 padding, no stray characters), protected headers may not repeat a member, and ``crit``
 extensions are refused because none is understood here.
@@ -22,6 +25,7 @@ from exchange.signing.canonical import canonical_json
 from exchange.signing.instance_key import b64url, b64url_decode
 
 ACCEPTED_ALGS = frozenset({"Ed25519", "EdDSA"})
+EMITTED_ALG = "EdDSA"
 BASE64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 
 
@@ -65,7 +69,7 @@ def parse_json_object(data: bytes) -> Any:
 
 
 def signature_entry(payload_b64: str, signer: Signer) -> dict[str, str]:
-    header = {"alg": "Ed25519", "kid": signer.kid, **(signer.extra or {})}
+    header = {"alg": EMITTED_ALG, "kid": signer.kid, **(signer.extra or {})}
     protected = b64url(canonical_json(header))
     signature = signer.key.sign(f"{protected}.{payload_b64}".encode("ascii"))
     return {"protected": protected, "signature": b64url(signature)}
@@ -133,3 +137,20 @@ def verify(document: dict[str, Any], resolve: KeyResolver) -> tuple[bytes, list[
             raise SignatureInvalid(f"signature {index} (kid {kid}) does not verify") from None
         verified.append(VerifiedSignature(header))
     return payload, verified
+
+
+def sign_flattened(payload: bytes, signer: Signer) -> dict[str, str]:
+    """A flattened JWS: ``{"payload", "protected", "signature"}``."""
+    payload_b64 = b64url(payload)
+    return {"payload": payload_b64, **signature_entry(payload_b64, signer)}
+
+
+def verify_flattened(document: Any, resolve: KeyResolver) -> tuple[bytes, VerifiedSignature]:
+    """Check a flattened JWS; return its payload and verified protected header."""
+    if not isinstance(document, dict) or "signatures" in document:
+        raise SignatureInvalid("not a JWS in the flattened JSON serialization")
+    entry = {k: v for k, v in document.items() if k != "payload"}
+    payload, [signature] = verify(
+        {"payload": document.get("payload"), "signatures": [entry]}, resolve
+    )
+    return payload, signature

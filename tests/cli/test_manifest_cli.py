@@ -113,15 +113,20 @@ async def test_sign_countersign_and_verify_offline_end_to_end(
     (tmp_path / "countersigned.json").write_text(countersigned.stdout)
 
     verified = offline(
-        "manifest", "verify", "countersigned.json", "--jwks", "jwks.json", cwd=tmp_path
+        "manifest", "verify", "countersigned.json", "--pinned-jwks", "jwks.json", cwd=tmp_path
     )
     assert verified.returncode == 0, verified.stderr
     lines = verified.stdout.splitlines()
     assert lines[0].startswith(f"OK manifest of shipment {sample['shipment_id']}: 3 items")
-    assert f"signed by sender {world.donor} with key {kids['sender']} (Ed25519)" in lines[1]
+    assert f"signed by sender {world.donor} with key {kids['sender']} (EdDSA)" in lines[1]
     assert f"countersigned by receiver {world.national} with key {kids['receiver']}" in lines[2]
     assert "received 2026-02-01T12:00:00.000000Z, 1 discrepancies" in lines[2]
     assert lines[3] == f"    item {item}: expected 3, received 2 (one copy water-damaged)"
+    assert lines[4:] == [
+        f"  trusted: the sender's key {kids['sender']} is in the pinned JWKS jwks.json",
+        f"  trusted: the receiver's key {kids['receiver']} is in the pinned JWKS jwks.json",
+    ]
+    assert verified.stderr == ""
     assert not (tmp_path / "no-data-dir").exists()
 
     # a kid may begin with "-": it goes after "--"; a time before registration is refused
@@ -137,7 +142,9 @@ async def test_sign_countersign_and_verify_offline_end_to_end(
     assert revoked.output.startswith(f"revoked {kids['receiver']} at ")
     await invoke(settings, "keys", "export-jwks", str(tmp_path / "jwks.json"))
     # revoked after it countersigned: the receipt still verifies
-    still = offline("manifest", "verify", "countersigned.json", "--jwks", "jwks.json", cwd=tmp_path)
+    still = offline(
+        "manifest", "verify", "countersigned.json", "--pinned-jwks", "jwks.json", cwd=tmp_path
+    )
     assert still.returncode == 0, still.stderr
 
 

@@ -1,23 +1,28 @@
-"""Third-party JOSE libraries verify what we sign, and we verify what they sign."""
+"""Third-party JOSE libraries verify what we sign, run exactly as the README documents it
+(its code blocks are executed as they stand), and we verify what they sign."""
 
 from __future__ import annotations
 
+import base64
 import json
-from typing import Any, cast
+import re
+import warnings
+from pathlib import Path
+from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc import jws as joserfc_jws
-from joserfc.errors import BadSignatureError
-from joserfc.jwk import KeySet, KeySetSerialization, OKPKey
-from joserfc.jws import GeneralJSONSerialization, HeaderDict
+from joserfc.jwk import OKPKey
+from joserfc.jws import HeaderDict
 from joserfc.registry import HeaderParameter
-from jwcrypto import jwk as jwcrypto_jwk
-from jwcrypto import jws as jwcrypto_jws
 
 from exchange import clock
 from exchange.keys import jwks
 from exchange.manifests import signing
+from exchange.manifests.statement import Discrepancy, Receipt, manifest_digest
 from exchange.manifests.verify import verify
+from exchange.signing.instance_key import b64url
 from tests.manifests.samples import (
     RECEIVED,
     SIGNED,
@@ -29,24 +34,35 @@ from tests.manifests.samples import (
     ring,
 )
 
-
-def joserfc_registry() -> joserfc_jws.JWSRegistry:
-    """joserfc checks header names strictly: it is told about ours, and given room for
-    receipts (its default header cap is 512 bytes)."""
-    registry = joserfc_jws.JWSRegistry(
-        header_registry={
-            "signed_at": HeaderParameter("Signing time (RFC 3339)", "str"),
-            "receipt": HeaderParameter("Receipt statement", lambda value: None),
-        },
-        algorithms=["Ed25519", "EdDSA"],
-    )
-    registry.max_header_length = 16_384
-    return registry
+README = Path(__file__).resolve().parents[2] / "README.md"
+BLOCK = re.compile(r"<!-- verify-with: (\w+) -->\n```python\n(.*?)```", re.DOTALL)
+LIBRARIES = ["jwcrypto", "joserfc", "authlib"]
 
 
-def countersigned() -> tuple[Party, Party, dict[str, Any]]:
+def documented() -> dict[str, str]:
+    return dict(BLOCK.findall(README.read_text("utf-8")))
+
+
+def run_as_documented(
+    library: str, document: dict[str, Any], trusted: dict[str, Any], folder: Path
+) -> dict[str, Any]:
+    """Write the files the README reads, run its blocks for ``library``, return what they
+    left behind (``manifest`` and ``receipt``)."""
+    (folder / "signed-manifest.json").write_text(json.dumps(document))
+    (folder / "trusted-jwks.json").write_text(json.dumps(trusted))
+    blocks = documented()
+    namespace: dict[str, Any] = {}
+    with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
+        patch.chdir(folder)
+        warnings.simplefilter("ignore")  # joserfc: "EdDSA is deprecated via RFC 9864"
+        exec(compile(blocks[library], f"README:{library}", "exec"), namespace)  # noqa: S102
+        exec(compile(blocks["all"], "README:all", "exec"), namespace)  # noqa: S102
+    return namespace
+
+
+def countersigned(items: int = 5) -> tuple[Party, Party, dict[str, Any]]:
     sender, receiver = parties()
-    m = manifest(5)
+    m = manifest(items)
     document = signing.sign(m, sender.key, signed_at=SIGNED)
     return (
         sender,
@@ -55,58 +71,102 @@ def countersigned() -> tuple[Party, Party, dict[str, Any]]:
     )
 
 
-def test_joserfc_verifies_every_signature_with_our_jwks() -> None:
+def test_the_readme_documents_every_library() -> None:
+    assert sorted(documented()) == sorted([*LIBRARIES, "all"])
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_each_library_verifies_the_manifest_and_the_receipt_as_documented(
+    library: str, tmp_path: Path
+) -> None:
     sender, receiver, document = countersigned()
-    keys = KeySet.import_key_set(cast(KeySetSerialization, jwks_document(sender, receiver)))
-    result = joserfc_jws.deserialize_json(
-        cast(GeneralJSONSerialization, document), keys, registry=joserfc_registry()
+    result = run_as_documented(library, document, jwks_document(sender, receiver), tmp_path)
+    assert result["manifest"] == manifest(5).to_json()
+    assert result["receipt"] == receipt(manifest(5)).to_json()
+    assert result["receipt"]["discrepancies"][0]["note"] == "missing from the crate"
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_each_library_verifies_a_sender_only_manifest_as_documented(
+    library: str, tmp_path: Path
+) -> None:
+    sender, _receiver = parties()
+    document = signing.sign(manifest(3), sender.key, signed_at=SIGNED)
+    result = run_as_documented(library, document, jwks_document(sender), tmp_path)
+    assert (result["manifest"], result["receipt"]) == (manifest(3).to_json(), None)
+
+
+def test_protected_headers_stay_small_however_many_discrepancies() -> None:
+    sender, receiver = parties()
+    m = manifest(600)
+    many = Receipt(
+        manifest_digest(m.canonical()),
+        RECEIVED,
+        tuple(Discrepancy(i.work_id, i.quantity, 0, "not in the crate " * 10) for i in m.items),
     )
-    assert result.payload == manifest(5).canonical()
-    headers = [m.headers() for m in result.members]
-    assert [h["kid"] for h in headers] == [sender.kid, receiver.kid]
-    assert headers[1]["receipt"] == receipt(manifest(5)).to_json()
-
-
-def test_joserfc_refuses_when_one_signer_key_is_missing() -> None:
-    sender, receiver, document = countersigned()
-    stranger = parties()[0]
-    substitute = jwks.to_jwk(stranger.published())
-    substitute["kid"] = receiver.kid  # right kid, wrong key: the receiver's signature fails
-    keys = KeySet.import_key_set(
-        cast(KeySetSerialization, {"keys": [jwks.to_jwk(sender.published()), substitute]})
+    document = signing.countersign(
+        signing.sign(m, sender.key, signed_at=SIGNED), many, receiver.key, signed_at=RECEIVED
     )
-    with pytest.raises(BadSignatureError):
-        joserfc_jws.deserialize_json(
-            cast(GeneralJSONSerialization, document), keys, registry=joserfc_registry()
-        )
+    headers = [document["signatures"][0]["protected"], document["receipt"]["protected"]]
+    assert all(len(h) < 200 for h in headers)  # joserfc refuses beyond 512 bytes
+    assert [json.loads(base64.urlsafe_b64decode(h + "==")) for h in headers] == [
+        {"alg": "EdDSA", "kid": sender.kid, "signed_at": clock.iso(SIGNED)},
+        {"alg": "EdDSA", "kid": receiver.kid, "signed_at": clock.iso(RECEIVED)},
+    ]
 
 
-def test_jwcrypto_verifies_each_required_signer_separately() -> None:
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_a_manifest_beyond_joserfcs_default_payload_cap_verifies_as_documented(
+    library: str, tmp_path: Path
+) -> None:
+    sender, receiver, document = countersigned(items=600)
+    assert len(manifest(600).canonical()) > 128_000
+    result = run_as_documented(library, document, jwks_document(sender, receiver), tmp_path)
+    assert len(result["manifest"]["items"]) == 600
+
+
+def forged_extra_signature(document: dict[str, Any], _stranger: Party) -> str:
+    # a second entry beside the genuine one: jwcrypto and node jose would accept the whole
+    # document if any one verified; the documented way refuses any second entry
+    document["signatures"].append({"protected": b64url(b'{"alg":"none"}'), "signature": ""})
+    return "expected exactly one signature"
+
+
+def sender_swapped_for_a_stranger(document: dict[str, Any], stranger: Party) -> str:
+    document["signatures"] = signing.sign(manifest(5), stranger.key)["signatures"]
+    return "is not one of partner"
+
+
+def receipt_altered(document: dict[str, Any], _stranger: Party) -> str:
+    statement = json.loads(base64.urlsafe_b64decode(document["receipt"]["payload"] + "=="))
+    statement["discrepancies"] = []
+    document["receipt"]["payload"] = b64url(json.dumps(statement).encode())
+    return ""
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+@pytest.mark.parametrize(
+    "forge", [forged_extra_signature, sender_swapped_for_a_stranger, receipt_altered]
+)
+def test_each_library_refuses_a_forgery_as_documented(
+    library: str, forge: Any, tmp_path: Path
+) -> None:
     sender, receiver, document = countersigned()
-    for party in (sender, receiver):
-        # a general JWS passes jwcrypto when any one signature verifies, so each signer's
-        # key is checked alone, and each entry is also checked as a flattened JWS
-        token = jwcrypto_jws.JWS()
-        token.deserialize(json.dumps(document))
-        key = jwcrypto_jwk.JWK(**jwks.to_jwk(party.published()))
-        token.verify(key)
-        assert token.payload == manifest(5).canonical()
-    for entry, party in zip(document["signatures"], (sender, receiver), strict=True):
-        flattened = jwcrypto_jws.JWS()
-        flattened.deserialize(json.dumps({"payload": document["payload"], **entry}))
-        flattened.verify(jwcrypto_jwk.JWK(**jwks.to_jwk(party.published())))
-        assert flattened.jose_header["kid"] == party.kid
+    stranger = Party(receiver.partner_id, Ed25519PrivateKey.generate())  # not the sender's
+    message = forge(document, stranger)
+    trusted = jwks_document(sender, receiver, stranger)
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - each library raises its own
+        run_as_documented(library, document, trusted, tmp_path)
+    assert message in str(caught.value)
+    with pytest.raises(Exception):  # noqa: B017, PT011 - and so do we
+        verify(document, ring(sender, receiver, stranger))
 
 
-def test_jwcrypto_refuses_a_signer_whose_signature_was_altered() -> None:
-    sender, receiver, document = countersigned()
-    signature = document["signatures"][1]["signature"]
-    document["signatures"][1]["signature"] = ("A" if signature[0] != "A" else "B") + signature[1:]
-    token = jwcrypto_jws.JWS()
-    token.deserialize(json.dumps(document))
-    token.verify(jwcrypto_jwk.JWK(**jwks.to_jwk(sender.published())))  # still fine
-    with pytest.raises(jwcrypto_jws.InvalidJWSSignature):
-        token.verify(jwcrypto_jwk.JWK(**jwks.to_jwk(receiver.published())))
+def joserfc_registry() -> joserfc_jws.JWSRegistry:
+    return joserfc_jws.JWSRegistry(
+        header_registry={"signed_at": HeaderParameter("Signing time", "str")},
+        algorithms=["Ed25519", "EdDSA"],
+    )
 
 
 @pytest.mark.filterwarnings("ignore:EdDSA is deprecated")
@@ -127,8 +187,6 @@ def test_we_verify_a_manifest_joserfc_signed(alg: str) -> None:
 
 def _raw_private_b64(party: Party) -> str:
     from cryptography.hazmat.primitives import serialization
-
-    from exchange.signing.instance_key import b64url
 
     return b64url(
         party.key.private_bytes(

@@ -17,11 +17,13 @@ from exchange.keys import jwks
 from exchange.manifests import signing
 from exchange.manifests.verify import SignatureInvalid, verify
 from exchange.signing import jws
+from exchange.signing.canonical import canonical_json
 from exchange.signing.instance_key import b64url, b64url_decode
 from tests.manifests.samples import (
     RECEIVED,
     SIGNED,
     Party,
+    jwks_document,
     manifest,
     parties,
     receipt,
@@ -66,8 +68,18 @@ def test_countersigning_leaves_the_sender_entry_byte_for_byte() -> None:
     document = signing.sign(manifest(), sender.key, signed_at=SIGNED)
     countersigned = signing.countersign(document, receipt(manifest()), receiver.key)
     assert countersigned["payload"] == document["payload"]
-    assert countersigned["signatures"][0] == document["signatures"][0]
-    assert len(countersigned["signatures"]) == 2
+    assert countersigned["signatures"] == document["signatures"]
+    assert sorted(countersigned) == ["payload", "receipt", "signatures"]
+    assert sorted(countersigned["receipt"]) == ["payload", "protected", "signature"]
+
+
+def test_a_second_signature_beside_the_senders_is_refused() -> None:
+    sender, receiver, document = signed_pair()
+    extra = signing.sign(manifest(), sender.key, signed_at=SIGNED)["signatures"][0]
+    document["signatures"].append(extra)
+    assert refused(document, sender, receiver) == (
+        "expected one signature (the sender's), found 2: the receiver's is in the receipt"
+    )
 
 
 def test_a_second_receipt_is_refused() -> None:
@@ -92,17 +104,29 @@ def flip(text: str, marker: bytes | None = None) -> str:
 
 @pytest.mark.parametrize(
     ("part", "marker", "index"),
-    [("payload", b"Grammar", 0), ("protected", b"crate", 1), ("signature", None, 1)],
+    [
+        ("payload", b"Grammar", 0),
+        ("receipt payload", b"crate", 1),
+        ("receipt protected", b"2026", 1),
+        ("receipt signature", None, 1),
+        ("signature", None, 0),
+    ],
 )
 def test_one_changed_byte_anywhere_is_refused(part: str, marker: bytes | None, index: int) -> None:
     sender, receiver, document = signed_pair()
     tampered = copy.deepcopy(document)
     if part == "payload":
         tampered["payload"] = flip(tampered["payload"], marker)
+    elif part.startswith("receipt "):
+        member = part.removeprefix("receipt ")
+        tampered["receipt"][member] = flip(tampered["receipt"][member], marker)
     else:
-        tampered["signatures"][1][part] = flip(tampered["signatures"][1][part], marker)
+        tampered["signatures"][0][part] = flip(tampered["signatures"][0][part], marker)
     kid = (sender, receiver)[index].kid
-    assert refused(tampered, sender, receiver) == f"signature {index} (kid {kid}) does not verify"
+    assert refused(tampered, sender, receiver) in (
+        f"signature 0 (kid {kid}) does not verify",
+        "signature 0: header or signature is malformed",
+    )
 
 
 def test_a_character_outside_base64url_is_refused() -> None:
@@ -190,8 +214,8 @@ def test_the_sender_signature_must_be_by_the_sender_partner() -> None:
     document = signing.sign(manifest(), receiver.key, signed_at=SIGNED)
     reason = refused(document, sender, receiver)
     assert reason == (
-        f"key {receiver.kid} belongs to partner {receiver.partner_id}, "
-        f"not to the sender {sender.partner_id}"
+        f"manifest signed with key {receiver.kid} of partner {receiver.partner_id}, "
+        f"not of the sender {sender.partner_id}"
     )
 
 
@@ -209,10 +233,8 @@ def test_a_receipt_for_another_manifest_is_refused() -> None:
     document = signing.sign(manifest(), sender.key, signed_at=SIGNED)
     wrong = receipt(manifest(), discrepancies=False).to_json()
     wrong["manifest_sha256"] = "0" * 64
-    signer = jws.Signer(
-        receiver.key, receiver.kid, {"signed_at": clock.iso(RECEIVED), "receipt": wrong}
-    )
-    document["signatures"].append(jws.signature_entry(document["payload"], signer))
+    signer = jws.Signer(receiver.key, receiver.kid, {"signed_at": clock.iso(RECEIVED)})
+    document["receipt"] = jws.sign_flattened(canonical_json(wrong), signer)
     assert refused(document, sender, receiver) == (
         "receipt is not valid: manifest_sha256: does not match the manifest"
     )
@@ -252,3 +274,18 @@ def test_a_jwks_that_lies_about_a_kid_sets_the_key_aside() -> None:
     assert caught.value.reason == (
         f"key {sender.kid} in the JWKS is not usable: kid is not the key's RFC 7638 thumbprint"
     )
+
+
+def test_a_key_without_partner_id_cannot_stand_for_the_sender_where_binding_is_needed() -> None:
+    sender, _receiver = parties()
+    document = signing.sign(manifest(), sender.key, signed_at=SIGNED)
+    [ours] = jwks_document(sender)["keys"]
+    plain = jwks.parse({"keys": [{k: ours[k] for k in ("kty", "crv", "x")}]})
+    with pytest.raises(SignatureInvalid) as caught:
+        verify(document, plain)
+    assert caught.value.reason == (
+        f"key {sender.kid} in the JWKS has no partner_id: needed to check that it is the "
+        f"sender's ({sender.partner_id})"
+    )
+    unbound = verify(document, plain, bind_partners=False)
+    assert (unbound.sender.kid, unbound.sender.partner_id) == (sender.kid, None)
