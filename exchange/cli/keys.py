@@ -114,7 +114,8 @@ def create_custodial(ctx: click.Context, partner_id: str) -> None:
     "--at",
     "at",
     default=None,
-    help="Revocation time, RFC 3339 with a zone (default now; earlier for a late-found leak).",
+    help="Revocation time, RFC 3339 with a zone (default now; earlier for a late-found "
+    "leak). On a key already revoked it moves the revocation earlier, never later.",
 )
 @click.pass_context
 def revoke(ctx: click.Context, kid: str, at: str | None) -> None:

@@ -106,19 +106,28 @@ async def revoke(
     policy: PolicyEngine,
 ) -> SigningKey:
     """Revoke a key as of ``at`` (default now; earlier when a compromise is found late).
-    Signatures made before that time still verify; none made at or after it do."""
+    Signatures made before that time still verify; none made at or after it do.
+
+    A key already revoked may have its revocation moved *earlier* (a leak found later to be
+    older), never later: a later or equal time is a ``Conflict``, since it would make
+    valid again what the earlier revocation refused. Every move is audited (``key.revoke``
+    with the old and new ``revoked_at``)."""
     statement = select(SigningKey).where(SigningKey.kid == kid).with_for_update()
     row = (await uow.session.exec(statement)).first()
     if row is None:
         raise NotFound("signing key", kid)
     partner = await _partner(uow.session, row.partner_id)
     policy.require(identity, "key.revoke", partner_resource(partner))
-    if row.revoked_at is not None:
-        raise Conflict(f"key {kid} was already revoked at {clock.iso(row.revoked_at)}", row.id)
     now = clock.now()
     moment = now if at is None else at
     if moment.tzinfo is None:
         raise ValidationFailed.single("at", "invalid", "the revocation time needs a time zone")
+    if row.revoked_at is not None and moment >= row.revoked_at:
+        raise Conflict(
+            f"key {kid} was already revoked at {clock.iso(row.revoked_at)}; a revocation "
+            "can only be moved earlier",
+            row.id,
+        )
     if moment > now:
         raise ValidationFailed.single("at", "out_of_range", "a revocation cannot be in the future")
     if moment < row.created_at:

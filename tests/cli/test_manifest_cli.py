@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from exchange import clock
 from exchange.settings import Settings
 from tests.cli_runner import invoke
 from tests.conftest import World
@@ -74,6 +75,7 @@ async def test_sign_countersign_and_verify_offline_end_to_end(
         assert kids[name] == json.loads((tmp_path / f"{name}.jwk").read_text())["kid"]
     exported = await invoke(settings, "keys", "export-jwks", str(tmp_path / "jwks.json"))
     assert exported.exit_code == 0, exported.output
+    registered = clock.now()  # after both keys were registered, before anything was signed
 
     sample = manifest().to_json()
     sample["sender"], sample["receiver"] = world.donor, world.national
@@ -146,6 +148,26 @@ async def test_sign_countersign_and_verify_offline_end_to_end(
         "manifest", "verify", "countersigned.json", "--pinned-jwks", "jwks.json", cwd=tmp_path
     )
     assert still.returncode == 0, still.stderr
+
+    # the leak is found to be older: the revocation moves earlier, never later
+    later = await invoke(
+        settings, "keys", "revoke", "--at", clock.iso(clock.now()), "--", kids["receiver"]
+    )
+    assert later.exit_code == 5
+    assert "a revocation can only be moved earlier" in later.output
+    earlier = await invoke(
+        settings, "keys", "revoke", "--at", clock.iso(registered), "--", kids["receiver"]
+    )
+    assert (earlier.exit_code, earlier.output) == (
+        0,
+        f"revoked {kids['receiver']} at {clock.iso(registered)}\n",
+    )
+    await invoke(settings, "keys", "export-jwks", str(tmp_path / "jwks.json"))
+    refused = offline(
+        "manifest", "verify", "countersigned.json", "--pinned-jwks", "jwks.json", cwd=tmp_path
+    )
+    assert refused.returncode == 1
+    assert f"FAIL key {kids['receiver']} was revoked at {clock.iso(registered)}" in (refused.stderr)
 
 
 def test_verify_exits_non_zero_with_the_reason(tmp_path: Path) -> None:

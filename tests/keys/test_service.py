@@ -112,6 +112,35 @@ async def test_revocation_times_are_checked(runtime: Runtime, world: World) -> N
             await keys.revoke(SYSTEM, "no-such-kid", uow=uow, policy=runtime.policy)
 
 
+async def test_a_revocation_moves_earlier_audited_and_never_later(
+    runtime: Runtime, world: World
+) -> None:
+    row = await register(runtime, SYSTEM, world.national)
+    first = clock.now()
+    async with runtime.db.unit_of_work() as uow:
+        await keys.revoke(SYSTEM, row.kid, first, uow=uow, policy=runtime.policy)
+    before = await state(runtime)
+    for later in (first, first + timedelta(microseconds=1), None):  # equal, later, now
+        with pytest.raises(Conflict) as refused:
+            async with runtime.db.unit_of_work() as uow:
+                await keys.revoke(SYSTEM, row.kid, later, uow=uow, policy=runtime.policy)
+        assert refused.value.message == (
+            f"key {row.kid} was already revoked at {clock.iso(first)}; a revocation can "
+            "only be moved earlier"
+        )
+        assert await state(runtime) == before
+    earlier = row.created_at + timedelta(microseconds=10)
+    async with runtime.db.unit_of_work() as uow:
+        moved = await keys.revoke(SYSTEM, row.kid, earlier, uow=uow, policy=runtime.policy)
+    assert moved.revoked_at == earlier
+    async with runtime.db.read() as session:
+        event = await chain.head(session)
+    assert event is not None
+    assert (event.action, event.entity_id) == ("key.revoke", row.kid)
+    assert (event.before or {})["revoked_at"] == clock.iso(first)
+    assert (event.after or {})["revoked_at"] == clock.iso(earlier)
+
+
 async def test_a_key_is_registered_once(runtime: Runtime, world: World) -> None:
     public_key = Ed25519PrivateKey.generate().public_key()
     async with runtime.db.unit_of_work() as uow:
