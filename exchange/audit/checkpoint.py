@@ -1,7 +1,10 @@
 """Signed statements of the chain's head, kept outside the database.
 
 A checkpoint lets ``audit verify --checkpoint`` notice what the chain alone cannot: a
-tail that was cut off, or rewritten together with all its hashes.
+tail that was cut off, or rewritten together with all its hashes. It is a general JWS
+(RFC 7515) with one EdDSA signature by the instance key, under the kid that key is
+published with (``instance:<thumbprint>``), so anyone holding the instance's JWKS can check
+it offline with any JOSE library.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from exchange.audit.chain import GENESIS, head
 from exchange.audit.models import AuditEvent
 from exchange.signing import jws
 from exchange.signing.canonical import canonical_json
-from exchange.signing.instance_key import key_id
+from exchange.signing.instance_key import instance_kid, key_id
 
 STATEMENT_TYPE = "scholarly-exchange/audit-checkpoint"
 
@@ -33,7 +36,7 @@ async def make(session: AsyncSession, key: Ed25519PrivateKey) -> dict[str, Any]:
         "hash": last.hash if last else GENESIS,
         "at": clock.iso(clock.now()),
     }
-    kid = key_id(key.public_key())
+    kid = instance_kid(key.public_key())
     return jws.sign(canonical_json(statement), [jws.Signer(key, kid)])
 
 
@@ -45,11 +48,12 @@ class CheckpointStatement:
 
 
 def read(document: dict[str, Any], public_key: Ed25519PublicKey) -> CheckpointStatement:
-    """Verify the checkpoint's signature with the instance key and return its statement."""
-    kid = key_id(public_key)
+    """Verify the checkpoint's signature with the instance key and return its statement
+    (checkpoints made before the key was published name it by its bare thumbprint)."""
+    kid = instance_kid(public_key)
 
     def resolve(signed_kid: str, _header: dict[str, Any]) -> Ed25519PublicKey:
-        if signed_kid != kid:
+        if signed_kid not in (kid, key_id(public_key)):
             raise jws.SignatureInvalid(
                 f"checkpoint was signed by key {signed_kid}, not this instance's {kid}"
             )

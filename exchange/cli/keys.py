@@ -141,11 +141,13 @@ def revoke(ctx: click.Context, kid: str, at: str | None) -> None:
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
 def export_jwks(ctx: click.Context, output: Path) -> None:
-    """Write every partner's public keys as a JWKS (what /.well-known/jwks.json serves)."""
+    """Write every partner's public keys and the instance's own (kid "instance:...", which
+    signs audit checkpoints) as a JWKS: what /.well-known/jwks.json serves."""
 
     async def work(runtime: Runtime) -> dict[str, Any]:
         async with runtime.db.read() as session:
-            return await jwks.build(SYSTEM, session=session, policy=runtime.policy)
+            document = await jwks.build(SYSTEM, session=session, policy=runtime.policy)
+        return jwks.with_instance_key(document, runtime.instance_key.public_key())
 
     document = with_runtime(ctx, work)
     output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

@@ -28,7 +28,13 @@ from exchange.identity.identity import Identity
 from exchange.keys.models import SigningKey
 from exchange.policy import PLATFORM, PolicyEngine
 from exchange.signing import jws
-from exchange.signing.instance_key import b64url, key_id, raw_public
+from exchange.signing.instance_key import (
+    INSTANCE_KID_PREFIX,
+    b64url,
+    instance_jwk,
+    key_id,
+    raw_public,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +86,12 @@ async def build(
     return {"keys": [to_jwk(published(row)) for row in rows]}
 
 
+def with_instance_key(document: dict[str, Any], public_key: Ed25519PublicKey) -> dict[str, Any]:
+    """The JWKS with the instance's own key added (kid ``instance:<thumbprint>``): what
+    ``/.well-known/jwks.json`` publishes, so audit checkpoints can be checked offline."""
+    return {**document, "keys": [*document["keys"], instance_jwk(public_key)]}
+
+
 def _time(jwk: dict[str, Any], member: str) -> datetime | None:
     value = jwk.get(member)
     if value is None:
@@ -93,6 +105,8 @@ def _time(jwk: dict[str, Any], member: str) -> datetime | None:
 
 
 def _key(jwk: dict[str, Any]) -> PublishedKey:
+    if str(jwk.get("kid", "")).startswith(INSTANCE_KID_PREFIX):
+        raise ValueError("the instance's key: it signs audit checkpoints, not manifests")
     for member in ("kty", "crv", "x"):
         if member not in jwk:
             raise ValueError(f"the {member!r} member is missing (RFC 8037 section 2)")

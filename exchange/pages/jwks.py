@@ -1,4 +1,5 @@
-"""``/.well-known/jwks.json``: every partner's public signing keys, for anyone to verify with."""
+"""``/.well-known/jwks.json``: every partner's public signing keys and the instance's own
+(which signs audit checkpoints), for anyone to verify with."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def endpoint(runtime: Runtime) -> Callable[[Request], Awaitable[Response]]:
         async with runtime.db.read() as session:
             document = await key_sets.build(ANONYMOUS, session=session, policy=runtime.policy)
         return JSONResponse(
-            document,
+            key_sets.with_instance_key(document, runtime.instance_key.public_key()),
             media_type="application/jwk-set+json",
             headers={"Cache-Control": "public, max-age=300"},
         )

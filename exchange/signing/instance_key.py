@@ -1,4 +1,10 @@
-"""The instance's own Ed25519 key, created on first start and kept in the data directory."""
+"""The instance's own Ed25519 key, created on first start and kept in the data directory.
+
+It signs audit checkpoints. Its public half is published beside the partners' keys (in
+``/.well-known/jwks.json`` and ``exchange keys export-jwks``) as a JWK whose ``kid`` is
+``instance:`` followed by its RFC 7638 thumbprint, so that anyone can check a checkpoint
+offline and no one mistakes it for a partner's key.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +35,26 @@ def key_id(key: Ed25519PublicKey) -> str:
 
     jwk = {"crv": "Ed25519", "kty": "OKP", "x": b64url(raw_public(key))}
     return b64url(hashlib.sha256(canonical_json(jwk)).digest())
+
+
+INSTANCE_KID_PREFIX = "instance:"
+
+
+def instance_kid(key: Ed25519PublicKey) -> str:
+    """The kid the instance key signs and is published under: ``instance:<thumbprint>``."""
+    return INSTANCE_KID_PREFIX + key_id(key)
+
+
+def instance_jwk(key: Ed25519PublicKey) -> dict[str, str]:
+    """The instance's public key as a JWK (RFC 7517, RFC 8037)."""
+    return {
+        "kty": "OKP",
+        "crv": "Ed25519",
+        "x": b64url(raw_public(key)),
+        "kid": instance_kid(key),
+        "use": "sig",
+        "alg": "EdDSA",
+    }
 
 
 def load_or_create(path: Path) -> Ed25519PrivateKey:
