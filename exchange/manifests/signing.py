@@ -83,7 +83,7 @@ def countersign(
     receipt.check_against(manifest)
     if not isinstance(document.get("signatures"), list):
         raise ValidationFailed.single("signatures", "invalid", "not a signed manifest")
-    if RECEIPT in document:
+    if RECEIPT in document or len(document["signatures"]) > 1:  # or the earlier form
         raise Conflict("the manifest already carries a receipt")
     signer = jws.Signer(
         key, key_id(key.public_key()), {SIGNED_AT: clock.iso(signed_at or clock.now())}

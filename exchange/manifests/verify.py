@@ -8,6 +8,10 @@ one, is a flattened JWS whose payload is the canonical form of a valid receipt n
 manifest's digest, signed by a key of the receiver partner. Anything else raises
 ``SignatureInvalid`` with a reason meant for people.
 
+Documents countersigned before the receipt became its own JWS carry it in the protected
+header of a second entry of ``signatures``; signed evidence cannot be re-issued, so that
+form is still read (never written).
+
 A key from a plain RFC 7517 JWKS may not say whose it is (no ``partner_id``). Then the
 signature is checked all the same, but whether the key belongs to the sender (or the
 receiver) cannot be: ``verify`` refuses it, naming the missing member, unless the caller
@@ -73,8 +77,12 @@ def verify(document: Any, ring: KeyRing, *, bind_partners: bool = True) -> Verif
     if extra:
         raise SignatureInvalid(f"unexpected members beside the JWS: {', '.join(extra)}")
 
+    signatures = document.get("signatures")
+    legacy = RECEIPT not in document and _legacy_receipt(signatures)
+    allowed = HEADER_MEMBERS | {RECEIPT} if legacy else HEADER_MEMBERS
+
     def resolve(kid: str, header: dict[str, Any]) -> Ed25519PublicKey:
-        unknown = sorted(set(header) - HEADER_MEMBERS)
+        unknown = sorted(set(header) - allowed)
         if unknown:
             raise SignatureInvalid(f"key {kid}: unexpected header members {', '.join(unknown)}")
         if kid in ring.refused:
@@ -90,15 +98,17 @@ def verify(document: Any, ring: KeyRing, *, bind_partners: bool = True) -> Verif
             )
         return key.public_key
 
-    signatures = document.get("signatures")
-    if isinstance(signatures, list) and len(signatures) != 1:
+    if isinstance(signatures, list) and len(signatures) != (2 if legacy else 1):
         raise SignatureInvalid(
             f"expected one signature (the sender's), found {len(signatures)}: "
             "the receiver's is in the receipt"
         )
-    payload, [signature] = jws.verify(
+    payload, verified = jws.verify(
         {"payload": document.get("payload"), "signatures": signatures}, resolve
     )
+    signature = verified[0]
+    if RECEIPT in signature.header:
+        raise SignatureInvalid("the sender's signature carries a receipt")
     try:
         manifest = Manifest.from_json(_canonical(payload, "payload"))
     except ValidationFailed as error:
@@ -121,15 +131,21 @@ def verify(document: Any, ring: KeyRing, *, bind_partners: bool = True) -> Verif
         return Signed(key.kid, key.partner_id, header["alg"], _signed_at(header))
 
     sender = signed_by(signature.header, "sender")
-    if RECEIPT not in document:
+    if legacy:
+        receipt_header = verified[1].header
+        receipt_value = receipt_header[RECEIPT]
+    elif RECEIPT in document:
+        receipt_payload, receipt_signature = jws.verify_flattened(document[RECEIPT], resolve)
+        receipt_header = receipt_signature.header
+        receipt_value = _canonical(receipt_payload, "receipt payload")
+    else:
         return VerifiedManifest(manifest, digest, sender)
-    receipt_payload, receipt_signature = jws.verify_flattened(document[RECEIPT], resolve)
     try:
-        receipt = Receipt.from_json(_canonical(receipt_payload, "receipt payload"))
+        receipt = Receipt.from_json(receipt_value)
         receipt.check_against(manifest)
     except ValidationFailed as error:
         raise SignatureInvalid(f"receipt is not valid: {error.message}") from None
-    receiver = signed_by(receipt_signature.header, "receiver")
+    receiver = signed_by(receipt_header, "receiver")
     return VerifiedManifest(manifest, digest, sender, receipt, receiver)
 
 
@@ -142,3 +158,16 @@ def _canonical(payload: bytes, what: str) -> Any:
     if canonical_json(value) != payload:
         raise SignatureInvalid(f"{what} is not canonical JSON (RFC 8785)")
     return value
+
+
+def _legacy_receipt(signatures: Any) -> bool:
+    """Whether ``signatures`` is the earlier form: the sender's entry, then the receiver's
+    whose protected header holds the receipt."""
+    if not isinstance(signatures, list) or len(signatures) != 2:
+        return False
+    entry = signatures[1]
+    try:
+        header = jws.parse_json_object(jws.strict_b64url_decode(entry["protected"]))
+    except (ValueError, KeyError, TypeError):
+        return False
+    return isinstance(header, dict) and RECEIPT in header

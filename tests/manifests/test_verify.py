@@ -21,6 +21,7 @@ from exchange.signing.canonical import canonical_json
 from exchange.signing.instance_key import b64url, b64url_decode
 from tests.manifests.samples import (
     RECEIVED,
+    RECEIVER,
     SIGNED,
     Party,
     jwks_document,
@@ -289,3 +290,30 @@ def test_a_key_without_partner_id_cannot_stand_for_the_sender_where_binding_is_n
     )
     unbound = verify(document, plain, bind_partners=False)
     assert (unbound.sender.kid, unbound.sender.partner_id) == (sender.kid, None)
+
+
+def test_a_receipt_in_the_earlier_form_still_verifies_and_is_not_countersigned_again() -> None:
+    sender, receiver = parties()
+    document = signing.sign(manifest(), sender.key, signed_at=SIGNED)
+    earlier = jws.Signer(
+        receiver.key,
+        receiver.kid,
+        {"signed_at": clock.iso(RECEIVED), "receipt": receipt(manifest()).to_json()},
+    )
+    document["signatures"].append(jws.signature_entry(document["payload"], earlier))
+    result = verify(document, ring(sender, receiver))
+    assert result.receipt == receipt(manifest())
+    assert result.receiver is not None
+    assert (result.receiver.kid, result.receiver.partner_id) == (receiver.kid, RECEIVER)
+    with pytest.raises(Conflict):
+        signing.countersign(document, receipt(manifest()), receiver.key)
+    document["signatures"].reverse()  # the receipt where the sender's signature belongs
+    assert refused(document, sender, receiver) == (
+        "expected one signature (the sender's), found 2: the receiver's is in the receipt"
+    )
+    document["signatures"] = document["signatures"][:1]
+    assert refused(document, sender, receiver) == (
+        f"key {receiver.kid}: unexpected header members receipt"
+    )
+    document["signatures"] = document["signatures"] * 2  # a receipt in both entries
+    assert refused(document, sender, receiver) == "the sender's signature carries a receipt"
