@@ -195,3 +195,29 @@ def _raw_private_b64(party: Party) -> str:
             serialization.NoEncryption(),
         )
     )
+
+
+def test_why_the_readme_insists_on_one_signature_jwcrypto_accepts_any_one_that_verifies() -> None:
+    from jwcrypto import jwk as jwcrypto_jwk
+    from jwcrypto import jws as jwcrypto_jws
+
+    sender, receiver, document = countersigned()
+    stranger = Ed25519PrivateKey.generate()
+    document["signatures"].append(
+        signing.sign(manifest(5), stranger)["signatures"][0]  # signed by someone else
+    )
+    token = jwcrypto_jws.JWS()
+    token.deserialize(json.dumps(document))
+    token.verify(jwcrypto_jwk.JWK(**jwks.to_jwk(sender.published())))  # no complaint
+    assert token.payload == manifest(5).canonical()
+    assert verify_raises(document, ring(sender, receiver)) == (
+        "expected one signature (the sender's), found 2: the receiver's is in the receipt"
+    )
+
+
+def verify_raises(document: dict[str, Any], keys: Any) -> str:
+    from exchange.manifests.verify import SignatureInvalid
+
+    with pytest.raises(SignatureInvalid) as caught:
+        verify(document, keys)
+    return caught.value.reason
