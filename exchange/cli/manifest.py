@@ -60,7 +60,8 @@ def sign(manifest_file: Path, key_file: Path, passphrase_stdin: bool) -> None:
 def countersign(
     signed_file: Path, receipt_file: Path, key_file: Path, passphrase_stdin: bool
 ) -> None:
-    """Add the receiver's signature and receipt beside the sender's; prints the result.
+    """Add the receiver's signed receipt (a flattened JWS in the member "receipt") beside
+    the sender's signature; prints the result.
 
     The receipt file is the receipt statement; its manifest_sha256 may be left out, and
     is then filled in from the signed manifest. Verify the sender's signature first
