@@ -16,7 +16,7 @@ from strawberry.http.ides import GraphQL_IDE
 
 from exchange.api.endpoint import GraphQLApp
 from exchange.api.schema import build as build_schema
-from exchange.pages import jwks, oai
+from exchange.pages import dashboard, jwks, oai, signin
 from exchange.pages import storage as storage_pages
 from exchange.pages.routes import routes as page_routes
 from exchange.runtime import Runtime
@@ -57,6 +57,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             Route("/.well-known/jwks.json", jwks.endpoint(rt)),
             Route("/oai", oai.endpoint(rt), methods=["GET", "POST"]),
             *page_routes(rt),
+            *signin.routes(rt),
+            *dashboard.routes(rt),
             Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         ],
         lifespan=lifespan,

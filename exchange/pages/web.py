@@ -1,0 +1,130 @@
+"""What every page shares: the templates, the visitor's language, the signed-in session and
+its CSRF check. Routes stay thin: parse the form, call one service, ``render``."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from exchange import errors
+from exchange.identity import sessions
+from exchange.pages.i18n import Language, language_of
+from exchange.runtime import Runtime
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "web" / "templates"
+SESSION_COOKIE = "sx_session"
+# Before sign-in there is no session to tie a CSRF token to: the sign-in form carries the
+# value of this cookie (double submit, OWASP CSRF Prevention), so no other site can sign a
+# visitor in to an account of its choosing.
+PRESESSION_COOKIE = "sx_presession"
+MAX_FORM_BYTES = 64 * 1024
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+    autoescape=jinja2.select_autoescape(default=True),
+    extensions=["jinja2.ext.i18n"],
+    undefined=jinja2.StrictUndefined,
+)
+_env.newstyle_gettext = True  # type: ignore[attr-defined]
+TEMPLATES = Jinja2Templates(env=_env)
+
+
+class Visitor:
+    """The request's language, and who is signed in (``None`` for a visitor)."""
+
+    def __init__(self, language: Language, session: sessions.Resumed | None, secret: str):
+        self.language = language
+        self.session = session
+        self._secret = secret
+
+    @property
+    def csrf(self) -> str:
+        """The token every form that changes something must carry."""
+        return sessions.csrf_token(self._secret) if self.session else ""
+
+    def csrf_valid(self, form: FormData) -> bool:
+        submitted = form.get("csrf")
+        return (
+            self.session is not None
+            and isinstance(submitted, str)
+            and sessions.csrf_valid(self._secret, submitted)
+        )
+
+
+async def visitor(request: Request, runtime: Runtime) -> Visitor:
+    """Who is asking, in which language. A session that is unknown, signed out or expired
+    counts as no session (the page then offers to sign in)."""
+    language = language_of(request)
+    secret = request.cookies.get(SESSION_COOKIE, "")
+    if not secret:
+        return Visitor(language, None, "")
+    lifetimes = lifetimes_of(runtime)
+    try:
+        async with runtime.db.read() as session:
+            resumed = await sessions.resume(session, secret, lifetimes=lifetimes)
+    except errors.Unauthenticated:
+        return Visitor(language, None, "")
+    if resumed.stale:
+        async with runtime.db.unit_of_work() as uow:
+            await sessions.touch(secret, uow=uow)
+    return Visitor(language, resumed, secret)
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form, refused past ``MAX_FORM_BYTES`` (no file fields on these forms)."""
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit() or int(length) > MAX_FORM_BYTES:
+        raise errors.ValidationFailed.single("form", "too_large", "The form is too large.")
+    return await request.form(max_files=0, max_fields=200)
+
+
+def render(
+    request: Request,
+    who: Visitor,
+    template: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The template in the visitor's language, with what the layout needs."""
+    values: dict[str, Any] = {
+        "lang": who.language.code,
+        "visitor": who.session,
+        "csrf": who.csrf,
+        **who.language.template_globals(),
+        **(context or {}),
+    }
+    response = TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
+    response.headers["Content-Language"] = who.language.code
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    return response
+
+
+def redirect(url: str) -> RedirectResponse:
+    """After a POST that changed something: see the result with a GET (303)."""
+    return RedirectResponse(url, status_code=303)
+
+
+def secure_cookies(request: Request, runtime: Runtime) -> bool:
+    """Cookies are ``Secure`` when the instance is served over HTTPS."""
+    public = getattr(runtime.settings, "public_url", "") or ""
+    return request.url.scheme == "https" or str(public).startswith("https:")
+
+
+def lifetimes_of(runtime: Runtime) -> sessions.Lifetimes:
+    settings = runtime.settings
+    return sessions.Lifetimes(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_absolute_hours),
+    )
+
+
+def new_presession() -> str:
+    return secrets.token_urlsafe(24)
