@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from exchange.api.endpoint import GraphQLApp
 from exchange.api.schema import build as build_schema
-from exchange.pages import dashboard, graphiql, jwks, oai, signin
+from exchange.pages import catalogue, dashboard, graphiql, jwks, oai, signin
 from exchange.pages import storage as storage_pages
 from exchange.pages.routes import routes as page_routes
 from exchange.runtime import Runtime
@@ -59,6 +59,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             *page_routes(rt),
             *signin.routes(rt),
             *dashboard.routes(rt),
+            *catalogue.routes(rt),
             Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         ],
         lifespan=lifespan,

@@ -37,6 +37,11 @@ def translations(language: str) -> NullTranslations:
     return Translations.load(str(LOCALE_DIR), [language], domain="messages")
 
 
+def N_(message: str) -> str:
+    """Marks ``message`` for the catalogue; it is translated where it is shown."""
+    return message
+
+
 def negotiate(request: Request) -> str:
     """The language to answer ``request`` in, one of ``LANGUAGES``."""
     chosen = request.cookies.get(COOKIE, "")

@@ -7,9 +7,11 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from exchange.pages.i18n import translations
+
 ROOT = Path(__file__).resolve().parents[2]
 METHODS = [("exchange/pages/**.py", "python"), ("web/templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
 
 def _messages() -> set[str]:
@@ -31,6 +33,14 @@ def test_every_page_message_has_a_korean_translation() -> None:
     assert missing == [], "run pybabel extract/update and translate these"
 
 
-def test_the_catalogue_compiles_to_what_the_server_reads() -> None:
-    compiled = ROOT / "web/locale/ko/LC_MESSAGES/messages.mo"
-    assert compiled.is_file(), "the install compiles catalogues (scripts/venv.sh)"
+def test_the_server_reads_every_translation_from_the_compiled_catalogue() -> None:
+    with (ROOT / "web/locale/ko/LC_MESSAGES/messages.po").open("rb") as handle:
+        catalogue = read_po(handle)
+    assert not catalogue.fuzzy, "pybabel compile skips a catalogue whose header is fuzzy"
+    compiled = translations("ko")  # the .mo that the install compiled (scripts/venv.sh)
+    stale = [
+        m.id
+        for m in catalogue
+        if isinstance(m.id, str) and m.id and compiled.gettext(m.id) != m.string
+    ]
+    assert stale == [], "the compiled catalogue is older than the .po: run pybabel compile"
