@@ -93,13 +93,7 @@ def routes(runtime: Runtime) -> list[Route]:
         data = await web.read_form(request)
         if who.session is not None:
             if not who.csrf_valid(data):
-                return web.render(
-                    request,
-                    who,
-                    "error.html",
-                    {"message": who.language.gettext("The form expired. Please try again.")},
-                    status_code=403,
-                )
+                return web.forbidden(request, who)
             async with runtime.db.unit_of_work() as uow:
                 await sessions.sign_out(request.cookies[web.SESSION_COOKIE], uow=uow)
         response = web.redirect("/")

@@ -4,6 +4,7 @@ its CSRF check. Routes stay thin: parse the form, call one service, ``render``."
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -128,3 +129,25 @@ def lifetimes_of(runtime: Runtime) -> sessions.Lifetimes:
 
 def new_presession() -> str:
     return secrets.token_urlsafe(24)
+
+
+def field_errors(
+    who: Visitor, error: errors.ValidationFailed, where: Callable[[str], str] = str
+) -> dict[str, str]:
+    """Each field's first message, in the visitor's language, keyed by the form field
+    (``where`` maps a domain field name to it)."""
+    shown: dict[str, str] = {}
+    for problem in error.errors:
+        shown.setdefault(where(problem.field), who.language.gettext(problem.message))
+    return shown
+
+
+def forbidden(request: Request, who: Visitor) -> Response:
+    """A form without this session's CSRF token: nothing is done."""
+    message = who.language.gettext("The form expired. Please try again.")
+    return render(request, who, "error.html", {"message": message}, status_code=403)
+
+
+def not_found(request: Request, who: Visitor) -> Response:
+    message = who.language.gettext("Nothing is here, or it is not yours to see.")
+    return render(request, who, "error.html", {"message": message}, status_code=404)
