@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/pybabel extract -F babel.cfg -k _ -k gettext -k N_ -k ngettext:1,2 \
-    --no-location --omit-header --sort-output -o web/locale/messages.pot . >/dev/null
+    --no-location --omit-header --sort-output -o web/locale/messages.pot . >/dev/null 2>&1
 .venv/bin/pybabel update -i web/locale/messages.pot -d web/locale -D messages \
     --no-fuzzy-matching --ignore-obsolete >/dev/null
 .venv/bin/pybabel compile -d web/locale -D messages --statistics

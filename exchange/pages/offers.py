@@ -11,18 +11,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from exchange import clock, errors
-from exchange.catalogue import service as catalogue
 from exchange.identity.identity import Role
 from exchange.offers import service as offers
 from exchange.offers import view
 from exchange.offers.models import Condition, Format
-from exchange.pages import web
+from exchange.pages import web, work_picker
 from exchange.pages.offer_form import OfferForm, field_id
 from exchange.pagination import PageRequest
 from exchange.partners import service as partners
 from exchange.runtime import Runtime
 
-MATCHES_SHOWN = 8
 VERBS = ("publish", "withdraw", "close")
 
 
@@ -78,24 +76,6 @@ def routes(runtime: Runtime) -> list[Route]:
         own = sorted(who.session.identity.partners_with(Role.LIBRARIAN))
         return await compose(request, who, OfferForm.empty(str(own[0]) if own else ""))
 
-    async def find_works(who: web.Visitor, form: OfferForm) -> dict[int, list[Any]]:
-        """The catalogue's best matches for each line that has a search and no work yet."""
-        assert who.session is not None
-        found: dict[int, list[Any]] = {}
-        async with runtime.db.read() as session:
-            for index, line in enumerate(form.lines):
-                if line.query and not line.work_id:
-                    page = await catalogue.list(
-                        who.session.identity,
-                        catalogue.WorkFilter(search=line.query),
-                        MATCHES_SHOWN,
-                        None,
-                        session=session,
-                        policy=policy,
-                    )
-                    found[index] = [ranked.work for ranked in page.items]
-        return found
-
     async def submit(request: Request) -> Response:
         who = await web.visitor(request, runtime)
         if who.session is None:
@@ -109,8 +89,13 @@ def routes(runtime: Runtime) -> list[Route]:
             form.add_line()
             return await compose(request, who, form)
         if action == "find":
+            searches = {
+                i: line.query
+                for i, line in enumerate(form.lines)
+                if line.query and not line.work_id
+            }
             try:
-                matches = await find_works(who, form)
+                matches = await work_picker.matches(runtime, who.session.identity, searches)
             except errors.ValidationFailed as error:
                 return await compose(request, who, form, errors=web.field_errors(who, error))
             return await compose(request, who, form, matches=matches)

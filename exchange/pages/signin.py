@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,14 +18,6 @@ from exchange.runtime import Runtime
 ONE_YEAR = 365 * 24 * 3600
 
 
-def _local(target: str | None, default: str) -> str:
-    """``target`` when it is a path on this instance, else ``default`` (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return default
-    parts = urlsplit(target)
-    return default if parts.scheme or parts.netloc or "\\" in target else target
-
-
 def routes(runtime: Runtime) -> list[Route]:
     def form(request: Request, who: web.Visitor, *, email: str = "", error: str = "") -> Response:
         presession = request.cookies.get(web.PRESESSION_COOKIE) or web.new_presession()
@@ -38,7 +29,7 @@ def routes(runtime: Runtime) -> list[Route]:
                 "email": email,
                 "error": error,
                 "presession": presession,
-                "next": _local(request.query_params.get("next"), ""),
+                "next": web.local_path(request.query_params.get("next"), ""),
             },
             status_code=401 if error else 200,
         )
@@ -76,7 +67,7 @@ def routes(runtime: Runtime) -> list[Route]:
                 )
         except errors.Unauthenticated:
             return form(request, who, email=email, error=gettext("Wrong e-mail or password."))
-        response = web.redirect(_local(str(data.get("next", "")), "/dashboard"))
+        response = web.redirect(web.local_path(str(data.get("next", "")), "/dashboard"))
         response.set_cookie(
             web.SESSION_COOKIE,
             secret,
@@ -104,7 +95,7 @@ def routes(runtime: Runtime) -> list[Route]:
         """``/language?set=ko&next=/path``: remember the choice, go back. A GET, since it
         changes only how pages read and is harmless to follow from anywhere."""
         chosen = request.query_params.get("set", "")
-        response = web.redirect(_local(request.query_params.get("next"), "/"))
+        response = web.redirect(web.local_path(request.query_params.get("next"), "/"))
         if chosen in LANGUAGES:
             response.set_cookie(
                 LANGUAGE_COOKIE,

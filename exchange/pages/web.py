@@ -4,10 +4,12 @@ its CSRF check. Routes stay thin: parse the form, call one service, ``render``."
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from starlette.datastructures import FormData
@@ -18,6 +20,7 @@ from starlette.templating import Jinja2Templates
 from exchange import errors
 from exchange.identity import sessions
 from exchange.pages.i18n import Language, language_of
+from exchange.pagination import encode_cursor
 from exchange.runtime import Runtime
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "web" / "templates"
@@ -151,3 +154,32 @@ def forbidden(request: Request, who: Visitor) -> Response:
 def not_found(request: Request, who: Visitor) -> Response:
     message = who.language.gettext("Nothing is here, or it is not yours to see.")
     return render(request, who, "error.html", {"message": message}, status_code=404)
+
+
+# One table maps domain errors to the pages' status codes (the GraphQL adapter has its own).
+_STATUS = (
+    (errors.NotFound, 404),
+    (errors.PermissionDenied, 403),
+    (errors.Unauthenticated, 401),
+    (errors.ValidationFailed, 400),
+    (errors.Conflict, 409),
+)
+
+
+def refused(request: Request, who: Visitor, error: errors.ExchangeError) -> Response:
+    """A page saying why an action was refused, with the status its kind calls for."""
+    status = next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
+    message = who.language.gettext(error.message)
+    return render(request, who, "error.html", {"message": message}, status_code=status)
+
+
+def local_path(target: str | None, default: str) -> str:
+    """``target`` when it is a path on this instance, else ``default`` (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    return default if parts.scheme or parts.netloc or "\\" in target else target
+
+
+def cursor_of(entity_id: uuid.UUID) -> str:
+    return encode_cursor(entity_id)
