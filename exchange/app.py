@@ -15,7 +15,17 @@ from starlette.staticfiles import StaticFiles
 
 from exchange.api.endpoint import GraphQLApp
 from exchange.api.schema import build as build_schema
-from exchange.pages import catalogue, dashboard, graphiql, jwks, oai, offers, requests, signin
+from exchange.pages import (
+    catalogue,
+    dashboard,
+    graphiql,
+    jwks,
+    oai,
+    offers,
+    requests,
+    shipments,
+    signin,
+)
 from exchange.pages import storage as storage_pages
 from exchange.pages.routes import routes as page_routes
 from exchange.runtime import Runtime
@@ -62,6 +72,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             *catalogue.routes(rt),
             *offers.routes(rt),
             *requests.routes(rt),
+            *shipments.routes(rt),
             Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         ],
         lifespan=lifespan,
