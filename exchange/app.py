@@ -12,11 +12,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from strawberry.http.ides import GraphQL_IDE
 
 from exchange.api.endpoint import GraphQLApp
 from exchange.api.schema import build as build_schema
-from exchange.pages import jwks, oai
+from exchange.pages import (
+    catalogue,
+    dashboard,
+    graphiql,
+    jwks,
+    oai,
+    offers,
+    requests,
+    shipments,
+    signin,
+)
 from exchange.pages import storage as storage_pages
 from exchange.pages.routes import routes as page_routes
 from exchange.runtime import Runtime
@@ -30,8 +39,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     """The ASGI application. A given runtime is shared (tests); otherwise one is started."""
     logging.basicConfig(level=settings.log_level)
     rt = runtime or Runtime.start(settings)
-    ide: GraphQL_IDE | None = "graphiql" if settings.graphiql else None
-    graphql = GraphQLApp(rt, schema=build_schema(settings), graphql_ide=ide)
+    # GraphiQL is served by exchange.pages.graphiql from local assets, not strawberry's CDN page.
+    graphql = GraphQLApp(rt, schema=build_schema(settings), graphql_ide=None)
 
     async def health(_request: Request) -> Response:
         async with rt.db.read() as session:
@@ -53,10 +62,17 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         routes=[
             *storage_routes,
             Route("/health", health),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            *graphiql.routes(rt, graphql),
+            Route("/graphql", graphql, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks.endpoint(rt)),
             Route("/oai", oai.endpoint(rt), methods=["GET", "POST"]),
             *page_routes(rt),
+            *signin.routes(rt),
+            *dashboard.routes(rt),
+            *catalogue.routes(rt),
+            *offers.routes(rt),
+            *requests.routes(rt),
+            *shipments.routes(rt),
             Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         ],
         lifespan=lifespan,

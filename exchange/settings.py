@@ -65,6 +65,8 @@ class Settings:
     s3_addressing: str = "path"
     url_signing_key: str = field(default="", repr=False)
     key_encryption_key: str = field(default="", repr=False)
+    session_idle_minutes: int = 120
+    session_absolute_hours: int = 12
 
     @property
     def effective_storage_dir(self) -> Path:
@@ -110,7 +112,15 @@ class Settings:
             kwargs["database_url"] = _normalize_database_url(raw)
         if (raw := get("HOST")) is not None:
             kwargs["host"] = raw
-        for name in ("PORT", "TOKEN_TTL_DAYS", "MAX_QUERY_DEPTH", "MAX_ALIASES", "MAX_TOKENS"):
+        for name in (
+            "PORT",
+            "TOKEN_TTL_DAYS",
+            "MAX_QUERY_DEPTH",
+            "MAX_ALIASES",
+            "MAX_TOKENS",
+            "SESSION_IDLE_MINUTES",
+            "SESSION_ABSOLUTE_HOURS",
+        ):
             if (raw := get(name)) is not None:
                 kwargs[name.lower()] = _int(PREFIX + name, raw)
         for name in ("GRAPHIQL", "INTROSPECTION"):

@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 source scripts/venv.sh
 # shellcheck source=scripts/system.sh
 source scripts/system.sh
+# shellcheck source=scripts/node.sh
+source scripts/node.sh
 
 # step NAME COMMAND...: announce the step, run it, and stop with its exit code on failure.
 step() {
@@ -28,6 +30,7 @@ step() {
 
 install_system_packages
 setup_venv '.[test]'
+install_node_packages
 
 step "ruff format --check" .venv/bin/ruff format --check .
 step "ruff check" .venv/bin/ruff check .

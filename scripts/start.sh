@@ -7,8 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/venv.sh
 source scripts/venv.sh
+# shellcheck source=scripts/node.sh
+source scripts/node.sh
 
 setup_venv .
+install_node_packages --omit=dev
 
 echo "==> exchange demo"
 .venv/bin/exchange demo

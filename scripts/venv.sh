@@ -31,4 +31,12 @@ setup_venv() {
     echo "==> pip install -e '$spec'"
     .venv/bin/pip install -q --upgrade pip
     .venv/bin/pip install -q -e "$spec"
+    compile_catalogues
+}
+
+# compile_catalogues: the pages' gettext catalogues (web/locale/*/LC_MESSAGES/*.po) to the
+# .mo files the server reads; part of every install, never done by the running server.
+compile_catalogues() {
+    echo "==> pybabel compile -d web/locale"
+    .venv/bin/pybabel compile -q -d web/locale -D messages
 }

@@ -43,3 +43,18 @@ class Token(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. Only the SHA-256 of the cookie's secret is stored; the session
+    ends when idle past its idle lifetime, at ``expires_at``, or when revoked (sign-out)."""
+
+    __tablename__ = "web_session"
+
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    account_id: uuid.UUID = Field(foreign_key="account.id", index=True)
+    secret_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_seen_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.templating import Jinja2Templates
 
 from exchange import errors
 from exchange.identity.identity import ANONYMOUS
+from exchange.pages import web
 from exchange.pagination import PageRequest, encode_cursor
 from exchange.partners import service as partners
 from exchange.runtime import Runtime
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "web" / "templates")
-
 
 def routes(runtime: Runtime) -> list[Route]:
     async def directory(request: Request) -> Response:
+        who = await web.visitor(request, runtime)
         search = request.query_params.get("q", "")[:200]
         try:
             page_request = PageRequest.parse(50, request.query_params.get("after"))
@@ -32,12 +29,13 @@ def routes(runtime: Runtime) -> list[Route]:
                     policy=runtime.policy,
                 )
         except errors.ValidationFailed as error:
-            return TEMPLATES.TemplateResponse(
-                request, "error.html", {"message": error.message}, status_code=400
+            return web.render(
+                request, who, "error.html", {"message": error.message}, status_code=400
             )
         next_cursor = encode_cursor(page.items[-1].id) if page.has_next else None
-        return TEMPLATES.TemplateResponse(
+        return web.render(
             request,
+            who,
             "index.html",
             {"partners": page.items, "search": search, "next_cursor": next_cursor},
         )

@@ -1,0 +1,124 @@
+"""The pages' languages: Korean and English, through gettext catalogues (Babel).
+
+Catalogues live in ``web/locale/<lang>/LC_MESSAGES/messages.po`` and are compiled to
+``.mo`` by the install (``scripts/venv.sh`` runs ``pybabel compile``); this module only
+reads compiled catalogues. The language of a request is the visitor's choice (the ``lang``
+cookie set by the switch on every page), else the best match of ``Accept-Language``
+(RFC 9110 §12.5.4), else English.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from babel import Locale, dates, numbers
+from babel.support import NullTranslations, Translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
+from starlette.requests import Request
+
+LOCALE_DIR = Path(__file__).resolve().parents[2] / "web" / "locale"
+LANGUAGES = ("en", "ko")
+DEFAULT = "en"
+COOKIE = "lang"
+
+
+@functools.cache
+def translations(language: str) -> NullTranslations:
+    """The compiled catalogue of ``language`` (English is the source text)."""
+    if language == DEFAULT:
+        return NullTranslations()
+    return Translations.load(str(LOCALE_DIR), [language], domain="messages")
+
+
+def N_(message: str) -> str:
+    """Marks ``message`` for the catalogue; it is translated where it is shown."""
+    return message
+
+
+def negotiate(request: Request) -> str:
+    """The language to answer ``request`` in, one of ``LANGUAGES``."""
+    chosen = request.cookies.get(COOKIE, "")
+    if chosen in LANGUAGES:
+        return chosen
+    header = request.headers.get("accept-language", "")[:500]
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        primary = tag.strip().split("-")[0].lower()
+        if primary in LANGUAGES and quality > 0:
+            ranked.append((-quality, position, primary))
+    return min(ranked)[2] if ranked else DEFAULT
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """What templates and routes need of the request's language."""
+
+    code: str
+    catalogue: NullTranslations
+
+    def gettext(self, message: str, **variables: Any) -> str:
+        text = self.catalogue.gettext(message)
+        return text % variables if variables else text
+
+    def format_datetime(self, value: datetime | None) -> str:
+        if value is None:
+            return ""
+        return dates.format_datetime(value, format="medium", locale=Locale.parse(self.code))
+
+    def format_date(self, value: datetime | None) -> str:
+        if value is None:
+            return ""
+        return dates.format_date(value, format="medium", locale=Locale.parse(self.code))
+
+    def format_number(self, value: int | float) -> str:
+        return numbers.format_decimal(value, locale=Locale.parse(self.code))
+
+    def template_globals(self) -> dict[str, Callable[..., Any]]:
+        """``gettext``/``ngettext`` as Jinja's i18n extension calls them (new style:
+        variables are escaped, the message is not), plus the locale's formatters."""
+        catalogue = self.catalogue
+
+        @pass_context
+        def gettext(context: Context, message: str, **variables: Any) -> str:
+            text = catalogue.gettext(message)
+            if context.eval_ctx.autoescape:
+                text = Markup(text)  # noqa: S704 (our own catalogue; variables are escaped by %)
+            return text % variables if variables else text
+
+        @pass_context
+        def ngettext(
+            context: Context, singular: str, plural: str, count: int, **variables: Any
+        ) -> str:
+            variables.setdefault("num", count)
+            text = catalogue.ngettext(singular, plural, count)
+            if context.eval_ctx.autoescape:
+                text = Markup(text)  # noqa: S704 (our own catalogue; variables are escaped by %)
+            return text % variables
+
+        return {
+            "gettext": gettext,
+            "ngettext": ngettext,
+            "_": gettext,
+            "format_datetime": self.format_datetime,
+            "format_date": self.format_date,
+            "format_number": self.format_number,
+        }
+
+
+def language_of(request: Request) -> Language:
+    code = negotiate(request)
+    return Language(code, translations(code))

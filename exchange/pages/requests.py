@@ -1,0 +1,211 @@
+"""Requests and matching: a librarian posts a request and claims offer lines for it; a
+coordinator works the matching board (open request lines with ranked suggestions, allocate
+in one click, release)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from exchange import errors
+from exchange.allocations import service as allocations
+from exchange.catalogue.models import WorkKind, WorkLevel
+from exchange.identity.identity import Role
+from exchange.pages import web, work_picker
+from exchange.pages.request_form import RequestForm, field_id
+from exchange.pagination import PageRequest
+from exchange.partners import service as partners
+from exchange.requests import service as requests
+from exchange.requests import view
+from exchange.requests.models import Priority
+from exchange.runtime import Runtime
+
+BOARD_PAGE = 10
+
+
+def routes(runtime: Runtime) -> list[Route]:
+    policy = runtime.policy
+
+    async def signed_in(request: Request) -> web.Visitor | Response:
+        who = await web.visitor(request, runtime)
+        if who.session is None:
+            return web.redirect(f"/signin?next={request.url.path}")
+        return who
+
+    async def listing(request: Request) -> Response:
+        who = await signed_in(request)
+        if isinstance(who, Response):
+            return who
+        assert who.session is not None
+        own = sorted(who.session.identity.partners_with(Role.LIBRARIAN))
+        async with runtime.db.read() as session:
+            page = await requests.list(
+                who.session.identity,
+                requests.RequestFilter(partner_id=own[0] if len(own) == 1 else None),
+                PageRequest.parse(100, request.query_params.get("after")),
+                session=session,
+                policy=policy,
+            )
+        context = {"requests": page.items, "may_post": bool(own)}
+        return web.render(request, who, "requests.html", context)
+
+    async def compose(
+        request: Request, who: web.Visitor, form: RequestForm, **extra: Any
+    ) -> Response:
+        assert who.session is not None
+        own = sorted(who.session.identity.partners_with(Role.LIBRARIAN))
+        async with runtime.db.read() as session:
+            mine = await partners.get_many(
+                who.session.identity, own, session=session, policy=policy
+            )
+        context = {
+            "form": form,
+            "requesters": [mine[p] for p in own if p in mine],
+            "kinds": [k.value for k in WorkKind],
+            "levels": [v.value for v in WorkLevel],
+            "priorities": [p.value for p in Priority],
+            "matches": extra.pop("matches", {}),
+            "errors": extra.pop("errors", {}),
+        }
+        return web.render(request, who, "request_new.html", context, **extra)
+
+    async def new(request: Request) -> Response:
+        who = await signed_in(request)
+        if isinstance(who, Response):
+            return who
+        assert who.session is not None
+        own = sorted(who.session.identity.partners_with(Role.LIBRARIAN))
+        return await compose(request, who, RequestForm.empty(str(own[0]) if own else ""))
+
+    async def submit(request: Request) -> Response:
+        who = await signed_in(request)
+        if isinstance(who, Response):
+            return who
+        assert who.session is not None
+        data = await web.read_form(request)
+        if not who.csrf_valid(data):
+            return web.forbidden(request, who)
+        form = RequestForm.parse(data)
+        action = data.get("action")
+        if action == "add":
+            form.add_line()
+            return await compose(request, who, form)
+        if action == "find":
+            searches = {i: n.query for i, n in enumerate(form.lines) if n.query and not n.work_id}
+            try:
+                found = await work_picker.matches(runtime, who.session.identity, searches)
+            except errors.ValidationFailed as error:
+                return await compose(request, who, form, errors=web.field_errors(who, error))
+            return await compose(request, who, form, matches=found)
+        positions: list[int] = []
+        try:
+            draft, positions = form.draft()
+            async with runtime.db.unit_of_work() as uow:
+                created = await requests.create(who.session.identity, draft, uow=uow, policy=policy)
+        except errors.ValidationFailed as error:
+            shown = web.field_errors(who, error, lambda name: field_id(name, positions))
+            return await compose(request, who, form, errors=shown, status_code=400)
+        except errors.PermissionDenied as error:
+            shown = {"partner": who.language.gettext(error.message)}
+            return await compose(request, who, form, errors=shown, status_code=403)
+        return web.redirect(f"/requests/{created.id}")
+
+    async def detail(request: Request) -> Response:
+        who = await signed_in(request)
+        if isinstance(who, Response):
+            return who
+        assert who.session is not None
+        try:
+            request_id = uuid.UUID(request.path_params["request_id"])
+            async with runtime.db.read() as session:
+                found = await view.read(
+                    who.session.identity, request_id, session=session, policy=policy
+                )
+        except (ValueError, errors.NotFound):
+            return web.not_found(request, who)
+        return web.render(request, who, "request.html", {"views": [found], "single": True})
+
+    async def board(request: Request) -> Response:
+        who = await signed_in(request)
+        if isinstance(who, Response):
+            return who
+        assert who.session is not None
+        try:
+            page = PageRequest.parse(BOARD_PAGE, request.query_params.get("after"))
+            async with runtime.db.read() as session:
+                shown, more = await view.open_requests(
+                    who.session.identity, page, session=session, policy=policy
+                )
+        except errors.ValidationFailed as error:
+            message = who.language.gettext(error.message)
+            return web.render(request, who, "error.html", {"message": message}, status_code=400)
+        except errors.PermissionDenied:
+            return web.not_found(request, who)
+        following = web.cursor_of(shown[-1].request.id) if more and shown else None
+        context = {"views": shown, "single": False, "next_cursor": following}
+        return web.render(request, who, "board.html", context)
+
+    async def claim(request: Request) -> Response:
+        """Allocate an offer line to a request line: the requester's librarian claiming,
+        or a coordinator matching."""
+        who = await signed_in(request)
+        if isinstance(who, Response):
+            return who
+        assert who.session is not None
+        data = await web.read_form(request)
+        if not who.csrf_valid(data):
+            return web.forbidden(request, who)
+        back = web.local_path(str(data.get("back", "")), "/board")
+        quantity = str(data.get("quantity", ""))
+        try:
+            request_line = uuid.UUID(request.path_params["line_id"])
+            offer_line = uuid.UUID(str(data.get("offer_line", "")))
+            async with runtime.db.unit_of_work() as uow:
+                await allocations.allocate(
+                    who.session.identity,
+                    offer_line,
+                    request_line,
+                    int(quantity) if quantity.isdigit() else 0,
+                    uow=uow,
+                    policy=policy,
+                )
+        except ValueError:
+            return web.not_found(request, who)
+        except errors.ExchangeError as error:
+            return web.refused(request, who, error)
+        return web.redirect(back)
+
+    async def release(request: Request) -> Response:
+        who = await signed_in(request)
+        if isinstance(who, Response):
+            return who
+        assert who.session is not None
+        data = await web.read_form(request)
+        if not who.csrf_valid(data):
+            return web.forbidden(request, who)
+        back = web.local_path(str(data.get("back", "")), "/board")
+        try:
+            allocation_id = uuid.UUID(request.path_params["allocation_id"])
+            async with runtime.db.unit_of_work() as uow:
+                await allocations.release(
+                    who.session.identity, allocation_id, uow=uow, policy=policy
+                )
+        except ValueError:
+            return web.not_found(request, who)
+        except errors.ExchangeError as error:
+            return web.refused(request, who, error)
+        return web.redirect(back)
+
+    return [
+        Route("/requests", listing, methods=["GET"]),
+        Route("/requests/new", new, methods=["GET"]),
+        Route("/requests/new", submit, methods=["POST"]),
+        Route("/requests/{request_id}", detail, methods=["GET"]),
+        Route("/request-lines/{line_id}/claim", claim, methods=["POST"]),
+        Route("/allocations/{allocation_id}/release", release, methods=["POST"]),
+        Route("/board", board, methods=["GET"]),
+    ]

@@ -1,0 +1,208 @@
+"""Shipments in pages: the donor packs its unshipped allocations into a shipment, moves it
+along (pack, dispatch — which signs the manifest —, in transit, delivered, cancel, lost), a
+coordinator approves one held for review, and the receiver confirms receipt with any
+discrepancy per item (countersigning). Everyone sees the timeline and the manifest's check."""
+
+from __future__ import annotations
+
+import uuid
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from exchange import errors
+from exchange.identity.identity import Role
+from exchange.keys.custody import Custody
+from exchange.manifests.statement import Discrepancy
+from exchange.pages import web
+from exchange.pagination import PageRequest
+from exchange.runtime import Runtime
+from exchange.shipments import service as shipments
+from exchange.shipments import transitions, unshipped, view
+from exchange.shipments.models import ShipmentMode, ShipmentState
+from exchange.shipments.workflow import Action
+
+SIMPLE = {a.value: a for a in Action if a not in (Action.DISPATCH, Action.RECEIVE)}
+
+
+def _details(data: FormData) -> transitions.EventDetails:
+    def text(name: str, limit: int) -> str | None:
+        value = data.get(name, "")
+        return (value.strip()[:limit] or None) if isinstance(value, str) else None
+
+    return transitions.EventDetails(
+        location=text("location", 200),
+        note=text("note", 2000),
+        tracking_number=text("tracking_number", 100),
+        carrier=text("carrier", 100),
+    )
+
+
+def _discrepancies(data: FormData, expected: dict[str, tuple[uuid.UUID, int]]) -> list[Discrepancy]:
+    """Items whose received count differs from what was sent (``expected``: item id →
+    (work id, quantity)); a count that is not a number counts as nothing received."""
+    found: list[Discrepancy] = []
+    for item_id, (work_id, quantity) in expected.items():
+        raw = data.get(f"received-{item_id}", str(quantity))
+        received = int(raw) if isinstance(raw, str) and raw.strip().isdigit() else 0
+        note = data.get(f"note-{item_id}", "")
+        if received != quantity:
+            text = note.strip()[:500] if isinstance(note, str) else ""
+            found.append(Discrepancy(work_id, quantity, received, text))
+    return found
+
+
+def routes(runtime: Runtime) -> list[Route]:
+    policy = runtime.policy
+
+    def custody() -> Custody:
+        return Custody(runtime.settings.key_encryption_key_bytes)
+
+    async def signed_in(request: Request) -> web.Visitor | Response:
+        who = await web.visitor(request, runtime)
+        if who.session is None:
+            return web.redirect(f"/signin?next={request.url.path}")
+        return who
+
+    async def listing(request: Request) -> Response:
+        who = await signed_in(request)
+        if isinstance(who, Response):
+            return who
+        assert who.session is not None
+        state = request.query_params.get("state", "")
+        filters = shipments.ShipmentFilter(
+            state=ShipmentState(state) if state in {s.value for s in ShipmentState} else None
+        )
+        try:
+            async with runtime.db.read() as session:
+                page = await shipments.list(
+                    who.session.identity,
+                    filters,
+                    PageRequest.parse(50, request.query_params.get("after")),
+                    session=session,
+                    policy=policy,
+                )
+        except errors.ValidationFailed as error:
+            return web.refused(request, who, error)
+        following = web.cursor_of(page.items[-1].id) if page.has_next and page.items else None
+        context = {
+            "shipments": page.items,
+            "state": filters.state.value if filters.state else "",
+            "states": [s.value for s in ShipmentState],
+            "next_cursor": following,
+            "may_pack": bool(who.session.identity.partners_with(Role.LIBRARIAN)),
+        }
+        return web.render(request, who, "shipments.html", context)
+
+    async def new(request: Request) -> Response:
+        who = await signed_in(request)
+        if isinstance(who, Response):
+            return who
+        assert who.session is not None
+        identity = who.session.identity
+        found: list[unshipped.Group] = []
+        async with runtime.db.read() as session:
+            for donor_id in sorted(identity.partners_with(Role.LIBRARIAN)):
+                found += await unshipped.groups(identity, donor_id, session=session, policy=policy)
+        return web.render(request, who, "shipment_new.html", {"groups": found})
+
+    async def create(request: Request) -> Response:
+        who = await signed_in(request)
+        if isinstance(who, Response):
+            return who
+        assert who.session is not None
+        data = await web.read_form(request)
+        if not who.csrf_valid(data):
+            return web.forbidden(request, who)
+        mode = str(data.get("mode", ""))
+        try:
+            allocation_ids = [uuid.UUID(str(v)) for v in data.getlist("allocation")]
+            async with runtime.db.unit_of_work() as uow:
+                created = await transitions.create(
+                    who.session.identity,
+                    allocation_ids,
+                    ShipmentMode(mode),
+                    _details(data),
+                    uow=uow,
+                    policy=policy,
+                )
+        except ValueError:
+            message = who.language.gettext("Choose the allocations to pack.")
+            return web.render(request, who, "error.html", {"message": message}, status_code=400)
+        except errors.ExchangeError as error:
+            return web.refused(request, who, error)
+        return web.redirect(f"/shipments/{created.id}")
+
+    async def detail(request: Request) -> Response:
+        who = await signed_in(request)
+        if isinstance(who, Response):
+            return who
+        assert who.session is not None
+        try:
+            shipment_id = uuid.UUID(request.path_params["shipment_id"])
+            async with runtime.db.read() as session:
+                found = await view.read(
+                    who.session.identity, shipment_id, session=session, policy=policy
+                )
+        except (ValueError, errors.NotFound):
+            return web.not_found(request, who)
+        return web.render(request, who, "shipment.html", {"view": found})
+
+    async def act(request: Request) -> Response:
+        who = await signed_in(request)
+        if isinstance(who, Response):
+            return who
+        assert who.session is not None
+        data = await web.read_form(request)
+        verb = request.path_params["action"]
+        if not who.csrf_valid(data):
+            return web.forbidden(request, who)
+        identity = who.session.identity
+        try:
+            shipment_id = uuid.UUID(request.path_params["shipment_id"])
+            expected: dict[str, tuple[uuid.UUID, int]] = {}
+            if verb == Action.RECEIVE.value:
+                async with runtime.db.read() as session:
+                    shown = await view.read(identity, shipment_id, session=session, policy=policy)
+                expected = {str(i.item.id): (i.work.id, i.item.quantity) for i in shown.items}
+            async with runtime.db.unit_of_work() as uow:
+                if verb == Action.DISPATCH.value:
+                    await transitions.dispatch(
+                        identity,
+                        shipment_id,
+                        _details(data),
+                        uow=uow,
+                        policy=policy,
+                        custody=custody(),
+                    )
+                elif verb == Action.RECEIVE.value:
+                    await transitions.receive(
+                        identity,
+                        shipment_id,
+                        _discrepancies(data, expected),
+                        _details(data),
+                        uow=uow,
+                        policy=policy,
+                        custody=custody(),
+                    )
+                elif verb in SIMPLE:
+                    await transitions.act(
+                        identity, shipment_id, SIMPLE[verb], _details(data), uow=uow, policy=policy
+                    )
+                else:
+                    return web.not_found(request, who)
+        except ValueError:
+            return web.not_found(request, who)
+        except errors.ExchangeError as error:
+            return web.refused(request, who, error)
+        return web.redirect(f"/shipments/{shipment_id}")
+
+    return [
+        Route("/shipments", listing, methods=["GET"]),
+        Route("/shipments/new", new, methods=["GET"]),
+        Route("/shipments/new", create, methods=["POST"]),
+        Route("/shipments/{shipment_id}", detail, methods=["GET"]),
+        Route("/shipments/{shipment_id}/{action}", act, methods=["POST"]),
+    ]

@@ -1,0 +1,185 @@
+"""What every page shares: the templates, the visitor's language, the signed-in session and
+its CSRF check. Routes stay thin: parse the form, call one service, ``render``."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from exchange import errors
+from exchange.identity import sessions
+from exchange.pages.i18n import Language, language_of
+from exchange.pagination import encode_cursor
+from exchange.runtime import Runtime
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "web" / "templates"
+SESSION_COOKIE = "sx_session"
+# Before sign-in there is no session to tie a CSRF token to: the sign-in form carries the
+# value of this cookie (double submit, OWASP CSRF Prevention), so no other site can sign a
+# visitor in to an account of its choosing.
+PRESESSION_COOKIE = "sx_presession"
+MAX_FORM_BYTES = 64 * 1024
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+    autoescape=jinja2.select_autoescape(default=True),
+    extensions=["jinja2.ext.i18n"],
+    undefined=jinja2.StrictUndefined,
+)
+_env.newstyle_gettext = True  # type: ignore[attr-defined]
+TEMPLATES = Jinja2Templates(env=_env)
+
+
+class Visitor:
+    """The request's language, and who is signed in (``None`` for a visitor)."""
+
+    def __init__(self, language: Language, session: sessions.Resumed | None, secret: str):
+        self.language = language
+        self.session = session
+        self._secret = secret
+
+    @property
+    def csrf(self) -> str:
+        """The token every form that changes something must carry."""
+        return sessions.csrf_token(self._secret) if self.session else ""
+
+    def csrf_valid(self, form: FormData) -> bool:
+        submitted = form.get("csrf")
+        return (
+            self.session is not None
+            and isinstance(submitted, str)
+            and sessions.csrf_valid(self._secret, submitted)
+        )
+
+
+async def visitor(request: Request, runtime: Runtime) -> Visitor:
+    """Who is asking, in which language. A session that is unknown, signed out or expired
+    counts as no session (the page then offers to sign in)."""
+    language = language_of(request)
+    secret = request.cookies.get(SESSION_COOKIE, "")
+    if not secret:
+        return Visitor(language, None, "")
+    lifetimes = lifetimes_of(runtime)
+    try:
+        async with runtime.db.read() as session:
+            resumed = await sessions.resume(session, secret, lifetimes=lifetimes)
+    except errors.Unauthenticated:
+        return Visitor(language, None, "")
+    if resumed.stale:
+        async with runtime.db.unit_of_work() as uow:
+            await sessions.touch(secret, uow=uow)
+    return Visitor(language, resumed, secret)
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form, refused past ``MAX_FORM_BYTES`` (no file fields on these forms)."""
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit() or int(length) > MAX_FORM_BYTES:
+        raise errors.ValidationFailed.single("form", "too_large", "The form is too large.")
+    return await request.form(max_files=0, max_fields=200)
+
+
+def render(
+    request: Request,
+    who: Visitor,
+    template: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The template in the visitor's language, with what the layout needs."""
+    values: dict[str, Any] = {
+        "lang": who.language.code,
+        "visitor": who.session,
+        "csrf": who.csrf,
+        **who.language.template_globals(),
+        **(context or {}),
+    }
+    response = TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
+    response.headers["Content-Language"] = who.language.code
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    return response
+
+
+def redirect(url: str) -> RedirectResponse:
+    """After a POST that changed something: see the result with a GET (303)."""
+    return RedirectResponse(url, status_code=303)
+
+
+def secure_cookies(request: Request, runtime: Runtime) -> bool:
+    """Cookies are ``Secure`` when the instance is served over HTTPS."""
+    public = getattr(runtime.settings, "public_url", "") or ""
+    return request.url.scheme == "https" or str(public).startswith("https:")
+
+
+def lifetimes_of(runtime: Runtime) -> sessions.Lifetimes:
+    settings = runtime.settings
+    return sessions.Lifetimes(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_absolute_hours),
+    )
+
+
+def new_presession() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def field_errors(
+    who: Visitor, error: errors.ValidationFailed, where: Callable[[str], str] = str
+) -> dict[str, str]:
+    """Each field's first message, in the visitor's language, keyed by the form field
+    (``where`` maps a domain field name to it)."""
+    shown: dict[str, str] = {}
+    for problem in error.errors:
+        shown.setdefault(where(problem.field), who.language.gettext(problem.message))
+    return shown
+
+
+def forbidden(request: Request, who: Visitor) -> Response:
+    """A form without this session's CSRF token: nothing is done."""
+    message = who.language.gettext("The form expired. Please try again.")
+    return render(request, who, "error.html", {"message": message}, status_code=403)
+
+
+def not_found(request: Request, who: Visitor) -> Response:
+    message = who.language.gettext("Nothing is here, or it is not yours to see.")
+    return render(request, who, "error.html", {"message": message}, status_code=404)
+
+
+# One table maps domain errors to the pages' status codes (the GraphQL adapter has its own).
+_STATUS = (
+    (errors.NotFound, 404),
+    (errors.PermissionDenied, 403),
+    (errors.Unauthenticated, 401),
+    (errors.ValidationFailed, 400),
+    (errors.Conflict, 409),
+)
+
+
+def refused(request: Request, who: Visitor, error: errors.ExchangeError) -> Response:
+    """A page saying why an action was refused, with the status its kind calls for."""
+    status = next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
+    message = who.language.gettext(error.message)
+    return render(request, who, "error.html", {"message": message}, status_code=status)
+
+
+def local_path(target: str | None, default: str) -> str:
+    """``target`` when it is a path on this instance, else ``default`` (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    return default if parts.scheme or parts.netloc or "\\" in target else target
+
+
+def cursor_of(entity_id: uuid.UUID) -> str:
+    return encode_cursor(entity_id)

@@ -1,0 +1,165 @@
+"""A request as its page and the matching board show it: each line with its work, its
+active allocations, and — for whoever may allocate — the ranked offer lines that could fill
+it, each with its work and donor."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from exchange.allocations import service as allocations
+from exchange.allocations.models import Allocation, AllocationState
+from exchange.catalogue import service as catalogue
+from exchange.catalogue.models import Work
+from exchange.errors import PermissionDenied
+from exchange.identity.identity import Identity
+from exchange.matching import service as matching
+from exchange.offers.models import Offer
+from exchange.pagination import PageRequest
+from exchange.partners import service as partners
+from exchange.partners.models import Partner
+from exchange.policy import PolicyEngine
+from exchange.requests import service as requests
+from exchange.requests.models import RequestLine, RequestState, ResourceRequest
+
+SUGGESTIONS_PER_LINE = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    suggestion: matching.Suggestion
+    work: Work | None
+    donor: Partner | None
+
+
+@dataclass(frozen=True, slots=True)
+class LineView:
+    line: RequestLine
+    work: Work | None
+    allocations: list[Allocation]
+    candidates: list[Candidate]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestView:
+    request: ResourceRequest
+    requester: Partner
+    lines: list[LineView]
+
+
+async def read(
+    identity: Identity, request_id: uuid.UUID, *, session: AsyncSession, policy: PolicyEngine
+) -> RequestView:
+    """One request with everything above. Raises ``NotFound`` when the request does not
+    exist or is not the identity's to read. Suggestions are empty for readers who may not
+    see them, and for requests that are filled or cancelled."""
+    found = await requests.get(identity, request_id, session=session, policy=policy)
+    return (await read_many(identity, [found], session=session, policy=policy))[0]
+
+
+async def open_requests(
+    identity: Identity, page: PageRequest, *, session: AsyncSession, policy: PolicyEngine
+) -> tuple[list[RequestView], bool]:
+    """The matching board: open and partly filled requests, oldest first, a page at a time
+    (``first`` requests); the bool says whether more follow."""
+    shown: list[ResourceRequest] = []
+    more = False
+    for state in (RequestState.OPEN, RequestState.PARTIALLY_FILLED):
+        listed = await requests.list(
+            identity,
+            requests.RequestFilter(state=state),
+            page,
+            session=session,
+            policy=policy,
+        )
+        shown += listed.items
+        more = more or listed.has_next
+    shown.sort(key=lambda r: r.id)
+    return await read_many(identity, shown[: page.first], session=session, policy=policy), (
+        more or len(shown) > page.first
+    )
+
+
+async def read_many(
+    identity: Identity,
+    shown: Sequence[ResourceRequest],
+    *,
+    session: AsyncSession,
+    policy: PolicyEngine,
+) -> list[RequestView]:
+    lines = await requests.lines_of([r.id for r in shown], session=session)
+    everything = [line for r in shown for line in lines.get(r.id, [])]
+    active = await _active(identity, everything, session=session, policy=policy)
+    suggested: dict[uuid.UUID, list[matching.Suggestion]] = {}
+    for line in everything:
+        if line.allocated < line.quantity:
+            try:
+                suggested[line.id] = await matching.suggestions(
+                    identity, line.id, SUGGESTIONS_PER_LINE, session=session, policy=policy
+                )
+            except PermissionDenied:
+                suggested[line.id] = []
+    offer_lines = [s.offer_line for found in suggested.values() for s in found]
+    offers = await _offers(session, {o.offer_id for o in offer_lines})
+    work_ids = {line.work_id for line in everything if line.work_id} | {
+        o.work_id for o in offer_lines
+    }
+    works = await catalogue.get_many(identity, work_ids, session=session, policy=policy)
+    wanted = {r.partner_id for r in shown} | {o.partner_id for o in offers.values()}
+    named = await partners.get_many(identity, wanted, session=session, policy=policy)
+    views: list[RequestView] = []
+    for request in shown:
+        requester = named.get(request.partner_id)
+        if requester is None:
+            _request, requester = await requests.load(session, request.id)
+        line_views = [
+            LineView(
+                line,
+                works.get(line.work_id) if line.work_id else None,
+                active.get(line.id, []),
+                [
+                    Candidate(
+                        s,
+                        works.get(s.offer_line.work_id),
+                        named.get(offers[s.offer_line.offer_id].partner_id),
+                    )
+                    for s in suggested.get(line.id, [])
+                ],
+            )
+            for line in lines.get(request.id, [])
+        ]
+        views.append(RequestView(request, requester, line_views))
+    return views
+
+
+async def _active(
+    identity: Identity,
+    lines: Sequence[RequestLine],
+    *,
+    session: AsyncSession,
+    policy: PolicyEngine,
+) -> dict[uuid.UUID, list[Allocation]]:
+    result: dict[uuid.UUID, list[Allocation]] = {}
+    for line in lines:
+        if line.allocated == 0:
+            continue
+        page = await allocations.list(
+            identity,
+            allocations.AllocationFilter(request_line_id=line.id, state=AllocationState.ACTIVE),
+            PageRequest.parse(100, None),
+            session=session,
+            policy=policy,
+        )
+        result[line.id] = list(page.items)
+    return result
+
+
+async def _offers(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, Offer]:
+    if not ids:
+        return {}
+    rows = (await session.exec(select(Offer).where(col(Offer.id).in_(ids)))).all()
+    return {o.id: o for o in rows}
