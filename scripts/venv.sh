@@ -38,5 +38,5 @@ setup_venv() {
 # .mo files the server reads; part of every install, never done by the running server.
 compile_catalogues() {
     echo "==> pybabel compile -d web/locale"
-    .venv/bin/pybabel compile -q -d web/locale -D messages
+    .venv/bin/pybabel compile -d web/locale -D messages >/dev/null
 }
