@@ -42,7 +42,7 @@ async def _counts(
     session: AsyncSession, column: sa.ColumnElement[str], *where: sa.ColumnElement[bool]
 ) -> dict[str, int]:
     statement = sa.select(column, sa.func.count()).where(*where).group_by(column)
-    rows = (await session.execute(statement)).all()
+    rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
     return {str(state): int(count) for state, count in rows}
 
 
