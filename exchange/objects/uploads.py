@@ -34,8 +34,16 @@ from exchange.objects.sniffing import HEAD_SIZE, sniff
 from exchange.partners.models import Partner
 from exchange.policy import PolicyEngine
 from exchange.seminars.models import Seminar
-from exchange.storage.base import MAX_PARTS, MIN_PART_SIZE, Digest, Part, Storage, UploadTicket
-from exchange.storage.errors import StorageError, UploadMissing
+from exchange.storage.base import (
+    MAX_PARTS,
+    MAX_SINGLE_PUT,
+    MIN_PART_SIZE,
+    Digest,
+    Part,
+    Storage,
+    UploadTicket,
+)
+from exchange.storage.errors import StorageError, StorageUnavailable, UploadMissing
 from exchange.storage.integrity import SHA256_HEX
 
 MiB = 1024 * 1024
@@ -169,10 +177,23 @@ async def start_upload(
     policy: PolicyEngine,
     limits: UploadLimits = UploadLimits(),
     multipart: bool | None = None,
+    presign: bool = True,
 ) -> StartedUpload:
-    """Register a pending object and hand out presigned URL(s) for its bytes. Multipart when
-    ``multipart`` says so, or by default when the size passes the limits' threshold."""
+    """Register a pending object and hand out presigned URL(s) for its bytes.
+
+    ``multipart`` True gives part URLs whatever the size (one part for a small object),
+    False one URL for the whole object, ``None`` parts above the limits' threshold. One
+    URL is refused above 5 GiB, the most S3 takes in one PUT (``ValidationFailed`` on
+    ``multipart``, code ``too_large``). The URLs sign the declared media type as
+    Content-Type. With ``presign`` False no URL is made: the caller sends the bytes with
+    ``Storage.put`` itself (CLI, demo), and ``multipart`` is ignored."""
     licence, owner_id = _validated(draft, identity)
+    if presign and multipart is False and draft.size > MAX_SINGLE_PUT:
+        raise ValidationFailed.single(
+            "multipart",
+            "too_large",
+            f"one upload URL takes at most {MAX_SINGLE_PUT} bytes; upload in parts",
+        )
     owner = await uow.session.get(Partner, owner_id)
     if owner is None:
         raise NotFound("partner", owner_id)
@@ -201,11 +222,14 @@ async def start_upload(
     expires_at = now + limits.url_ttl
     use_multipart = draft.size > limits.multipart_threshold if multipart is None else multipart
     session_row = UploadSessionRow(object_id=obj.id, started_at=now, expires_at=expires_at)
+    media_type = obj.declared_media_type
     started: StartedUpload
-    if use_multipart:
+    if not presign:
+        started = StartedUpload(obj, expires_at)
+    elif use_multipart:
         part_size, count = part_layout(draft.size, limits)
         # an upload started here but never recorded (rollback) is found by ``collect``
-        upload_id = await storage.start_multipart(obj.storage_key)
+        upload_id = await storage.start_multipart(obj.storage_key, media_type)
         urls = [
             PartUrl(
                 n, await storage.presign_part(obj.storage_key, upload_id, n, expires=limits.url_ttl)
@@ -218,7 +242,11 @@ async def start_upload(
         started = StartedUpload(obj, expires_at, part_size=part_size, parts=urls)
     else:
         ticket = await storage.presign_upload(
-            obj.storage_key, size=draft.size, sha256=draft.sha256, expires=limits.url_ttl
+            obj.storage_key,
+            size=draft.size,
+            sha256=draft.sha256,
+            expires=limits.url_ttl,
+            media_type=media_type,
         )
         started = StartedUpload(obj, expires_at, ticket=ticket)
     uow.session.add(obj)
@@ -284,20 +312,25 @@ async def verify(
     storage: Storage,
     policy: PolicyEngine,
 ) -> Verification:
-    """Join a multipart upload's ``parts``, then recompute size and SHA-256 from the stored
-    bytes (streamed) and sniff their media type. Writes nothing to the database."""
+    """Join a multipart upload's ``parts`` (the part numbers and ETags the client was
+    answered), then recompute size and SHA-256 from the stored bytes (streamed) and sniff
+    their media type; bytes that are the declared ones get it as their stored Content-Type
+    (where the storage keeps one). Writes nothing to the database."""
     obj, upload = await _pending(identity, session, object_id, policy)
     if upload is not None and upload.multipart_upload_id is not None:
         try:
             await storage.complete_multipart(
                 obj.storage_key, upload.multipart_upload_id, parts or []
             )
-        except UploadMissing:
+        except (UploadMissing, StorageUnavailable):
             # joined by an earlier attempt whose recording failed: the bytes are there
+            # (a server may answer that second completion with a 500, s3rver does)
             if await storage.stat(obj.storage_key) is None:
                 raise
     digest = await storage.digest(obj.storage_key)
     media_type = sniff(await read_head(storage, obj.storage_key))
+    if _mismatch(obj, digest) is None:
+        await storage.set_media_type(obj.storage_key, media_type)
     return Verification(obj.id, digest, media_type)
 
 

@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -35,6 +36,7 @@ class S3Server:
     secret_access_key: str = field(repr=False)
     region: str = REGION
     _server: ThreadedMotoServer | None = field(default=None, repr=False)
+    data_dir: Path | None = None  # where a server of ours keeps its files (s3rver)
 
     @property
     def stoppable(self) -> bool:

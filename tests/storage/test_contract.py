@@ -1,4 +1,7 @@
-"""The contract every storage backend keeps, run against local disk and S3 (moto)."""
+"""The contract every storage backend keeps, run against local disk and two independent S3
+implementations (moto and s3rver). Where a server differs (s3rver checks no ETags and
+cannot abort or list uploads, neither checks presigned signatures), the test names what
+each does, so a README claim about a server is a tested one."""
 
 from __future__ import annotations
 
@@ -16,8 +19,10 @@ from exchange.storage.errors import (
     InvalidKey,
     ObjectMissing,
     PartsRejected,
+    StorageUnavailable,
     UploadMissing,
 )
+from tests.servers.s3rver import open_upload_ids
 from tests.storage.conftest import Backend
 
 MINUTE = timedelta(minutes=1)
@@ -43,6 +48,11 @@ async def keys(backend: Backend, prefix: str | None = None) -> list[str]:
 
 
 async def open_uploads(backend: Backend) -> list[str]:
+    """The backend's unfinished uploads under the test's prefix (s3rver cannot list them:
+    its data directory is read instead)."""
+    if backend.name == "s3rver":
+        assert backend.server is not None
+        return open_upload_ids(backend.server, backend.prefix)
     uploads = await backend.storage.list_multipart_uploads()
     return [u.upload_id for u in uploads if u.key.startswith(backend.prefix)]
 
@@ -137,9 +147,9 @@ async def test_presigned_upload_then_download_over_http(backend: Backend) -> Non
     downloaded = await backend.http.get(url)
     assert downloaded.status_code == 200
     assert downloaded.content == data
-    assert (
+    assert downloaded.headers["content-disposition"] == (
+        'attachment; filename="Lecture 1 _ _k.pdf"; '
         "filename*=UTF-8''Lecture%201%20%E2%80%94%20%C3%B6k.pdf"
-        in (downloaded.headers["content-disposition"])
     )
 
 
@@ -163,17 +173,28 @@ async def test_multipart_upload_of_three_parts_over_http(backend: Backend) -> No
     assert upload_id not in await open_uploads(backend)
 
 
-async def test_complete_with_an_unknown_etag_is_rejected(backend: Backend) -> None:
+async def test_complete_with_an_unknown_etag_is_rejected_where_the_server_checks(
+    backend: Backend,
+) -> None:
     key = backend.key("bad-etag")
     upload_id = await backend.storage.start_multipart(key)
     url = await backend.storage.presign_part(key, upload_id, 1, expires=MINUTE)
     assert (await backend.http.put(url, content=b"part")).status_code == 200
+    wrong = [Part(1, f'"{"0" * 64}"')]
 
+    if backend.name == "s3rver":
+        # s3rver joins the parts by number and never compares ETags: the bytes joined are
+        # the ones uploaded, and the service's digest of them is what decides
+        await backend.storage.complete_multipart(key, upload_id, wrong)
+        assert await read_all(backend, key) == b"part"
+        assert await open_uploads(backend) == []
+        return
     with pytest.raises(PartsRejected):
-        await backend.storage.complete_multipart(key, upload_id, [Part(1, f'"{"0" * 64}"')])
+        await backend.storage.complete_multipart(key, upload_id, wrong)
 
     assert await backend.storage.stat(key) is None
     await backend.storage.abort_multipart(key, upload_id)
+    assert await open_uploads(backend) == []
 
 
 async def test_abort_discards_the_upload_and_its_parts(backend: Backend) -> None:
@@ -185,8 +206,11 @@ async def test_abort_discards_the_upload_and_its_parts(backend: Backend) -> None
 
     await backend.storage.abort_multipart(key, upload_id)
 
-    assert upload_id not in await open_uploads(backend)
-    with pytest.raises(UploadMissing):
+    assert await open_uploads(backend) == []
+    # AWS answers NoSuchUpload; moto and s3rver both fail with a 500 (a KeyError, a
+    # missing file), which reads as the server failing
+    gone = UploadMissing if backend.name == "local" else StorageUnavailable
+    with pytest.raises(gone):
         await backend.storage.complete_multipart(
             key, upload_id, [Part(1, response.headers["etag"])]
         )
