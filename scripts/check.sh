@@ -27,6 +27,7 @@ step() {
 }
 
 install_system_packages
+install_node_packages
 setup_venv '.[test]'
 
 step "ruff format --check" .venv/bin/ruff format --check .

@@ -4,7 +4,8 @@
 # The PostgreSQL tests start a throwaway server from Debian's binaries
 # (tests/servers/postgres.py); the page tests drive Debian's Chromium through Playwright
 # (never `playwright install`, which cannot download here); Debian's python3 needs
-# python3-venv before `python3 -m venv` works.
+# python3-venv before `python3 -m venv` works. The storage contract also runs against
+# s3rver, an npm package run by Debian's nodejs (tests/servers/s3rver.py).
 install_system_packages() {
     local missing=()
     if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
@@ -12,6 +13,12 @@ install_system_packages() {
     fi
     if ! command -v chromium >/dev/null 2>&1; then
         missing+=(chromium chromium-driver)
+    fi
+    if ! command -v node >/dev/null 2>&1; then
+        missing+=(nodejs)
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        missing+=(npm)
     fi
     local probe
     probe=$(mktemp -d)
@@ -36,4 +43,19 @@ install_system_packages() {
     "${sudo[@]}" apt-get update
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
+}
+
+# The npm packages of package.json, exactly as package-lock.json pins them: `npm ci` when
+# node_modules is missing or was installed from another lock file (a stamp records the
+# lock's SHA-256).
+install_node_packages() {
+    local stamp=node_modules/.package-lock.sha256
+    local wanted
+    wanted=$(sha256sum package-lock.json | cut -d' ' -f1)
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+        return 0
+    fi
+    echo "==> npm ci"
+    npm ci --no-audit --no-fund </dev/null
+    echo "$wanted" >"$stamp"
 }

@@ -116,7 +116,6 @@ class S3Storage(Storage):
         self.config = config
         self.bucket = config.bucket
         self._client = client if client is not None else config.client()
-        self._checksums = config.checksums
 
     async def _call(
         self, operation: str, *, key: str = "", upload_id: str = "", **params: Any
@@ -133,9 +132,12 @@ class S3Storage(Storage):
             raise _translate(error, key, upload_id, operation) from error
 
     def _checksum_params(self, sha256: str) -> dict[str, str]:
-        if not self._checksums:
+        """The SHA-256 as S3's checksum; the algorithm is named too (the SDK's
+        ``x-amz-sdk-checksum-algorithm``), which some servers (moto) need to keep it."""
+        if not self.config.checksums:
             return {}
-        return {"ChecksumSHA256": base64.b64encode(bytes.fromhex(sha256)).decode()}
+        value = base64.b64encode(bytes.fromhex(sha256)).decode()
+        return {"ChecksumSHA256": value, "ChecksumAlgorithm": "SHA256"}
 
     # -- objects ---------------------------------------------------------------------------
 
@@ -185,13 +187,7 @@ class S3Storage(Storage):
         params: dict[str, Any] = {"Key": key, "Body": body}
         if media_type is not None:
             params["ContentType"] = media_type
-        try:
-            await self._call("put_object", key=key, **params, **self._checksum_params(sha256))
-        except Unsupported:
-            if not self._checksums:
-                raise
-            self._checksums = False  # a server that refuses S3 checksums: send none again
-            await self._call("put_object", key=key, **params)
+        await self._call("put_object", key=key, **params, **self._checksum_params(sha256))
 
     async def _send_part(self, key: str, upload_id: str, number: int, data: bytearray) -> Part:
         answer = await self._call(
@@ -278,7 +274,7 @@ class S3Storage(Storage):
             "MetadataDirective": "REPLACE",
             "ContentType": media_type,
         }
-        if self._checksums:
+        if self.config.checksums:
             params["ChecksumAlgorithm"] = "SHA256"
         try:
             await self._call("copy_object", key=key, **params)
@@ -353,6 +349,7 @@ class S3Storage(Storage):
         if checksum:
             params.update(checksum)
             headers["x-amz-checksum-sha256"] = checksum["ChecksumSHA256"]
+            headers["x-amz-sdk-checksum-algorithm"] = checksum["ChecksumAlgorithm"]
         url = await self._presign("put_object", params, expires)
         return UploadTicket(url, "PUT", headers, datetime.now(UTC) + expires)
 

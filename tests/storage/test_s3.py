@@ -18,6 +18,7 @@ from exchange.storage.errors import (
     ObjectMissing,
     StorageError,
     StorageUnavailable,
+    Unsupported,
     UploadMissing,
 )
 from exchange.storage.s3 import S3Config, S3Storage, _translate
@@ -83,6 +84,7 @@ async def test_upload_ticket_signs_length_and_checksum(s3_server: S3Server) -> N
     assert ticket.headers == {
         "Content-Length": str(len(DATA)),
         "x-amz-checksum-sha256": base64.b64encode(hashlib.sha256(DATA).digest()).decode(),
+        "x-amz-sdk-checksum-algorithm": "SHA256",
     }
     assert parse_qs(urlsplit(ticket.url).query)["X-Amz-Expires"] == ["300"]
     await storage.aclose()
@@ -105,6 +107,8 @@ def client_error(code: str, status: int) -> ClientError:
         ("InternalError", 500, StorageUnavailable),
         ("SlowDown", 503, StorageUnavailable),
         ("AccessDenied", 403, StorageError),
+        ("NotImplemented", 501, Unsupported),
+        ("MethodNotAllowed", 405, Unsupported),
     ],
 )
 def test_server_errors_map_to_typed_errors(code: str, status: int, expected: type) -> None:
