@@ -411,7 +411,9 @@ class S3Storage(Storage):
     async def abort_multipart(self, key: str, upload_id: str) -> None:
         """AbortMultipartUpload; on a server without it, the upload is finished with one
         empty part 1 (a completion frees every part it does not list) and the resulting
-        empty object deleted: the parts are gone either way."""
+        empty object deleted: the parts are gone either way. (s3rver takes a part for an
+        upload id it does not know, so aborting a finished upload there leaves one empty
+        part file and then fails with ``StorageUnavailable``.)"""
         check_key(key)
         try:
             await self._call(
