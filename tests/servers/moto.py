@@ -3,6 +3,9 @@
 ``running_s3`` starts ``ThreadedMotoServer`` on a free port of 127.0.0.1, creates a
 bucket and yields an ``S3Server`` (endpoint, bucket, credentials); the server is stopped
 afterwards. ``S3Server.stop`` stops it early, for tests of a server that goes away.
+moto binds 0.0.0.0 unless told otherwise, so the address is always given. It checks no
+presigned signature, expiry, signed header or checksum (``tests/storage/test_servers.py``
+and the contract tests assert what it does), so no test relies on it refusing anything.
 
 Set ``EXCHANGE_TEST_S3_ENDPOINT`` (with ``EXCHANGE_TEST_S3_BUCKET``,
 ``EXCHANGE_TEST_S3_ACCESS_KEY_ID``, ``EXCHANGE_TEST_S3_SECRET_ACCESS_KEY`` and optionally
