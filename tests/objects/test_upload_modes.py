@@ -212,3 +212,38 @@ _X = "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
 
 async def _once(data: bytes) -> AsyncIterator[bytes]:
     yield data
+
+
+async def test_completion_retried_after_the_parts_were_joined_finds_the_bytes_on_s3rver(
+    settings: Settings, scene: Scene, s3rver_server: S3Server
+) -> None:
+    rt = await s3_runtime(settings, s3rver_server)
+    try:
+        started = await start(rt, scene, draft(PDF, scene.work_id), multipart=True)
+        assert isinstance(started, uploads.StartedUpload)
+        async with httpx.AsyncClient() as http:
+            sent = await http.put(started.parts[0].url, content=PDF)
+        parts = [Part(1, sent.headers["etag"])]
+        async with rt.db.read() as session:
+            upload = await session.get(UploadSession, started.object.id)
+        assert upload is not None
+        assert upload.multipart_upload_id is not None
+        # an earlier attempt joined the parts, then failed to record it
+        await rt.storage.complete_multipart(
+            started.object.storage_key, upload.multipart_upload_id, parts
+        )
+
+        completion = await uploads.complete_upload(
+            scene.people["librarian"],
+            started.object.id,
+            parts,
+            db=rt.db,
+            storage=rt.storage,
+            policy=rt.policy,
+        )
+
+        # s3rver answers the second completion with a 500; the joined bytes decide
+        assert completion.rejected is None
+        assert completion.object.state == "available"
+    finally:
+        await rt.close()
