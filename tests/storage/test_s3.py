@@ -21,7 +21,8 @@ from exchange.storage.errors import (
     Unsupported,
     UploadMissing,
 )
-from exchange.storage.s3 import S3Config, S3Storage, _translate
+from exchange.storage.s3 import S3Config, S3Storage
+from exchange.storage.s3_client import translate
 from tests.servers.moto import S3Server, running_moto
 from tests.storage.conftest import s3_config
 
@@ -112,7 +113,7 @@ def client_error(code: str, status: int) -> ClientError:
     ],
 )
 def test_server_errors_map_to_typed_errors(code: str, status: int, expected: type) -> None:
-    error = _translate(client_error(code, status), "a/b", "u1")
+    error = translate(client_error(code, status), "a/b", "u1")
     assert type(error) is expected
 
 
