@@ -52,6 +52,10 @@ async def test_put_get_fixity_report_and_gc(
     damaged = await invoke(settings, "fixity", "check", "--sample", "5")
     assert damaged.exit_code == 10
     assert f"missing\t{object_id}" in damaged.output
+    refused = await invoke(settings, "objects", "get", object_id, str(tmp_path / "again.pdf"))
+    assert refused.exit_code == 5  # a Conflict: not served until a fixity check passes
+    assert "failed its fixity check (missing)" in refused.output
+    assert not (tmp_path / "again.pdf").exists()
 
     today = clock.now().date().isoformat()
     report = await invoke(
