@@ -4,7 +4,8 @@
 # The PostgreSQL tests start a throwaway server from Debian's binaries
 # (tests/servers/postgres.py); the page tests drive Debian's Chromium through Playwright
 # (never `playwright install`, which cannot download here); Debian's python3 needs
-# python3-venv before `python3 -m venv` works.
+# python3-venv before `python3 -m venv` works. The storage contract also runs against
+# s3rver, an npm package run by Debian's nodejs (tests/servers/s3rver.py).
 install_system_packages() {
     local missing=()
     if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
@@ -12,6 +13,12 @@ install_system_packages() {
     fi
     if ! command -v chromium >/dev/null 2>&1; then
         missing+=(chromium chromium-driver)
+    fi
+    if ! command -v node >/dev/null 2>&1; then
+        missing+=(nodejs)
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        missing+=(npm)
     fi
     local probe
     probe=$(mktemp -d)

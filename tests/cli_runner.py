@@ -18,6 +18,14 @@ def environment(settings: Settings) -> dict[str, str]:
     }
     if settings.key_encryption_key:
         env["EXCHANGE_KEY_ENCRYPTION_KEY"] = settings.key_encryption_key
+    if settings.storage == "s3":
+        env |= {
+            "EXCHANGE_STORAGE": "s3",
+            "EXCHANGE_S3_ENDPOINT": settings.s3_endpoint,
+            "EXCHANGE_S3_BUCKET": settings.s3_bucket,
+            "EXCHANGE_S3_ACCESS_KEY_ID": settings.s3_access_key_id,
+            "EXCHANGE_S3_SECRET_ACCESS_KEY": settings.s3_secret_access_key,
+        }
     return env
 
 

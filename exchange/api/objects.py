@@ -197,7 +197,9 @@ class StartUploadInput:
     required_tag: str | None = None
     embargo_until: date | None = None
     multipart: bool | None = strawberry.field(
-        default=None, description="Default: multipart above 64 MiB."
+        default=None,
+        description="true: part URLs at any size; false: one URL (at most 5 GiB); "
+        "default: parts above 64 MiB.",
     )
 
 
@@ -384,7 +386,12 @@ class ObjectMutation:
         try:
             async with rt.db.unit_of_work() as uow:
                 started = await uploads.start_upload(
-                    ctx.identity, _draft(input), uow=uow, storage=rt.storage, policy=rt.policy
+                    ctx.identity,
+                    _draft(input),
+                    uow=uow,
+                    storage=rt.storage,
+                    policy=rt.policy,
+                    multipart=input.multipart,
                 )
         except errors.ExchangeError as error:
             return _failure(error)  # type: ignore[return-value]

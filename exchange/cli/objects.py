@@ -19,6 +19,7 @@ from exchange.errors import ValidationFailed
 from exchange.identity.identity import SYSTEM
 from exchange.ids import parse_id
 from exchange.objects import collection, downloads, uploads
+from exchange.objects.sniffing import HEAD_SIZE, sniff
 from exchange.runtime import Runtime
 from exchange.storage.base import CHUNK_SIZE
 
@@ -70,6 +71,8 @@ def put(
 ) -> None:
     """Upload FILE as the system, for --partner, through the start/complete flow."""
     size, sha256 = _file_digest(file)
+    with file.open("rb") as handle:
+        head = handle.read(HEAD_SIZE)
     declared = media_type or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
     attachment = uploads.Attachment(
         None if work_id is None else parse_id(work_id, "work"),
@@ -95,7 +98,7 @@ def put(
                 uow=uow,
                 storage=runtime.storage,
                 policy=runtime.policy,
-                multipart=False,  # the storage API below streams (and parts) by itself
+                presign=False,  # the storage API below streams (and parts) by itself
             )
         key = started.object.storage_key
         progress: ProgressBar[int] = click.progressbar(
@@ -103,7 +106,11 @@ def put(
         )
         with progress as bar:
             await runtime.storage.put(
-                key, _chunks(file, bar), expected_size=size, expected_sha256=sha256
+                key,
+                _chunks(file, bar),
+                expected_size=size,
+                expected_sha256=sha256,
+                media_type=sniff(head),
             )
         return await uploads.complete_upload(
             SYSTEM, started.object.id, db=runtime.db, storage=runtime.storage, policy=runtime.policy
@@ -167,3 +174,5 @@ def gc(ctx: click.Context, stale_hours: int) -> None:
         f"abandoned {len(report.abandoned_objects)} uploads, deleted {len(report.deleted_keys)}"
         f" orphaned objects, aborted {len(report.aborted_uploads)} multipart uploads"
     )
+    for what in report.skipped:
+        click.echo(f"skipped {what}: the storage server cannot list them", err=True)

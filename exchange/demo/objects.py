@@ -76,7 +76,7 @@ async def load(runtime: Runtime) -> int:
 async def _upload(runtime: Runtime, draft: uploads.UploadDraft, data: bytes) -> uuid.UUID:
     async with runtime.db.unit_of_work() as uow:
         started = await uploads.start_upload(
-            SYSTEM, draft, uow=uow, storage=runtime.storage, policy=runtime.policy, multipart=False
+            SYSTEM, draft, uow=uow, storage=runtime.storage, policy=runtime.policy, presign=False
         )
     await runtime.storage.put(
         started.object.storage_key,

@@ -4,6 +4,10 @@
 Order matters: stored keys are listed *before* the live keys are read, and a key's row
 is committed before any URL for it is handed out, so a fresh upload is never taken for
 an orphan.
+
+A server that cannot list (s3rver has no ListMultipartUploads) is not a failure: what it
+cannot list is skipped and named in the report's ``skipped``. The multipart uploads of the
+pending objects abandoned here are aborted by their recorded ids, which needs no listing.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from exchange.identity.identity import Identity
 from exchange.objects.models import DigitalObject, ObjectState, UploadSession
 from exchange.policy import PLATFORM, PolicyEngine
 from exchange.storage.base import Storage
-from exchange.storage.errors import StorageError
+from exchange.storage.errors import StorageError, Unsupported
 
 PREFIX = "objects/"
 STALE_AFTER = timedelta(hours=24)
@@ -37,6 +41,7 @@ class CollectionReport:
     abandoned_objects: list[uuid.UUID] = field(default_factory=list)
     deleted_keys: list[str] = field(default_factory=list)
     aborted_uploads: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # what the server could not list
 
 
 async def collect(
@@ -51,13 +56,26 @@ async def collect(
 ) -> CollectionReport:
     """Reject uploads pending for longer than ``stale_after``; delete stored keys that no
     pending or available object owns; abort multipart uploads that no pending object owns
-    and that are older than ``upload_grace``."""
+    and that are older than ``upload_grace``. What the server cannot list is skipped
+    and reported (``skipped``: ``"objects"``, ``"multipart uploads"``)."""
     policy.require(identity, "object.maintain", PLATFORM)
     moment = now or clock.now()
     cutoff = moment - stale_after
-    abandoned = await _abandon_stale(identity, db, cutoff)
-    stored = [key async for key in storage.list_keys(PREFIX)]
-    uploads = await storage.list_multipart_uploads()
+    abandoned, known_uploads = await _abandon_stale(identity, db, cutoff)
+    aborted: list[str] = []
+    for key, upload_id in known_uploads:
+        with contextlib.suppress(StorageError):  # finished or aborted meanwhile
+            await storage.abort_multipart(key, upload_id)
+            aborted.append(upload_id)
+    skipped: list[str] = []
+    try:
+        stored = [key async for key in storage.list_keys(PREFIX)]
+    except Unsupported:
+        stored, skipped = [], [*skipped, "objects"]
+    try:
+        uploads = await storage.list_multipart_uploads()
+    except Unsupported:
+        uploads, skipped = [], [*skipped, "multipart uploads"]
     async with db.read() as session:
         live_keys = (
             set(
@@ -85,8 +103,9 @@ async def collect(
     deleted = [key for key in stored if key not in live_keys]
     for key in deleted:
         await storage.delete(key)
-    aborted: list[str] = []
     for upload in uploads:
+        if upload.upload_id in aborted:
+            continue
         if not upload.key.startswith(PREFIX) or upload.upload_id in live_uploads:
             continue
         if upload.initiated is not None and upload.initiated > moment - upload_grace:
@@ -94,12 +113,16 @@ async def collect(
         with contextlib.suppress(StorageError):  # finished meanwhile
             await storage.abort_multipart(upload.key, upload.upload_id)
             aborted.append(upload.upload_id)
-    return CollectionReport(abandoned, deleted, aborted)
+    return CollectionReport(abandoned, deleted, aborted, skipped)
 
 
-async def _abandon_stale(identity: Identity, db: Database, cutoff: datetime) -> list[uuid.UUID]:
-    """Reject pending objects started before ``cutoff``; their bytes and parts become
-    orphans that the rest of ``collect`` removes."""
+async def _abandon_stale(
+    identity: Identity, db: Database, cutoff: datetime
+) -> tuple[list[uuid.UUID], list[tuple[str, str]]]:
+    """Reject pending objects started before ``cutoff``; their bytes become orphans that
+    the rest of ``collect`` removes. Returns their ids and the (key, upload id) of their
+    multipart uploads, to abort."""
+    uploads: list[tuple[str, str]] = []
     async with db.unit_of_work() as uow:
         statement = select(DigitalObject).where(
             DigitalObject.state == ObjectState.PENDING.value,
@@ -112,6 +135,8 @@ async def _abandon_stale(identity: Identity, db: Database, cutoff: datetime) -> 
             obj.rejection_reason = "upload abandoned"
             session_row = await uow.session.get(UploadSession, obj.id)
             if session_row is not None:
+                if session_row.multipart_upload_id is not None:
+                    uploads.append((obj.storage_key, session_row.multipart_upload_id))
                 await uow.session.delete(session_row)
             uow.session.add(obj)
             uow.record(
@@ -125,4 +150,4 @@ async def _abandon_stale(identity: Identity, db: Database, cutoff: datetime) -> 
                 )
             )
         await uow.session.flush()
-    return [obj.id for obj in stale]
+    return [obj.id for obj in stale], uploads

@@ -18,7 +18,8 @@ from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, NotFound, ValidationFailed
 from exchange.identity.identity import Identity
 from exchange.objects import access
-from exchange.objects.models import DigitalObject, Download, ObjectState
+from exchange.objects.errors import ObjectDamaged
+from exchange.objects.models import DigitalObject, Download, FixityStatus, ObjectState
 from exchange.partners import service as partners
 from exchange.partners.models import Partner
 from exchange.policy import PLATFORM, PolicyEngine
@@ -26,6 +27,7 @@ from exchange.storage.base import Storage
 
 DOWNLOAD_TTL = timedelta(minutes=5)
 MAX_REPORT_DAYS = 3660
+DAMAGED = (FixityStatus.CHANGED.value, FixityStatus.MISSING.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +49,11 @@ async def download(
 ) -> DownloadGrant:
     """A URL that serves the object for ``ttl``, when the policy allows this identity to
     download it (open licence, owner, entitling tag; never under embargo); the download
-    is recorded for the usage reports and the audit trail."""
+    is recorded for the usage reports and the audit trail. The URL names the sniffed
+    media type and the filename (RFC 6266).
+
+    Raises ``NotFound`` (unknown or not visible), ``Conflict`` (not available),
+    ``ObjectDamaged`` (the last fixity check failed), ``PermissionDenied``."""
     obj = await uow.session.get(DigitalObject, object_id)
     if obj is None:
         raise NotFound("digital object", object_id)
@@ -59,10 +65,14 @@ async def download(
         raise NotFound("digital object", object_id)
     if obj.state != ObjectState.AVAILABLE.value:
         raise Conflict(f"the object is {obj.state}, not available", obj.id)
+    if obj.fixity_status in DAMAGED:
+        raise ObjectDamaged(obj.id, obj.fixity_status)
     memberships = await access.partners_of(uow.session, identity)
     tags = sorted({tag for partner in memberships for tag in partner.tags})
     policy.require(identity, "object.download", entity, {"partnerTags": tags})
-    url = await storage.presign_download(obj.storage_key, expires=ttl, filename=obj.filename)
+    url = await storage.presign_download(
+        obj.storage_key, expires=ttl, filename=obj.filename, media_type=obj.media_type
+    )
     event = Download(
         object_id=obj.id,
         actor=identity.label,

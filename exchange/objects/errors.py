@@ -1,12 +1,31 @@
 """Errors of digital objects (beside the storage errors, which pass through as they are).
 
 ExchangeError
- └── UploadRejected      the stored bytes are not the declared ones; the object is rejected
+ ├── UploadRejected      the stored bytes are not the declared ones; the object is rejected
+ └── Conflict
+      └── ObjectDamaged  the last fixity check found the bytes changed or missing: not served
 """
 
 from __future__ import annotations
 
-from exchange.errors import ExchangeError
+import uuid
+
+from exchange.errors import Conflict, ExchangeError
+
+
+class ObjectDamaged(Conflict):
+    """No URL is issued for an object whose last fixity check failed, until a fixity
+    check (``exchange fixity check``) finds its bytes whole again."""
+
+    code = "object_damaged"
+
+    def __init__(self, object_id: uuid.UUID, fixity_status: str) -> None:
+        super().__init__(
+            f"the object failed its fixity check ({fixity_status}) and is not served until"
+            " it is repaired and re-verified",
+            object_id,
+        )
+        self.fixity_status = fixity_status
 
 
 class UploadRejected(ExchangeError):

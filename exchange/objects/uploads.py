@@ -1,10 +1,8 @@
 """The upload flow: start (presigned URLs), verify and complete, or abort.
 
-``start_upload`` and ``abort_upload`` write inside the caller's unit of work. Completion is
-split in two because it reads every stored byte: ``verify`` hashes the bytes outside any
-write transaction (a multi-GiB object must not hold SQLite's write lock for minutes),
-``complete`` then records the outcome in the caller's unit of work. ``complete_upload``
-runs both, each in its own short transaction, for adapters.
+``start_upload`` and ``abort_upload`` write inside the caller's unit of work. Completion
+(``verify``, ``complete``, ``complete_upload``) lives in ``exchange.objects.completion``
+and is re-exported here, so callers name one module for the whole flow.
 """
 
 from __future__ import annotations
@@ -16,31 +14,59 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
 from exchange.audit.chain import AuditRecord
 from exchange.catalogue.models import Work
-from exchange.db.engine import Database
 from exchange.db.uow import UnitOfWork
-from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
+from exchange.errors import FieldError, NotFound, ValidationFailed
 from exchange.identity.identity import Identity, Role
 from exchange.objects import access, licences
-from exchange.objects.errors import UploadRejected
-from exchange.objects.models import DigitalObject, FixityCheck, FixityStatus, ObjectState
+from exchange.objects.completion import (
+    Completion,
+    Verification,
+    complete,
+    complete_upload,
+    pending,
+    read_head,
+    verify,
+)
+from exchange.objects.models import DigitalObject, ObjectState
 from exchange.objects.models import UploadSession as UploadSessionRow
-from exchange.objects.sniffing import HEAD_SIZE, sniff
 from exchange.partners.models import Partner
 from exchange.policy import PolicyEngine
 from exchange.seminars.models import Seminar
-from exchange.storage.base import MAX_PARTS, MIN_PART_SIZE, Digest, Part, Storage, UploadTicket
-from exchange.storage.errors import StorageError, UploadMissing
+from exchange.storage.base import (
+    MAX_PARTS,
+    MAX_SINGLE_PUT,
+    MIN_PART_SIZE,
+    Storage,
+    UploadTicket,
+)
+from exchange.storage.errors import StorageError
 from exchange.storage.integrity import SHA256_HEX
 
 MiB = 1024 * 1024
 MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}$")
 MAX_SIZE = 5 * 1024**4  # S3's largest object
+__all__ = [
+    "Attachment",
+    "Completion",
+    "PartUrl",
+    "StartedUpload",
+    "UploadDraft",
+    "UploadLimits",
+    "Verification",
+    "abort_upload",
+    "complete",
+    "complete_upload",
+    "part_layout",
+    "read_head",
+    "start_upload",
+    "storage_key",
+    "verify",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,23 +114,6 @@ class StartedUpload:
     ticket: UploadTicket | None = None
     part_size: int | None = None
     parts: list[PartUrl] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class Verification:
-    """What the stored bytes of a pending object turned out to be."""
-
-    object_id: uuid.UUID
-    digest: Digest
-    media_type: str
-
-
-@dataclass(frozen=True, slots=True)
-class Completion:
-    """The object after completion; ``rejected`` says why it was not made available."""
-
-    object: DigitalObject
-    rejected: UploadRejected | None = None
 
 
 def storage_key(object_id: uuid.UUID) -> str:
@@ -169,10 +178,23 @@ async def start_upload(
     policy: PolicyEngine,
     limits: UploadLimits = UploadLimits(),
     multipart: bool | None = None,
+    presign: bool = True,
 ) -> StartedUpload:
-    """Register a pending object and hand out presigned URL(s) for its bytes. Multipart when
-    ``multipart`` says so, or by default when the size passes the limits' threshold."""
+    """Register a pending object and hand out presigned URL(s) for its bytes.
+
+    ``multipart`` True gives part URLs whatever the size (one part for a small object),
+    False one URL for the whole object, ``None`` parts above the limits' threshold. One
+    URL is refused above 5 GiB, the most S3 takes in one PUT (``ValidationFailed`` on
+    ``multipart``, code ``too_large``). The URLs sign the declared media type as
+    Content-Type. With ``presign`` False no URL is made: the caller sends the bytes with
+    ``Storage.put`` itself (CLI, demo), and ``multipart`` is ignored."""
     licence, owner_id = _validated(draft, identity)
+    if presign and multipart is False and draft.size > MAX_SINGLE_PUT:
+        raise ValidationFailed.single(
+            "multipart",
+            "too_large",
+            f"one upload URL takes at most {MAX_SINGLE_PUT} bytes; upload in parts",
+        )
     owner = await uow.session.get(Partner, owner_id)
     if owner is None:
         raise NotFound("partner", owner_id)
@@ -201,11 +223,14 @@ async def start_upload(
     expires_at = now + limits.url_ttl
     use_multipart = draft.size > limits.multipart_threshold if multipart is None else multipart
     session_row = UploadSessionRow(object_id=obj.id, started_at=now, expires_at=expires_at)
+    media_type = obj.declared_media_type
     started: StartedUpload
-    if use_multipart:
+    if not presign:
+        started = StartedUpload(obj, expires_at)
+    elif use_multipart:
         part_size, count = part_layout(draft.size, limits)
         # an upload started here but never recorded (rollback) is found by ``collect``
-        upload_id = await storage.start_multipart(obj.storage_key)
+        upload_id = await storage.start_multipart(obj.storage_key, media_type)
         urls = [
             PartUrl(
                 n, await storage.presign_part(obj.storage_key, upload_id, n, expires=limits.url_ttl)
@@ -218,7 +243,11 @@ async def start_upload(
         started = StartedUpload(obj, expires_at, part_size=part_size, parts=urls)
     else:
         ticket = await storage.presign_upload(
-            obj.storage_key, size=draft.size, sha256=draft.sha256, expires=limits.url_ttl
+            obj.storage_key,
+            size=draft.size,
+            sha256=draft.sha256,
+            expires=limits.url_ttl,
+            media_type=media_type,
         )
         started = StartedUpload(obj, expires_at, ticket=ticket)
     uow.session.add(obj)
@@ -238,164 +267,6 @@ async def start_upload(
     return started
 
 
-async def _pending(
-    identity: Identity,
-    session: AsyncSession,
-    object_id: uuid.UUID,
-    policy: PolicyEngine,
-    *,
-    for_update: bool = False,
-) -> tuple[DigitalObject, UploadSessionRow | None]:
-    statement = select(DigitalObject).where(DigitalObject.id == object_id)
-    if for_update:
-        statement = statement.with_for_update()
-    obj = (await session.exec(statement)).first()
-    if obj is None:
-        raise NotFound("digital object", object_id)
-    owner = await access.owner_of(session, obj)
-    policy.require(identity, "object.upload", access.resource(obj, owner, clock.now().date()))
-    if obj.state != ObjectState.PENDING.value:
-        raise Conflict(f"the upload is no longer pending: the object is {obj.state}", obj.id)
-    return obj, await session.get(UploadSessionRow, obj.id)
-
-
-async def read_head(storage: Storage, key: str, size: int = HEAD_SIZE) -> bytes:
-    """The first ``size`` bytes of the stored object."""
-    head = bytearray()
-    stream = storage.open(key)
-    try:
-        async for chunk in stream:
-            head += chunk
-            if len(head) >= size:
-                break
-    finally:
-        close = getattr(stream, "aclose", None)
-        if close is not None:
-            await close()
-    return bytes(head[:size])
-
-
-async def verify(
-    identity: Identity,
-    object_id: uuid.UUID,
-    parts: list[Part] | None = None,
-    *,
-    session: AsyncSession,
-    storage: Storage,
-    policy: PolicyEngine,
-) -> Verification:
-    """Join a multipart upload's ``parts``, then recompute size and SHA-256 from the stored
-    bytes (streamed) and sniff their media type. Writes nothing to the database."""
-    obj, upload = await _pending(identity, session, object_id, policy)
-    if upload is not None and upload.multipart_upload_id is not None:
-        try:
-            await storage.complete_multipart(
-                obj.storage_key, upload.multipart_upload_id, parts or []
-            )
-        except UploadMissing:
-            # joined by an earlier attempt whose recording failed: the bytes are there
-            if await storage.stat(obj.storage_key) is None:
-                raise
-    digest = await storage.digest(obj.storage_key)
-    media_type = sniff(await read_head(storage, obj.storage_key))
-    return Verification(obj.id, digest, media_type)
-
-
-def _mismatch(obj: DigitalObject, digest: Digest) -> str | None:
-    if digest.size != obj.size:
-        return f"size differs: declared {obj.size} bytes, stored {digest.size}"
-    if digest.sha256 != obj.sha256:
-        return "sha256 of the stored bytes differs from the declared one"
-    return None
-
-
-async def complete(
-    identity: Identity,
-    verification: Verification,
-    *,
-    uow: UnitOfWork,
-    storage: Storage,
-    policy: PolicyEngine,
-) -> Completion:
-    """Make the object available when the verified bytes are the declared ones; otherwise
-    reject it and delete its bytes once the rejection is committed."""
-    obj, upload = await _pending(
-        identity, uow.session, verification.object_id, policy, for_update=True
-    )
-    before = obj.snapshot()
-    now = clock.now()
-    if upload is not None:
-        await uow.session.delete(upload)
-    reason = _mismatch(obj, verification.digest)
-    if reason is not None:
-        obj.state = ObjectState.REJECTED.value
-        obj.rejection_reason = reason
-        key = obj.storage_key
-        uow.on_commit(lambda: storage.delete(key))
-        action = "object.upload.reject"
-    else:
-        obj.state = ObjectState.AVAILABLE.value
-        obj.media_type = verification.media_type
-        obj.completed_at = now
-        obj.fixity_status = FixityStatus.OK.value
-        obj.fixity_checked_at = now
-        uow.session.add(
-            FixityCheck(
-                object_id=obj.id,
-                checked_at=now,
-                status=FixityStatus.OK.value,
-                actual_size=verification.digest.size,
-                actual_sha256=verification.digest.sha256,
-            )
-        )
-        if obj.work_id is not None:
-            await _mark_available_digitally(uow, obj.work_id)
-        action = "object.upload.complete"
-    uow.session.add(obj)
-    await uow.session.flush()
-    uow.record(
-        AuditRecord(identity.label, action, "digital_object", str(obj.id), before, obj.snapshot())
-    )
-    rejected = None if reason is None else UploadRejected(str(obj.id), reason)
-    return Completion(obj, rejected)
-
-
-async def _mark_available_digitally(uow: UnitOfWork, work_id: uuid.UUID) -> None:
-    work = await uow.session.get(Work, work_id)
-    if work is None or work.available_digitally:
-        return
-    work.available_digitally = True
-    uow.session.add(work)
-    uow.record(
-        AuditRecord(
-            "system",
-            "work.available_digitally",
-            "work",
-            str(work.id),
-            {"available_digitally": False},
-            {"available_digitally": True},
-        )
-    )
-
-
-async def complete_upload(
-    identity: Identity,
-    object_id: uuid.UUID,
-    parts: list[Part] | None = None,
-    *,
-    db: Database,
-    storage: Storage,
-    policy: PolicyEngine,
-) -> Completion:
-    """``verify`` in a read session, then ``complete`` in a unit of work of its own."""
-    async with db.read() as session:
-        verification = await verify(
-            identity, object_id, parts, session=session, storage=storage, policy=policy
-        )
-    async with db.unit_of_work() as uow:
-        return await complete(identity, verification, uow=uow, storage=storage, policy=policy)
-
-
 async def abort_upload(
     identity: Identity,
     object_id: uuid.UUID,
@@ -406,7 +277,7 @@ async def abort_upload(
 ) -> DigitalObject:
     """Give up a pending upload: the object is rejected and, once that is committed, any
     bytes and parts already sent are discarded."""
-    obj, upload = await _pending(identity, uow.session, object_id, policy, for_update=True)
+    obj, upload = await pending(identity, uow.session, object_id, policy, for_update=True)
     before = obj.snapshot()
     obj.state = ObjectState.REJECTED.value
     obj.rejection_reason = "aborted by the uploader"

@@ -2,7 +2,7 @@
 
 ``PUT <prefix>/<key>?size&sha256&expires&sig`` stores an upload; with ``uploadId`` and
 ``partNumber`` instead it stores one multipart part and answers its ``ETag``.
-``GET <prefix>/<key>?[filename]&expires&sig`` streams the object. Bodies travel in chunks
+``GET <prefix>/<key>?[filename][&type]&expires&sig`` streams the object. Bodies travel in chunks
 and are never held whole in memory. Errors map once, in ``STATUS``.
 """
 
@@ -48,18 +48,17 @@ def routes(storage: LocalStorage, prefix: str = "/storage") -> list[Route]:
     async def download(request: Request) -> Response:
         key = request.path_params["key"]
         try:
-            filename = storage.verify_download(key, dict(request.query_params))
+            grant = storage.verify_download(key, dict(request.query_params))
             info = await storage.stat(key)
             if info is None:
                 raise ObjectMissing(key)
         except ExchangeError as error:
             return error_response(error)
         headers = {"Content-Length": str(info.size)}
-        if filename:
-            headers["Content-Disposition"] = content_disposition(filename)
-        return StreamingResponse(
-            storage.open(key), media_type="application/octet-stream", headers=headers
-        )
+        if grant.filename:
+            headers["Content-Disposition"] = content_disposition(grant.filename)
+        media_type = grant.media_type or "application/octet-stream"
+        return StreamingResponse(storage.open(key), media_type=media_type, headers=headers)
 
     async def upload(request: Request) -> Response:
         key = request.path_params["key"]

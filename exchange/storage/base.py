@@ -31,6 +31,7 @@ from exchange.storage.integrity import Checksum
 CHUNK_SIZE = 1024 * 1024
 MIN_PART_SIZE = 5 * 1024 * 1024  # S3's minimum for every part but the last
 MAX_PARTS = 10_000
+MAX_SINGLE_PUT = 5 * 1024**3  # S3's largest object sent in one PUT (or copied in one call)
 KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}(?:/[A-Za-z0-9][A-Za-z0-9._-]{0,127}){0,7}")
 
 
@@ -42,11 +43,18 @@ def check_key(key: str) -> str:
 
 
 def content_disposition(filename: str) -> str:
-    """An attachment header that survives any filename (RFC 6266 with an ASCII fallback)."""
-    fallback = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
-    )
+    """An attachment header that survives any filename: ``a%20b — ö.pdf`` gives
+    ``attachment; filename="a_20b _ _.pdf"; filename*=UTF-8''a%2520b%20%E2%80%94%20%C3%B6.pdf``.
+
+    RFC 6266 §4.3 and appendix D: ``filename=`` is a plain ASCII fallback that old user
+    agents show as it is, and some of them percent-decode it, so it carries printable
+    ASCII only, with ``%``, ``"`` and ``\\`` (and anything else) replaced by ``_``;
+    ``filename*`` (RFC 8187) carries the exact UTF-8 name, percent-encoded."""
+    fallback = "".join(c if " " <= c <= "~" and c not in _UNSAFE else "_" for c in filename)
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+_UNSAFE = frozenset('%"\\')
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +73,8 @@ class ObjectInfo:
     key: str
     size: int
     modified: datetime | None = None
+    media_type: str | None = None  # the Content-Type it is stored with, where kept
+    checksum_sha256: str | None = None  # hex, where the server keeps x-amz-checksum-sha256
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +132,10 @@ class Storage(ABC):
         *,
         expected_size: int,
         expected_sha256: str,
+        media_type: str | None = None,
     ) -> StoredObject:
-        """Store the streamed bytes under ``key``, atomically.
+        """Store the streamed bytes under ``key``, atomically, with ``media_type`` as their
+        Content-Type where the backend keeps one.
 
         Size and SHA-256 are counted while the bytes pass; if they differ from the
         declared ones ``IntegrityMismatch`` is raised and nothing is left under ``key``.
@@ -168,22 +180,41 @@ class Storage(ABC):
 
     @abstractmethod
     async def presign_upload(
-        self, key: str, *, size: int, sha256: str, expires: timedelta
+        self,
+        key: str,
+        *,
+        size: int,
+        sha256: str,
+        expires: timedelta,
+        media_type: str | None = None,
     ) -> UploadTicket:
-        """A ticket for one client upload of exactly ``size`` bytes hashing to ``sha256``.
+        """A ticket for one client upload of exactly ``size`` bytes hashing to ``sha256``
+        (sent with Content-Type ``media_type`` when given: the ticket's headers say so).
 
         Servers that can enforce the size and checksum will; the caller verifies with
         ``digest`` afterwards in any case."""
 
     @abstractmethod
     async def presign_download(
-        self, key: str, *, expires: timedelta, filename: str | None = None
+        self,
+        key: str,
+        *,
+        expires: timedelta,
+        filename: str | None = None,
+        media_type: str | None = None,
     ) -> str:
-        """A URL that serves the object with GET until it expires."""
+        """A URL that serves the object with GET until it expires, as an attachment named
+        ``filename`` and with Content-Type ``media_type`` when given."""
+
+    async def set_media_type(self, key: str, media_type: str) -> bool:
+        """Store ``media_type`` as the object's Content-Type where the backend keeps one;
+        ``False`` when it cannot (no metadata kept, or the object too large to rewrite)."""
+        return False
 
     @abstractmethod
-    async def start_multipart(self, key: str) -> str:
-        """Begin a multipart upload to ``key``; returns its upload id."""
+    async def start_multipart(self, key: str, media_type: str | None = None) -> str:
+        """Begin a multipart upload to ``key`` (Content-Type ``media_type`` once joined);
+        returns its upload id."""
 
     @abstractmethod
     async def presign_part(
@@ -204,11 +235,13 @@ class Storage(ABC):
 
     @abstractmethod
     def list_keys(self, prefix: str = "") -> AsyncIterator[str]:
-        """Every stored key starting with ``prefix``, for garbage collection."""
+        """Every stored key starting with ``prefix``, for garbage collection
+        (``Unsupported`` from a server that cannot list)."""
 
     @abstractmethod
     async def list_multipart_uploads(self) -> list[MultipartUpload]:
-        """Unfinished multipart uploads, for collecting abandoned ones."""
+        """Unfinished multipart uploads, for collecting abandoned ones (``Unsupported``
+        from a server that cannot list them)."""
 
     async def aclose(self) -> None:  # noqa: B027 - an optional hook, not abstract
         """Release connections and threads held by the backend."""

@@ -8,6 +8,7 @@ ExchangeError
       ├── UploadMissing        no multipart upload with that id (finished, aborted or unknown)
       ├── PartsRejected        complete_multipart was given parts the server does not have
       ├── IntegrityMismatch    the bytes differ from the declared size or SHA-256
+      ├── Unsupported          the server lacks the call (NotImplemented, MethodNotAllowed)
       └── SignedUrlRejected    a local signed URL that must not be honoured
            ├── UploadExpired      its expiry has passed
            └── SignatureInvalid   its signature does not cover what was asked
@@ -75,6 +76,17 @@ class IntegrityMismatch(StorageError):
         self.actual_size = actual_size
         self.expected_sha256 = expected_sha256
         self.actual_sha256 = actual_sha256
+
+
+class Unsupported(StorageError):
+    """The server does not implement ``operation`` (S3 ``NotImplemented`` or
+    ``MethodNotAllowed``, e.g. s3rver's ListMultipartUploads and AbortMultipartUpload)."""
+
+    code = "unsupported"
+
+    def __init__(self, operation: str) -> None:
+        super().__init__(f"the storage server does not support {operation}")
+        self.operation = operation
 
 
 class SignedUrlRejected(StorageError):

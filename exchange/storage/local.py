@@ -67,6 +67,14 @@ class UploadGrant:
 
 
 @dataclass(frozen=True, slots=True)
+class DownloadGrant:
+    """What a verified download URL names: the attachment's filename and media type."""
+
+    filename: str | None
+    media_type: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class PartGrant:
     upload_id: str
     part_number: int
@@ -97,6 +105,7 @@ class LocalStorage(Storage):
         *,
         expected_size: int,
         expected_sha256: str,
+        media_type: str | None = None,  # kept in no file: downloads name the type
     ) -> StoredObject:
         check_key(key)
         check_size(expected_size)
@@ -232,7 +241,13 @@ class LocalStorage(Storage):
     # -- signed URLs -----------------------------------------------------------------------
 
     async def presign_upload(
-        self, key: str, *, size: int, sha256: str, expires: timedelta
+        self,
+        key: str,
+        *,
+        size: int,
+        sha256: str,
+        expires: timedelta,
+        media_type: str | None = None,
     ) -> UploadTicket:
         check_key(key)
         check_size(size)
@@ -246,10 +261,18 @@ class LocalStorage(Storage):
         )
 
     async def presign_download(
-        self, key: str, *, expires: timedelta, filename: str | None = None
+        self,
+        key: str,
+        *,
+        expires: timedelta,
+        filename: str | None = None,
+        media_type: str | None = None,
     ) -> str:
+        """The signed URL names the filename and media type that the route serves."""
         check_key(key)
         extra = {} if filename is None else {"filename": filename}
+        if media_type is not None:
+            extra["type"] = media_type
         return self._url(key, self.signer.sign("GET", key, extra, expires))
 
     def verify_upload(self, key: str, query: dict[str, str]) -> UploadGrant:
@@ -265,16 +288,17 @@ class LocalStorage(Storage):
             raise SignatureInvalid()
         return PartGrant(params["uploadId"], int(params["partNumber"]))
 
-    def verify_download(self, key: str, query: dict[str, str]) -> str | None:
-        """The download filename a signed GET URL names, if any."""
-        return self.signer.verify("GET", check_key(key), query).get("filename")
+    def verify_download(self, key: str, query: dict[str, str]) -> DownloadGrant:
+        """The download filename and media type a signed GET URL names, if any."""
+        params = self.signer.verify("GET", check_key(key), query)
+        return DownloadGrant(params.get("filename"), params.get("type"))
 
     def _url(self, key: str, params: dict[str, str]) -> str:
         return f"{self.url_prefix}/{key}?{urlencode(params)}"
 
     # -- multipart -------------------------------------------------------------------------
 
-    async def start_multipart(self, key: str) -> str:
+    async def start_multipart(self, key: str, media_type: str | None = None) -> str:
         check_key(key)
         upload_id = secrets.token_hex(16)
         directory = self.root / MULTIPART / upload_id

@@ -1,9 +1,17 @@
 """Objects in an S3-compatible bucket (AWS, MinIO, Ceph, Garage, moto) through boto3.
 
 Every boto3 call runs in a worker thread, and every botocore failure is translated into
-the storage error tree by ``_translate``. Retries are bounded and timeouts short, so a dead
+the storage error tree by ``translate``. Retries are bounded and timeouts short, so a dead
 server costs seconds, not minutes. Clients upload and download with presigned URLs; the
 bytes pass through the application only in ``put``, ``open`` and ``digest``.
+
+Only calls that the common servers share are relied on. Completion takes the parts and
+ETags the client reports (no ListParts); a server without AbortMultipartUpload (s3rver)
+gets the same effect from one empty part, a completion and a delete; a call the server
+lacks raises ``Unsupported``. Objects carry their media type as Content-Type and, sent in
+one PUT, their SHA-256 as ``x-amz-checksum-sha256`` (servers that keep no checksums,
+like s3rver, ignore the header; a multipart object's S3 checksum would be a checksum of
+part checksums, so none is claimed for it).
 """
 
 from __future__ import annotations
@@ -12,20 +20,17 @@ import base64
 import contextlib
 import functools
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import anyio
-import boto3
 from anyio import to_thread
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from exchange.storage.base import (
     CHUNK_SIZE,
+    MAX_SINGLE_PUT,
     MIN_PART_SIZE,
     Copied,
     Digest,
@@ -41,57 +46,17 @@ from exchange.storage.base import (
     content_disposition,
 )
 from exchange.storage.errors import (
-    IntegrityMismatch,
     ObjectMissing,
-    PartsRejected,
     StorageError,
-    StorageUnavailable,
-    UploadMissing,
+    Unsupported,
 )
 from exchange.storage.integrity import Checksum, check_sha256, check_size
+from exchange.storage.s3_client import S3Config, hex_checksum, translate
 
 COPY_CHUNK = 8 * 1024 * 1024  # bytes read from a download body at a time by copy_to
 MAX_EXPIRY = timedelta(days=7)  # the longest a SigV4 presigned URL may live
-_MISSING_CODES = {"NoSuchKey", "NotFound", "404"}
-_PART_CODES = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall"}
-_BUSY_CODES = {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout"}
 
-
-@dataclass(frozen=True, slots=True)
-class S3Config:
-    """Where the bucket is and how patiently to talk to it."""
-
-    bucket: str
-    endpoint_url: str | None = None
-    region: str = "us-east-1"
-    access_key_id: str | None = None
-    secret_access_key: str | None = field(default=None, repr=False)
-    addressing_style: Literal["path", "virtual"] = "path"
-    connect_timeout: float = 3.0
-    read_timeout: float = 10.0
-    max_attempts: int = 3  # the first try included
-    max_pool_connections: int = 16
-    part_size: int = 8 * 1024 * 1024  # of the parts ``put`` sends; at least 5 MiB
-
-    def client(self) -> Any:
-        """A boto3 S3 client for this configuration (blocking: call once at start-up)."""
-        config = Config(
-            signature_version="s3v4",
-            s3={"addressing_style": self.addressing_style},
-            connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
-            retries={"max_attempts": self.max_attempts, "mode": "standard"},
-            max_pool_connections=self.max_pool_connections,
-            # integrity is checked by the application with SHA-256, not by CRC32 trailers
-            request_checksum_calculation="when_required",
-            response_checksum_validation="when_required",
-        )
-        session = boto3.session.Session(
-            aws_access_key_id=self.access_key_id,
-            aws_secret_access_key=self.secret_access_key,
-            region_name=self.region,
-        )
-        return session.client("s3", endpoint_url=self.endpoint_url, config=config)
+__all__ = ["S3Config", "S3Storage"]
 
 
 class S3Storage(Storage):
@@ -108,13 +73,23 @@ class S3Storage(Storage):
         self, operation: str, *, key: str = "", upload_id: str = "", **params: Any
     ) -> Any:
         method = functools.partial(getattr(self._client, operation), Bucket=self.bucket, **params)
-        return await self._run(method, key=key, upload_id=upload_id)
+        return await self._run(method, key=key, upload_id=upload_id, operation=operation)
 
-    async def _run(self, fn: Callable[[], Any], *, key: str = "", upload_id: str = "") -> Any:
+    async def _run(
+        self, fn: Callable[[], Any], *, key: str = "", upload_id: str = "", operation: str = ""
+    ) -> Any:
         try:
             return await to_thread.run_sync(fn)
         except (BotoCoreError, ClientError) as error:
-            raise _translate(error, key, upload_id) from error
+            raise translate(error, key, upload_id, operation) from error
+
+    def _checksum_params(self, sha256: str) -> dict[str, str]:
+        """The SHA-256 as S3's checksum; the algorithm is named too (the SDK's
+        ``x-amz-sdk-checksum-algorithm``), which some servers (moto) need to keep it."""
+        if not self.config.checksums:
+            return {}
+        value = base64.b64encode(bytes.fromhex(sha256)).decode()
+        return {"ChecksumSHA256": value, "ChecksumAlgorithm": "SHA256"}
 
     # -- objects ---------------------------------------------------------------------------
 
@@ -125,6 +100,7 @@ class S3Storage(Storage):
         *,
         expected_size: int,
         expected_sha256: str,
+        media_type: str | None = None,
     ) -> StoredObject:
         """Small objects are checked, then sent whole; larger ones go as a multipart upload
         that is completed only when the checksum matches (else aborted), so a mismatch
@@ -143,18 +119,12 @@ class S3Storage(Storage):
                 buffer += chunk
                 if len(buffer) >= self.config.part_size:
                     if upload_id is None:
-                        upload_id = await self.start_multipart(key)
+                        upload_id = await self.start_multipart(key, media_type)
                     parts.append(await self._send_part(key, upload_id, len(parts) + 1, buffer))
                     buffer = bytearray()
             checksum.verify(key, expected_size, expected_sha256)
             if upload_id is None:
-                await self._call(
-                    "put_object",
-                    key=key,
-                    Key=key,
-                    Body=bytes(buffer),
-                    ChecksumSHA256=base64.b64encode(bytes.fromhex(expected_sha256)).decode(),
-                )
+                await self._put_object(key, bytes(buffer), expected_sha256, media_type)
             else:
                 if buffer:
                     parts.append(await self._send_part(key, upload_id, len(parts) + 1, buffer))
@@ -164,6 +134,12 @@ class S3Storage(Storage):
                 await self._abort_quietly(key, upload_id)
             raise
         return StoredObject(key, checksum.size, checksum.sha256)
+
+    async def _put_object(self, key: str, body: bytes, sha256: str, media_type: str | None) -> None:
+        params: dict[str, Any] = {"Key": key, "Body": body}
+        if media_type is not None:
+            params["ContentType"] = media_type
+        await self._call("put_object", key=key, **params, **self._checksum_params(sha256))
 
     async def _send_part(self, key: str, upload_id: str, number: int, data: bytearray) -> Part:
         answer = await self._call(
@@ -221,10 +197,42 @@ class S3Storage(Storage):
     async def stat(self, key: str) -> ObjectInfo | None:
         check_key(key)
         try:
-            head = await self._call("head_object", key=key, Key=key)
+            head = await self._call("head_object", key=key, Key=key, ChecksumMode="ENABLED")
         except ObjectMissing:
             return None
-        return ObjectInfo(key, int(head["ContentLength"]), head.get("LastModified"))
+        return ObjectInfo(
+            key,
+            int(head["ContentLength"]),
+            head.get("LastModified"),
+            head.get("ContentType"),
+            hex_checksum(head.get("ChecksumSHA256")),
+        )
+
+    async def set_media_type(self, key: str, media_type: str) -> bool:
+        """Rewrite the object's Content-Type by copying it onto itself (CopyObject with
+        ``MetadataDirective=REPLACE``, only while its ETag is unchanged), asking the server
+        for a SHA-256 checksum of the copy. ``False`` above 5 GiB (one CopyObject's limit)
+        or on a server without CopyObject; downloads name the type in any case."""
+        check_key(key)
+        head = await self._call("head_object", key=key, Key=key)
+        if head.get("ContentType") == media_type:
+            return True
+        if int(head["ContentLength"]) > MAX_SINGLE_PUT:
+            return False
+        params: dict[str, Any] = {
+            "Key": key,
+            "CopySource": {"Bucket": self.bucket, "Key": key},
+            "CopySourceIfMatch": head["ETag"],
+            "MetadataDirective": "REPLACE",
+            "ContentType": media_type,
+        }
+        if self.config.checksums:
+            params["ChecksumAlgorithm"] = "SHA256"
+        try:
+            await self._call("copy_object", key=key, **params)
+        except Unsupported:
+            return False
+        return True
 
     async def delete(self, key: str) -> None:
         check_key(key)
@@ -271,32 +279,54 @@ class S3Storage(Storage):
         return url
 
     async def presign_upload(
-        self, key: str, *, size: int, sha256: str, expires: timedelta
+        self,
+        key: str,
+        *,
+        size: int,
+        sha256: str,
+        expires: timedelta,
+        media_type: str | None = None,
     ) -> UploadTicket:
+        """Length, checksum and Content-Type are signed headers: a server that checks
+        signatures (AWS, MinIO) refuses an upload without them or with other values, and
+        one that keeps checksums refuses bytes whose SHA-256 differs."""
         check_key(key)
         check_size(size)
         check_sha256(sha256)
-        checksum = base64.b64encode(bytes.fromhex(sha256)).decode()
-        params = {"Key": key, "ContentLength": size, "ChecksumSHA256": checksum}
+        params: dict[str, Any] = {"Key": key, "ContentLength": size}
+        headers = {"Content-Length": str(size)}
+        if media_type is not None:
+            params["ContentType"] = headers["Content-Type"] = media_type
+        checksum = self._checksum_params(sha256)
+        if checksum:
+            params.update(checksum)
+            headers["x-amz-checksum-sha256"] = checksum["ChecksumSHA256"]
+            headers["x-amz-sdk-checksum-algorithm"] = checksum["ChecksumAlgorithm"]
         url = await self._presign("put_object", params, expires)
-        # both headers are signed: a strict server refuses any other length or content
-        headers = {"Content-Length": str(size), "x-amz-checksum-sha256": checksum}
         return UploadTicket(url, "PUT", headers, datetime.now(UTC) + expires)
 
     async def presign_download(
-        self, key: str, *, expires: timedelta, filename: str | None = None
+        self,
+        key: str,
+        *,
+        expires: timedelta,
+        filename: str | None = None,
+        media_type: str | None = None,
     ) -> str:
         check_key(key)
         params: dict[str, Any] = {"Key": key}
         if filename is not None:
             params["ResponseContentDisposition"] = content_disposition(filename)
+        if media_type is not None:
+            params["ResponseContentType"] = media_type
         return await self._presign("get_object", params, expires)
 
     # -- multipart -------------------------------------------------------------------------
 
-    async def start_multipart(self, key: str) -> str:
+    async def start_multipart(self, key: str, media_type: str | None = None) -> str:
         check_key(key)
-        answer = await self._call("create_multipart_upload", key=key, Key=key)
+        extra = {} if media_type is None else {"ContentType": media_type}
+        answer = await self._call("create_multipart_upload", key=key, Key=key, **extra)
         upload_id: str = answer["UploadId"]
         return upload_id
 
@@ -311,14 +341,11 @@ class S3Storage(Storage):
     async def complete_multipart(
         self, key: str, upload_id: str, parts: Sequence[Part]
     ) -> ObjectInfo:
+        """The server checks the reported ETags against its parts (AWS, MinIO, moto answer
+        ``InvalidPart``: ``PartsRejected``; s3rver checks none, so the caller's digest of
+        the joined bytes is what decides)."""
         check_key(key)
         ordered = check_parts(parts)
-        # S3 checks the parts itself; asking first also gives UploadMissing on servers that
-        # answer a finished upload's completion with a 500 (moto does)
-        held = await self._parts(key, upload_id)
-        for part in ordered:
-            if held.get(part.number) != part.etag.strip('"'):
-                raise PartsRejected(f"part {part.number} with that ETag was not uploaded")
         listed = [{"PartNumber": p.number, "ETag": p.etag} for p in ordered]
         await self._call(
             "complete_multipart_upload",
@@ -333,23 +360,28 @@ class S3Storage(Storage):
             raise ObjectMissing(key)
         return info
 
-    async def _parts(self, key: str, upload_id: str) -> dict[int, str]:
-        """Part number → ETag (unquoted) of every part the server holds for the upload."""
-        held: dict[int, str] = {}
-        params: dict[str, Any] = {"Key": key, "UploadId": upload_id}
-        while True:
-            page = await self._call("list_parts", key=key, upload_id=upload_id, **params)
-            for item in page.get("Parts", []):
-                held[int(item["PartNumber"])] = str(item["ETag"]).strip('"')
-            if not page.get("IsTruncated"):
-                return held
-            params["PartNumberMarker"] = page["NextPartNumberMarker"]
-
     async def abort_multipart(self, key: str, upload_id: str) -> None:
+        """AbortMultipartUpload; on a server without it, the upload is finished with one
+        empty part 1 (a completion frees every part it does not list) and the resulting
+        empty object deleted: the parts are gone either way. (s3rver takes a part for an
+        upload id it does not know, so aborting a finished upload there leaves one empty
+        part file and then fails with ``StorageUnavailable``.)"""
         check_key(key)
-        await self._call(
-            "abort_multipart_upload", key=key, upload_id=upload_id, Key=key, UploadId=upload_id
-        )
+        try:
+            await self._call(
+                "abort_multipart_upload", key=key, upload_id=upload_id, Key=key, UploadId=upload_id
+            )
+        except Unsupported:
+            empty = await self._send_part(key, upload_id, 1, bytearray())
+            await self._call(
+                "complete_multipart_upload",
+                key=key,
+                upload_id=upload_id,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": empty.etag}]},
+            )
+            await self.delete(key)
 
     async def list_multipart_uploads(self) -> list[MultipartUpload]:
         uploads: list[MultipartUpload] = []
@@ -369,24 +401,3 @@ class S3Storage(Storage):
 
     async def aclose(self) -> None:
         await to_thread.run_sync(self._client.close)
-
-
-def _translate(error: BotoCoreError | ClientError, key: str, upload_id: str) -> StorageError:
-    """The storage error that a botocore failure stands for."""
-    if isinstance(error, BotoConnectionError | HTTPClientError):
-        return StorageUnavailable(f"storage server unreachable: {type(error).__name__}")
-    if isinstance(error, ClientError):
-        code = str(error.response.get("Error", {}).get("Code", ""))
-        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
-        if code == "NoSuchUpload":
-            return UploadMissing(upload_id)
-        if code in _MISSING_CODES:
-            return ObjectMissing(key)
-        if code in _PART_CODES:
-            return PartsRejected(f"the server refused the parts: {code}")
-        if code in {"BadDigest", "XAmzContentSHA256Mismatch"}:
-            return IntegrityMismatch(key)
-        if status >= 500 or code in _BUSY_CODES:
-            return StorageUnavailable(f"storage server failed: {code or status}")
-        return StorageError(f"storage server refused the request: {code or status}")
-    return StorageError(f"storage client failed: {type(error).__name__}")

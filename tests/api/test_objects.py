@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +11,8 @@ import pytest
 
 from exchange import clock
 from exchange.app import create_app
+from exchange.identity.identity import SYSTEM
+from exchange.objects import fixity
 from exchange.runtime import Runtime
 from exchange.settings import Settings
 from tests.conftest import World, gql, operation
@@ -157,3 +160,63 @@ async def test_storage_going_down_is_a_typed_error_and_the_service_keeps_working
     assert again["data"]["startUpload"]["__typename"] in {"StartedUpload", "StorageFailure"}
     assert seen["data"]["digitalObject"]["state"] == "PENDING"
     assert len(partners["data"]["partners"]["edges"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("size", "multipart", "expected"),
+    [
+        (6 * 1024 * 1024, True, ("StartedUpload", None, [1])),
+        (70 * 1024 * 1024, False, ("StartedUpload", "PUT", [])),
+        (70 * 1024 * 1024, None, ("StartedUpload", None, [1, 2])),
+        (5 * 1024**3 + 1, False, ("ValidationError", None, None)),
+    ],
+)
+async def test_start_upload_honours_the_multipart_flag(
+    client: Any, scene: Scene, size: int, multipart: bool | None, expected: tuple[Any, ...]
+) -> None:
+    given = start_input(scene, PDF, size=size, multipart=multipart)
+    started = (
+        await gql(client, operation("StartUpload"), {"input": given}, scene.tokens["librarian"])
+    )["data"]["startUpload"]
+
+    parts = [p["number"] for p in started["parts"]] if "parts" in started else None
+    assert (started["__typename"], started.get("method"), parts) == expected
+    if started["__typename"] == "ValidationError":
+        assert started["fields"] == [
+            {
+                "field": "multipart",
+                "code": "too_large",
+                "message": f"one upload URL takes at most {5 * 1024**3} bytes; upload in parts",
+            }
+        ]
+        listed = await gql(client, operation("DigitalObjects"), {}, scene.tokens["librarian"])
+        assert listed["data"]["digitalObjects"]["edges"] == []
+
+
+async def test_request_download_refuses_an_object_that_failed_fixity(
+    client: Any, runtime: Runtime, scene: Scene
+) -> None:
+    obj = await upload(client, client, scene, PDF, PDF)
+    stored = runtime.settings.effective_storage_dir / "objects" / obj["id"]
+    stored.write_bytes(PDF.replace(b"0", b"1", 1))
+    report = await fixity.check(
+        SYSTEM, db=runtime.db, storage=runtime.storage, policy=runtime.policy
+    )
+    assert report.changed == [uuid.UUID(obj["id"])]
+
+    refused = (await gql(client, operation("RequestDownload"), {"id": obj["id"]}))["data"][
+        "requestDownload"
+    ]
+
+    assert refused == {
+        "__typename": "Conflict",
+        "message": "the object failed its fixity check (changed) and is not served until it"
+        " is repaired and re-verified",
+        "existingId": obj["id"],
+    }
+    stored.write_bytes(PDF)
+    await fixity.check(SYSTEM, db=runtime.db, storage=runtime.storage, policy=runtime.policy)
+    served = (await gql(client, operation("RequestDownload"), {"id": obj["id"]}))["data"][
+        "requestDownload"
+    ]
+    assert served["__typename"] == "DownloadLink"

@@ -11,6 +11,7 @@ from exchange.runtime import Runtime
 from tests.conftest import World
 from tests.objects.scene import Scene, build_scene
 from tests.servers.moto import S3Server, running_moto, running_s3
+from tests.servers.s3rver import running_s3rver
 
 
 @pytest.fixture
@@ -21,6 +22,12 @@ async def scene(runtime: Runtime, world: World) -> Scene:
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
     with running_s3() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def s3rver_server() -> Iterator[S3Server]:
+    with running_s3rver() as server:
         yield server
 
 

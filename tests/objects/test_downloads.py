@@ -9,13 +9,15 @@ import pytest
 from sqlmodel import col, select
 
 from exchange import clock
+from exchange.audit.models import AuditEvent
 from exchange.errors import PermissionDenied, ValidationFailed
-from exchange.identity.identity import ANONYMOUS
-from exchange.objects import downloads
+from exchange.identity.identity import ANONYMOUS, SYSTEM, Identity
+from exchange.objects import downloads, fixity
+from exchange.objects.errors import ObjectDamaged
 from exchange.objects.models import Download
 from exchange.runtime import Runtime
-from tests.objects.helpers import make_available
-from tests.objects.scene import PDF, Scene, draft
+from tests.objects.helpers import make_available, once
+from tests.objects.scene import PDF, Scene, draft, sha256
 
 TOMORROW = clock.now().date() + timedelta(days=1)
 OBJECTS: dict[str, dict[str, Any]] = {
@@ -131,3 +133,58 @@ async def test_usage_report_counts_downloads_per_partner_and_work(
     assert report.by_work() == {scene.work_id: 3}
     assert (own.total, own.by_partner()) == (2, {scene.national: 2})
     assert earlier.rows == []
+
+
+async def _grant(runtime: Runtime, who: Identity, object_id: Any) -> downloads.DownloadGrant:
+    async with runtime.db.unit_of_work() as uow:
+        return await downloads.download(
+            who, object_id, uow=uow, storage=runtime.storage, policy=runtime.policy
+        )
+
+
+async def _events(runtime: Runtime) -> tuple[int, int]:
+    async with runtime.db.read() as session:
+        count = len((await session.exec(select(Download))).all())
+        audited = len((await session.exec(select(AuditEvent))).all())
+    return count, audited
+
+
+@pytest.mark.parametrize("damage", ["changed", "missing"])
+async def test_an_object_that_failed_fixity_is_not_served_until_it_passes_again(
+    runtime: Runtime, scene: Scene, damage: str
+) -> None:
+    librarian = scene.people["librarian"]
+    obj = await make_available(runtime, librarian, draft(PDF, scene.work_id), PDF)
+    altered = PDF.replace(b"0", b"1", 1)
+    if damage == "changed":
+        await runtime.storage.put(
+            obj.storage_key, once(altered), expected_size=len(PDF), expected_sha256=sha256(altered)
+        )
+    else:
+        await runtime.storage.delete(obj.storage_key)
+    report = await fixity.check(
+        SYSTEM, db=runtime.db, storage=runtime.storage, policy=runtime.policy
+    )
+    assert (report.changed, report.missing) == (
+        ([obj.id], []) if damage == "changed" else ([], [obj.id])
+    )
+    before = await _events(runtime)
+
+    for who in ("librarian", "admin"):
+        with pytest.raises(ObjectDamaged) as raised:
+            await _grant(runtime, scene.people[who], obj.id)
+        assert (raised.value.code, raised.value.fixity_status) == ("object_damaged", damage)
+        assert raised.value.existing_id == str(obj.id)
+    assert await _events(runtime) == before  # no download recorded, nothing audited
+
+    await runtime.storage.put(
+        obj.storage_key, once(PDF), expected_size=len(PDF), expected_sha256=sha256(PDF)
+    )
+    report = await fixity.check(
+        SYSTEM, db=runtime.db, storage=runtime.storage, policy=runtime.policy
+    )
+    assert (report.ok, report.changed, report.missing) == (1, [], [])
+
+    grant = await _grant(runtime, librarian, obj.id)
+    assert grant.object.fixity_status == "ok"
+    assert grant.url.startswith(f"/storage/{obj.storage_key}?")

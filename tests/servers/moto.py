@@ -3,6 +3,9 @@
 ``running_s3`` starts ``ThreadedMotoServer`` on a free port of 127.0.0.1, creates a
 bucket and yields an ``S3Server`` (endpoint, bucket, credentials); the server is stopped
 afterwards. ``S3Server.stop`` stops it early, for tests of a server that goes away.
+moto binds 0.0.0.0 unless told otherwise, so the address is always given. It checks no
+presigned signature, expiry, signed header or checksum (``tests/storage/test_servers.py``
+and the contract tests assert what it does), so no test relies on it refusing anything.
 
 Set ``EXCHANGE_TEST_S3_ENDPOINT`` (with ``EXCHANGE_TEST_S3_BUCKET``,
 ``EXCHANGE_TEST_S3_ACCESS_KEY_ID``, ``EXCHANGE_TEST_S3_SECRET_ACCESS_KEY`` and optionally
@@ -16,6 +19,7 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -35,6 +39,7 @@ class S3Server:
     secret_access_key: str = field(repr=False)
     region: str = REGION
     _server: ThreadedMotoServer | None = field(default=None, repr=False)
+    data_dir: Path | None = None  # where a server of ours keeps its files (s3rver)
 
     @property
     def stoppable(self) -> bool:

@@ -1,8 +1,9 @@
 """Fixtures: a storage backend of each kind, and an HTTP client that reaches its URLs.
 
-The local backend's URLs are served by its Starlette routes through httpx's ASGI
-transport; the S3 backend's go over real HTTP to moto (or ``EXCHANGE_TEST_S3_ENDPOINT``).
-Each test works under a fresh key prefix, so tests never see each other's objects.
+Three backends: ``local`` (its URLs served by its Starlette routes through httpx's ASGI
+transport), ``moto`` (moto's S3 server on 127.0.0.1, or ``EXCHANGE_TEST_S3_ENDPOINT``)
+and ``s3rver`` (npm's s3rver on 127.0.0.1), the two S3 ones over real HTTP. Each test
+works under a fresh key prefix, so tests never see each other's objects.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from exchange.storage.local import LocalStorage
 from exchange.storage.s3 import S3Config, S3Storage
 from exchange.storage.signed_urls import UrlSigner
 from tests.servers.moto import S3Server, running_s3
+from tests.servers.s3rver import running_s3rver
 
 SECRET = b"k" * 32
 _prefixes = itertools.count()
@@ -32,6 +34,15 @@ _prefixes = itertools.count()
 def s3_server() -> Iterator[S3Server]:
     with running_s3() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def s3rver_server() -> Iterator[S3Server]:
+    with running_s3rver() as server:
+        yield server
+
+
+SERVERS = {"moto": "s3_server", "s3rver": "s3rver_server"}
 
 
 def s3_config(server: S3Server) -> S3Config:
@@ -73,12 +84,13 @@ class Backend:
     storage: Storage
     http: httpx.AsyncClient
     prefix: str
+    server: S3Server | None = None
 
     def key(self, name: str) -> str:
         return f"{self.prefix}/{name}"
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=["local", "moto", "s3rver"])
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     prefix = f"t{next(_prefixes)}-{datetime.now(UTC):%H%M%S%f}"
     if request.param == "local":
@@ -88,8 +100,8 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield Backend("local", local, http, prefix)
         return
-    server: S3Server = request.getfixturevalue("s3_server")
+    server: S3Server = request.getfixturevalue(SERVERS[request.param])
     storage = S3Storage(s3_config(server))
     async with httpx.AsyncClient(timeout=30) as http:
-        yield Backend("s3", storage, http, prefix)
+        yield Backend(request.param, storage, http, prefix, server)
     await storage.aclose()

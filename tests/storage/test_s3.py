@@ -18,9 +18,11 @@ from exchange.storage.errors import (
     ObjectMissing,
     StorageError,
     StorageUnavailable,
+    Unsupported,
     UploadMissing,
 )
-from exchange.storage.s3 import S3Config, S3Storage, _translate
+from exchange.storage.s3 import S3Config, S3Storage
+from exchange.storage.s3_client import translate
 from tests.servers.moto import S3Server, running_moto
 from tests.storage.conftest import s3_config
 
@@ -83,6 +85,7 @@ async def test_upload_ticket_signs_length_and_checksum(s3_server: S3Server) -> N
     assert ticket.headers == {
         "Content-Length": str(len(DATA)),
         "x-amz-checksum-sha256": base64.b64encode(hashlib.sha256(DATA).digest()).decode(),
+        "x-amz-sdk-checksum-algorithm": "SHA256",
     }
     assert parse_qs(urlsplit(ticket.url).query)["X-Amz-Expires"] == ["300"]
     await storage.aclose()
@@ -105,10 +108,12 @@ def client_error(code: str, status: int) -> ClientError:
         ("InternalError", 500, StorageUnavailable),
         ("SlowDown", 503, StorageUnavailable),
         ("AccessDenied", 403, StorageError),
+        ("NotImplemented", 501, Unsupported),
+        ("MethodNotAllowed", 405, Unsupported),
     ],
 )
 def test_server_errors_map_to_typed_errors(code: str, status: int, expected: type) -> None:
-    error = _translate(client_error(code, status), "a/b", "u1")
+    error = translate(client_error(code, status), "a/b", "u1")
     assert type(error) is expected
 
 
