@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 from exchange.api.endpoint import GraphQLApp
 from exchange.api.schema import build as build_schema
 from exchange.pages import (
+    admin,
     catalogue,
     dashboard,
     graphiql,
@@ -73,6 +74,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             *offers.routes(rt),
             *requests.routes(rt),
             *shipments.routes(rt),
+            *admin.routes(rt),
             Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         ],
         lifespan=lifespan,
