@@ -75,7 +75,7 @@ async def test_admin_registers_edits_and_suspends_and_the_librarian_can_no_longe
     assert invalid.status_code == 400
     assert 'id="country-error"' in invalid.text
     assert 'value="김책공업종합대학"' in invalid.text
-    before = await _rows(runtime, "SELECT count(*) FROM partner")
+    [(before,)] = await _rows(runtime, "SELECT count(*) FROM partner")
 
     created = await client.post(
         "/admin/partners/new",
@@ -91,7 +91,7 @@ async def test_admin_registers_edits_and_suspends_and_the_librarian_can_no_longe
         ),
     )
     assert created.status_code == 303
-    assert await _rows(runtime, "SELECT count(*) FROM partner") == [(int(before[0][0]) + 1,)]
+    assert await _rows(runtime, "SELECT count(*) FROM partner") == [(int(str(before)) + 1,)]
     page = await client.get(created.headers["location"])
     assert '<span lang="ko-Hang">김책공업종합대학</span>' in page.text
 
