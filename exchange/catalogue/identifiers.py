@@ -2,8 +2,8 @@
 
 ISBN-10 and ISBN-13 of one book normalize to the same ISBN-13; ISSNs to ``NNNN-NNNC``;
 DOIs (case-insensitive by definition) to lower case without ``doi:`` or resolver prefix;
-local call numbers to single-spaced text, stored behind the id of the partner that
-assigned them, because call numbers are local to a library.
+call numbers and invalid ISBNs (MARC 020 $z) to single-spaced text, stored behind the id
+of their work: neither identifies a work (see ``catalogue.formats.matching``).
 """
 
 from __future__ import annotations
@@ -48,9 +48,10 @@ def normalize(
     raw: str,
     field: str,
     errors: list[FieldError],
-    partner_id: uuid.UUID,
+    scope: uuid.UUID,
 ) -> str | None:
-    """The stored form of an identifier, or None with a FieldError appended."""
+    """The stored form of an identifier, or None with a FieldError appended. ``scope``
+    (the work's id) prefixes the schemes that identify nothing."""
     text = raw.strip()
     if scheme is IdentifierScheme.ISBN:
         if _plain_isbn13(text):  # most records: no need for stdnum's general parsing
@@ -68,17 +69,24 @@ def normalize(
             errors.append(FieldError(field, "invalid_format", "a DOI looks like 10.1234/abc"))
             return None
         return lowered
-    call_number = " ".join(text.split())
-    if not call_number or len(call_number) > MAX_CALL_NUMBER:
+    local = " ".join(text.split())
+    if not local or len(local) > MAX_CALL_NUMBER:
         errors.append(FieldError(field, "invalid_format", f"1 to {MAX_CALL_NUMBER} characters"))
         return None
-    return f"{partner_id}:{call_number}"
+    return f"{scope}:{local}"
+
+
+def valid_isbn(text: str) -> str | None:
+    """The ISBN-13 of a valid ISBN (10 or 13, hyphens allowed), else None."""
+    if _plain_isbn13(text):
+        return text
+    return isbn.to_isbn13(isbn.compact(text)) if isbn.is_valid(text) else None
 
 
 def display(scheme: str, value: str) -> str:
     """The identifier as people write it (hyphenated ISBN, call number without its scope)."""
     if scheme == IdentifierScheme.ISBN:
         return str(isbn.format(value))
-    if scheme == IdentifierScheme.CALL_NUMBER:
+    if scheme in (IdentifierScheme.CALL_NUMBER, IdentifierScheme.INVALID_ISBN):
         return value.partition(":")[2]
     return value

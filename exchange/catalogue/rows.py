@@ -42,8 +42,8 @@ def prepare(
     known_partners: set[uuid.UUID],
     now: datetime,
 ) -> Prepared:
-    """Validate ``draft`` as the work ``work_id`` of ``partner_id`` (its creator, the scope of
-    its call numbers). ``known_partners`` holds the co-authors known to exist.
+    """Validate ``draft`` as the work ``work_id`` (the scope of its call numbers) of
+    ``partner_id`` (its creator). ``known_partners`` holds the co-authors known to exist.
     Raises ValidationFailed with every problem found."""
     errors: list[FieldError] = []
     titles = validation.titles(draft.titles, errors)
@@ -54,7 +54,7 @@ def prepare(
     year = validation.year(draft.year, "year", errors)
     course_number = validation.text(draft.course_number, "courseNumber", 50, errors)
     instructor = validation.text(draft.instructor, "instructor", 300, errors)
-    identifiers = validation.identifier_values(draft.identifiers, partner_id, errors)
+    identifiers = validation.identifier_values(draft.identifiers, work_id, errors)
     validation.kind_fields(draft, errors)
     co_authors = sorted(set(draft.co_author_partner_ids))
     if set(co_authors) - known_partners:

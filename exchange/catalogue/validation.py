@@ -135,16 +135,14 @@ def contributors(raw: list[ContributorDraft], errors: list[FieldError]) -> list[
 
 
 def identifier_values(
-    raw: list[tuple[IdentifierScheme, str]], partner_id: uuid.UUID, errors: list[FieldError]
+    raw: list[tuple[IdentifierScheme, str]], scope: uuid.UUID, errors: list[FieldError]
 ) -> list[tuple[str, str]]:
     """Normalized (scheme, value) pairs, an ISBN-10 and ISBN-13 of one book counted once."""
     if len(raw) > MAX_IDENTIFIERS:
         errors.append(FieldError("identifiers", "too_many", f"at most {MAX_IDENTIFIERS}"))
     result: list[tuple[str, str]] = []
     for index, (scheme, value) in enumerate(raw):
-        normal = identifiers.normalize(
-            scheme, value, f"identifiers[{index}].value", errors, partner_id
-        )
+        normal = identifiers.normalize(scheme, value, f"identifiers[{index}].value", errors, scope)
         if normal is not None and (scheme.value, normal) not in result:
             result.append((scheme.value, normal))
     return result

@@ -16,17 +16,28 @@ Mapping (read and written alike):
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pycountry
+from defusedxml import ElementTree as defused
 from pymarc import Field, Indicators, Leader, MARCReader, Record, Subfield
 
-from exchange.catalogue.formats import xmlevents
-from exchange.catalogue.formats.records import Described, Entry, is_latin, label, tagged_titles
+from exchange import clock
+from exchange.catalogue import validation
+from exchange.catalogue.formats import languages, leniency, unimarc, xmlevents
+from exchange.catalogue.formats.records import (
+    Described,
+    Entry,
+    is_latin,
+    read_entry,
+    tagged_titles,
+)
 from exchange.catalogue.identifiers import display
 from exchange.catalogue.models import IdentifierScheme, WorkKind, WorkLevel
 from exchange.catalogue.validation import ContributorDraft, ContributorRole, WorkDraft
@@ -37,6 +48,20 @@ KINDS = frozenset(k.value for k in WorkKind)
 LEVELS = frozenset(v.value for v in WorkLevel)
 RECORD_TAGS = (f"{{{MARC_NS}}}record", "record")
 YEAR = re.compile(r"\d{4}")
+# A numeric character reference, perhaps with the combining marks MARC-8 put before it
+# (moved behind the "&" by MARC-8 decoding), or one of XML's five named entities.
+NCR = re.compile(r"&([\u0300-\u036f\ufe20-\ufe23]*)#(?:x([0-9A-Fa-f]{1,6})|([0-9]{1,7}));")
+ENTITIES = re.compile(r"&(amp|lt|gt|quot|apos);")
+NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+# Leader/06 of records that describe no work: holdings (u, v, x, y) and authority (z).
+NOT_BIBLIOGRAPHIC = {
+    "u": "holdings",
+    "v": "holdings",
+    "x": "holdings",
+    "y": "holdings",
+    "z": "authority",
+}
+EXTRAS = "scholarly-exchange-fields"  # $2 of the 887 holding what MARC has no field for
 TRAILING = " /:;,=."
 ROLES = {
     "aut": ContributorRole.AUTHOR,
@@ -56,8 +81,21 @@ ROLES = {
 # ---------------------------------------------------------------- reading
 
 
+def _ncr(match: re.Match[str]) -> str:
+    marks, hexadecimal, decimal = match.groups()
+    code = int(hexadecimal, 16) if hexadecimal else int(decimal)
+    if not 0 < code < 0x110000:
+        return match.group()
+    return unicodedata.normalize("NFC", chr(code) + marks)
+
+
 def _clean(value: str | None) -> str:
-    return (value or "").strip().rstrip(TRAILING).strip()
+    """Subfield text without ISBD punctuation; MARC-8 numeric character references
+    (``&#x0397;``, MARC 21 Specifications, "Lossless conversion") decoded."""
+    text = value or ""
+    if "&" in text:
+        text = ENTITIES.sub(lambda m: NAMED[m.group(1)], NCR.sub(_ncr, text))
+    return text.strip().rstrip(TRAILING).strip()
 
 
 def _first(field: Field, code: str) -> str:
@@ -96,23 +134,27 @@ def _kind(record: Record) -> WorkKind:
     return WorkKind.OTHER
 
 
-def _language(record: Record) -> str:
+def _language(record: Record) -> languages.Read:
     for field in record.get_fields("041"):
         if code := _first(field, "a")[:3]:
-            return code
+            return languages.marc(code)
     for field in record.get_fields("008"):
         code = (field.data or "")[35:38].strip()
-        if len(code) == 3 and code.isalpha():
-            return code
-    return "und"
+        if code:
+            return languages.marc(code)
+    return languages.Read(languages.UNDETERMINED)
 
 
 def _identifiers(record: Record) -> list[tuple[IdentifierScheme, str]]:
     found: list[tuple[IdentifierScheme, str]] = []
     for field in record.get_fields("020"):
         for value in field.get_subfields("a"):
-            if value.split():
-                found.append((IdentifierScheme.ISBN, value.split()[0]))
+            number, _ = leniency.split_isbn(value)
+            if number:
+                found.append((IdentifierScheme.ISBN, number))
+        for value in field.get_subfields("z"):
+            if value.strip():
+                found.append((IdentifierScheme.INVALID_ISBN, value.strip()))
     for field in record.get_fields("022"):
         found += [(IdentifierScheme.ISSN, v.strip()) for v in field.get_subfields("a")]
     for field in record.get_fields("024"):
@@ -156,21 +198,66 @@ def _contributors(record: Record, linked: dict[tuple[str, str], Field]) -> list[
     return result
 
 
-def _imprint(record: Record) -> tuple[str | None, int | None]:
+def _imprint(record: Record, warnings: list[str]) -> tuple[str | None, int | None]:
+    """Publisher and year. The year of 264/260 $c, unless it is out of range and 008/07-10
+    has one (``2546 [2003]``: a Buddhist-era year with its Gregorian one): then 008's."""
     fields = [f for f in record.get_fields("264") if f.indicator2 == "1"]
     fields += record.get_fields("260")
     publisher = next((_first(f, "b") for f in fields if _first(f, "b")), None)
-    dates = [m.group() for f in fields for c in f.get_subfields("c") if (m := YEAR.search(c))]
-    fixed = [f.data or "" for f in record.get_fields("008")]
-    dates += [data[7:11] for data in fixed if data[7:11].isdigit()]
-    return publisher, int(dates[0]) if dates else None
+    stated = [
+        (c, int(m.group())) for f in fields for c in f.get_subfields("c") if (m := YEAR.search(c))
+    ]
+    fixed = [int(d[7:11]) for f in record.get_fields("008") if (d := f.data or "")[7:11].isdigit()]
+    fitting = [y for y in fixed if validation.MIN_YEAR <= y <= clock.now().year + 5]
+    if stated:
+        text, year = stated[0]
+        if fitting and not validation.MIN_YEAR <= year <= clock.now().year + 5:
+            warnings.append(f"year: {text.strip()!r} read as {fitting[0]} (from 008)")
+            return publisher, fitting[0]
+        return publisher, year
+    chosen = fitting or fixed
+    return publisher, chosen[0] if chosen else None
 
 
-def draft_of(record: Record) -> WorkDraft:
-    """The work a record describes. Lenient: the catalogue service judges the result."""
+def _extras(record: Record) -> dict[str, Any]:
+    """What our own export wrote in its 887 $2 ``EXTRAS`` (a JSON object), else {}."""
+    for field in record.get_fields("887"):
+        if field.get("2") == EXTRAS:
+            try:
+                value = json.loads(field.get("a") or "")
+            except ValueError:
+                return {}
+            return value if isinstance(value, dict) else {}
+    return {}
+
+
+def _duration(record: Record) -> int | None:
+    """306 $a playing time, hhmmss."""
+    for field in record.get_fields("306"):
+        text = (field.get("a") or "").strip()
+        if len(text) == 6 and text.isdigit():
+            return int(text[:2]) * 3600 + int(text[2:4]) * 60 + int(text[4:])
+    return None
+
+
+def draft_of(record: Record, warnings: list[str] | None = None) -> WorkDraft:
+    """The work a record describes; what reading changed goes to ``warnings``. Lenient:
+    ``leniency.fit`` and the catalogue service judge the result."""
+    warnings = [] if warnings is None else warnings
     linked = _linked(record)
-    language = _language(record)
-    publisher, year = _imprint(record)
+    read = _language(record)
+    if read.warning:
+        warnings.append(read.warning)
+    language = read.code
+    publisher, year = _imprint(record, warnings)
+    extras = _extras(record)
+    titles = _titles(record, linked)
+    kept = extras.get("titles")
+    exact = [(str(t[0]), str(t[1])) for t in kept] if isinstance(kept, list) else []
+    if exact and {v for _, v in exact} == set(titles):  # our own: languages and order
+        tagged = exact
+    else:
+        tagged = tagged_titles(language, titles)
     levels = [_first(f, "a").lower() for f in record.get_fields("521")]
     co_authors = [
         uuid.UUID(value.removeprefix("urn:uuid:"))
@@ -178,9 +265,10 @@ def draft_of(record: Record) -> WorkDraft:
         for value in f.get_subfields("0")
         if re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", value)
     ]
+    kind = _kind(record)
     return WorkDraft(
-        kind=_kind(record),
-        titles=tagged_titles(language, _titles(record, linked)),
+        kind=kind,
+        titles=tagged,
         language=language,
         contributors=_contributors(record, linked),
         publisher=publisher,
@@ -189,7 +277,26 @@ def draft_of(record: Record) -> WorkDraft:
         level=next((WorkLevel(v) for v in levels if v in LEVELS), None),
         identifiers=_identifiers(record),
         co_author_partner_ids=co_authors,
+        course_number=_text(extras.get("course_number")),
+        instructor=_text(extras.get("instructor")),
+        duration_seconds=_duration(record) if kind is WorkKind.RECORDED_LECTURE else None,
     )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _control(record: Record) -> uuid.UUID | None:
+    """The work id in 001 when 003 says it is ours."""
+    sources = record.get_fields("003")
+    numbers = record.get_fields("001")
+    if not sources or not numbers or (sources[0].data or "").strip() != SOURCE:
+        return None
+    try:
+        return uuid.UUID((numbers[0].data or "").strip())
+    except ValueError:
+        return None
 
 
 def entry(position: int, record: Record) -> Entry:
@@ -197,11 +304,20 @@ def entry(position: int, record: Record) -> Entry:
     control = record.get_fields("001")
     if control:
         fallback = f"{fallback} ({control[0].data or ''})"
+    warnings: list[str] = []
+    nature = NOT_BIBLIOGRAPHIC.get(str(record.leader)[6:7])
+    if nature is not None:
+        problem = f"a {nature} record (leader/06 {str(record.leader)[6]}), not a work's description"
+        return Entry(position, fallback, None, problem)
     try:
-        draft = draft_of(record)
+        if unimarc.is_unimarc(record):
+            draft = unimarc.draft_of(record, warnings, _kind(record))
+            warnings.insert(0, "format: UNIMARC, its core fields read")
+        else:
+            draft = draft_of(record, warnings)
     except (ValueError, KeyError, IndexError) as error:
         return Entry(position, fallback, None, f"unreadable record: {error}")
-    return Entry(position, label(draft, fallback), draft)
+    return read_entry(position, draft, fallback, warnings, _control(record))
 
 
 def read_marc21(handle: BinaryIO) -> Iterator[Entry]:
@@ -243,7 +359,9 @@ def record_of(element: ET.Element) -> Record:
 
 def read_marcxml(handle: BinaryIO) -> Iterator[Entry]:
     """Entries of a MARCXML file, parsed incrementally: each ``record`` element is cleared
-    (and dropped from its parent) once read. DTDs and entities are refused."""
+    (and dropped from its parent) once read. DTDs and entities are refused. A malformed
+    record does not end the file: when the handle can seek, the rest is read record by
+    record (``_salvage``) and the bad one reported as unreadable."""
     position = 0
     root: ET.Element | None = None
     try:
@@ -258,8 +376,37 @@ def read_marcxml(handle: BinaryIO) -> Iterator[Entry]:
             element.clear()
             if root is not None and root is not element:
                 root.clear()
-    except (ET.ParseError, xmlevents.DTDForbidden) as error:
+    except xmlevents.DTDForbidden as error:
         yield Entry(position + 1, f"record {position + 1}", None, f"malformed XML: {error}")
+    except ET.ParseError as error:
+        if not handle.seekable():
+            yield Entry(position + 1, f"record {position + 1}", None, f"malformed XML: {error}")
+            return
+        handle.seek(0)
+        yield from _salvage(handle.read(), position)
+
+
+RECORD_CHUNK = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?record)\b[^>]*>.*?</\1\s*>", re.DOTALL)
+NAMESPACE = re.compile(rb"""xmlns(?::[A-Za-z_][\w.-]*)?\s*=\s*("[^"]*"|'[^']*')""")
+
+
+def _salvage(data: bytes, done: int) -> Iterator[Entry]:
+    """The records of a malformed MARCXML document after the first ``done``, each parsed
+    on its own (inside an element declaring the namespaces the document declares before
+    its first record); one that does not parse is reported as unreadable. Reads the whole
+    file: only a malformed file comes here."""
+    chunks = list(RECORD_CHUNK.finditer(data))
+    head = data[: chunks[0].start()] if chunks else data
+    declared = {m.group().split(b"=")[0].strip(): m.group() for m in NAMESPACE.finditer(head)}
+    wrapper = b"<salvaged " + b" ".join(declared.values()) + b">"
+    for position, chunk in enumerate(chunks[done:], done + 1):
+        try:
+            element = defused.fromstring(wrapper + chunk.group() + b"</salvaged>")[0]
+        except (ET.ParseError, ValueError) as error:  # defusedxml refuses with ValueError
+            label = f"record {position}"
+            yield Entry(position, label, None, f"malformed XML: {error}")
+            continue
+        yield entry(position, record_of(element))
 
 
 # ---------------------------------------------------------------- writing
@@ -302,6 +449,8 @@ def _identifier_fields(described: Described) -> list[Field]:
             fields.append(_data("022", [("a", value)]))
         elif ident.scheme == IdentifierScheme.DOI:
             fields.append(_data("024", [("a", value), ("2", "doi")], "7 "))
+        elif ident.scheme == IdentifierScheme.INVALID_ISBN:
+            fields.append(_data("020", [("z", value)]))
         else:
             fields.append(_data("090", [("a", value)]))
     return sorted(fields, key=lambda f: f.tag)
@@ -334,8 +483,7 @@ def record_from(described: Described) -> Record:
     for position, person in enumerate(described.contributors):
         tag = "100" if position == 0 else "700"
         role = [("e", person.role)]
-        romanized = person.romanized if person.romanized and not is_latin(person.name) else None
-        record.fields.append(linkable(tag, person.name, romanized, role))
+        record.fields.append(linkable(tag, person.name, person.romanized or None, role))
     titles = [t["value"] for t in work.titles]
     original = titles[0] if titles else ""
     latin = next((t for t in titles[1:] if is_latin(t)), None) if not is_latin(original) else None
@@ -355,7 +503,15 @@ def record_from(described: Described) -> Record:
         record.fields.append(
             _data("710", [("a", str(partner_id)), ("0", f"urn:uuid:{partner_id}")])
         )
+    if work.duration_seconds:
+        hours, rest = divmod(work.duration_seconds, 3600)
+        playing = f"{hours:02d}{rest // 60:02d}{rest % 60:02d}"
+        record.fields.append(_data("306", [("a", playing)]))
     record.fields.append(_data("887", [("a", work.kind), ("2", SOURCE)]))
+    extras: dict[str, Any] = {"titles": [[t["lang"], t["value"]] for t in work.titles]}
+    extras.update(course_number=work.course_number, instructor=work.instructor)
+    text = json.dumps({k: v for k, v in extras.items() if v}, ensure_ascii=False)
+    record.fields.append(_data("887", [("a", text), ("2", EXTRAS)]))
     record.fields.extend(linked)
     record.fields.sort(key=lambda f: f.tag)  # stable: 100 before 700, 245 before 246
     return record
