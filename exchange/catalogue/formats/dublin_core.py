@@ -44,13 +44,14 @@ PREFIXES = (
     ("urn:issn:", IdentifierScheme.ISSN),
     ("issn:", IdentifierScheme.ISSN),
     ("callnumber:", IdentifierScheme.CALL_NUMBER),
+    ("invalid-isbn:", IdentifierScheme.INVALID_ISBN),
 )
 WRITTEN = {
     IdentifierScheme.ISBN: "urn:isbn:",
     IdentifierScheme.ISSN: "urn:issn:",
     IdentifierScheme.DOI: "doi:",
     IdentifierScheme.CALL_NUMBER: "callnumber:",
-    IdentifierScheme.INVALID_ISBN: "urn:isbn:",  # read back as an ISBN, found invalid again
+    IdentifierScheme.INVALID_ISBN: "invalid-isbn:",
 }
 
 
@@ -125,13 +126,21 @@ def draft_of(dc: ET.Element, warnings: list[str]) -> tuple[WorkDraft, uuid.UUID 
         tagged = tagged_titles(read.tag or read.code, texts("title"))
     kinds = [k for k in texts("type") if k in KINDS]
     years = [int(m.group()) for d in texts("date") if (m := YEAR.search(d))]
-    contributors = [ContributorDraft(n, ContributorRole.AUTHOR) for n in texts("creator")]
+    contributors: list[ContributorDraft] = []
     co_authors: list[uuid.UUID] = []
-    for name in texts("contributor"):
-        if (partner := _uuid(name)) is not None:
+    people = {
+        _dc("creator"): ContributorRole.AUTHOR,
+        _dc("contributor"): ContributorRole.CONTRIBUTOR,
+    }
+    for child in dc:  # creators and contributors in the order written
+        role = people.get(child.tag)
+        name = " ".join((child.text or "").split())
+        if role is None or not name:
+            continue
+        if role is ContributorRole.CONTRIBUTOR and (partner := _uuid(name)) is not None:
             co_authors.append(partner)
         else:
-            contributors.append(ContributorDraft(name, ContributorRole.CONTRIBUTOR))
+            contributors.append(ContributorDraft(name, role))
     identifiers = texts("identifier")
     durations = [int(m.group(1)) for f in texts("format") if (m := DURATION.match(f))]
     courses = [i[len(COURSE) :] for i in identifiers if i.startswith(COURSE)]
