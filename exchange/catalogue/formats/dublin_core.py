@@ -121,9 +121,12 @@ def draft_of(dc: ET.Element, warnings: list[str]) -> tuple[WorkDraft, uuid.UUID 
         warnings.append(read.warning)
     titles = values.get(_dc("title"), [])
     if titles and all(t.get(XML_LANG) for t in titles):
-        tagged = [(str(t.get(XML_LANG)), " ".join((t.text or "").split())) for t in titles]
-    else:
-        tagged = tagged_titles(read.tag or read.code, texts("title"))
+        tagged = [(_tag(str(t.get(XML_LANG))), " ".join((t.text or "").split())) for t in titles]
+    else:  # the stated tag (its region kept for display) when the titles are in one script
+        tagged = [
+            (read.tag if read.tag and tag == read.code else tag, title)
+            for tag, title in tagged_titles(read.code, texts("title"))
+        ]
     kinds = [k for k in texts("type") if k in KINDS]
     years = [int(m.group()) for d in texts("date") if (m := YEAR.search(d))]
     contributors: list[ContributorDraft] = []
@@ -159,6 +162,12 @@ def draft_of(dc: ET.Element, warnings: list[str]) -> tuple[WorkDraft, uuid.UUID 
     )
     control = next((u for i in identifiers if (u := _uuid(i)) is not None), None)
     return draft, control
+
+
+def _tag(lang: str) -> str:
+    """An xml:lang as a BCP 47 tag (``en_US`` -> ``en-US``); fit judges what is left."""
+    read = languages.bcp47(lang)
+    return lang if read.warning else read.tag or read.code
 
 
 def _uuid(value: str) -> uuid.UUID | None:

@@ -36,7 +36,7 @@ ISBN = IdentifierScheme.ISBN
 NO_SCOPE = uuid.UUID(int=0)  # checking only: the value is not kept
 # An ISBN as cataloguers write it in 020 $a: the number, then terms of availability or a
 # qualifier ("0192553356 :", "0192547011 (v1)", "9780306406157 (pbk.)").
-QUALIFIED = re.compile(r"^\s*([0-9Xx][0-9Xx -]*[0-9Xx])\s*[:;]?\s*(?:\((.*)\))?[\s:;.,]*$")
+QUALIFIED = re.compile(r"^\s*([0-9Xx](?:[0-9Xx -]*[0-9Xx])?)(.*)$", re.DOTALL)
 
 
 def cut(text: str, limit: int) -> str:
@@ -46,11 +46,12 @@ def cut(text: str, limit: int) -> str:
 
 
 def split_isbn(raw: str) -> tuple[str, str | None]:
-    """(number, qualifier) of an 020 $a: ``"0192547011 (v1)"`` -> ("0192547011", "v1")."""
+    """(number, qualifier) of an 020 $a: ``"0192547011 (v1)"`` -> ("0192547011", "v1"),
+    ``"0192553356 :"`` -> ("0192553356", None)."""
     match = QUALIFIED.match(raw)
     if match is None:
         return raw.strip(), None
-    qualifier = (match.group(2) or "").strip() or None
+    qualifier = match.group(2).strip(" :;,.()[]\t") or None
     return match.group(1).replace(" ", ""), qualifier
 
 
