@@ -48,7 +48,7 @@ def _first(field: Field, code: str) -> str:
 def _names(record: Record) -> list[ContributorDraft]:
     result: list[ContributorDraft] = []
     for field in record.get_fields("700", "701", "702"):
-        surname, rest = _first(field, "a"), _first(field, "b")
+        surname, rest = _first(field, "a"), _first(field, "b").lstrip(" ,")
         name = f"{surname}, {rest}" if surname and rest else surname or rest
         default = ContributorRole.AUTHOR if field.tag != "702" else ContributorRole.CONTRIBUTOR
         role = RELATORS.get(_first(field, "4"), default)
