@@ -18,6 +18,10 @@ from exchange.catalogue.models import IdentifierScheme
 from exchange.errors import FieldError
 
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+# An ISBN as cataloguers write it: the number, then terms of availability or a qualifier
+# ("0192553356 :", "0192547011 (v1)", "9780306406157 (pbk.)"; MARC 21 020 $a and $q).
+QUALIFIED = re.compile(r"^\s*([0-9Xx](?:[0-9Xx -]*[0-9Xx])?)(.*)$", re.DOTALL)
+MAX_QUALIFIER = 100
 DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:")
 MAX_CALL_NUMBER = 100
 
@@ -30,6 +34,21 @@ def _check(module: object, raw: str, field: str, errors: list[FieldError]) -> st
     except ValidationError as error:
         errors.append(FieldError(field, "invalid_format", str(error)))
     return None
+
+
+def split_isbn(raw: str) -> tuple[str, str | None]:
+    """(number, qualifier) of an ISBN as written: ``"0192547011 (v1)"`` -> ("0192547011",
+    "v1"), ``"0192553356 :"`` -> ("0192553356", None)."""
+    match = QUALIFIED.match(raw)
+    if match is None:
+        return raw.strip(), None
+    qualifier = match.group(2).strip(" :;,.()[]\t")[:MAX_QUALIFIER] or None
+    return match.group(1).replace(" ", ""), qualifier
+
+
+def qualifier(scheme: IdentifierScheme, raw: str) -> str | None:
+    """What follows the number of an ISBN (None for other schemes)."""
+    return split_isbn(raw)[1] if scheme is IdentifierScheme.ISBN else None
 
 
 def _plain_isbn13(text: str) -> bool:
@@ -51,9 +70,12 @@ def normalize(
     scope: uuid.UUID,
 ) -> str | None:
     """The stored form of an identifier, or None with a FieldError appended. ``scope``
-    (the work's id) prefixes the schemes that identify nothing."""
+    (the work's id) prefixes the schemes that identify nothing; an ISBN's qualifier is
+    left out (``qualifier`` gives it)."""
     text = raw.strip()
     if scheme is IdentifierScheme.ISBN:
+        if not _plain_isbn13(text):
+            text = split_isbn(text)[0]
         if _plain_isbn13(text):  # most records: no need for stdnum's general parsing
             return text
         valid = _check(isbn, text, field, errors)
@@ -90,3 +112,9 @@ def display(scheme: str, value: str) -> str:
     if scheme in (IdentifierScheme.CALL_NUMBER, IdentifierScheme.INVALID_ISBN):
         return value.partition(":")[2]
     return value
+
+
+def written(scheme: str, value: str, qualifier: str | None) -> str:
+    """The identifier as a draft holds it: shown, with an ISBN's qualifier after it."""
+    shown = display(scheme, value)
+    return shown if qualifier is None else f"{shown} ({qualifier})"

@@ -112,6 +112,7 @@ class WorkIdentifier(SQLModel, table=True):
     work_id: uuid.UUID = Field(foreign_key="work.id", index=True)
     scheme: str = Field(max_length=20)
     value: str = Field(max_length=300)
+    qualifier: str | None = Field(default=None, max_length=100)  # MARC 020 $q: "v1", "pbk."
 
 
 class JournalIssue(SQLModel, table=True):

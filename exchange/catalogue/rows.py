@@ -64,7 +64,7 @@ def prepare(
     searchable = [t["value"] for t in titles] + subjects + [publisher or ""]
     searchable += [n for c in contributors for n in (c.name, c.romanized or "")]
     searchable += [course_number or "", instructor or ""]
-    searchable += [value for scheme, value in identifiers if scheme == IdentifierScheme.ISBN]
+    searchable += [value for scheme, value, _ in identifiers if scheme == IdentifierScheme.ISBN]
     search_text = search.fold("\n".join(s for s in searchable if s))
     work: Columns = {
         "kind": draft.kind.value,
@@ -97,8 +97,14 @@ def prepare(
             for position, c in enumerate(contributors)
         ],
         [
-            {"id": uuid7(), "work_id": work_id, "scheme": scheme, "value": value}
-            for scheme, value in identifiers
+            {
+                "id": uuid7(),
+                "work_id": work_id,
+                "scheme": scheme,
+                "value": value,
+                "qualifier": qualifier,
+            }
+            for scheme, value, qualifier in identifiers
         ],
         [
             {
@@ -115,7 +121,10 @@ def prepare(
             **snapshot,
             "created_by_partner_id": str(partner_id),
             "contributors": [[c.name, c.romanized, c.role.value] for c in contributors],
-            "identifiers": [[scheme, value] for scheme, value in identifiers],
+            "identifiers": [
+                [scheme, value] if qualifier is None else [scheme, value, qualifier]
+                for scheme, value, qualifier in identifiers
+            ],
             "issues": sorted(
                 ([i.volume, i.number, i.year] for i in draft.issues),
                 key=lambda i: (i[2], i[0], i[1]),  # as they are read back: oldest first

@@ -7,7 +7,7 @@ import io
 import uuid
 from pathlib import Path
 
-from pymarc import Field, Indicators, Record, Subfield
+from pymarc import Field, Indicators, MARCReader, Record, Subfield
 from stdnum import ean
 
 from exchange.catalogue import service as works
@@ -191,7 +191,7 @@ def test_isbn_qualifiers_year_and_obsolete_language_are_read_not_rejected() -> N
     assert entry.draft is not None
     assert entry.draft.identifiers == [
         (ISBN, "0192553356"),
-        (ISBN, "0192547011"),
+        (ISBN, "0192547011 (v1)"),
         (IdentifierScheme.INVALID_ISBN, "0-397-47189-17"),
     ]
     assert (entry.draft.year, entry.draft.language) == (2003, "hr")
@@ -303,3 +303,16 @@ async def test_an_invalid_isbn_matches_nothing(runtime: Runtime, world: World) -
     report = await run(runtime, world, data)
     assert (report.created, report.merged, report.warned) == (2, 0, 1)
     assert [o.status for o in report.warnings] == [Status.CREATED]
+
+
+async def test_an_isbn_qualifier_is_kept_and_exported_in_its_own_subfield(
+    runtime: Runtime, world: World
+) -> None:
+    await run(runtime, world, marc21(book("Novels", field("020", ("a", "0192547011 (v1)")))))
+    data = await exported(runtime, Format.MARC21)
+    [record] = list(MARCReader(io.BytesIO(data), to_unicode=True))
+    assert record is not None
+    [isbn] = record.get_fields("020")
+    assert isbn.subfields == [Subfield("a", "9780192547019"), Subfield("q", "v1")]
+    report = await run(runtime, world, data)
+    assert [o.matched_on for o in report.merges] == ["control number"]

@@ -27,6 +27,7 @@ from exchange.catalogue import rows
 from exchange.catalogue.formats import exporter, importer
 from exchange.catalogue.formats.importer import Format
 from exchange.catalogue.formats.records import Described
+from exchange.catalogue.identifiers import written
 from exchange.catalogue.models import IdentifierScheme, Work, WorkKind, WorkLevel
 from exchange.catalogue.relations import Contributor, Identifier
 from exchange.catalogue.validation import ContributorDraft, ContributorRole, WorkDraft
@@ -53,8 +54,9 @@ def issns(draw: st.DrawFn) -> str:
     return body + issn.calc_check_digit(body)
 
 
+qualifiers = st.sampled_from(["", " (v1)", " (pbk.)", " :"])
 identifiers = st.one_of(
-    isbns().map(lambda v: (IdentifierScheme.ISBN, v)),
+    st.tuples(isbns(), qualifiers).map(lambda v: (IdentifierScheme.ISBN, v[0] + v[1])),
     issns().map(lambda v: (IdentifierScheme.ISSN, v)),
     st.integers(1000, 99999).map(lambda n: (IdentifierScheme.DOI, f"10.{n}/x.{n}")),
     text.map(lambda v: (IdentifierScheme.CALL_NUMBER, f"PL {v[:40]}")),
@@ -106,7 +108,7 @@ def described(draft: WorkDraft) -> Described:
         available_digitally=False,
     )
     people = [Contributor(c["name"], c["romanized"], c["role"]) for c in item.contributors]
-    codes = [Identifier(i["scheme"], i["value"]) for i in item.identifiers]
+    codes = [Identifier(i["scheme"], i["value"], i["qualifier"]) for i in item.identifiers]
     return Described(work, people, codes, sorted(set(draft.co_author_partner_ids)))
 
 
@@ -154,8 +156,6 @@ def round_trip(drafts: list[WorkDraft], format: Format, tmp: Path | None = None)
 
 def work_draft(described: Described) -> WorkDraft:
     """What was written, as a draft (the stored form validates to itself)."""
-    from exchange.catalogue.identifiers import display
-
     work = described.work
     return WorkDraft(
         kind=WorkKind(work.kind),
@@ -171,7 +171,8 @@ def work_draft(described: Described) -> WorkDraft:
         subjects=list(work.subjects),
         level=None if work.level is None else WorkLevel(work.level),
         identifiers=[
-            (IdentifierScheme(i.scheme), display(i.scheme, i.value)) for i in described.identifiers
+            (IdentifierScheme(i.scheme), written(i.scheme, i.value, i.qualifier))
+            for i in described.identifiers
         ],
         co_author_partner_ids=list(described.co_author_ids),
         course_number=work.course_number,

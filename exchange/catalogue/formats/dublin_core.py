@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 from exchange.catalogue.formats import languages, xmlevents
 from exchange.catalogue.formats.records import Described, Entry, read_entry, tagged_titles
-from exchange.catalogue.identifiers import display
+from exchange.catalogue.identifiers import written
 from exchange.catalogue.models import IdentifierScheme, WorkKind
 from exchange.catalogue.validation import ContributorDraft, ContributorRole, WorkDraft
 
@@ -90,7 +90,7 @@ def element(described: Described) -> ET.Element:
         add("identifier", f"{COURSE}{work.course_number}")
     for ident in described.identifiers:
         scheme = IdentifierScheme(ident.scheme)
-        add("identifier", WRITTEN[scheme] + display(ident.scheme, ident.value))
+        add("identifier", WRITTEN[scheme] + written(ident.scheme, ident.value, ident.qualifier))
     return root
 
 

@@ -22,7 +22,6 @@ non-journal), is still rejected, by the service, with its reasons.
 from __future__ import annotations
 
 import dataclasses
-import re
 import uuid
 
 from exchange import clock
@@ -34,9 +33,6 @@ from exchange.partners.validation import language_tag
 
 ISBN = IdentifierScheme.ISBN
 NO_SCOPE = uuid.UUID(int=0)  # checking only: the value is not kept
-# An ISBN as cataloguers write it in 020 $a: the number, then terms of availability or a
-# qualifier ("0192553356 :", "0192547011 (v1)", "9780306406157 (pbk.)").
-QUALIFIED = re.compile(r"^\s*([0-9Xx](?:[0-9Xx -]*[0-9Xx])?)(.*)$", re.DOTALL)
 
 
 def cut(text: str, limit: int) -> str:
@@ -45,14 +41,7 @@ def cut(text: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
-def split_isbn(raw: str) -> tuple[str, str | None]:
-    """(number, qualifier) of an 020 $a: ``"0192547011 (v1)"`` -> ("0192547011", "v1"),
-    ``"0192553356 :"`` -> ("0192553356", None)."""
-    match = QUALIFIED.match(raw)
-    if match is None:
-        return raw.strip(), None
-    qualifier = match.group(2).strip(" :;,.()[]\t") or None
-    return match.group(1).replace(" ", ""), qualifier
+split_isbn = identifiers.split_isbn
 
 
 def _long(name: str, value: str | None, limit: int, warnings: list[str]) -> str | None:
@@ -75,7 +64,7 @@ def _identifiers(
                 warnings.append(f"identifiers: ISBN {value!r} is invalid; kept as invalid ISBN")
                 kept.append((IdentifierScheme.INVALID_ISBN, value.strip()))
             else:
-                kept.append((ISBN, number))
+                kept.append((ISBN, value.strip()))  # with its qualifier
             continue
         problems: list[FieldError] = []
         identifiers.normalize(scheme, value, "identifier", problems, NO_SCOPE)

@@ -148,10 +148,13 @@ def _language(record: Record) -> languages.Read:
 def _identifiers(record: Record) -> list[tuple[IdentifierScheme, str]]:
     found: list[tuple[IdentifierScheme, str]] = []
     for field in record.get_fields("020"):
+        qualifiers = [q.strip(" :;,.()") for q in field.get_subfields("q") if q.strip()]
         for value in field.get_subfields("a"):
-            number, _ = leniency.split_isbn(value)
+            number, qualifier = leniency.split_isbn(value)
             if number:
-                found.append((IdentifierScheme.ISBN, number))
+                qualifier = qualifier or (qualifiers[0] if qualifiers else None)
+                written = f"{number} ({qualifier})" if qualifier else number
+                found.append((IdentifierScheme.ISBN, written))
         for value in field.get_subfields("z"):
             if value.strip():
                 found.append((IdentifierScheme.INVALID_ISBN, value.strip()))
@@ -387,6 +390,7 @@ def read_marcxml(handle: BinaryIO) -> Iterator[Entry]:
 
 
 RECORD_CHUNK = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?record)\b[^>]*>.*?</\1\s*>", re.DOTALL)
+RECORD_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?record[\s>]")
 NAMESPACE = re.compile(rb"""xmlns(?::[A-Za-z_][\w.-]*)?\s*=\s*("[^"]*"|'[^']*')""")
 
 
@@ -407,6 +411,10 @@ def _salvage(data: bytes, done: int) -> Iterator[Entry]:
             yield Entry(position, label, None, f"malformed XML: {error}")
             continue
         yield entry(position, record_of(element))
+    rest = data[chunks[-1].end() :] if chunks else data
+    if RECORD_START.search(rest):  # a record the document ends inside
+        position = max(len(chunks), done) + 1
+        yield Entry(position, f"record {position}", None, "malformed XML: unclosed record")
 
 
 # ---------------------------------------------------------------- writing
@@ -444,7 +452,8 @@ def _identifier_fields(described: Described) -> list[Field]:
     for ident in described.identifiers:
         value = display(ident.scheme, ident.value)
         if ident.scheme == IdentifierScheme.ISBN:
-            fields.append(_data("020", [("a", ident.value)]))
+            qualified = [("q", ident.qualifier)] if ident.qualifier else []
+            fields.append(_data("020", [("a", ident.value), *qualified]))
         elif ident.scheme == IdentifierScheme.ISSN:
             fields.append(_data("022", [("a", value)]))
         elif ident.scheme == IdentifierScheme.DOI:
