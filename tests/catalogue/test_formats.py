@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import uuid
+from pathlib import Path
 
 import pytest
 from pymarc import Field, Indicators, MARCReader, MARCWriter, Record, Subfield
@@ -19,6 +20,7 @@ from exchange.catalogue.validation import ContributorDraft, ContributorRole, Wor
 from exchange.errors import ValidationFailed
 from exchange.identity.identity import SYSTEM
 from exchange.runtime import Runtime
+from tests.catalogue.test_round_trip import assert_valid_marcxml
 from tests.conftest import World
 
 ISBN = IdentifierScheme.ISBN
@@ -82,10 +84,12 @@ async def work_count(runtime: Runtime) -> int:
 
 @pytest.mark.parametrize("format", list(Format))
 async def test_export_then_read_gives_back_the_same_works(
-    runtime: Runtime, world: World, format: Format
+    runtime: Runtime, world: World, format: Format, tmp_path: Path
 ) -> None:
     await catalogue(runtime, world, DRAFTS)
     data = await exported(runtime, format)
+    if format is Format.MARCXML:
+        assert_valid_marcxml(data, tmp_path)
     assert importer.detect(data[:4096]) is format
     entries = list(importer.read(io.BytesIO(data), format))
     drafts = [e.draft for e in entries]

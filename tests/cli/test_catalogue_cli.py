@@ -13,6 +13,7 @@ from exchange.catalogue.models import Work
 from exchange.runtime import Runtime
 from exchange.settings import Settings
 from tests.catalogue.test_formats import marc21, marc_record
+from tests.catalogue.test_round_trip import assert_valid_marcxml
 from tests.cli_runner import invoke
 from tests.conftest import World
 
@@ -102,6 +103,8 @@ async def test_export_writes_every_work_in_the_chosen_format(
         assert result.stdout.strip() == f"exported 7 works to {out}"
         data = out.read_bytes()
         assert importer.detect(data[:4096]) == format
+        if format == "marcxml":
+            assert_valid_marcxml(data, tmp_path)
         titles = [e.label for e in importer.read(io.BytesIO(data), importer.Format(format))]
         assert titles == [f"Book {n}" for n in range(7)]
     async with runtime.db.read() as session:
