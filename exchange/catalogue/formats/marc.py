@@ -2,16 +2,24 @@
 
 Mapping (read and written alike):
 
+- 001 the work id with 003 ``scholarly-exchange``: our control number (``matching``).
 - leader/06-07 and 006 guess the kind (serial -> journal, projected medium or spoken
   recording -> recorded lecture, language-material monograph -> textbook, else other);
-  887 $a with $2 ``scholarly-exchange`` carries our own kind exactly and wins.
-- 020 $a ISBN, 022 $a ISSN, 024 7_ $a with $2 doi, 090/050 $a $b and 099 $a call numbers.
-- 041 $a, else 008/35-37: language. 245 $a $b: title; an 880 linked to it (by $6) is the
-  title in the original script and comes first; 246 $a: other titles (romanizations).
+  887 $a with $2 ``scholarly-exchange`` carries our own kind exactly and wins; an 887 with
+  $2 ``scholarly-exchange-fields`` holds, as JSON, what MARC has no field for (titles with
+  their language tags, course number, instructor).
+- 020 $a ISBN (a qualifier after the number, or $q, kept as its qualifier), 020 $z invalid
+  ISBN, 022 $a ISSN, 024 7_ $a with $2 doi, 090/050 $a $b and 099 $a call numbers.
+- 041 $a, else 008/35-37: language (``languages.marc``). 245 $a $b: title; an 880 linked
+  to it (by $6) is the title in the original script and comes first; 246 $a: other titles.
 - 100 and 700 $a: contributors, $e or $4 their role; a linked 880 holds the name in the
   original script and the field itself the romanized name.
-- 264 (or 260) $b publisher, $c year (else 008/07-10). 650 $a subjects. 521 $a level.
+- 264 (or 260) $b publisher, $c year (008/07-10 when $c's is out of range, else when there
+  is no $c). 650 $a subjects. 521 $a level. 306 $a duration of a recorded lecture (hhmmss).
   710 $0 ``urn:uuid:`` co-authoring partners. 500/502 notes and other fields are ignored.
+- Text: MARC-8 numeric character references (``&#x0397;``) and XML's named entities are
+  decoded. Holdings and authority records (leader/06 u v x y z) are refused by name;
+  UNIMARC records are read by ``unimarc``.
 """
 
 from __future__ import annotations
