@@ -17,6 +17,9 @@ XML itself), kind by kind:
   Swedish, Finnish, Spanish records of the "many errors" file), letterless text from
   Windows-1251 read as MARC-8 (1251.dat, all six), DSpace ``other`` languages and subjects
   over 100 characters (fake1-00005: 2 + 7; fake2-00002: 23 + 17).
+- MARC transmission files are split at record terminators, not by leader lengths: a
+  record whose leader states a wrong length is read, with a warning (bad_too_long_plus_2,
+  error, bad_subfield_code), and never takes the records after it along.
 - rejections: holdings records (leader/06 x: sample1 4 of 8, sample1a 5 of 9); a record
   with no title at all (escaped_character_reference: 001 and 260 only); records pymarc
   cannot split (bad lengths, directories, base addresses, missing terminators: named by
@@ -59,7 +62,13 @@ EXPECTED: dict[str, tuple[int, int, int, int, tuple[str, ...]] | str] = {
     "marc/marc4j/OCLC_814388508.xml": (1, 0, 0, 0, ()),
     "marc/marc4j/azdoud.xml": (1, 0, 0, 0, ()),
     "marc/marc4j/bad-characters-in-various-fields.mrc": (1, 0, 0, 0, ()),
-    "marc/marc4j/bad_hathi_records.mrc": (3, 0, 0, 1, ("unreadable record: EndOfRecordNotFound",)),
+    "marc/marc4j/bad_hathi_records.mrc": (
+        4,
+        0,
+        0,
+        1,
+        ("unreadable record: RecordDirectoryInvalid",),
+    ),
     "marc/marc4j/bad_leaders_10_11.mrc": (1, 0, 0, 0, ()),
     "marc/marc4j/bad_oversize_field_bad_directory.mrc": (
         4,
@@ -68,13 +77,7 @@ EXPECTED: dict[str, tuple[int, int, int, int, tuple[str, ...]] | str] = {
         1,
         ("unreadable record: RecordDirectoryInvalid",),
     ),
-    "marc/marc4j/bad_too_long_plus_2.mrc": (
-        0,
-        0,
-        0,
-        1,
-        ("unreadable record: EndOfRecordNotFound",),
-    ),
+    "marc/marc4j/bad_too_long_plus_2.mrc": (3, 0, 1, 0, ()),
     "marc/marc4j/brkrtest.mrc": (2, 6, 0, 0, ()),
     "marc/marc4j/brkrtest_UTF8.mrc": (2, 6, 0, 0, ()),
     "marc/marc4j/chabon-bad-subfields-element.xml": (1, 0, 0, 0, ()),
@@ -94,11 +97,11 @@ EXPECTED: dict[str, tuple[int, int, int, int, tuple[str, ...]] | str] = {
         0,
         0,
         1,
-        ("unreadable record: EndOfRecordNotFound",),
+        ("unreadable record: UnicodeDecodeError",),
     ),
     "marc/marc4j/diacritic4.mrc": (1, 0, 0, 0, ()),
     "marc/marc4j/dp_004015001.mrc": (3, 0, 0, 0, ()),
-    "marc/marc4j/error.mrc": (0, 0, 0, 1, ("unreadable record: EndOfRecordNotFound",)),
+    "marc/marc4j/error.mrc": (1, 0, 1, 0, ()),
     "marc/marc4j/field700_4_test.mrc": (2, 0, 0, 0, ()),
     "marc/marc4j/getty_test_1.mrc": (1, 0, 0, 0, ()),
     "marc/marc4j/getty_test_output.mrc": (1, 0, 0, 0, ()),
@@ -145,24 +148,23 @@ EXPECTED: dict[str, tuple[int, int, int, int, tuple[str, ...]] | str] = {
     "marc/pymarc/1251.dat": (6, 0, 6, 0, ()),
     "marc/pymarc/alphatag.dat": (1, 0, 0, 0, ()),
     "marc/pymarc/bad_eacc_encoding.dat": (1, 0, 0, 0, ()),
-    "marc/pymarc/bad_indicator.dat": (1, 0, 0, 1, ("unreadable record: RecordLengthInvalid",)),
+    "marc/pymarc/bad_indicator.dat": (1, 0, 0, 0, ()),
     "marc/pymarc/bad_marc8_escape.dat": (1, 0, 0, 0, ()),
     "marc/pymarc/bad_records.mrc": (
         1,
         1,
         0,
-        7,
+        6,
         (
             "unreadable record: BaseAddressInvalid",
             "unreadable record: BaseAddressNotFound",
             "unreadable record: NoFieldsFound",
             "unreadable record: RecordDirectoryInvalid",
-            "unreadable record: TruncatedRecord",
             "unreadable record: UnicodeDecodeError",
             "unreadable record: ValueError",
         ),
     ),
-    "marc/pymarc/bad_subfield_code.dat": (0, 0, 0, 1, ("unreadable record: EndOfRecordNotFound",)),
+    "marc/pymarc/bad_subfield_code.dat": (1, 0, 1, 0, ()),
     "marc/pymarc/bad_tag.xml": (1, 0, 0, 0, ()),
     "marc/pymarc/batch.xml": (2, 0, 0, 0, ()),
     "marc/pymarc/diacritic.dat": (1, 0, 0, 0, ()),
@@ -172,7 +174,7 @@ EXPECTED: dict[str, tuple[int, int, int, int, tuple[str, ...]] | str] = {
     "marc/pymarc/one.dat": (1, 0, 0, 0, ()),
     "marc/pymarc/regression45.dat": (12, 0, 0, 0, ()),
     "marc/pymarc/test.dat": (10, 0, 0, 0, ()),
-    "marc/pymarc/testunimarc.dat": (1, 0, 1, 1, ("unreadable record: TruncatedRecord",)),
+    "marc/pymarc/testunimarc.dat": (1, 0, 1, 0, ()),
     "marc/pymarc/utf8.xml": (1, 0, 0, 0, ()),
     "marc/pymarc/utf8_errors.dat": (1, 0, 0, 0, ()),
     "marc/pymarc/utf8_invalid.mrc": (1, 0, 0, 0, ()),
@@ -181,13 +183,7 @@ EXPECTED: dict[str, tuple[int, int, int, int, tuple[str, ...]] | str] = {
     "marc/ruby-marc/bad_eacc_encoding.marc8.marc": (1, 0, 0, 0, ()),
     "marc/ruby-marc/batch.dat": (10, 0, 0, 0, ()),
     "marc/ruby-marc/batch.xml": (2, 0, 0, 0, ()),
-    "marc/ruby-marc/cp866_multirecord.marc": (
-        0,
-        0,
-        0,
-        1,
-        ("unreadable record: EndOfRecordNotFound",),
-    ),
+    "marc/ruby-marc/cp866_multirecord.marc": (0, 0, 0, 2, ("unreadable record: TruncatedRecord",)),
     "marc/ruby-marc/cp866_unimarc.marc": (0, 0, 0, 1, ("unreadable record: TruncatedRecord",)),
     "marc/ruby-marc/escaped_character_reference.marc8.marc": (
         0,
@@ -202,7 +198,7 @@ EXPECTED: dict[str, tuple[int, int, int, int, tuple[str, ...]] | str] = {
         0,
         0,
         1,
-        ("unreadable record: EndOfRecordNotFound",),
+        ("unreadable record: UnicodeDecodeError",),
     ),
     "marc/ruby-marc/messed_up_leader.xml": (1, 0, 0, 0, ()),
     "marc/ruby-marc/no-leading-zero.xml": (1, 0, 0, 0, ()),

@@ -24,6 +24,7 @@ Mapping (read and written alike):
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import unicodedata
@@ -34,7 +35,8 @@ from typing import Any, BinaryIO
 
 import pycountry
 from defusedxml import ElementTree as defused
-from pymarc import Field, Indicators, Leader, MARCReader, Record, Subfield
+from pymarc import Field, Indicators, Leader, Record, Subfield
+from pymarc.exceptions import PymarcException
 
 from exchange import clock
 from exchange.catalogue import validation
@@ -69,7 +71,9 @@ NOT_BIBLIOGRAPHIC = {
     "y": "holdings",
     "z": "authority",
 }
-EXTRAS = "scholarly-exchange-fields"  # $2 of the 887 holding what MARC has no field for
+EXTRAS = "scholarly-exchange-fields"
+TERMINATOR = b"\x1d"
+CHUNK = 64 * 1024  # $2 of the 887 holding what MARC has no field for
 TRAILING = " /:;,=."
 ROLES = {
     "aut": ContributorRole.AUTHOR,
@@ -331,15 +335,35 @@ def entry(position: int, record: Record) -> Entry:
     return read_entry(position, draft, fallback, warnings, _control(record))
 
 
+def _raw_records(handle: BinaryIO) -> Iterator[bytes]:
+    """The records of a transmission-format file, split at their terminators (0x1D), not
+    by the lengths their leaders claim: a wrong length then costs its own record, not the
+    rest of the file (marc4j's permissive reader does the same)."""
+    rest = b""
+    while chunk := handle.read(CHUNK):
+        *whole, rest = (rest + chunk).split(TERMINATOR)
+        yield from (raw + TERMINATOR for raw in whole if raw.strip())
+    if rest.strip():
+        yield rest  # the last record lost its terminator
+
+
 def read_marc21(handle: BinaryIO) -> Iterator[Entry]:
     """Entries of a file of MARC transmission-format records, one record in memory."""
-    reader = MARCReader(handle, to_unicode=True, permissive=True, utf8_handling="replace")
-    for position, record in enumerate(reader, 1):
-        if record is None:
-            problem = type(reader.current_exception).__name__
-            yield Entry(position, f"record {position}", None, f"unreadable record: {problem}")
-        else:
-            yield entry(position, record)
+    for position, raw in enumerate(_raw_records(handle), 1):
+        try:
+            record = Record(raw, to_unicode=True, hide_utf8_warnings=True, utf8_handling="replace")
+        except (PymarcException, ValueError, IndexError) as error:  # UnicodeError is a ValueError
+            problem = f"unreadable record: {type(error).__name__}"
+            yield Entry(position, f"record {position}", None, problem)
+            continue
+        read = entry(position, record)
+        stated = raw[:5]
+        if read.draft is not None and (not stated.isdigit() or int(stated) != len(raw)):
+            length = f"record length: the leader says {stated.decode('ascii', 'replace')!r}"
+            read = dataclasses.replace(
+                read, warnings=(f"{length}, the record has {len(raw)}", *read.warnings)
+            )
+        yield read
 
 
 def _local(tag: str) -> str:
