@@ -34,7 +34,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.catalogue import service as works
-from exchange.catalogue.formats import dublin_core, marc, matching
+from exchange.catalogue.formats import dublin_core, marc, marc_files, matching
 from exchange.catalogue.formats.records import Entry
 from exchange.catalogue.validation import WorkDraft
 from exchange.db.engine import Database
@@ -133,9 +133,9 @@ def detect(head: bytes) -> Format:
 def read(handle: BinaryIO, format: Format) -> Iterator[Entry]:
     """The entries of a file, one record at a time."""
     if format is Format.MARC21:
-        return marc.read_marc21(handle)
+        return marc_files.read_marc21(handle)
     if format is Format.MARCXML:
-        return marc.read_marcxml(handle)
+        return marc_files.read_marcxml(handle)
     return dublin_core.read(handle)
 
 
