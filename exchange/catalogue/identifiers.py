@@ -2,8 +2,8 @@
 
 ISBN-10 and ISBN-13 of one book normalize to the same ISBN-13; ISSNs to ``NNNN-NNNC``;
 DOIs (case-insensitive by definition) to lower case without ``doi:`` or resolver prefix;
-local call numbers to single-spaced text, stored behind the id of the partner that
-assigned them, because call numbers are local to a library.
+call numbers and invalid ISBNs (MARC 020 $z) to single-spaced text, stored behind the id
+of their work: neither identifies a work (see ``catalogue.formats.matching``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ from exchange.catalogue.models import IdentifierScheme
 from exchange.errors import FieldError
 
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+# An ISBN as cataloguers write it: the number, then terms of availability or a qualifier
+# ("0192553356 :", "0192547011 (v1)", "9780306406157 (pbk.)"; MARC 21 020 $a and $q).
+QUALIFIED = re.compile(r"^\s*([0-9Xx](?:[0-9Xx -]*[0-9Xx])?)(.*)$", re.DOTALL)
+MAX_QUALIFIER = 100
 DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:")
 MAX_CALL_NUMBER = 100
 
@@ -30,6 +34,21 @@ def _check(module: object, raw: str, field: str, errors: list[FieldError]) -> st
     except ValidationError as error:
         errors.append(FieldError(field, "invalid_format", str(error)))
     return None
+
+
+def split_isbn(raw: str) -> tuple[str, str | None]:
+    """(number, qualifier) of an ISBN as written: ``"0192547011 (v1)"`` -> ("0192547011",
+    "v1"), ``"0192553356 :"`` -> ("0192553356", None)."""
+    match = QUALIFIED.match(raw)
+    if match is None:
+        return raw.strip(), None
+    qualifier = match.group(2).strip(" :;,.()[]\t")[:MAX_QUALIFIER] or None
+    return match.group(1).replace(" ", ""), qualifier
+
+
+def qualifier(scheme: IdentifierScheme, raw: str) -> str | None:
+    """What follows the number of an ISBN (None for other schemes)."""
+    return split_isbn(raw)[1] if scheme is IdentifierScheme.ISBN else None
 
 
 def _plain_isbn13(text: str) -> bool:
@@ -48,11 +67,15 @@ def normalize(
     raw: str,
     field: str,
     errors: list[FieldError],
-    partner_id: uuid.UUID,
+    scope: uuid.UUID,
 ) -> str | None:
-    """The stored form of an identifier, or None with a FieldError appended."""
+    """The stored form of an identifier, or None with a FieldError appended. ``scope``
+    (the work's id) prefixes the schemes that identify nothing; an ISBN's qualifier is
+    left out (``qualifier`` gives it)."""
     text = raw.strip()
     if scheme is IdentifierScheme.ISBN:
+        if not _plain_isbn13(text):
+            text = split_isbn(text)[0]
         if _plain_isbn13(text):  # most records: no need for stdnum's general parsing
             return text
         valid = _check(isbn, text, field, errors)
@@ -68,17 +91,30 @@ def normalize(
             errors.append(FieldError(field, "invalid_format", "a DOI looks like 10.1234/abc"))
             return None
         return lowered
-    call_number = " ".join(text.split())
-    if not call_number or len(call_number) > MAX_CALL_NUMBER:
+    local = " ".join(text.split())
+    if not local or len(local) > MAX_CALL_NUMBER:
         errors.append(FieldError(field, "invalid_format", f"1 to {MAX_CALL_NUMBER} characters"))
         return None
-    return f"{partner_id}:{call_number}"
+    return f"{scope}:{local}"
+
+
+def valid_isbn(text: str) -> str | None:
+    """The ISBN-13 of a valid ISBN (10 or 13, hyphens allowed), else None."""
+    if _plain_isbn13(text):
+        return text
+    return isbn.to_isbn13(isbn.compact(text)) if isbn.is_valid(text) else None
 
 
 def display(scheme: str, value: str) -> str:
     """The identifier as people write it (hyphenated ISBN, call number without its scope)."""
     if scheme == IdentifierScheme.ISBN:
         return str(isbn.format(value))
-    if scheme == IdentifierScheme.CALL_NUMBER:
+    if scheme in (IdentifierScheme.CALL_NUMBER, IdentifierScheme.INVALID_ISBN):
         return value.partition(":")[2]
     return value
+
+
+def written(scheme: str, value: str, qualifier: str | None) -> str:
+    """The identifier as a draft holds it: shown, with an ISBN's qualifier after it."""
+    shown = display(scheme, value)
+    return shown if qualifier is None else f"{shown} ({qualifier})"

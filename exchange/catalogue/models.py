@@ -34,6 +34,7 @@ class IdentifierScheme(StrEnum):
     ISSN = "issn"
     DOI = "doi"
     CALL_NUMBER = "call_number"
+    INVALID_ISBN = "invalid_isbn"  # MARC 020 $z: kept for display, never for matching
 
 
 # The columns of a work that its audit snapshot holds (besides its creating partner).
@@ -99,9 +100,10 @@ class WorkContributor(SQLModel, table=True):
 
 
 class WorkIdentifier(SQLModel, table=True):
-    """A validated identifier in its normal form (ISBNs always as ISBN-13). Local call
-    numbers are prefixed with the creating partner's id, so two libraries may use the
-    same call number while (scheme, value) stays unique."""
+    """A validated identifier in its normal form (ISBNs always as ISBN-13). Call numbers
+    and invalid ISBNs are no identity (several editions share a call number): they are
+    prefixed with the id of their work, so (scheme, value) stays unique without ever
+    joining two works. (Rows written before 0012 carry their partner's id instead.)"""
 
     __tablename__ = "work_identifier"
     __table_args__ = (UniqueConstraint("scheme", "value"),)
@@ -110,6 +112,7 @@ class WorkIdentifier(SQLModel, table=True):
     work_id: uuid.UUID = Field(foreign_key="work.id", index=True)
     scheme: str = Field(max_length=20)
     value: str = Field(max_length=300)
+    qualifier: str | None = Field(default=None, max_length=100)  # MARC 020 $q: "v1", "pbk."
 
 
 class JournalIssue(SQLModel, table=True):

@@ -34,6 +34,7 @@ class Identifier:
 
     scheme: str
     value: str
+    qualifier: str | None = None  # of an ISBN: "v1", "pbk." (MARC 020 $q)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +98,7 @@ def _union() -> sa.CompoundSelect[Any]:
             sa.cast(codes.c.id, text),
             codes.c.scheme,
             codes.c.value,
-            none(text),
+            codes.c.qualifier,
         ),
         part(
             JournalIssue,
@@ -136,7 +137,7 @@ async def read(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUI
         if kind == "c":
             listed.contributors.append(Contributor(a, b, c))
         elif kind == "i":
-            listed.identifiers.append(Identifier(a, b))
+            listed.identifiers.append(Identifier(a, b, c))
         elif kind == "j":
             listed.issues.append(Issue(a, b, n))
         else:

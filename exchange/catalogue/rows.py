@@ -42,8 +42,8 @@ def prepare(
     known_partners: set[uuid.UUID],
     now: datetime,
 ) -> Prepared:
-    """Validate ``draft`` as the work ``work_id`` of ``partner_id`` (its creator, the scope of
-    its call numbers). ``known_partners`` holds the co-authors known to exist.
+    """Validate ``draft`` as the work ``work_id`` (the scope of its call numbers) of
+    ``partner_id`` (its creator). ``known_partners`` holds the co-authors known to exist.
     Raises ValidationFailed with every problem found."""
     errors: list[FieldError] = []
     titles = validation.titles(draft.titles, errors)
@@ -54,7 +54,7 @@ def prepare(
     year = validation.year(draft.year, "year", errors)
     course_number = validation.text(draft.course_number, "courseNumber", 50, errors)
     instructor = validation.text(draft.instructor, "instructor", 300, errors)
-    identifiers = validation.identifier_values(draft.identifiers, partner_id, errors)
+    identifiers = validation.identifier_values(draft.identifiers, work_id, errors)
     validation.kind_fields(draft, errors)
     co_authors = sorted(set(draft.co_author_partner_ids))
     if set(co_authors) - known_partners:
@@ -64,7 +64,7 @@ def prepare(
     searchable = [t["value"] for t in titles] + subjects + [publisher or ""]
     searchable += [n for c in contributors for n in (c.name, c.romanized or "")]
     searchable += [course_number or "", instructor or ""]
-    searchable += [value for scheme, value in identifiers if scheme == IdentifierScheme.ISBN]
+    searchable += [value for scheme, value, _ in identifiers if scheme == IdentifierScheme.ISBN]
     search_text = search.fold("\n".join(s for s in searchable if s))
     work: Columns = {
         "kind": draft.kind.value,
@@ -97,8 +97,14 @@ def prepare(
             for position, c in enumerate(contributors)
         ],
         [
-            {"id": uuid7(), "work_id": work_id, "scheme": scheme, "value": value}
-            for scheme, value in identifiers
+            {
+                "id": uuid7(),
+                "work_id": work_id,
+                "scheme": scheme,
+                "value": value,
+                "qualifier": qualifier,
+            }
+            for scheme, value, qualifier in identifiers
         ],
         [
             {
@@ -115,7 +121,10 @@ def prepare(
             **snapshot,
             "created_by_partner_id": str(partner_id),
             "contributors": [[c.name, c.romanized, c.role.value] for c in contributors],
-            "identifiers": [[scheme, value] for scheme, value in identifiers],
+            "identifiers": [
+                [scheme, value] if qualifier is None else [scheme, value, qualifier]
+                for scheme, value, qualifier in identifiers
+            ],
             "issues": sorted(
                 ([i.volume, i.number, i.year] for i in draft.issues),
                 key=lambda i: (i[2], i[0], i[1]),  # as they are read back: oldest first

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from exchange import clock
 from exchange.audit.chain import AuditRecord
 from exchange.catalogue import relations, rows, search, validation
-from exchange.catalogue.identifiers import display
+from exchange.catalogue.identifiers import written
 from exchange.catalogue.models import (
     IdentifierScheme,
     JournalIssue,
@@ -434,7 +434,10 @@ async def _current(session: AsyncSession, work: Work) -> tuple[WorkDraft, dict[s
         year=work.year,
         subjects=builtins.list(work.subjects),
         level=None if work.level is None else WorkLevel(work.level),
-        identifiers=[(IdentifierScheme(i.scheme), display(i.scheme, i.value)) for i in identifiers],
+        identifiers=[
+            (IdentifierScheme(i.scheme), written(i.scheme, i.value, i.qualifier))
+            for i in identifiers
+        ],
         issues=[IssueDraft(i.volume, i.number, i.year) for i in listed.issues],
         co_author_partner_ids=listed.co_author_ids,
         course_number=work.course_number,
@@ -444,7 +447,10 @@ async def _current(session: AsyncSession, work: Work) -> tuple[WorkDraft, dict[s
     before = {
         **work.snapshot(),
         "contributors": [[c.name, c.romanized, c.role] for c in contributors],
-        "identifiers": [[i.scheme, i.value] for i in identifiers],
+        "identifiers": [
+            [i.scheme, i.value] if i.qualifier is None else [i.scheme, i.value, i.qualifier]
+            for i in identifiers
+        ],
         "issues": [[i.volume, i.number, i.year] for i in draft.issues],
         "co_authors": [str(p) for p in sorted(draft.co_author_partner_ids)],
     }

@@ -135,18 +135,19 @@ def contributors(raw: list[ContributorDraft], errors: list[FieldError]) -> list[
 
 
 def identifier_values(
-    raw: list[tuple[IdentifierScheme, str]], partner_id: uuid.UUID, errors: list[FieldError]
-) -> list[tuple[str, str]]:
-    """Normalized (scheme, value) pairs, an ISBN-10 and ISBN-13 of one book counted once."""
+    raw: list[tuple[IdentifierScheme, str]], scope: uuid.UUID, errors: list[FieldError]
+) -> list[tuple[str, str, str | None]]:
+    """Normalized (scheme, value, qualifier) triples, an ISBN-10 and ISBN-13 of one book
+    counted once (the first one's qualifier kept)."""
     if len(raw) > MAX_IDENTIFIERS:
         errors.append(FieldError("identifiers", "too_many", f"at most {MAX_IDENTIFIERS}"))
-    result: list[tuple[str, str]] = []
+    result: list[tuple[str, str, str | None]] = []
+    seen: set[tuple[str, str]] = set()
     for index, (scheme, value) in enumerate(raw):
-        normal = identifiers.normalize(
-            scheme, value, f"identifiers[{index}].value", errors, partner_id
-        )
-        if normal is not None and (scheme.value, normal) not in result:
-            result.append((scheme.value, normal))
+        normal = identifiers.normalize(scheme, value, f"identifiers[{index}].value", errors, scope)
+        if normal is not None and (scheme.value, normal) not in seen:
+            seen.add((scheme.value, normal))
+            result.append((scheme.value, normal, identifiers.qualifier(scheme, value)))
     return result
 
 

@@ -21,7 +21,7 @@ from exchange.ids import parse_id
 from exchange.runtime import Runtime
 
 FORMATS = click.Choice([f.value for f in Format])
-SHOWN_REJECTIONS = 5
+SHOWN = 20
 
 
 class _Counted(io.RawIOBase):
@@ -33,6 +33,12 @@ class _Counted(io.RawIOBase):
 
     def readable(self) -> bool:
         return True
+
+    def seekable(self) -> bool:  # a malformed MARCXML file is read again, record by record
+        return self._raw.seekable()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._raw.seek(offset, whence)
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         count = self._raw.readinto(buffer) or 0
@@ -91,11 +97,21 @@ def import_(
             )
 
     report = with_runtime(ctx, work)
-    click.echo(f"created {report.created}, merged {report.merged}, rejected {report.rejected}")
-    for outcome in report.rejections[:SHOWN_REJECTIONS]:
-        click.echo(f"  record {outcome.position} ({outcome.label}): {outcome.reason}")
-    if report.rejected > SHOWN_REJECTIONS:
-        click.echo(f"  ... and {report.rejected - SHOWN_REJECTIONS} more rejected")
+    click.echo(
+        f"created {report.created}, merged {report.merged}, rejected {report.rejected}"
+        f" ({report.warned} with warnings)"
+    )
+    for outcome in report.merges[:SHOWN]:
+        click.echo(f"  merged record {outcome.position} ({outcome.label}) on {outcome.matched_on}")
+    if report.merged > SHOWN:
+        click.echo(f"  ... and {report.merged - SHOWN} more merged")
+    for outcome in report.rejections[:SHOWN]:
+        click.echo(f"  rejected record {outcome.position} ({outcome.label}): {outcome.reason}")
+    if report.rejected > SHOWN:
+        click.echo(f"  ... and {report.rejected - SHOWN} more rejected")
+    for outcome in report.warnings:  # every one kept: each is a change to a record
+        for warning in outcome.warnings:
+            click.echo(f"  warning, record {outcome.position} ({outcome.label}): {warning}")
 
 
 @catalogue_group.command(name="export")

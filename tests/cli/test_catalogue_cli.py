@@ -13,6 +13,7 @@ from exchange.catalogue.models import Work
 from exchange.runtime import Runtime
 from exchange.settings import Settings
 from tests.catalogue.test_formats import marc21, marc_record
+from tests.catalogue.test_round_trip import assert_valid_marcxml
 from tests.cli_runner import invoke
 from tests.conftest import World
 
@@ -43,15 +44,35 @@ async def test_import_detects_the_format_shows_progress_and_sums_up(
     assert result.exit_code == 0, result.output
     assert "records.mrc (marc21)" in result.stderr
     assert result.stdout.splitlines() == [
-        "created 2, merged 0, rejected 1",
-        "  record 2 (Bad digit): identifiers[0].value: the check digit is wrong",
+        "created 3, merged 0, rejected 0 (1 with warnings)",
+        "  warning, record 2 (Bad digit): identifiers: ISBN '0-306-40615-3' is invalid;"
+        " kept as invalid ISBN",
     ]
     # As the system, for the first administrator's partner.
-    assert await partners_of_works(runtime) == [world.donor, world.donor]
+    assert await partners_of_works(runtime) == [world.donor] * 3
 
     again = await invoke(settings, "catalogue", "import", str(file), "--partner", world.national)
-    assert again.stdout.splitlines()[0] == "created 1, merged 1, rejected 1"
-    assert len(await partners_of_works(runtime)) == 3  # the Russian book is new for national
+    assert again.stdout.splitlines()[:2] == [
+        "created 2, merged 1, rejected 0 (1 with warnings)",
+        "  merged record 1 (Grammar of Korean) on isbn 9780306406157",
+    ]
+    assert len(await partners_of_works(runtime)) == 5  # no identifiers: new for national
+
+
+async def test_a_file_with_nothing_recognisable_fails_with_a_message(
+    settings: Settings, runtime: Runtime, world: World, tmp_path: Path
+) -> None:
+    file = tmp_path / "empty.xml"
+    file.write_bytes(
+        b'<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+        b'<ListRecords xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/"/></OAI-PMH>'
+    )
+    result = await invoke(settings, "catalogue", "import", str(file))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.splitlines()[-1] == (
+        "error: file: nothing recognisable: the file holds no record"
+    )
+    assert await partners_of_works(runtime) == []
 
 
 async def test_import_refuses_an_unknown_format_and_an_unknown_partner(
@@ -82,6 +103,8 @@ async def test_export_writes_every_work_in_the_chosen_format(
         assert result.stdout.strip() == f"exported 7 works to {out}"
         data = out.read_bytes()
         assert importer.detect(data[:4096]) == format
+        if format == "marcxml":
+            assert_valid_marcxml(data, tmp_path)
         titles = [e.label for e in importer.read(io.BytesIO(data), importer.Format(format))]
         assert titles == [f"Book {n}" for n in range(7)]
     async with runtime.db.read() as session:
@@ -108,5 +131,5 @@ async def test_a_large_file_is_parsed_by_a_child_process_with_the_same_outcome(
     result = await invoke(settings, "catalogue", "import", str(file))
     assert result.exit_code == 0, result.output
     assert started == ["child"]
-    assert result.stdout.splitlines()[0] == "created 1, merged 0, rejected 1"
-    assert await partners_of_works(runtime) == [world.donor]
+    assert result.stdout.splitlines()[0] == "created 2, merged 0, rejected 0 (1 with warnings)"
+    assert await partners_of_works(runtime) == [world.donor] * 2

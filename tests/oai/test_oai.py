@@ -171,6 +171,7 @@ async def test_get_record_in_marc21_keeps_the_original_script(
         client, verb="GetRecord", identifier=oai_id(catalogued[0]), metadataPrefix="oai_dc"
     )
     assert [e.text for e in dc.findall(".//dc:identifier", NS)] == [
+        f"urn:uuid:{catalogued[0].id}",  # the work id: re-imports recognise it
         "urn:isbn:978-0-306-40615-7",
         "callnumber:PL 913 K56",
     ]

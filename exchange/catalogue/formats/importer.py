@@ -1,10 +1,12 @@
 """Importing a file of records into the catalogue, with a report on every record.
 
 Each record becomes ``created`` (a new work, through ``catalogue.service.create`` with its
-validation, policy check and audit record), ``merged`` (a work with one of its identifiers
-already exists, or, for a record without identifiers, a work of the same partner with the
-same first title, kind, language and year: nothing is written, so importing a file twice
-creates nothing the second time) or ``rejected`` with the service's typed errors.
+validation, policy check and audit record), ``merged`` (it is an existing work by the rules
+of ``matching``, and the outcome says what it matched on: nothing is written, so importing
+a file twice creates nothing the second time) or ``rejected`` with the service's typed
+errors. Readers bend one bad field instead of losing the record (``leniency``); what they
+changed comes back as the record's warnings. A file with no record at all is an error
+(ValidationFailed), not an empty success.
 
 Records are written in batches of ``batch_size``, one transaction each, through
 ``catalogue.service.create_many``: every draft is validated and checked for identifier
@@ -31,11 +33,9 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange.catalogue import search, validation
 from exchange.catalogue import service as works
-from exchange.catalogue.formats import dublin_core, marc
+from exchange.catalogue.formats import dublin_core, marc, marc_files, matching
 from exchange.catalogue.formats.records import Entry
-from exchange.catalogue.models import Work
 from exchange.catalogue.validation import WorkDraft
 from exchange.db.engine import Database
 from exchange.db.uow import UnitOfWork
@@ -46,7 +46,7 @@ from exchange.partners.models import Partner
 from exchange.policy import PolicyEngine
 
 DEFAULT_BATCH = 500
-KEPT_REJECTIONS = 20
+KEPT = 10_000
 
 
 class Format(StrEnum):
@@ -70,6 +70,8 @@ class Outcome:
     status: Status
     work_id: uuid.UUID | None = None
     errors: tuple[FieldError, ...] = ()
+    warnings: tuple[str, ...] = ()
+    matched_on: str | None = None  # of a merge: what it matched on (see ``matching``)
 
     @property
     def reason(self) -> str:
@@ -78,20 +80,32 @@ class Outcome:
 
 @dataclass(slots=True)
 class ImportReport:
+    """Counts, and the outcomes worth reading: every rejection, merge and record with
+    warnings, up to ``KEPT`` of each (the counts go on)."""
+
     created: int = 0
     merged: int = 0
     rejected: int = 0
+    warned: int = 0
     rejections: list[Outcome] = field(default_factory=list)
+    merges: list[Outcome] = field(default_factory=list)
+    warnings: list[Outcome] = field(default_factory=list)
 
     def add(self, outcome: Outcome) -> None:
         if outcome.status is Status.CREATED:
             self.created += 1
         elif outcome.status is Status.MERGED:
             self.merged += 1
+            if len(self.merges) < KEPT:
+                self.merges.append(outcome)
         else:
             self.rejected += 1
-            if len(self.rejections) < KEPT_REJECTIONS:
+            if len(self.rejections) < KEPT:
                 self.rejections.append(outcome)
+        if outcome.warnings:
+            self.warned += 1
+            if len(self.warnings) < KEPT:
+                self.warnings.append(outcome)
 
     @property
     def total(self) -> int:
@@ -104,7 +118,10 @@ def detect(head: bytes) -> Format:
     if text.startswith(b"<"):
         if marc.MARC_NS.encode() in head:
             return Format.MARCXML
-        if dublin_core.OAI_DC_NS.encode() in head or dublin_core.DC_NS.encode() in head:
+        if any(
+            ns.encode() in head
+            for ns in (dublin_core.OAI_DC_NS, dublin_core.DC_NS, dublin_core.SRW_DC_NS)
+        ):
             return Format.DC
     elif len(text) >= 24 and text[:5].isdigit() and text[12:17].isdigit():
         return Format.MARC21
@@ -116,9 +133,9 @@ def detect(head: bytes) -> Format:
 def read(handle: BinaryIO, format: Format) -> Iterator[Entry]:
     """The entries of a file, one record at a time."""
     if format is Format.MARC21:
-        return marc.read_marc21(handle)
+        return marc_files.read_marc21(handle)
     if format is Format.MARCXML:
-        return marc.read_marcxml(handle)
+        return marc_files.read_marcxml(handle)
     return dublin_core.read(handle)
 
 
@@ -142,42 +159,6 @@ async def _read_ahead(batches: Iterator[list[Entry]]) -> AsyncIterator[list[Entr
             await asyncio.wait([ahead])
 
 
-def _title_key(draft: WorkDraft) -> tuple[object, ...]:
-    """What a record without identifiers shares with the work it is: kind, language (as
-    the catalogue stores it), year and the key of its first title."""
-    title = search.title_key(draft.titles[0][1]) if draft.titles else ""
-    language = validation.language(draft.language, [])
-    return (draft.kind.value, language, draft.year, title)
-
-
-async def _same_titles(
-    session: AsyncSession, partner_id: uuid.UUID, keys: Iterable[tuple[object, ...]]
-) -> dict[tuple[object, ...], uuid.UUID]:
-    """The works of ``partner_id`` that records without identifiers are, by their title
-    keys (``_title_key``): one query through the partner's title index for a batch."""
-    hashes = list({key[3] for key in keys if key[3]})
-    if not hashes:
-        return {}
-    params = {"partner_id": partner_id, "hashes": hashes}
-    found = await session.exec(_SAME_TITLES, params=params)  # type: ignore[call-overload]
-    existing: dict[tuple[object, ...], uuid.UUID] = {}
-    for work_id, title_hash, kind, language, year in found.all():
-        existing.setdefault((kind, language, year, title_hash), work_id)
-    return existing
-
-
-_SAME_TITLES = (
-    sa.select(
-        col(Work.id), col(Work.title_hash), col(Work.kind), col(Work.language), col(Work.year)
-    )
-    .where(
-        col(Work.created_by_partner_id) == sa.bindparam("partner_id"),
-        col(Work.title_hash).in_(sa.bindparam("hashes", expanding=True)),
-    )
-    .order_by(col(Work.id))
-)
-
-
 async def _one(
     identity: Identity,
     entry: Entry,
@@ -186,39 +167,55 @@ async def _one(
     uow: UnitOfWork,
     policy: PolicyEngine,
 ) -> Outcome:
+    """One record in its own savepoint (after a batch lost a race for an identifier)."""
     if entry.draft is None:
-        problem = FieldError("", "unreadable", entry.problem or "unreadable record")
-        return Outcome(entry.position, entry.label, Status.REJECTED, errors=(problem,))
+        return _unreadable(entry)
     draft = dataclasses.replace(entry.draft, partner_id=partner_id)
-    session = uow.session
-    if not draft.identifiers:
-        key = _title_key(draft)
-        same = await _same_titles(session, partner_id, [key])
-        if (existing := same.get(key)) is not None:
-            return Outcome(entry.position, entry.label, Status.MERGED, existing)
+    found = (await matching.find(uow.session, partner_id, [(entry.control, draft)]))[0]
+    if found.match is not None:
+        return _merged(entry, found.match)
     try:
-        async with session.begin_nested():
-            work = await works.create(identity, draft, uow=uow, policy=policy)
-    except ValidationFailed as error:
-        return Outcome(entry.position, entry.label, Status.REJECTED, errors=tuple(error.errors))
-    except Conflict as error:
-        if error.existing_id is None:
-            problem = FieldError("identifiers", error.code, error.message)
-            return Outcome(entry.position, entry.label, Status.REJECTED, errors=(problem,))
-        return Outcome(entry.position, entry.label, Status.MERGED, uuid.UUID(error.existing_id))
-    return Outcome(entry.position, entry.label, Status.CREATED, work.id)
+        async with uow.session.begin_nested():
+            work = await works.create(
+                identity, matching.without(draft, found.clashes), uow=uow, policy=policy
+            )
+    except (ValidationFailed, Conflict) as error:
+        return _outcome(entry, error)
+    return Outcome(entry.position, entry.label, Status.CREATED, work.id, warnings=entry.warnings)
+
+
+def _unreadable(entry: Entry) -> Outcome:
+    problem = FieldError("", "unreadable", entry.problem or "unreadable record")
+    return Outcome(entry.position, entry.label, Status.REJECTED, errors=(problem,))
+
+
+def _merged(entry: Entry, match: matching.Match) -> Outcome:
+    return Outcome(
+        entry.position, entry.label, Status.MERGED, match.work_id, (), entry.warnings, match.on
+    )
 
 
 def _outcome(entry: Entry, result: works.Created) -> Outcome:
+    warnings = entry.warnings
     if isinstance(result, uuid.UUID):
-        return Outcome(entry.position, entry.label, Status.CREATED, result)
+        return Outcome(entry.position, entry.label, Status.CREATED, result, warnings=warnings)
     if isinstance(result, ValidationFailed):
-        return Outcome(entry.position, entry.label, Status.REJECTED, errors=tuple(result.errors))
+        return Outcome(
+            entry.position,
+            entry.label,
+            Status.REJECTED,
+            errors=tuple(result.errors),
+            warnings=warnings,
+        )
     if isinstance(result, Conflict) and result.existing_id is not None:
-        return Outcome(entry.position, entry.label, Status.MERGED, uuid.UUID(result.existing_id))
+        # Only a concurrent writer can take an identifier between ``find`` and the insert.
+        work_id = uuid.UUID(result.existing_id)
+        return _merged(entry, matching.Match(work_id, f"an identifier ({result.message})"))
     field = "identifiers" if isinstance(result, Conflict) else "partner"
     problem = FieldError(field, result.code, result.message)
-    return Outcome(entry.position, entry.label, Status.REJECTED, errors=(problem,))
+    return Outcome(
+        entry.position, entry.label, Status.REJECTED, errors=(problem,), warnings=warnings
+    )
 
 
 async def _batch(
@@ -229,39 +226,33 @@ async def _batch(
     uow: UnitOfWork,
     policy: PolicyEngine,
 ) -> dict[int, Outcome]:
-    """Outcomes of a batch by position, written with one ``create_many``. A record without
-    identifiers whose title another record of the batch already has waits for a second
-    round, where it merges with the work the first one created."""
-    outcomes: dict[int, Outcome] = {}
-    pending: list[tuple[Entry, WorkDraft]] = []
-    later: list[Entry] = []
-    titles: set[tuple[object, ...]] = set()
+    """Outcomes of a batch by position: matched by ``matching.find``, the rest written with
+    one ``create_many``. A record that shares an identifier (or, without identifiers, a
+    title key) with an earlier record of the batch waits for a second round, where it
+    matches the work the first one created."""
+    outcomes = {e.position: _unreadable(e) for e in entries if e.draft is None}
     drafts = [
         (entry, dataclasses.replace(entry.draft, partner_id=partner_id))
         for entry in entries
         if entry.draft is not None
     ]
-    keys = {entry.position: _title_key(draft) for entry, draft in drafts if not draft.identifiers}
-    existing = await _same_titles(uow.session, partner_id, keys.values())
-    for entry in entries:
-        if entry.draft is None:
-            problem = FieldError("", "unreadable", entry.problem or "unreadable record")
-            outcomes[entry.position] = Outcome(
-                entry.position, entry.label, Status.REJECTED, errors=(problem,)
-            )
-    for entry, draft in drafts:
-        if not draft.identifiers:
-            key = keys[entry.position]
-            if (work_id := existing.get(key)) is not None:
-                outcomes[entry.position] = Outcome(
-                    entry.position, entry.label, Status.MERGED, work_id
-                )
-                continue
-            if key in titles:
-                later.append(entry)
-                continue
-            titles.add(key)
-        pending.append((entry, draft))
+    found = await matching.find(uow.session, partner_id, [(e.control, d) for e, d in drafts])
+    pending: list[tuple[Entry, WorkDraft]] = []
+    later: list[Entry] = []
+    seen: set[object] = set()
+    for (entry, draft), decision in zip(drafts, found, strict=True):
+        if decision.match is not None:
+            outcomes[entry.position] = _merged(entry, decision.match)
+            continue
+        identifying = matching.keys(draft)
+        marks: list[object] = list(identifying) or [matching.title_key(draft)]
+        if entry.control is not None:
+            marks.append(entry.control)
+        if any(mark in seen for mark in marks):
+            later.append(entry)
+            continue
+        seen.update(marks)
+        pending.append((entry, matching.without(draft, decision.clashes)))
     results = await works.create_many(identity, [d for _, d in pending], uow=uow, policy=policy)
     for (entry, _), result in zip(pending, results, strict=True):
         outcomes[entry.position] = _outcome(entry, result)
@@ -321,4 +312,8 @@ async def import_entries(
             report.add(outcome)
             if on_outcome is not None:
                 on_outcome(outcome)
+    if report.total == 0:
+        raise ValidationFailed.single(
+            "file", "no_records", "nothing recognisable: the file holds no record"
+        )
     return report

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from exchange.catalogue import validation
+from exchange.catalogue.formats import leniency
 from exchange.catalogue.models import Work
 from exchange.catalogue.relations import Contributor, Identifier
 from exchange.catalogue.validation import WorkDraft
@@ -36,12 +37,29 @@ SCRIPTS = (
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One record of a file: where it was, how to name it in a report, and its draft (or
-    ``problem``, why the record could not be read at all)."""
+    ``problem``, why the record could not be read at all); ``warnings``, what reading it
+    changed or doubts (``field: what``); ``control``, the work id our own export wrote
+    (see ``matching``)."""
 
     position: int
     label: str
     draft: WorkDraft | None
     problem: str | None = None
+    warnings: tuple[str, ...] = ()
+    control: uuid.UUID | None = None
+
+
+def read_entry(
+    position: int,
+    draft: WorkDraft,
+    fallback: str,
+    warnings: Sequence[str] = (),
+    control: uuid.UUID | None = None,
+) -> Entry:
+    """The entry of a record read as ``draft``, bent to what the catalogue accepts
+    (``leniency.fit``), with the reader's warnings and fit's."""
+    fitted, changes = leniency.fit(draft)
+    return Entry(position, label(fitted, fallback), fitted, None, (*warnings, *changes), control)
 
 
 @dataclass(frozen=True, slots=True)
