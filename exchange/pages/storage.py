@@ -2,14 +2,15 @@
 
 ``PUT <prefix>/<key>?size&sha256&expires&sig`` stores an upload; with ``uploadId`` and
 ``partNumber`` instead it stores one multipart part and answers its ``ETag``.
-``GET <prefix>/<key>?[filename][&type]&expires&sig`` streams the object. Bodies travel in chunks
+``GET <prefix>/<key>?[filename][&type]&expires&sig`` sends the object, or the byte ranges
+asked with ``Range``. Bodies travel in chunks
 and are never held whole in memory. Errors map once, in ``STATUS``.
 """
 
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from exchange.errors import ExchangeError, ValidationFailed
@@ -54,11 +55,13 @@ def routes(storage: LocalStorage, prefix: str = "/storage") -> list[Route]:
                 raise ObjectMissing(key)
         except ExchangeError as error:
             return error_response(error)
-        headers = {"Content-Length": str(info.size)}
+        headers = {"Cache-Control": "private, no-store"}
         if grant.filename:
             headers["Content-Disposition"] = content_disposition(grant.filename)
         media_type = grant.media_type or "application/octet-stream"
-        return StreamingResponse(storage.open(key), media_type=media_type, headers=headers)
+        # FileResponse answers byte ranges (RFC 9110 §14: 206 with Content-Range, 416 when
+        # unsatisfiable), so a lecture video seeks without being downloaded whole.
+        return FileResponse(storage.file_of(key), media_type=media_type, headers=headers)
 
     async def upload(request: Request) -> Response:
         key = request.path_params["key"]
@@ -91,4 +94,4 @@ def routes(storage: LocalStorage, prefix: str = "/storage") -> list[Route]:
             return await upload(request)
         return await download(request)
 
-    return [Route(f"{prefix.rstrip('/')}/{{key:path}}", endpoint, methods=["GET", "PUT"])]
+    return [Route(f"{prefix.rstrip('/')}/{{key:path}}", endpoint, methods=["GET", "HEAD", "PUT"])]

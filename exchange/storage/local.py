@@ -401,6 +401,11 @@ class LocalStorage(Storage):
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
 
+    def file_of(self, key: str) -> Path:
+        """Where the object's bytes are on disk, for a server that sends files itself
+        (byte ranges, sendfile). ``InvalidKey`` for a key outside the storage."""
+        return self._path(key)
+
 
 def _copy_in_kernel(reader: BinaryIO, writer: BinaryIO) -> int:
     """Copy without the bytes passing through Python; returns the bytes copied."""
