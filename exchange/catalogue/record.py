@@ -13,7 +13,9 @@ from exchange.catalogue import service as catalogue
 from exchange.catalogue.models import Work
 from exchange.catalogue.relations import Relations
 from exchange.identity.identity import Identity
+from exchange.objects import entitlement
 from exchange.objects import service as objects
+from exchange.objects.entitlement import Entitlement
 from exchange.objects.models import DigitalObject
 from exchange.pagination import PageRequest
 from exchange.partners import service as partners
@@ -31,6 +33,7 @@ class WorkRecord:
     creator: Partner | None  # None when the reader may not see the creating partner
     co_authors: list[Partner]
     objects: list[DigitalObject]
+    entitlements: dict[uuid.UUID, Entitlement]  # may the reader download each, or why not
 
     @property
     def identifiers(self) -> list[tuple[str, str]]:
@@ -58,10 +61,13 @@ async def read(
         session=session,
         policy=policy,
     )
+    shown = list(page.items)
+    entitled = await entitlement.of(identity, shown, session=session, policy=policy)
     return WorkRecord(
         work=work,
         relations=listed.get(work.id, Relations()),
         creator=creators.get(work.created_by_partner_id),
         co_authors=co_authors.get(work.id, []),
-        objects=list(page.items),
+        objects=shown,
+        entitlements=entitled,
     )

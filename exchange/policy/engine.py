@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,14 @@ from exchange.policy.resource import Resource, principal_entity, uid
 log = logging.getLogger(__name__)
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "policies"
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """A decision and the @ids of the policies that decided it."""
+
+    allowed: bool
+    policies: tuple[str, ...]
 
 
 class PolicyEngine:
@@ -38,6 +47,13 @@ class PolicyEngine:
         # (a page of works asks "work.search" per related list; every allocation between
         # two partners asks the same). Changed grants or attributes are another key.
         self._decision = functools.lru_cache(maxsize=4096)(self._decide)
+        # Cedar names policies policy0, policy1... in the order of the text; people name them
+        # by their @id annotation.
+        parsed = json.loads(cedarpy.policies_to_json_str(self.policy_text))
+        self._names = {
+            pid: str(p.get("annotations", {}).get("id", pid))
+            for pid, p in parsed["staticPolicies"].items()
+        }
 
     def _request(
         self, identity: Identity, action: str, resource: Resource, context: dict[str, Any] | None
@@ -76,6 +92,26 @@ class PolicyEngine:
         if result.diagnostics.errors:
             log.warning("policy errors for %s: %s", action, result.diagnostics.errors)
         return bool(result.allowed)
+
+    def explain(
+        self,
+        identity: Identity,
+        action: str,
+        resource: Resource,
+        context: dict[str, Any] | None = None,
+    ) -> Explanation:
+        """The decision with the @id of each policy that decided it: for an allow the
+        permits that matched; for a deny the forbids that matched, or none when no permit
+        did (Cedar's default deny). For telling a person why, not for deciding (not cached)."""
+        request = self._request(identity, action, resource, context)
+        entities = [principal_entity(identity), *resource.entities()]
+        try:
+            result = cedarpy.is_authorized(request, self._policies, entities, self._schema)
+        except Exception:
+            log.exception("policy evaluation failed for %s", action)
+            return Explanation(False, ())
+        reasons = tuple(self._names.get(pid, pid) for pid in result.diagnostics.reasons)
+        return Explanation(bool(result.allowed), reasons)
 
     def allowed_many(
         self, identity: Identity, action: str, resources: list[Resource]

@@ -1,0 +1,44 @@
+"""Downloading and playing a digital copy: the policy decides, the storage presigns a
+short-lived URL and the browser is sent there (byte ranges work on local disk and S3, so a
+lecture plays from the middle). When the reader is not entitled the page says why."""
+
+from __future__ import annotations
+
+import uuid
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from exchange import errors
+from exchange.identity.identity import ANONYMOUS
+from exchange.objects import downloads, entitlement
+from exchange.objects import service as objects
+from exchange.pages import web
+from exchange.runtime import Runtime
+
+
+def routes(runtime: Runtime) -> list[Route]:
+    policy = runtime.policy
+
+    async def download(request: Request) -> Response:
+        """A GET, so that a ``<video src>`` can use it; each one is a recorded download."""
+        who = await web.visitor(request, runtime)
+        identity = who.session.identity if who.session else ANONYMOUS
+        try:
+            object_id = uuid.UUID(request.path_params["object_id"])
+            async with runtime.db.unit_of_work() as uow:
+                grant = await downloads.download(
+                    identity, object_id, uow=uow, storage=runtime.storage, policy=policy
+                )
+        except (ValueError, errors.NotFound):
+            return web.not_found(request, who)
+        except errors.ExchangeError:
+            async with runtime.db.read() as session:
+                obj = await objects.get(identity, object_id, session=session, policy=policy)
+                found = await entitlement.of(identity, [obj], session=session, policy=policy)
+            context = {"object": obj, "entitlement": found[obj.id]}
+            return web.render(request, who, "download_refused.html", context, status_code=403)
+        return web.redirect(grant.url)
+
+    return [Route("/objects/{object_id}/download", download, methods=["GET"])]
