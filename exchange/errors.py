@@ -33,11 +33,15 @@ class NotFound(ExchangeError):
 
 
 class PermissionDenied(ExchangeError):
+    """``reason`` names who may take the action, or the condition that holds it back
+    (written beside each policy in ``policies/``)."""
+
     code = "permission_denied"
 
-    def __init__(self, action: str) -> None:
-        super().__init__(f"not allowed to {action}")
+    def __init__(self, action: str, reason: str = "") -> None:
+        super().__init__(f"not allowed to {action}" + (f": {reason}" if reason else ""))
         self.action = action
+        self.reason = reason
 
 
 class Unauthenticated(ExchangeError):

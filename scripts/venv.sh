@@ -32,3 +32,20 @@ setup_venv() {
     .venv/bin/pip install -q --upgrade pip
     .venv/bin/pip install -q -e "$spec"
 }
+
+# setup_venv_once PIP_SPEC: setup_venv, skipped when .venv holds an install of the same
+# pyproject.toml (and lock file, if any): their SHA-256 is kept in .venv/.installed-from.
+setup_venv_once() {
+    local spec=$1 stamp=.venv/.installed-from wanted
+    local file files=(pyproject.toml)
+    for file in uv.lock requirements.lock; do
+        if [ -f "$file" ]; then files+=("$file"); fi
+    done
+    wanted=$(cat "${files[@]}" | sha256sum | cut -d' ' -f1)
+    if [ -x .venv/bin/exchange ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+        echo "==> .venv is up to date with pyproject.toml"
+        return
+    fi
+    setup_venv "$spec"
+    echo "$wanted" > "$stamp"
+}

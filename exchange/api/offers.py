@@ -108,7 +108,9 @@ class OfferLineInput:
 
 @strawberry.input
 class CreateOfferInput:
-    partner_id: strawberry.ID
+    partner_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The donor partner; default: your only library."
+    )
     lines: list[OfferLineInput]
     expires_at: datetime
     terms: str = ""
@@ -136,7 +138,11 @@ def _draft(data: CreateOfferInput) -> service.OfferDraft:
         for i, line in enumerate(data.lines)
     ]
     return service.OfferDraft(
-        to_uuid(data.partner_id, "partnerId"), lines, data.expires_at, data.terms, data.licence
+        None if data.partner_id is None else to_uuid(data.partner_id, "partnerId"),
+        lines,
+        data.expires_at,
+        data.terms,
+        data.licence,
     )
 
 

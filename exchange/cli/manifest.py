@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from exchange import clock
+from exchange.cli.exit_codes import VERIFICATION_FAILED
 from exchange.cli.keys import fail_on_domain_error, read_passphrase
 from exchange.errors import ExchangeError
 from exchange.keys import jwks, material
@@ -105,7 +106,8 @@ def describe(result: VerifiedManifest) -> list[str]:
 @click.argument("signed_file", type=FILE)
 @click.option("--jwks", "jwks_file", required=True, type=FILE, help="The partners' JWKS.")
 def verify_command(signed_file: Path, jwks_file: Path) -> None:
-    """Check every signature and the payload's canonical form; exit 0 only if all hold."""
+    """Check every signature and the payload's canonical form; exit 0 only if all hold,
+    10 (verification failed) otherwise."""
     document = read_json(signed_file)
     try:
         ring = jwks.parse(read_json(jwks_file))
@@ -115,6 +117,6 @@ def verify_command(signed_file: Path, jwks_file: Path) -> None:
         result = verify(document, ring)
     except SignatureInvalid as error:
         click.echo(f"FAIL {error.reason}", err=True)
-        raise SystemExit(1) from None
+        raise SystemExit(VERIFICATION_FAILED) from None
     for line in describe(result):
         click.echo(line)

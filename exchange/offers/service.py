@@ -42,7 +42,7 @@ class OfferLineDraft:
 
 @dataclass(frozen=True, slots=True)
 class OfferDraft:
-    partner_id: uuid.UUID
+    partner_id: uuid.UUID | None  # default: the caller's own library
     lines: builtins.list[OfferLineDraft]
     expires_at: datetime
     terms: str = ""
@@ -124,7 +124,7 @@ async def create(
     identity: Identity, draft: OfferDraft, *, uow: UnitOfWork, policy: PolicyEngine
 ) -> Offer:
     """Post a draft offer for the donor partner (its librarians)."""
-    donor = await _partner(uow.session, draft.partner_id)
+    donor = await _partner(uow.session, identity.own_library(draft.partner_id))
     policy.require(identity, "offer.create", partners.resource(donor))
     now = clock.now()
     _validate(draft, now)
