@@ -77,6 +77,10 @@ async def export_bag(
         if shipment.mode != ShipmentMode.DIGITAL.value or document is None:
             raise Conflict("only a dispatched digital shipment has a bag", shipment.id)
         keys = await jwks.build(identity, session=session, policy=policy)
+        sender = await session.get(Partner, shipment.sender_id)
+        receiver = await session.get(Partner, shipment.receiver_id)
+        assert sender is not None  # foreign keys
+        assert receiver is not None
         rows = (
             await session.exec(
                 select(DigitalObject)
@@ -125,9 +129,14 @@ async def export_bag(
         raise
     info = {
         "External-Identifier": str(shipment.id),
-        "Source-Organization": str(shipment.sender_id),
-        "Contact-Name": str(shipment.receiver_id),
-        "External-Description": f"Scholarly Exchange shipment {shipment.id}",
+        "Source-Organization": sender.preferred_name,
+        "Sender-Partner-Id": str(shipment.sender_id),
+        "Receiver-Organization": receiver.preferred_name,
+        "Receiver-Partner-Id": str(shipment.receiver_id),
+        "External-Description": (
+            f"Scholarly Exchange shipment {shipment.id} from {sender.preferred_name}"
+            f" to {receiver.preferred_name}"
+        ),
     }
     await writer.finish(document, keys, info)
     return BagReport(shipment.id, len(writer.payload), sum(p.size for p in writer.payload))
