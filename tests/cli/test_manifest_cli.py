@@ -154,7 +154,7 @@ def test_verify_exits_non_zero_with_the_reason(tmp_path: Path) -> None:
     kid = json.loads(jwk.stdout)["kid"]
     result = offline("manifest", "verify", "signed.json", "--jwks", "jwks.json", cwd=tmp_path)
     assert (result.returncode, result.stdout, result.stderr) == (
-        1,
+        10,
         "",
         f"FAIL unknown kid {kid}: not in the JWKS\n",
     )
