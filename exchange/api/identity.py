@@ -86,8 +86,8 @@ class IssuedToken:
         description="The bearer token; shown once, stored only as a hash."
     )
     expires_at: datetime
-    id: strawberry.ID | None = strawberry.field(
-        default=None, description="The token's id (to revoke it with revokeAccountToken)."
+    id: strawberry.ID = strawberry.field(
+        description="The token's id (an admin revokes it with revokeAccountToken)."
     )
 
 

@@ -54,15 +54,15 @@ class ShipmentEvent:
     carrier: str | None
 
     @strawberry.field(
-        description="Who took the action, by name: the account's display name (when you may"
-        " see the account), else its e-mail-less label; `actor` keeps the raw label."
+        description="Who took the action, by name: the account's display name, or `system`;"
+        " `actor` keeps the audit label (account:<id>)."
     )
     async def actor_name(self, info: Info) -> str:
         kind, _, raw = self.actor.partition(":")
         if kind != "account":
             return self.actor
-        account = await info.context.loaders.account_by_id.load(to_uuid(raw))
-        return "an account you cannot see" if account is None else account.display_name
+        name = await info.context.loaders.actor_name_by_account_id.load(to_uuid(raw))
+        return self.actor if name is None else name
 
     @classmethod
     def from_model(cls, row: EventRow) -> ShipmentEvent:

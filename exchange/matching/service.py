@@ -3,8 +3,9 @@
 Ranking by ``score``, 0 to 100, higher is better: the share of what the request line asks
 that the offer line meets. A line of the very work requested meets all of it (100); for a
 described need each stated criterion (subject, language, level, kind) weighs the same, so 2
-of 4 met scores 50, and a need stating only a subject scores 100 when it matches. Offers that are not open, have expired, or belong to a suspended partner never
-appear, nor do lines with nothing left; what is left is ``quantity - allocated``.
+of 4 met scores 50, and a need stating only a subject scores 100 when it matches. Offers
+that are not open, have expired, or belong to a suspended partner never appear, nor do
+lines with nothing left; what is left is ``quantity - allocated``.
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ async def suggestions(
         if line.kind:
             parts.append(col(Work.kind) == line.kind)
         met = sum((sa.case((p, 1), else_=0) for p in parts), sa.literal(0))
-        score = met * FULL_SCORE / max(len(parts), 1)  # integer division on both databases
+        # integer division on both databases: whole percentages, rounded down
+        score = sa.cast(met * FULL_SCORE, sa.Integer) // max(len(parts), 1)
         relevant = sa.or_(*parts) if parts else sa.false()
 
     now = clock.now()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exchange.api.loaders.account_by_id import AccountByIdLoader
+from exchange.api.loaders.actor_name_by_account_id import ActorNameByAccountIdLoader
 from exchange.api.loaders.available_actions_by_shipment import AvailableActionsByShipmentLoader
 from exchange.api.loaders.issues_by_offer_line_id import IssuesByOfferLineIdLoader
 from exchange.api.loaders.materials_by_seminar_id import MaterialsBySeminarIdLoader
@@ -47,6 +48,7 @@ class Loaders:
     request_line_by_id: RequestLineByIdLoader
     allocation_by_id: AllocationByIdLoader
     issues_by_offer_line_id: IssuesByOfferLineIdLoader
+    actor_name_by_account_id: ActorNameByAccountIdLoader
 
     @classmethod
     def make(cls, identity: Identity, db: Database, policy: PolicyEngine) -> Loaders:
@@ -68,4 +70,5 @@ class Loaders:
             request_line_by_id=RequestLineByIdLoader(identity, db, policy),
             allocation_by_id=AllocationByIdLoader(identity, db, policy),
             issues_by_offer_line_id=IssuesByOfferLineIdLoader(identity, db, policy),
+            actor_name_by_account_id=ActorNameByAccountIdLoader(identity, db, policy),
         )
