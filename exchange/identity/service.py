@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlmodel import col, select
