@@ -24,6 +24,13 @@ def demo(ctx: click.Context, fresh_tokens: bool) -> None:
     s = settings(ctx)
     s.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(s.effective_database_url)
+    load_and_print(ctx, fresh_tokens=fresh_tokens)
+
+
+def load_and_print(ctx: click.Context, *, fresh_tokens: bool = False) -> None:
+    """Load the demo data into the migrated database unless it is there; print the tokens
+    minted (at the first load, or with ``fresh_tokens``)."""
+    s = settings(ctx)
 
     async def work(runtime: Runtime) -> tuple[bool, list[loader.DemoLogin]]:
         return await loader.load(runtime, fresh_tokens=fresh_tokens)
