@@ -169,3 +169,20 @@ async def test_demo_tokens_are_printed_once_and_fresh_ones_revoke_the_earlier(
     assert (old.status_code, old.json()["errors"][0]["message"]) == (401, "token revoked")
     new = await gql(client, operation("Viewer"), token=renewed[admin])
     assert new["data"]["viewer"]["account"]["email"] == admin
+
+
+async def test_read_only_commands_create_no_file_in_a_migrated_data_dir(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    upgraded = await invoke(settings, "db", "upgrade")
+    assert (upgraded.exit_code, upgraded.output) == (0, "Database is up to date.\n")
+    made = files_under(tmp_path)
+    assert made == [
+        "data",
+        "data/exchange.sqlite3",
+        "data/instance-key.pem",
+        "data/url-signing.key",
+    ]
+    for args in (["audit", "verify"], ["audit", "checkpoint"], ["fixity", "check"]):
+        result = await invoke(settings, *args)
+        assert result.exit_code == 0, result.output
+    assert files_under(tmp_path) == made

@@ -80,6 +80,14 @@ async def test_a_bag_holds_the_files_their_checksums_and_what_verifies_them_offl
     info = (target / "bag-info.txt").read_text()
     assert f"Payload-Oxum: {len(CONTENT)}.1\n" in info
     assert f"External-Identifier: {shipment.id}\n" in info
+    # partners by name, with their ids beside (issue 16)
+    assert "Source-Organization: Open Shelves Foundation\n" in info
+    assert f"Sender-Partner-Id: {world.donor}\n" in info
+    assert "Receiver-Organization: Riverside University Library\n" in info
+    assert (
+        f"External-Description: Scholarly Exchange shipment {shipment.id} from Open Shelves"
+        " Foundation to Riverside University Library\n"
+    ) in info
     document = json.loads((target / "signed-manifest.json").read_text())
     checked = verify(document, jwks.parse(json.loads((target / "jwks.json").read_text())))
     [item] = checked.manifest.items
