@@ -222,6 +222,9 @@ async def test_the_first_hour(started: Started) -> None:
     unknown = "0190b6a0-0000-7000-8000-00000000dead"
     assert await ask(started, "Offer", COORDINATOR, id=unknown) is None
     assert await ask(started, "Shipment", COORDINATOR, id=unknown) is None
+    for name, hidden in (("Offer", offer["id"]), ("Shipment", shipment["id"])):
+        anonymous = await gql(started.client, operation(name), {"id": hidden})
+        assert anonymous == {"data": {name[0].lower() + name[1:]: None}}
 
     # A restart mints no tokens.
     again = await invoke(started.settings, "demo")
