@@ -1,7 +1,7 @@
 """Why a request was denied, in words: who may take the action, or which condition forbids it.
 
-Each ``permit`` policy carries ``@allows("…")`` naming the principals it lets in (a role,
-or a role with its condition: "librarians of the sending partner"); each ``forbid``
+Each ``permit`` policy carries ``@allows("…")`` naming the principals it lets in, separated
+by ", " (a role, or a role with its condition: "librarians of the sending partner, admins"); each ``forbid``
 carries ``@denies("…")`` stating the condition that holds the action back ("the sending
 partner is suspended"). Read once from the policy set (through Cedar's own JSON form, so
 the action scopes, action groups and annotations are Cedar's reading, not ours).
@@ -71,8 +71,11 @@ class Explainer:
                 continue
             named, every = _scope(policy["action"])
             for action, its_groups in groups.items():
-                if (every or action in named or its_groups & named) and text not in allowed[action]:
-                    allowed[action].append(text)
+                if every or action in named or its_groups & named:
+                    # "coordinators, admins": one principal after the other, each listed once
+                    for who in text.split(", "):
+                        if who not in allowed[action]:
+                            allowed[action].append(who)
         return cls({a: tuple(t) for a, t in allowed.items()}, conditions)
 
     def reason(self, action: str, forbidding: list[str]) -> str:
