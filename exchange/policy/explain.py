@@ -3,8 +3,9 @@
 Each ``permit`` policy carries ``@allows("…")`` naming the principals it lets in, separated
 by ", " (a role, or a role with its condition: "librarians of the sending partner, admins");
 each ``forbid`` carries ``@denies("…")`` stating the condition that holds the action back
-("the sending partner is suspended"). Read once from the policy set (through Cedar's own JSON form, so
-the action scopes, action groups and annotations are Cedar's reading, not ours).
+("the sending partner is suspended"). Read once from the policy set (through Cedar's own
+JSON form, so the action scopes, action groups and annotations are Cedar's reading, not
+ours).
 """
 
 from __future__ import annotations
