@@ -1,5 +1,13 @@
 """The error tree of the domain. Adapters map it once each (GraphQL, pages, CLI).
 
+Messages have one style: lower case at the start (names, codes and acronyms keep their
+case: "a PRINT line needs a condition"), the subject first, no period at the end; the CLI
+prints them after ``error: ``, GraphQL as ``message``. A field's message says what is
+wrong with that field; a denial says who may, or which condition holds the action back.
+Messages of other libraries (python-stdnum) pass through ``message_style``. A lookup of
+one entity by id (``offer(id)``, ``shipment(id)``, ...) answers null for an id that does not
+exist or is hidden from the caller, and an error only for a malformed id.
+
 ExchangeError
  ├── NotFound            an entity does not exist (or the actor may not know it does)
  ├── PermissionDenied    the policy did not explicitly allow the action
@@ -11,6 +19,15 @@ ExchangeError
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+def message_style(text: str) -> str:
+    """``text`` in the house style: "The number has an invalid length." becomes "the number
+    has an invalid length" (an acronym at the start keeps its case)."""
+    text = text.strip().rstrip(".")
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        text = text[0].lower() + text[1:]
+    return text
 
 
 class ExchangeError(Exception):
@@ -33,11 +50,15 @@ class NotFound(ExchangeError):
 
 
 class PermissionDenied(ExchangeError):
+    """``reason`` names who may take the action, or the condition that holds it back
+    (written beside each policy in ``policies/``)."""
+
     code = "permission_denied"
 
-    def __init__(self, action: str) -> None:
-        super().__init__(f"not allowed to {action}")
+    def __init__(self, action: str, reason: str = "") -> None:
+        super().__init__(f"not allowed to {action}" + (f": {reason}" if reason else ""))
         self.action = action
+        self.reason = reason
 
 
 class Unauthenticated(ExchangeError):

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Install everything into .venv, load the demo data (once; it prints fresh demo tokens
-# every time) and start the server. Settings come from EXCHANGE_* environment variables;
-# by default the data lives in ./data (SQLite) and the server on http://127.0.0.1:8000/.
+# Install into .venv (only when pyproject.toml changed since the last install), then in one
+# process: migrate the database, load the demo data (once: its tokens are printed at the
+# first load only; `.venv/bin/exchange demo --tokens` prints fresh ones and revokes the
+# earlier) and serve. Settings come from EXCHANGE_* environment variables; by default the
+# data lives in ./data (SQLite) and the server on http://127.0.0.1:8000/.
+# A restart with nothing changed is one interpreter start (bench/restart.py measures it).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -10,11 +13,8 @@ source scripts/venv.sh
 # shellcheck source=scripts/node.sh
 source scripts/node.sh
 
-setup_venv .
+setup_venv_once .
 install_node_packages --omit=dev
 
-echo "==> exchange demo"
-.venv/bin/exchange demo
-
-echo "==> exchange serve"
-exec .venv/bin/exchange serve
+echo "==> exchange serve --demo"
+exec .venv/bin/exchange serve --demo

@@ -40,3 +40,20 @@ compile_catalogues() {
     echo "==> pybabel compile -d web/locale"
     .venv/bin/pybabel compile -d web/locale -D messages >/dev/null
 }
+
+# setup_venv_once PIP_SPEC: setup_venv, skipped when .venv holds an install of the same
+# pyproject.toml (and lock file, if any): their SHA-256 is kept in .venv/.installed-from.
+setup_venv_once() {
+    local spec=$1 stamp=.venv/.installed-from wanted
+    local file files=(pyproject.toml)
+    for file in uv.lock requirements.lock; do
+        if [ -f "$file" ]; then files+=("$file"); fi
+    done
+    wanted=$(cat "${files[@]}" | sha256sum | cut -d' ' -f1)
+    if [ -x .venv/bin/exchange ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+        echo "==> .venv is up to date with pyproject.toml"
+        return
+    fi
+    setup_venv "$spec"
+    echo "$wanted" > "$stamp"
+}

@@ -24,7 +24,9 @@ from exchange.api.errors import (
 from exchange.api.offers import OfferLine
 from exchange.api.pagination import Connection, connection
 from exchange.api.resolvers import listing, perform
+from exchange.api.resource_requests import RequestLine
 from exchange.api.scalars import to_uuid
+from exchange.api.works import Work
 from exchange.db.uow import UnitOfWork
 from exchange.matching import service as matching
 from exchange.pagination import Page, PageRequest
@@ -54,6 +56,23 @@ class Allocation:
             ended_at=row.ended_at,
         )
 
+    @strawberry.field(description="The offer line the quantity is promised from.")
+    async def offer_line(self, info: Info) -> OfferLine | None:
+        row = await info.context.loaders.offer_line_by_id.load(to_uuid(self.offer_line_id))
+        return None if row is None else OfferLine.from_model(row)
+
+    @strawberry.field(description="The request line the quantity is promised to.")
+    async def request_line(self, info: Info) -> RequestLine | None:
+        row = await info.context.loaders.request_line_by_id.load(to_uuid(self.request_line_id))
+        return None if row is None else RequestLine.from_model(row)
+
+    @strawberry.field(description="The work promised (the offer line's work).")
+    async def work(self, info: Info) -> Work | None:
+        loaders = info.context.loaders
+        line = await loaders.offer_line_by_id.load(to_uuid(self.offer_line_id))
+        row = None if line is None else await loaders.work_by_id.load(line.work_id)
+        return None if row is None else Work.from_model(row)
+
 
 @strawberry.type(description="An offer line that could fill a request line.")
 class Suggestion:
@@ -61,7 +80,11 @@ class Suggestion:
     available: int
     exact_work: bool = strawberry.field(description="The offer line is of the very work requested.")
     score: int = strawberry.field(
-        description="How many of subject, language, level and kind match."
+        description=(
+            "0 to 100, higher is better: the share of what the request line asks that this"
+            " offer line meets. The very work requested scores 100; for a described need,"
+            " each stated criterion (subject, language, level, kind) weighs the same."
+        )
     )
 
 

@@ -35,6 +35,9 @@ class ValidationError:
 class PermissionDenied:
     message: str
     action: str
+    reason: str = strawberry.field(
+        default="", description="Who may take the action, or the condition that holds it back."
+    )
 
 
 @strawberry.type(description="The entity does not exist, or is not visible to you.")
@@ -93,7 +96,7 @@ def to_graphql(error: errors.ExchangeError) -> ErrorType:
         fields = [FieldError(field=e.field, code=e.code, message=e.message) for e in error.errors]
         return ValidationError(message=error.message, fields=fields)
     if isinstance(error, errors.PermissionDenied):
-        return PermissionDenied(message=error.message, action=error.action)
+        return PermissionDenied(message=error.message, action=error.action, reason=error.reason)
     if isinstance(error, errors.NotFound):
         return NotFound(
             message=error.message, entity=error.entity, id=strawberry.ID(error.entity_id)

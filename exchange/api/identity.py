@@ -86,11 +86,23 @@ class IssuedToken:
         description="The bearer token; shown once, stored only as a hash."
     )
     expires_at: datetime
+    id: strawberry.ID = strawberry.field(
+        description="The token's id (an admin revokes it with revokeAccountToken)."
+    )
 
 
 @strawberry.type
 class TokenRevoked:
     revoked_at: datetime
+
+
+@strawberry.input
+class IssueAccountTokenInput:
+    account_id: strawberry.ID
+    days: int | None = strawberry.field(
+        default=None, description="Lifetime in days; default: the instance's token lifetime."
+    )
+    label: str = "admin"
 
 
 @strawberry.input
@@ -112,6 +124,14 @@ LoginResult = Annotated[
 ]
 RevokeTokenResult = Annotated[
     TokenRevoked | AuthenticationFailed, strawberry.union("RevokeTokenResult")
+]
+IssueAccountTokenResult = Annotated[
+    IssuedToken | ValidationError | PermissionDenied | NotFound,
+    strawberry.union("IssueAccountTokenResult"),
+]
+RevokeAccountTokenResult = Annotated[
+    TokenRevoked | PermissionDenied | NotFound | Conflict | ValidationError,
+    strawberry.union("RevokeAccountTokenResult"),
 ]
 CreateAccountResult = Annotated[
     Account | ValidationError | PermissionDenied | Conflict, strawberry.union("CreateAccountResult")
@@ -150,7 +170,9 @@ class IdentityMutation:
                 token, secret = await tokens.login(email, password, uow=uow, ttl=ttl)
         except errors.ExchangeError as error:
             return to_graphql(error)  # type: ignore[return-value]
-        return IssuedToken(token=secret, expires_at=token.expires_at)
+        return IssuedToken(
+            token=secret, expires_at=token.expires_at, id=strawberry.ID(str(token.id))
+        )
 
     @strawberry.mutation(description="Revoke the bearer token this request was made with.")
     async def revoke_token(self, info: Info) -> RevokeTokenResult:
@@ -196,3 +218,42 @@ class IdentityMutation:
         except errors.ExchangeError as error:
             return to_graphql(error)  # type: ignore[return-value]
         return Membership.from_model(row)
+
+    @strawberry.mutation(
+        description="Issue a bearer token for another account (admins; audited as yours)."
+    )
+    async def issue_account_token(
+        self, info: Info, input: IssueAccountTokenInput
+    ) -> IssueAccountTokenResult:
+        ctx = info.context
+        days = ctx.runtime.settings.token_ttl_days if input.days is None else input.days
+        try:
+            account_id = to_uuid(input.account_id, "accountId")
+            async with ctx.runtime.db.unit_of_work() as uow:
+                token, secret = await tokens.issue_for(
+                    ctx.identity,
+                    account_id,
+                    uow=uow,
+                    policy=ctx.runtime.policy,
+                    ttl=timedelta(days=days),
+                    label=input.label,
+                )
+        except errors.ExchangeError as error:
+            return to_graphql(error)  # type: ignore[return-value]
+        return IssuedToken(
+            token=secret, expires_at=token.expires_at, id=strawberry.ID(str(token.id))
+        )
+
+    @strawberry.mutation(description="Revoke any account's token by its id (admins; audited).")
+    async def revoke_account_token(self, info: Info, id: strawberry.ID) -> RevokeAccountTokenResult:
+        ctx = info.context
+        try:
+            token_id = to_uuid(id, "id")
+            async with ctx.runtime.db.unit_of_work() as uow:
+                token = await tokens.revoke_by_id(
+                    ctx.identity, token_id, uow=uow, policy=ctx.runtime.policy
+                )
+        except errors.ExchangeError as error:
+            return to_graphql(error)  # type: ignore[return-value]
+        assert token.revoked_at is not None
+        return TokenRevoked(revoked_at=token.revoked_at)

@@ -21,7 +21,7 @@ from exchange.api.pagination import Connection, connection
 from exchange.api.partners import Partner
 from exchange.api.resolvers import listing, lookup, perform
 from exchange.api.scalars import to_uuid
-from exchange.api.works import Work
+from exchange.api.works import JournalIssue, Work
 from exchange.offers import service
 from exchange.offers.models import Condition, Format, OfferState
 from exchange.offers.models import Offer as OfferRow
@@ -62,6 +62,19 @@ class OfferLine:
         row = await info.context.loaders.work_by_id.load(to_uuid(self.work_id))
         return None if row is None else Work.from_model(row)
 
+    @strawberry.field(description="The offer this line belongs to.")
+    async def offer(self, info: Info) -> Offer | None:
+        row = await info.context.loaders.offer_by_id.load(to_uuid(self.offer_id))
+        return None if row is None else Offer.from_model(row)
+
+    @strawberry.field(description="For a journal: the issues this line offers (none named: all).")
+    async def issues(self, info: Info) -> list[JournalIssue]:
+        rows = await info.context.loaders.issues_by_offer_line_id.load(to_uuid(self.id))
+        return [
+            JournalIssue(volume=i.volume, number=i.number, year=i.year, id=strawberry.ID(str(i.id)))
+            for i in rows
+        ]
+
 
 @strawberry.type(description="What a donor partner can give.")
 class Offer:
@@ -98,21 +111,38 @@ class Offer:
         return None if row is None else Partner.from_model(row)
 
 
-@strawberry.input
+@strawberry.input(
+    description=(
+        "One line of an offer. Rules (a ValidationError names the field and code): a PRINT"
+        " line requires `condition` (code required_for_print); a DIGITAL line requires the"
+        " offer's `licence` (code required_for_digital); `issueIds` must be issues of the"
+        " line's journal (code unknown_issue)."
+    )
+)
 class OfferLineInput:
     work_id: strawberry.ID
     quantity: int
     format: Format
-    condition: Condition | None = None
+    condition: Condition | None = strawberry.field(
+        default=None, description="Required for PRINT lines; not used for DIGITAL ones."
+    )
+    issue_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="For a journal: which of its issues (Work.issues ids) the line offers.",
+    )
 
 
 @strawberry.input
 class CreateOfferInput:
-    partner_id: strawberry.ID
+    partner_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The donor partner; default: your only library."
+    )
     lines: list[OfferLineInput]
     expires_at: datetime
     terms: str = ""
-    licence: str | None = None
+    licence: str | None = strawberry.field(
+        default=None, description="Required when any line is DIGITAL (an SPDX id or LicenseRef)."
+    )
 
 
 @strawberry.input
@@ -131,12 +161,20 @@ OfferResult = Annotated[
 def _draft(data: CreateOfferInput) -> service.OfferDraft:
     lines = [
         service.OfferLineDraft(
-            to_uuid(line.work_id, f"lines[{i}].workId"), line.quantity, line.format, line.condition
+            to_uuid(line.work_id, f"lines[{i}].workId"),
+            line.quantity,
+            line.format,
+            line.condition,
+            tuple(to_uuid(x, f"lines[{i}].issueIds") for x in line.issue_ids),
         )
         for i, line in enumerate(data.lines)
     ]
     return service.OfferDraft(
-        to_uuid(data.partner_id, "partnerId"), lines, data.expires_at, data.terms, data.licence
+        None if data.partner_id is None else to_uuid(data.partner_id, "partnerId"),
+        lines,
+        data.expires_at,
+        data.terms,
+        data.licence,
     )
 
 

@@ -1,7 +1,9 @@
 """The shapes resolvers share, so each resolver is only its parse, its call, its render.
 
 * ``perform``: a mutation — one unit of work that commits, or the typed error as a result;
-* ``lookup``: one entity — None when it does not exist or is not visible;
+* ``lookup``: one entity — None when it does not exist or is not visible (``NotFound`` or
+  ``PermissionDenied``: every ``thing(id)`` answers the same, so none tells an unknown id
+  from a hidden one); a malformed id is an error;
 * ``listing``: a read whose domain errors become GraphQL errors with extensions.
 """
 
@@ -39,7 +41,7 @@ async def lookup(
     try:
         async with ctx.runtime.db.read() as session:
             row = await read(session)
-    except errors.NotFound:
+    except (errors.NotFound, errors.PermissionDenied):
         return None
     except errors.ExchangeError as error:
         raise query_error(error) from error

@@ -115,7 +115,9 @@ class RequestLineInput:
 
 @strawberry.input
 class CreateRequestInput:
-    partner_id: strawberry.ID
+    partner_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The requesting partner; default: your only library."
+    )
     lines: list[RequestLineInput]
     note: str = ""
 
@@ -145,7 +147,8 @@ def _draft(data: CreateRequestInput) -> service.RequestDraft:
         )
         for i, line in enumerate(data.lines)
     ]
-    return service.RequestDraft(to_uuid(data.partner_id, "partnerId"), lines, data.note)
+    partner = None if data.partner_id is None else to_uuid(data.partner_id, "partnerId")
+    return service.RequestDraft(partner, lines, data.note)
 
 
 @strawberry.type

@@ -70,7 +70,7 @@ class LoggedMaskErrors(MaskErrors):
     """Masks unexpected errors: the client sees a request id, the log the whole error."""
 
     def __init__(self) -> None:
-        super().__init__(should_mask_error=should_mask, error_message="Unexpected error.")
+        super().__init__(should_mask_error=should_mask, error_message="unexpected error")
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         context = self.execution_context.context

@@ -11,6 +11,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import errors
+from exchange.api.allocations import Allocation
 from exchange.api.context import Context, Info
 from exchange.api.errors import (
     Conflict,
@@ -24,6 +25,7 @@ from exchange.api.pagination import Connection, connection
 from exchange.api.partners import Partner
 from exchange.api.resolvers import listing, lookup, perform
 from exchange.api.scalars import to_uuid
+from exchange.api.works import Work
 from exchange.db.uow import UnitOfWork
 from exchange.keys.custody import Custody
 from exchange.manifests import verify
@@ -50,6 +52,17 @@ class ShipmentEvent:
     note: str | None
     tracking_number: str | None
     carrier: str | None
+
+    @strawberry.field(
+        description="Who took the action, by name: the account's display name, or `system`;"
+        " `actor` keeps the audit label (account:<id>)."
+    )
+    async def actor_name(self, info: Info) -> str:
+        kind, _, raw = self.actor.partition(":")
+        if kind != "account":
+            return self.actor
+        name = await info.context.loaders.actor_name_by_account_id.load(to_uuid(raw))
+        return self.actor if name is None else name
 
     @classmethod
     def from_model(cls, row: EventRow) -> ShipmentEvent:
@@ -80,6 +93,23 @@ class ShipmentItem:
             quantity=row.quantity,
             object_id=object_id,
         )
+
+    @strawberry.field(description="The allocation this item carries.")
+    async def allocation(self, info: Info) -> Allocation | None:
+        row = await info.context.loaders.allocation_by_id.load(to_uuid(self.allocation_id))
+        return None if row is None else Allocation.from_model(row)
+
+    @strawberry.field(description="The work this item carries.")
+    async def work(self, info: Info) -> Work | None:
+        loaders = info.context.loaders
+        allocation = await loaders.allocation_by_id.load(to_uuid(self.allocation_id))
+        line = (
+            None
+            if allocation is None
+            else await loaders.offer_line_by_id.load(allocation.offer_line_id)
+        )
+        row = None if line is None else await loaders.work_by_id.load(line.work_id)
+        return None if row is None else Work.from_model(row)
 
 
 @strawberry.type(description="A standard identifier of a manifest item's work.")

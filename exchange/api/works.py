@@ -53,6 +53,9 @@ class JournalIssue:
     volume: str
     number: str
     year: int
+    id: strawberry.ID | None = strawberry.field(
+        default=None, description="Names the issue in an offer line's issueIds."
+    )
 
 
 @strawberry.type(description="A bibliographic record of the catalogue.")
@@ -165,7 +168,15 @@ def _identifiers_of(found: WorkRelations) -> list[Identifier]:
 
 
 def _issues_of(found: WorkRelations) -> list[JournalIssue]:
-    return [JournalIssue(volume=i.volume, number=i.number, year=i.year) for i in found.issues]
+    return [
+        JournalIssue(
+            volume=i.volume,
+            number=i.number,
+            year=i.year,
+            id=None if i.id is None else strawberry.ID(str(i.id)),
+        )
+        for i in found.issues
+    ]
 
 
 def _co_authors_of(found: WorkRelations) -> list[Partner]:

@@ -15,7 +15,7 @@ from stdnum import isbn, issn
 from stdnum.exceptions import InvalidChecksum, ValidationError
 
 from exchange.catalogue.models import IdentifierScheme
-from exchange.errors import FieldError
+from exchange.errors import FieldError, message_style
 
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 # An ISBN as cataloguers write it: the number, then terms of availability or a qualifier
@@ -32,7 +32,7 @@ def _check(module: object, raw: str, field: str, errors: list[FieldError]) -> st
     except InvalidChecksum:
         errors.append(FieldError(field, "invalid_check_digit", "the check digit is wrong"))
     except ValidationError as error:
-        errors.append(FieldError(field, "invalid_format", str(error)))
+        errors.append(FieldError(field, "invalid_format", message_style(str(error))))
     return None
 
 

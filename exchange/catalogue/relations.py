@@ -42,6 +42,7 @@ class Issue:
     volume: str
     number: str
     year: int
+    id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,7 @@ def _union() -> sa.CompoundSelect[Any]:
             none(text),
             issues.c.volume,
             issues.c.number,
-            none(text),
+            sa.cast(issues.c.id, text),
         ),
         part(
             WorkPartner,
@@ -139,7 +140,7 @@ async def read(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUI
         elif kind == "i":
             listed.identifiers.append(Identifier(a, b, c))
         elif kind == "j":
-            listed.issues.append(Issue(a, b, n))
+            listed.issues.append(Issue(a, b, n, uuid.UUID(c)))
         else:
             listed.co_author_ids.append(uuid.UUID(a))
     return found

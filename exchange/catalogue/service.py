@@ -36,7 +36,7 @@ from exchange.catalogue.validation import ContributorDraft, ContributorRole, Iss
 from exchange.db.table import table
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, NotFound, ValidationFailed
-from exchange.identity.identity import Identity, Role
+from exchange.identity.identity import Identity
 from exchange.ids import uuid7
 from exchange.pagination import Page
 from exchange.partners import service as partners
@@ -223,14 +223,7 @@ async def co_authors_of(
 
 
 def _acting_partner(identity: Identity, requested: uuid.UUID | None) -> uuid.UUID:
-    if requested is not None:
-        return requested
-    own = identity.partners_with(Role.LIBRARIAN)
-    if len(own) != 1:
-        raise ValidationFailed.single(
-            "partnerId", "required", "say for which partner the work is catalogued"
-        )
-    return next(iter(own))
+    return identity.own_library(requested)
 
 
 async def _partner(session: AsyncSession, partner_id: uuid.UUID) -> Partner:

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from exchange.audit import chain, checkpoint
+from exchange.cli.exit_codes import VERIFICATION_FAILED
 from exchange.cli.runner import with_runtime
 from exchange.runtime import Runtime
 from exchange.signing.jws import SignatureInvalid
@@ -27,7 +28,7 @@ def audit() -> None:
 )
 @click.pass_context
 def verify(ctx: click.Context, checkpoint_file: Path | None) -> None:
-    """Walk the hash chain; exit 1 naming the first bad event."""
+    """Walk the hash chain; exit 10 naming the first bad event."""
     statement = None
     if checkpoint_file is not None:
         try:
@@ -57,7 +58,7 @@ def verify(ctx: click.Context, checkpoint_file: Path | None) -> None:
     if problems:
         for problem in problems:
             click.echo(f"FAIL {problem}", err=True)
-        raise SystemExit(1)
+        raise SystemExit(VERIFICATION_FAILED)
     suffix = f"; checkpoint at event {statement.seq} matches" if statement is not None else ""
     click.echo(f"OK {result.count} events, head {result.head_seq} {result.head_hash}{suffix}")
 

@@ -4,6 +4,8 @@ import click
 
 from exchange.cli.runner import settings
 from exchange.db import migrate
+from exchange.signing import instance_key
+from exchange.storage import factory
 
 
 @click.group()
@@ -14,8 +16,12 @@ def db() -> None:
 @db.command()
 @click.pass_context
 def upgrade(ctx: click.Context) -> None:
-    """Apply every migration not yet applied."""
+    """Apply every migration not yet applied, and make the instance's keys in the data
+    directory if they are missing (so that later commands only read it)."""
     s = settings(ctx)
     s.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(s.effective_database_url)
-    click.echo("database is up to date")
+    instance_key.load_or_create(s.instance_key_path)
+    if s.storage == "local":
+        factory.url_signer(s)
+    click.echo("Database is up to date.")

@@ -7,16 +7,35 @@ import click
 from exchange.cli.runner import settings, with_runtime
 from exchange.db import migrate
 from exchange.demo import loader
+from exchange.runtime import Runtime
 
 
 @click.command()
+@click.option(
+    "--tokens",
+    "fresh_tokens",
+    is_flag=True,
+    help="Print fresh demo tokens, revoking the demo tokens printed before.",
+)
 @click.pass_context
-def demo(ctx: click.Context) -> None:
-    """Load demo partners and people (once) and print fresh demo tokens."""
+def demo(ctx: click.Context, fresh_tokens: bool) -> None:
+    """Load demo partners and people (once; their tokens are printed then) and migrate the
+    database first. Run again, it changes nothing unless --tokens is given."""
     s = settings(ctx)
     s.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(s.effective_database_url)
-    created, logins = with_runtime(ctx, loader.load)
+    load_and_print(ctx, fresh_tokens=fresh_tokens)
+
+
+def load_and_print(ctx: click.Context, *, fresh_tokens: bool = False) -> None:
+    """Load the demo data into the migrated database unless it is there; print the tokens
+    minted (at the first load, or with ``fresh_tokens``)."""
+    s = settings(ctx)
+
+    async def work(runtime: Runtime) -> tuple[bool, list[loader.DemoLogin]]:
+        return await loader.load(runtime, fresh_tokens=fresh_tokens)
+
+    created, logins = with_runtime(ctx, work)
     credentials = s.data_dir / "demo-credentials.txt"
     if created:
         lines = [f"{login.email}\t{login.password}\n" for login in logins]
@@ -24,8 +43,14 @@ def demo(ctx: click.Context) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.writelines(lines)
         click.echo("Demo data loaded.")
+    elif not logins:
+        click.echo(
+            "Demo data was already loaded; its tokens were printed then. "
+            "`exchange demo --tokens` prints fresh ones (and revokes those)."
+        )
+        return
     else:
-        click.echo("Demo data was already loaded; fresh tokens below.")
+        click.echo("Fresh demo tokens below; the demo tokens printed before are revoked.")
     click.echo(f"Demo passwords are in {credentials}\n")
     click.echo(f"{'e-mail':36} {'role':12} {'partner':11} token")
     for login in logins:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import click
 
+from exchange.cli.exit_codes import VERIFICATION_FAILED
 from exchange.cli.runner import with_runtime
 from exchange.identity.identity import SYSTEM
 from exchange.objects import fixity as service
 from exchange.runtime import Runtime
-
-EXIT_DAMAGED = 10
 
 
 @click.group()
@@ -38,4 +37,4 @@ def check(ctx: click.Context, sample: int | None) -> None:
         f" {len(report.missing)} missing"
     )
     if report.changed or report.missing:
-        raise SystemExit(EXIT_DAMAGED)
+        raise SystemExit(VERIFICATION_FAILED)

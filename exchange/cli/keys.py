@@ -10,7 +10,7 @@ from typing import Any
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from exchange.cli.runner import EXIT_CODES, with_runtime
+from exchange.cli.runner import fail, with_runtime
 from exchange.errors import ExchangeError
 from exchange.identity.identity import SYSTEM
 from exchange.ids import parse_id
@@ -31,8 +31,7 @@ def read_passphrase(enabled: bool) -> bytes | None:
 
 
 def fail_on_domain_error(error: ExchangeError) -> SystemExit:
-    click.echo(f"error: {error.message}", err=True)
-    return SystemExit(EXIT_CODES.get(type(error), 1))
+    return fail(error)
 
 
 def write_private(path: Path, data: bytes) -> None:

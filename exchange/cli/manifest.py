@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from exchange import clock
+from exchange.cli.exit_codes import UNTRUSTED_KEYS, VERIFICATION_FAILED
 from exchange.cli.keys import fail_on_domain_error, read_passphrase
 from exchange.errors import ExchangeError
 from exchange.keys import jwks, material
@@ -18,7 +19,6 @@ from exchange.manifests.trust import KeyTrust, assess, combined
 from exchange.manifests.verify import SignatureInvalid, VerifiedManifest, verify
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
-EXIT_UNTRUSTED = 7
 
 
 def read_json(path: Path) -> Any:
@@ -158,7 +158,7 @@ def verify_command(
     """Check every signature and the payload's canonical form, and say whether each key
     that verified is trusted: in the --pinned-jwks file or pinned with --pin, not merely
     present in --jwks. Exit 0 when all hold and every key is trusted, 1 when a signature
-    fails, 7 when a key is not trusted (0 with --allow-untrusted, still saying so)."""
+    fails, 11 when a key is not trusted (0 with --allow-untrusted, still saying so)."""
     if pinned_file is None and jwks_file is None:
         raise click.UsageError("give the keys: --pinned-jwks FILE and/or --jwks FILE")
     document = read_json(signed_file)
@@ -168,7 +168,7 @@ def verify_command(
         result = verify(document, ring, bind_partners=False)
     except SignatureInvalid as error:
         click.echo(f"FAIL {error.reason}", err=True)
-        raise SystemExit(1) from None
+        raise SystemExit(VERIFICATION_FAILED) from None
     trusts = assess(
         result,
         pinned=pinned,
@@ -188,4 +188,4 @@ def verify_command(
             err=True,
         )
         if not allow_untrusted:
-            raise SystemExit(EXIT_UNTRUSTED)
+            raise SystemExit(UNTRUSTED_KEYS)

@@ -14,8 +14,8 @@ import anyio
 import click
 from click._termui_impl import ProgressBar
 
-from exchange.cli.runner import with_runtime
-from exchange.errors import ValidationFailed
+from exchange.cli.exit_codes import VerificationFailed
+from exchange.cli.runner import fail, with_runtime
 from exchange.identity.identity import SYSTEM
 from exchange.ids import parse_id
 from exchange.objects import collection, downloads, uploads
@@ -118,7 +118,7 @@ def put(
 
     completion = with_runtime(ctx, work)
     if completion.rejected is not None:
-        raise click.ClickException(completion.rejected.message)
+        raise fail(completion.rejected)
     obj = completion.object
     click.echo(f"{obj.id}\t{obj.size}\t{obj.sha256}\t{obj.media_type}")
 
@@ -145,7 +145,7 @@ def get(ctx: click.Context, object_id: str, file: Path) -> None:
                     digest.update(chunk)
                     await out.write(chunk)
             if digest.hexdigest() != obj.sha256:
-                raise ValidationFailed.single("sha256", "mismatch", "the stored bytes changed")
+                raise VerificationFailed(f"the stored bytes of object {obj.id} changed")
             tmp.replace(file)
         finally:
             tmp.unlink(missing_ok=True)

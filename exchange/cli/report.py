@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import sys
+import uuid
 from datetime import datetime
 
 import click
@@ -12,6 +13,7 @@ from exchange.cli.runner import with_runtime
 from exchange.identity.identity import SYSTEM
 from exchange.ids import parse_id
 from exchange.objects import downloads
+from exchange.partners.models import Partner
 from exchange.runtime import Runtime
 
 DAY = click.DateTime(["%Y-%m-%d"])
@@ -39,9 +41,11 @@ def usage(
 ) -> None:
     """Downloads per partner and work from --from to --to (whole days, both included)."""
 
+    names: dict[uuid.UUID, str] = {}
+
     async def work(runtime: Runtime) -> downloads.UsageReport:
         async with runtime.db.read() as session:
-            return await downloads.usage_report(
+            found = await downloads.usage_report(
                 SYSTEM,
                 start.date(),
                 end.date(),
@@ -50,16 +54,32 @@ def usage(
                 session=session,
                 policy=runtime.policy,
             )
+            for row in found.rows:
+                if row.partner_id is not None and row.partner_id not in names:
+                    partner = await session.get(Partner, row.partner_id)
+                    names[row.partner_id] = "" if partner is None else partner.preferred_name
+            return found
+
+    def name(partner_id: uuid.UUID | None) -> str:
+        return "" if partner_id is None else names.get(partner_id, "")
 
     result = with_runtime(ctx, work)
     if fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["from", "to", "partner_id", "work_id", "downloads"])
+        writer.writerow(["from", "to", "partner_id", "partner", "work_id", "downloads"])
         for row in result.rows:
             writer.writerow(
-                [result.start, result.end, row.partner_id or "", row.work_id or "", row.downloads]
+                [
+                    result.start,
+                    result.end,
+                    row.partner_id or "",
+                    name(row.partner_id),
+                    row.work_id or "",
+                    row.downloads,
+                ]
             )
         return
     click.echo(f"{result.total} downloads from {result.start} to {result.end}")
     for row in result.rows:
-        click.echo(f"{row.partner_id or '-'}\t{row.work_id or '-'}\t{row.downloads}")
+        who = f"{name(row.partner_id)} ({row.partner_id})" if row.partner_id else "-"
+        click.echo(f"{who}\t{row.work_id or '-'}\t{row.downloads}")

@@ -9,26 +9,14 @@ from typing import Any, TypeVar
 import click
 
 from exchange import errors
+from exchange.cli.exit_codes import EXIT_CODES, exit_code
+from exchange.db import readiness
 from exchange.runtime import Runtime
 from exchange.settings import Settings
 
+__all__ = ["EXIT_CODES", "exit_code", "fail", "run", "settings", "with_runtime"]
+
 T = TypeVar("T")
-
-EXIT_CODES: dict[type[errors.ExchangeError], int] = {
-    errors.ValidationFailed: 2,
-    errors.NotFound: 3,
-    errors.PermissionDenied: 4,
-    errors.Conflict: 5,
-    errors.Unauthenticated: 6,
-}
-
-
-def exit_code(error: errors.ExchangeError) -> int:
-    """The code of the error's nearest class in ``EXIT_CODES`` (subclasses share it)."""
-    for cls in type(error).__mro__:
-        if cls in EXIT_CODES:
-            return EXIT_CODES[cls]
-    return 1
 
 
 def settings(ctx: click.Context) -> Settings:
@@ -42,14 +30,21 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(coro)
     except errors.ExchangeError as error:
-        click.echo(f"error: {error.message}", err=True)
-        raise SystemExit(exit_code(error)) from None
+        raise fail(error) from None
+
+
+def fail(error: errors.ExchangeError) -> SystemExit:
+    """Print ``error`` as one line on stderr; the exit that ``EXIT_CODES`` gives it."""
+    click.echo(f"error: {error.message}", err=True)
+    return SystemExit(exit_code(error))
 
 
 def with_runtime(ctx: click.Context, work: Callable[[Runtime], Awaitable[T]]) -> T:
-    """Start a runtime (settings from the environment), run ``work``, close it."""
+    """Start a runtime (settings from the environment), run ``work``, close it. A database
+    that is missing or not migrated is ``NoDatabase``, before anything is opened or made."""
 
     async def main() -> T:
+        await readiness.require_current(settings(ctx).effective_database_url)
         runtime = Runtime.start(settings(ctx))
         try:
             return await work(runtime)

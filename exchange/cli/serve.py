@@ -4,6 +4,7 @@ import click
 import uvicorn
 
 from exchange.app import create_app
+from exchange.cli.demo import load_and_print
 from exchange.cli.runner import settings
 from exchange.db import migrate
 
@@ -11,12 +12,17 @@ from exchange.db import migrate
 @click.command()
 @click.option("--host", default=None, help="Listen address (default EXCHANGE_HOST or 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default EXCHANGE_PORT or 8000).")
+@click.option(
+    "--demo", "with_demo", is_flag=True, help="Load the demo data first, as `exchange demo`."
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, with_demo: bool) -> None:
     """Migrate the database, then serve the web pages and GraphQL."""
     s = settings(ctx)
     s.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(s.effective_database_url)
+    if with_demo:  # in this process: a restart costs one interpreter start, not three
+        load_and_print(ctx)
     host, port = host or s.host, port or s.port
     click.echo(
         f"Scholarly Exchange on http://{host}:{port}/  (GraphQL: http://{host}:{port}/graphql)"

@@ -1,4 +1,5 @@
-"""Loads the demo data once, and hands out fresh tokens on every run."""
+"""Loads the demo data once. Demo tokens are minted at that first load, and again only when
+asked (``exchange demo --tokens``), which revokes the demo tokens minted before."""
 
 from __future__ import annotations
 
@@ -29,9 +30,12 @@ class DemoLogin:
 
 
 async def load(
-    runtime: Runtime, token_ttl: timedelta = timedelta(days=30)
+    runtime: Runtime, token_ttl: timedelta = timedelta(days=30), *, fresh_tokens: bool = False
 ) -> tuple[bool, list[DemoLogin]]:
-    """Create the demo partners and people unless present; return (created?, logins)."""
+    """Create the demo partners and people unless present; return (created?, logins).
+
+    Logins carry tokens when the data was created now, or when ``fresh_tokens`` asks for
+    them; then every earlier token labelled ``demo`` of the demo accounts is revoked."""
     passwords: dict[str, str] = {}
     async with runtime.db.read() as session:
         try:
@@ -65,9 +69,12 @@ async def load(
         await demo_objects.load(runtime)
         await demo_shipments.load(runtime, ids, people)
     logins: list[DemoLogin] = []
+    if not (created or fresh_tokens):
+        return created, logins
     async with runtime.db.unit_of_work() as uow:
         for email, _name, partner_key, role in PEOPLE:
             holder: Account = await identity.account_by_email(uow.session, email)
+            await tokens.revoke_labelled(SYSTEM, holder, "demo", uow=uow)
             _token, secret = await tokens.issue_token(holder, uow=uow, ttl=token_ttl, label="demo")
             logins.append(DemoLogin(email, role.value, partner_key, passwords.get(email), secret))
     return created, logins

@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from exchange.errors import ValidationFailed
+
 
 class Role(StrEnum):
     LIBRARIAN = "librarian"
@@ -50,6 +52,20 @@ class Identity:
 
     def partner_ids(self) -> frozenset[uuid.UUID]:
         return frozenset(g.partner_id for g in self.grants)
+
+    def own_library(self, requested: uuid.UUID | None, field: str = "partnerId") -> uuid.UUID:
+        """The partner a librarian acts for: ``requested`` when given, else the one partner
+        where this identity is a librarian. The same default for works, seminars, uploads,
+        offers and requests. ``ValidationFailed`` (``field``, ``required``) when it is not
+        given and the identity is a librarian at no partner or at several."""
+        if requested is not None:
+            return requested
+        own = self.partners_with(Role.LIBRARIAN)
+        if len(own) != 1:
+            raise ValidationFailed.single(
+                field, "required", "name the partner: you are a librarian at none or at several"
+            )
+        return next(iter(own))
 
 
 ANONYMOUS = Identity()

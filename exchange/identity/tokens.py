@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -17,11 +18,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from exchange import clock
 from exchange.audit.chain import AuditRecord
 from exchange.db.uow import UnitOfWork
-from exchange.errors import Unauthenticated, ValidationFailed
+from exchange.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from exchange.identity import passwords
 from exchange.identity.identity import Grant, Identity, Role
 from exchange.identity.models import Account, Membership, Token
 from exchange.identity.service import normalize_email
+from exchange.policy import PLATFORM, PolicyEngine
 
 TOKEN_PREFIX = "sx_"  # noqa: S105 (a prefix, not a secret)
 
@@ -31,9 +33,15 @@ def _secret_hash(secret: str) -> str:
 
 
 async def issue_token(
-    account: Account, *, uow: UnitOfWork, ttl: timedelta, label: str = ""
+    account: Account,
+    *,
+    uow: UnitOfWork,
+    ttl: timedelta,
+    label: str = "",
+    actor: Identity | None = None,
 ) -> tuple[Token, str]:
-    """Create a token for ``account``; returns the row and the secret (shown once)."""
+    """Create a token for ``account``; returns the row and the secret (shown once). The
+    audit event names ``actor`` (an admin issuing it), else the account itself."""
     if ttl <= timedelta(0):
         raise ValidationFailed.single("ttl", "out_of_range", "a token must live for some time")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -49,7 +57,7 @@ async def issue_token(
     await uow.session.flush()
     uow.record(
         AuditRecord(
-            f"account:{account.id}",
+            f"account:{account.id}" if actor is None else actor.label,
             "token.create",
             "token",
             str(token.id),
@@ -136,6 +144,83 @@ async def revoke_token(identity: Identity, secret: str, *, uow: UnitOfWork) -> T
             str(token.id),
             None,
             {"revoked_at": clock.iso(token.revoked_at)},
+        )
+    )
+    return token
+
+
+async def revoke_labelled(
+    identity: Identity, account: Account, label: str, *, uow: UnitOfWork
+) -> int:
+    """Revoke every live token of ``account`` labelled ``label`` (audited, one event per
+    token, by ``identity``); returns how many. The caller has been authorized."""
+    now = clock.now()
+    live = await uow.session.exec(
+        select(Token).where(
+            Token.account_id == account.id,
+            Token.label == label,
+            col(Token.revoked_at).is_(None),
+        )
+    )
+    revoked = 0
+    for token in live.all():
+        token.revoked_at = now
+        uow.session.add(token)
+        uow.record(
+            AuditRecord(
+                identity.label,
+                "token.revoke",
+                "token",
+                str(token.id),
+                None,
+                {"revoked_at": clock.iso(now)},
+            )
+        )
+        revoked += 1
+    await uow.session.flush()
+    return revoked
+
+
+async def issue_for(
+    identity: Identity,
+    account_id: uuid.UUID,
+    *,
+    uow: UnitOfWork,
+    policy: PolicyEngine,
+    ttl: timedelta,
+    label: str = "admin",
+) -> tuple[Token, str]:
+    """Issue a token for another account (admins; Cedar ``token.issue``); audited as the
+    admin's act. ``NotFound`` for an unknown account."""
+    policy.require(identity, "token.issue", PLATFORM)
+    account = await uow.session.get(Account, account_id)
+    if account is None:
+        raise NotFound("account", account_id)
+    return await issue_token(account, uow=uow, ttl=ttl, label=label, actor=identity)
+
+
+async def revoke_by_id(
+    identity: Identity, token_id: uuid.UUID, *, uow: UnitOfWork, policy: PolicyEngine
+) -> Token:
+    """Revoke any account's token by its id (admins; Cedar ``token.revoke``); audited.
+    ``NotFound`` for an unknown id; ``Conflict`` when it is already revoked."""
+    policy.require(identity, "token.revoke", PLATFORM)
+    token = await uow.session.get(Token, token_id)
+    if token is None:
+        raise NotFound("token", token_id)
+    if token.revoked_at is not None:
+        raise Conflict("the token is already revoked", token.id)
+    token.revoked_at = clock.now()
+    uow.session.add(token)
+    await uow.session.flush()
+    uow.record(
+        AuditRecord(
+            identity.label,
+            "token.revoke",
+            "token",
+            str(token.id),
+            None,
+            {"account_id": str(token.account_id), "revoked_at": clock.iso(token.revoked_at)},
         )
     )
     return token

@@ -1,9 +1,11 @@
 """Suggestions: offer lines that could fill a request line, best first.
 
-Ranking: an offer line of the very work the request names comes first; then offer lines
-whose work matches the described need, by how many of subject, language, level and kind
-agree. Offers that are not open, have expired, or belong to a suspended partner never
-appear, nor do lines with nothing left; what is left is ``quantity - allocated``.
+Ranking by ``score``, 0 to 100, higher is better: the share of what the request line asks
+that the offer line meets. A line of the very work requested meets all of it (100); for a
+described need each stated criterion (subject, language, level, kind) weighs the same, so 2
+of 4 met scores 50, and a need stating only a subject scores 100 when it matches. Offers
+that are not open, have expired, or belong to a suspended partner never appear, nor do
+lines with nothing left; what is left is ``quantity - allocated``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from exchange.requests import service as requests
 from exchange.requests.models import RequestLine
 
 MAX_SUGGESTIONS = 100
+FULL_SCORE = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +73,7 @@ async def suggestions(
 
     if line.work_id is not None:
         exact = col(OfferLine.work_id) == line.work_id
-        score: sa.ColumnElement[int] = sa.literal(0)
+        score: sa.ColumnElement[int] = sa.literal(FULL_SCORE)
         relevant: sa.ColumnElement[bool] = exact
     else:
         exact = sa.false()
@@ -83,7 +86,9 @@ async def suggestions(
             parts.append(col(Work.level) == line.level)
         if line.kind:
             parts.append(col(Work.kind) == line.kind)
-        score = sum((sa.case((p, 1), else_=0) for p in parts), sa.literal(0))
+        met = sum((sa.case((p, 1), else_=0) for p in parts), sa.literal(0))
+        # integer division on both databases: whole percentages, rounded down
+        score = sa.cast(met * FULL_SCORE, sa.Integer) // max(len(parts), 1)
         relevant = sa.or_(*parts) if parts else sa.false()
 
     now = clock.now()

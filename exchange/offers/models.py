@@ -79,6 +79,18 @@ class OfferLine(SQLModel, table=True):
         return self.quantity - self.allocated
 
 
+class OfferLineIssue(SQLModel, table=True):
+    """A journal issue that a line of a journal work offers (``journal_issue`` of the
+    line's work; the service checks that it is)."""
+
+    __tablename__ = "offer_line_issue"
+
+    offer_line_id: uuid.UUID = Field(foreign_key="offer_line.id", primary_key=True)
+    journal_issue_id: uuid.UUID = Field(
+        foreign_key="journal_issue.id", primary_key=True, index=True
+    )
+
+
 def effective_state(state: str, expires_at: datetime, now: datetime) -> OfferState:
     """An open offer past its expiry is expired, whether or not a job has marked it."""
     if state == OfferState.OPEN and expires_at <= now:

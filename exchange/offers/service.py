@@ -21,6 +21,7 @@ from exchange.db.keyset import fetch_page
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
 from exchange.identity.identity import Identity
+from exchange.offers import issues
 from exchange.offers.models import Condition, Format, Offer, OfferLine, OfferState
 from exchange.pagination import Page, PageRequest
 from exchange.partners import service as partners
@@ -34,15 +35,19 @@ MAX_TERMS = 5_000
 
 @dataclass(frozen=True, slots=True)
 class OfferLineDraft:
+    """A PRINT line requires ``condition``; a DIGITAL line requires the offer's
+    ``licence``; ``issue_ids`` name issues of the line's journal (optional)."""
+
     work_id: uuid.UUID
     quantity: int
     format: Format
     condition: Condition | None = None
+    issue_ids: tuple[uuid.UUID, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class OfferDraft:
-    partner_id: uuid.UUID
+    partner_id: uuid.UUID | None  # default: the caller's own library
     lines: builtins.list[OfferLineDraft]
     expires_at: datetime
     terms: str = ""
@@ -104,10 +109,18 @@ def _validate(draft: OfferDraft, now: datetime) -> None:
             )
         if line.format is Format.PRINT and line.condition is None:
             errors.append(
-                FieldError(f"lines[{index}].condition", "required", "print copies have a condition")
+                FieldError(
+                    f"lines[{index}].condition",
+                    "required_for_print",
+                    "a PRINT line needs a condition (NEW, GOOD or FAIR)",
+                )
             )
         if line.format is Format.DIGITAL and not draft.licence:
-            errors.append(FieldError("licence", "required", "digital lines need a licence"))
+            errors.append(
+                FieldError(
+                    "licence", "required_for_digital", "an offer with DIGITAL lines needs a licence"
+                )
+            )
     if draft.expires_at.tzinfo is None:
         errors.append(FieldError("expiresAt", "invalid", "give a time zone"))
     elif draft.expires_at <= now:
@@ -124,7 +137,7 @@ async def create(
     identity: Identity, draft: OfferDraft, *, uow: UnitOfWork, policy: PolicyEngine
 ) -> Offer:
     """Post a draft offer for the donor partner (its librarians)."""
-    donor = await _partner(uow.session, draft.partner_id)
+    donor = await _partner(uow.session, identity.own_library(draft.partner_id))
     policy.require(identity, "offer.create", partners.resource(donor))
     now = clock.now()
     _validate(draft, now)
@@ -135,6 +148,7 @@ async def create(
         raise ValidationFailed(
             [FieldError(f"lines[{i}].workId", "unknown_work", "no such work") for i in missing]
         )
+    await issues.check(uow.session, [(line.work_id, line.issue_ids) for line in draft.lines])
     offer = Offer(
         partner_id=donor.id,
         state=OfferState.DRAFT.value,
@@ -157,6 +171,8 @@ async def create(
         for line in draft.lines
     ]
     uow.session.add_all(lines)
+    await uow.session.flush()
+    uow.session.add_all(issues.rows(zip(lines, (d.issue_ids for d in draft.lines), strict=True)))
     await uow.session.flush()
     summary = {**offer.snapshot(), "lines": [[str(x.work_id), x.quantity, x.format] for x in lines]}
     uow.record(AuditRecord(identity.label, "offer.create", "offer", str(offer.id), None, summary))

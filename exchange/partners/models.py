@@ -42,6 +42,11 @@ class Partner(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
+    @property
+    def preferred_name(self) -> str:
+        """The first of ``names``: how the partner is named to people (CLI, bags, pages)."""
+        return self.names[0]["value"] if self.names else str(self.id)
+
     def snapshot(self) -> dict[str, Any]:
         """The audit trail's summary of this partner."""
         return {

@@ -14,6 +14,7 @@ import cedarpy
 
 from exchange.errors import PermissionDenied
 from exchange.identity.identity import Identity
+from exchange.policy.explain import Explainer
 from exchange.policy.resource import Resource, principal_entity, uid
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class PolicyEngine:
         self.schema_text = (directory / "schema.cedarschema").read_text("utf-8")
         self._policies = cedarpy.PolicySet.from_str(self.policy_text)
         self._schema = cedarpy.Schema.from_str(self.schema_text)
+        self.explainer = Explainer.read(self.policy_text, self.schema_text)
         # A decision is a function of the request and its entities alone (the policies are
         # fixed for the life of the engine), so it is kept, keyed by their JSON: the key
         # costs tens of microseconds, an evaluation hundreds (the entity graph is parsed
@@ -142,7 +144,25 @@ class PolicyEngine:
         context: dict[str, Any] | None = None,
     ) -> None:
         if not self.allowed(identity, action, resource, context):
-            raise PermissionDenied(action)
+            raise PermissionDenied(action, self.why_not(identity, action, resource, context))
+
+    def why_not(
+        self,
+        identity: Identity,
+        action: str,
+        resource: Resource,
+        context: dict[str, Any] | None = None,
+    ) -> str:
+        """For a denied request: the condition of each forbid that fired, else who may.
+        Evaluated again (uncached): denials are rare, and the decision keeps no reasons."""
+        request = self._request(identity, action, resource, context)
+        entities = [principal_entity(identity), *resource.entities()]
+        try:
+            result = cedarpy.is_authorized(request, self._policies, entities, self._schema)
+            forbidding = list(result.diagnostics.reasons)
+        except Exception:  # as in _decide: a malformed request explains no further
+            forbidding = []
+        return self.explainer.reason(action, forbidding)
 
 
 def _key(entity: dict[str, Any]) -> str:

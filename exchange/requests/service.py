@@ -48,7 +48,7 @@ class RequestLineDraft:
 
 @dataclass(frozen=True, slots=True)
 class RequestDraft:
-    partner_id: uuid.UUID
+    partner_id: uuid.UUID | None  # default: the caller's own library
     lines: builtins.list[RequestLineDraft]
     note: str = ""
 
@@ -120,7 +120,7 @@ async def create(
     identity: Identity, draft: RequestDraft, *, uow: UnitOfWork, policy: PolicyEngine
 ) -> ResourceRequest:
     """Post an open request for the partner (its librarians)."""
-    partner = await uow.session.get(Partner, draft.partner_id)
+    partner = await uow.session.get(Partner, identity.own_library(draft.partner_id))
     if partner is None:
         raise ValidationFailed.single("partnerId", "unknown_partner", "no such partner")
     policy.require(identity, "request.create", partners.resource(partner))

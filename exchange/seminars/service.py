@@ -23,7 +23,7 @@ from exchange.catalogue import validation
 from exchange.catalogue.models import Work, WorkKind
 from exchange.db.uow import UnitOfWork
 from exchange.errors import FieldError, NotFound, ValidationFailed
-from exchange.identity.identity import Identity, Role
+from exchange.identity.identity import Identity
 from exchange.pagination import Page, PageRequest
 from exchange.partners import service as partners
 from exchange.partners.models import Partner
@@ -206,13 +206,7 @@ async def create(
     identity: Identity, draft: SeminarDraft, *, uow: UnitOfWork, policy: PolicyEngine
 ) -> Seminar:
     """Record a seminar hosted by a partner (its librarians, coordinators, admins)."""
-    host_id = draft.host_partner_id
-    if host_id is None:
-        own = identity.partners_with(Role.LIBRARIAN)
-        if len(own) != 1:
-            raise ValidationFailed.single("hostPartnerId", "required", "which partner hosts it")
-        host_id = next(iter(own))
-    host = await _host(uow.session, host_id)
+    host = await _host(uow.session, identity.own_library(draft.host_partner_id, "hostPartnerId"))
     owner = partners.resource(host)
     creation = dataclasses.replace(PLATFORM, related=tuple(owner.entities()))
     policy.require(identity, "seminar.create", creation, {"partner": {"__entity": owner.uid}})

@@ -145,16 +145,20 @@ async def export_bag(
     )
     # bag-info fields as RFC 8493 section 2.2.2 means them: the sender's organization and
     # contact person, the shipment as the external identifier
-    info = {"Source-Organization": sender.names[0]["value"]}
+    info = {"Source-Organization": sender.preferred_name}
     if contact.name:
         info["Contact-Name"] = contact.name
     if contact.email:
         info["Contact-Email"] = contact.email
     info["External-Identifier"] = str(shipment.id)
     info["External-Description"] = (
-        f"Scholarly Exchange shipment {shipment.id} from {sender.names[0]['value']} "
-        f"to {receiver.names[0]['value']}"
+        f"Scholarly Exchange shipment {shipment.id} from {sender.preferred_name} "
+        f"to {receiver.preferred_name}"
     )
+    # Other labels are allowed (section 2.2.2); these name both parties with their ids.
+    info["Sender-Partner-Id"] = str(shipment.sender_id)
+    info["Receiver-Organization"] = receiver.preferred_name
+    info["Receiver-Partner-Id"] = str(shipment.receiver_id)
     await writer.finish(document, keys, info)
     return BagReport(shipment.id, len(writer.payload), sum(p.size for p in writer.payload))
 

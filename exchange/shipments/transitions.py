@@ -177,6 +177,28 @@ async def create(
     return shipment
 
 
+def step(
+    identity: Identity,
+    shipment: Shipment,
+    parties: Parties,
+    action: Action,
+    facts: Facts,
+    policy: PolicyEngine,
+) -> workflow.Transition:
+    """The table's row for ``action``, authorized by Cedar; ``IllegalTransition`` lists
+    only the actions this identity may take from the current state."""
+    target = resource(shipment, parties)
+    row = workflow.next_step(
+        action,
+        ShipmentState(shipment.state),
+        facts,
+        shipment.id,
+        lambda permission: policy.allowed(identity, permission, target),
+    )
+    policy.require(identity, row.permission, target)
+    return row
+
+
 async def _advance(
     identity: Identity,
     shipment: Shipment,
@@ -190,8 +212,7 @@ async def _advance(
 ) -> None:
     """Take ``action``: the table picks the row, Cedar authorizes it, the event records it."""
     source = ShipmentState(shipment.state)
-    row = workflow.next_step(action, source, facts, shipment.id)
-    policy.require(identity, row.permission, resource(shipment, parties))
+    row = step(identity, shipment, parties, action, facts, policy)
     before = shipment.snapshot()
     shipment.state = row.target.value
     shipment.updated_at = clock.now()
@@ -297,10 +318,7 @@ async def dispatch(
     session = uow.session
     shipment, parties = await readable(identity, shipment_id, session, policy, for_update=True)
     # check the table and the policy before doing the work of building and signing
-    row = workflow.next_step(
-        Action.DISPATCH, ShipmentState(shipment.state), Facts(parties.held), shipment.id
-    )
-    policy.require(identity, row.permission, resource(shipment, parties))
+    step(identity, shipment, parties, Action.DISPATCH, Facts(parties.held), policy)
     built = await manifests.build(session, shipment)
     document = await manifests.sign(
         identity, built, session=session, policy=policy, custody=custody
@@ -337,8 +355,7 @@ async def receive(
     session = uow.session
     shipment, parties = await readable(identity, shipment_id, session, policy, for_update=True)
     facts = Facts(parties.held, discrepant=bool(discrepancies))
-    row = workflow.next_step(Action.RECEIVE, ShipmentState(shipment.state), facts, shipment.id)
-    policy.require(identity, row.permission, resource(shipment, parties))
+    step(identity, shipment, parties, Action.RECEIVE, facts, policy)
     if shipment.manifest is None:  # dispatch always signs; a row without is corrupt
         raise Conflict("the shipment has no signed manifest", shipment.id)
     document = json.loads(shipment.manifest)

@@ -115,6 +115,10 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 
+def always_may(_permission: str) -> bool:
+    return True
+
+
 def possible(state: ShipmentState, facts: Facts) -> tuple[Action, ...]:
     """Actions the table allows from ``state`` (before asking who may take them)."""
     seen: list[Action] = []
@@ -125,13 +129,20 @@ def possible(state: ShipmentState, facts: Facts) -> tuple[Action, ...]:
 
 
 def next_step(
-    action: Action, state: ShipmentState, facts: Facts, shipment_id: object
+    action: Action,
+    state: ShipmentState,
+    facts: Facts,
+    shipment_id: object,
+    may: Callable[[str], bool] = always_may,
 ) -> Transition:
-    """The row that ``action`` takes from ``state``, or ``IllegalTransition``."""
+    """The row that ``action`` takes from ``state``, or ``IllegalTransition`` listing the
+    actions the table allows from ``state`` whose permission ``may`` grants (the caller's
+    own choices, not every party's)."""
     for row in TRANSITIONS:
         if row.action is action and state in row.sources and row.guard(facts):
             return row
-    allowed = tuple(a.value for a in possible(state, Facts(facts.held)))
+    choices = possible(state, Facts(facts.held))
+    allowed = tuple(a.value for a in choices if may(permission_of(a)))
     raise IllegalTransition(action.value, state.value, allowed, shipment_id)
 
 

@@ -37,8 +37,8 @@ async def test_no_token_is_anonymous(client: Any, world: World) -> None:
     [
         ("Bearer sx_unknown", "unknown token"),
         ("Bearer nonsense", "malformed token"),
-        ("Basic dXNlcjpwYXNz", "Authorization must be 'Bearer <token>'"),
-        ("Bearer ", "Authorization must be 'Bearer <token>'"),
+        ("Basic dXNlcjpwYXNz", "the Authorization header must be 'Bearer <token>'"),
+        ("Bearer ", "the Authorization header must be 'Bearer <token>'"),
     ],
 )
 async def test_bad_tokens_are_refused_with_401_naming_the_header(

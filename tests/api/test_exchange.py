@@ -101,13 +101,16 @@ async def test_coordinator_sees_ranked_suggestions_and_allocates(
     exact = (
         await gql(client, operation("Suggestions"), {"requestLineId": named["id"]}, coordinator)
     )["data"]["suggestions"]
-    assert [(s["offerLine"]["workId"], s["exactWork"], s["available"]) for s in exact] == [
-        (algebra, True, 5)
-    ]
+    assert [
+        (s["offerLine"]["workId"], s["exactWork"], s["available"], s["score"]) for s in exact
+    ] == [(algebra, True, 5, 100)]
     ranked = (
         await gql(client, operation("Suggestions"), {"requestLineId": described["id"]}, coordinator)
     )["data"]["suggestions"]
-    assert [(s["offerLine"]["workId"], s["score"]) for s in ranked] == [(algebra, 3), (calculus, 3)]
+    assert [(s["offerLine"]["workId"], s["score"]) for s in ranked] == [
+        (algebra, 100),
+        (calculus, 100),
+    ]
 
     got = await gql(
         client,
@@ -240,8 +243,8 @@ async def test_requests_are_posted_only_by_the_partners_own_librarians(
             "lines[0].quantity",
             "out_of_range",
         ),
-        ([{"quantity": 1, "format": "PRINT"}], {}, "lines[0].condition", "required"),
-        ([{"quantity": 1, "format": "DIGITAL"}], {}, "licence", "required"),
+        ([{"quantity": 1, "format": "PRINT"}], {}, "lines[0].condition", "required_for_print"),
+        ([{"quantity": 1, "format": "DIGITAL"}], {}, "licence", "required_for_digital"),
         (
             [{"quantity": 1, "format": "PRINT", "condition": "NEW"}],
             {"expiresAt": "2020-01-01T00:00:00+00:00"},

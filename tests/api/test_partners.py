@@ -57,8 +57,9 @@ async def test_only_admins_create_partners_and_a_denial_changes_nothing(
     body = await gql(client, operation("CreatePartner"), {"input": NEW_PARTNER}, token)
     assert body["data"]["createPartner"] == {
         "__typename": "PermissionDenied",
-        "message": "not allowed to partner.create",
+        "message": "not allowed to partner.create: only admins may",
         "action": "partner.create",
+        "reason": "only admins may",
     }
     assert await db_state(runtime) == before
 

@@ -61,7 +61,7 @@ async def test_unexpected_errors_are_masked_with_a_request_id(
         headers={"X-Request-Id": "req-42"},
     )
     error = response.json()["errors"][0]
-    assert error["message"] == "Unexpected error."
+    assert error["message"] == "unexpected error"
     assert error["extensions"] == {"code": "internal", "requestId": "req-42"}
     assert "hunter2" not in response.text
 

@@ -83,7 +83,7 @@ async def test_verify_names_an_edited_event(
 ) -> None:
     await execute(runtime, "UPDATE audit_event SET actor = 'someone else' WHERE seq = 3")
     result = await invoke(settings, "audit", "verify")
-    assert result.exit_code == 1
+    assert result.exit_code == 10  # verification failed (exchange/cli/exit_codes.py)
     assert "FAIL event 3: content does not match its hash (edited)" in result.output
 
 
@@ -92,7 +92,7 @@ async def test_verify_names_a_deleted_event(
 ) -> None:
     await execute(runtime, "DELETE FROM audit_event WHERE seq = 4")
     result = await invoke(settings, "audit", "verify")
-    assert result.exit_code == 1
+    assert result.exit_code == 10  # verification failed (exchange/cli/exit_codes.py)
     assert "FAIL event 4: event 4 is missing (next is 5)" in result.output
 
 
@@ -103,7 +103,7 @@ async def test_verify_names_reordered_events(
     await execute(runtime, "UPDATE audit_event SET seq = 5 WHERE seq = 6")
     await execute(runtime, "UPDATE audit_event SET seq = 6 WHERE seq = -1")
     result = await invoke(settings, "audit", "verify")
-    assert result.exit_code == 1
+    assert result.exit_code == 10  # verification failed (exchange/cli/exit_codes.py)
     assert "FAIL event 5: previous-hash link does not match the event before it" in result.output
 
 
@@ -132,7 +132,7 @@ async def test_checkpoint_detects_a_truncated_tail(
     alone = await invoke(settings, "audit", "verify")
     assert alone.exit_code == 0  # the chain by itself cannot see a cut tail
     result = await invoke(settings, "audit", "verify", "--checkpoint", str(path))
-    assert result.exit_code == 1
+    assert result.exit_code == 10  # verification failed (exchange/cli/exit_codes.py)
     assert f"FAIL event {head} named by the checkpoint is gone (tail truncated)" in result.output
 
 
@@ -150,7 +150,7 @@ async def test_checkpoint_detects_a_rewritten_tail(
     alone = await invoke(settings, "audit", "verify")
     assert alone.exit_code == 0
     result = await invoke(settings, "audit", "verify", "--checkpoint", str(path))
-    assert result.exit_code == 1
+    assert result.exit_code == 10  # verification failed (exchange/cli/exit_codes.py)
     assert f"FAIL event {head} differs from the checkpoint (tail rewritten)" in result.output
 
 
@@ -163,5 +163,5 @@ async def test_forged_checkpoint_is_rejected(
     document["signatures"][0]["signature"] = ("B" if signature[0] == "A" else "A") + signature[1:]
     path.write_text(json.dumps(document))
     result = await invoke(settings, "audit", "verify", "--checkpoint", str(path))
-    assert result.exit_code == 1
+    assert result.exit_code == 10  # verification failed (exchange/cli/exit_codes.py)
     assert "FAIL checkpoint rejected: signature 0" in result.output

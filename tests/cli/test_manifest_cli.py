@@ -166,7 +166,7 @@ async def test_sign_countersign_and_verify_offline_end_to_end(
     refused = offline(
         "manifest", "verify", "countersigned.json", "--pinned-jwks", "jwks.json", cwd=tmp_path
     )
-    assert refused.returncode == 1
+    assert refused.returncode == 10
     assert f"FAIL key {kids['receiver']} was revoked at {clock.iso(registered)}" in (refused.stderr)
 
 
@@ -183,7 +183,7 @@ def test_verify_exits_non_zero_with_the_reason(tmp_path: Path) -> None:
     kid = json.loads(jwk.stdout)["kid"]
     result = offline("manifest", "verify", "signed.json", "--jwks", "jwks.json", cwd=tmp_path)
     assert (result.returncode, result.stdout, result.stderr) == (
-        1,
+        10,
         "",
         f"FAIL unknown kid {kid}: not in the JWKS\n",
     )

@@ -38,12 +38,12 @@ def test_keys_that_came_with_the_document_are_not_trusted_unless_pinned(tmp_path
     )
 
     alone = offline("manifest", "verify", forged, "--jwks", carried, cwd=tmp_path)
-    assert (alone.returncode, alone.stdout.splitlines()[-1]) == (7, not_trusted)
+    assert (alone.returncode, alone.stdout.splitlines()[-1]) == (11, not_trusted)
     assert alone.stderr == WARNING + ".\n"
     beside = offline(
         "manifest", "verify", forged, "--pinned-jwks", pinned, "--jwks", carried, cwd=tmp_path
     )
-    assert (beside.returncode, beside.stdout.splitlines()[-1]) == (7, not_trusted)
+    assert (beside.returncode, beside.stdout.splitlines()[-1]) == (11, not_trusted)
     accepted = offline(
         "manifest", "verify", forged, "--jwks", carried, "--allow-untrusted", cwd=tmp_path
     )
@@ -87,7 +87,7 @@ def test_a_plain_rfc_7517_jwks_is_read_and_a_missing_member_is_named(tmp_path: P
     )
     refused = offline("manifest", "verify", genuine, "--pinned-jwks", without_x, cwd=tmp_path)
     assert (refused.returncode, refused.stdout, refused.stderr) == (
-        1,
+        10,
         "",
         f"FAIL key {sender.kid} in the JWKS is not usable: the 'x' member is missing "
         "(RFC 8037 section 2)\n",

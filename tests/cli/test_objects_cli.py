@@ -63,8 +63,8 @@ async def test_put_get_fixity_report_and_gc(
     )
     assert report.exit_code == 0, report.output
     assert report.output.splitlines() == [
-        "from,to,partner_id,work_id,downloads",
-        f"{today},{today},,{scene.work_id},1",
+        "from,to,partner_id,partner,work_id,downloads",
+        f"{today},{today},,,{scene.work_id},1",
     ]
 
     orphan = runtime.settings.effective_storage_dir / "objects" / "orphan"

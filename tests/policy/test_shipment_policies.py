@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from exchange.errors import PermissionDenied
 from exchange.identity.identity import ANONYMOUS, SYSTEM, Grant, Identity, Role
 from exchange.policy import PLATFORM, PolicyEngine, Resource
 
@@ -61,7 +62,9 @@ CASES = [
         False,
     ),
     ("sender packs", SENDING, "shipment.pack", PLAIN, True),
-    ("coordinator packs", COORDINATOR, "shipment.pack", PLAIN, False),
+    ("coordinator creates for a sender", COORDINATOR, "shipment.create", PLAIN, True),
+    ("coordinator packs for a sender", COORDINATOR, "shipment.pack", PLAIN, True),
+    ("coordinator does not dispatch", COORDINATOR, "shipment.dispatch", PLAIN, False),
     ("coordinator approves", COORDINATOR, "shipment.approve", HELD, True),
     ("sender approves", SENDING, "shipment.approve", HELD, False),
     ("sender dispatches", SENDING, "shipment.dispatch", PLAIN, True),
@@ -90,3 +93,41 @@ def test_shipment_policy_table(
     who: str, identity: Identity, action: str, resource: Resource, allowed: bool
 ) -> None:
     assert ENGINE.allowed(identity, action, resource) is allowed, who
+
+
+def denial(identity: Identity, action: str, resource: Resource) -> str:
+    with pytest.raises(PermissionDenied) as caught:
+        ENGINE.require(identity, action, resource)
+    return caught.value.message
+
+
+def test_a_denial_names_who_may_take_the_action() -> None:
+    assert denial(RESEARCHER, "shipment.create", PLAIN) == (
+        "not allowed to shipment.create: only librarians of the sending partner,"
+        " coordinators or admins may"
+    )
+    assert denial(COORDINATOR, "shipment.receive", PLAIN) == (
+        "not allowed to shipment.receive: only librarians of the receiving partner or admins may"
+    )
+
+
+def test_a_denial_by_a_forbid_names_its_condition() -> None:
+    assert denial(SENDING, "shipment.dispatch", HELD) == (
+        "not allowed to shipment.dispatch: the receiving partner is under review:"
+        " a coordinator approves the shipment first"
+    )
+    suspended = shipment(sender_status="suspended")
+    assert denial(SENDING, "shipment.pack", suspended) == (
+        "not allowed to shipment.pack: the sending partner is suspended"
+    )
+
+
+def test_every_policy_says_whom_it_allows_or_what_it_forbids() -> None:
+    import json
+
+    import cedarpy
+
+    policies = json.loads(cedarpy.policies_to_json_str(ENGINE.policy_text))["staticPolicies"]
+    for policy in policies.values():
+        note = "allows" if policy["effect"] == "permit" else "denies"
+        assert policy["annotations"].get(note), policy["annotations"]["id"]

@@ -76,7 +76,7 @@ async def state(runtime: Runtime, shipment_id: uuid.UUID) -> tuple[Any, ...]:
 async def test_a_bag_holds_the_files_their_checksums_and_what_verifies_them_offline(
     settings: Settings, runtime: Runtime, world: World, tmp_path: Path
 ) -> None:
-    _scene, shipment = await dispatched(runtime, world)
+    scene, shipment = await dispatched(runtime, world)
     target = tmp_path / "bag"
     await export(settings, shipment, target)
 
@@ -94,6 +94,9 @@ async def test_a_bag_holds_the_files_their_checksums_and_what_verifies_them_offl
         f"External-Identifier: {shipment.id}\n"
         f"External-Description: Scholarly Exchange shipment {shipment.id} from Open Shelves "
         "Foundation to Riverside University Library\n"
+        f"Sender-Partner-Id: {world.donor}\n"
+        "Receiver-Organization: Riverside University Library\n"
+        f"Receiver-Partner-Id: {scene.campus}\n"
         f"Bagging-Date: {clock.now().date().isoformat()}\n"
         f"Payload-Oxum: {len(CONTENT)}.1\n"
         "Bag-Software-Agent: Scholarly Exchange\n"

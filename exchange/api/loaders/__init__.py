@@ -5,13 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exchange.api.loaders.account_by_id import AccountByIdLoader
+from exchange.api.loaders.actor_name_by_account_id import ActorNameByAccountIdLoader
 from exchange.api.loaders.available_actions_by_shipment import AvailableActionsByShipmentLoader
+from exchange.api.loaders.issues_by_offer_line_id import IssuesByOfferLineIdLoader
 from exchange.api.loaders.materials_by_seminar_id import MaterialsBySeminarIdLoader
 from exchange.api.loaders.memberships_by_partner_id import MembershipsByPartnerIdLoader
 from exchange.api.loaders.offer_lines_by_offer_id import OfferLinesByOfferIdLoader
 from exchange.api.loaders.partner_by_id import PartnerByIdLoader
 from exchange.api.loaders.relations_by_work_id import RelationsByWorkIdLoader
 from exchange.api.loaders.request_lines_by_request_id import RequestLinesByRequestIdLoader
+from exchange.api.loaders.rows_by_id import (
+    AllocationByIdLoader,
+    OfferByIdLoader,
+    OfferLineByIdLoader,
+    RequestLineByIdLoader,
+)
 from exchange.api.loaders.shipment_events_by_shipment_id import ShipmentEventsByShipmentIdLoader
 from exchange.api.loaders.shipment_items_by_shipment_id import ShipmentItemsByShipmentIdLoader
 from exchange.api.loaders.verified_manifest_by_shipment import VerifiedManifestByShipmentLoader
@@ -35,6 +43,12 @@ class Loaders:
     shipment_events_by_shipment_id: ShipmentEventsByShipmentIdLoader
     available_actions_by_shipment: AvailableActionsByShipmentLoader
     verified_manifest_by_shipment: VerifiedManifestByShipmentLoader
+    offer_by_id: OfferByIdLoader
+    offer_line_by_id: OfferLineByIdLoader
+    request_line_by_id: RequestLineByIdLoader
+    allocation_by_id: AllocationByIdLoader
+    issues_by_offer_line_id: IssuesByOfferLineIdLoader
+    actor_name_by_account_id: ActorNameByAccountIdLoader
 
     @classmethod
     def make(cls, identity: Identity, db: Database, policy: PolicyEngine) -> Loaders:
@@ -51,4 +65,10 @@ class Loaders:
             shipment_events_by_shipment_id=ShipmentEventsByShipmentIdLoader(identity, db, policy),
             available_actions_by_shipment=AvailableActionsByShipmentLoader(identity, db, policy),
             verified_manifest_by_shipment=VerifiedManifestByShipmentLoader(identity, db, policy),
+            offer_by_id=OfferByIdLoader(identity, db, policy),
+            offer_line_by_id=OfferLineByIdLoader(identity, db, policy),
+            request_line_by_id=RequestLineByIdLoader(identity, db, policy),
+            allocation_by_id=AllocationByIdLoader(identity, db, policy),
+            issues_by_offer_line_id=IssuesByOfferLineIdLoader(identity, db, policy),
+            actor_name_by_account_id=ActorNameByAccountIdLoader(identity, db, policy),
         )

@@ -1,7 +1,7 @@
 """web sessions: signed-in browsers of the pages, secrets stored hashed
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0016
 Create Date: 2026-11-30 05:10:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import exchange.db.types
 
 revision: str = "0017"
-down_revision: str | tuple[str, ...] | None = "0012"
+down_revision: str | tuple[str, ...] | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
