@@ -85,9 +85,9 @@ async def sign_in(
     ).first()
     if account is None or account.password_hash is None:
         await passwords.hash_password(password)
-        raise Unauthenticated("Wrong e-mail or password.", field="password")
+        raise Unauthenticated("wrong e-mail or password", field="password")
     if not await passwords.verify_password(account.password_hash, password):
-        raise Unauthenticated("Wrong e-mail or password.", field="password")
+        raise Unauthenticated("wrong e-mail or password", field="password")
     now = clock.now()
     secret = SESSION_PREFIX + secrets.token_urlsafe(32)
     row = WebSession(
