@@ -7,7 +7,7 @@ therefore indexed as its overlapping character bigrams plus its last character a
 a one-character query a prefix query on them. Measured against FTS5's trigram tokenizer,
 which cannot use its index below three characters (most Korean nouns have two), bigrams
 answer every length from the index. Other scripts are indexed as words, folded
-(NFKD, marks removed, case-folded: "Taehaksŭptang" -> "taehaksuptang"), and query words
+(``exchange.folding.fold``: "Taehaksŭptang" -> "taehaksuptang"), and query words
 match as prefixes ("учебник" finds "учебника").
 
 - SQLite: the FTS5 table ``fts_work(tokens, work_id UNINDEXED)`` with the unicode61
@@ -40,11 +40,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import hashlib
 import re
-import sys
-import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,6 +50,7 @@ import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.errors import ValidationFailed
+from exchange.folding import fold as fold  # re-exported: the catalogue folds through it
 
 DENSE = re.compile(
     "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
@@ -67,24 +65,6 @@ MAX_QUERY = 200
 # 2-5 us a row on SQLite at 200,000 works): 500 candidates answer in about 60 % of the
 # time 1,000 took, measured with bench/catalogue_search.py.
 RANKED = 500
-
-
-@functools.cache
-def _combining_marks() -> dict[int, None]:
-    """A ``str.translate`` table deleting every combining mark (built once, ~0.1 s)."""
-    return {c: None for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c))}
-
-
-def fold(text: str) -> str:
-    """Case- and diacritic-insensitive form; Hangul syllables survive the round trip.
-    ASCII needs only lower-casing; the rest is decomposed, stripped of its marks by one
-    ``translate`` (a per-character generator cost a fifth of an import's CPU) and
-    recomposed."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = decomposed.translate(_combining_marks())
-    return unicodedata.normalize("NFC", stripped).casefold()
 
 
 def title_key(title: str) -> str:
