@@ -14,7 +14,10 @@ match as prefixes ("учебник" finds "учебника").
   tokenizer, and ``fts_work_key(rowid, work_id UNIQUE)`` mapping a work to its FTS rowid
   (FTS5 cannot index ``work_id``: deleting by it would scan the whole table). There are
   no triggers: the catalogue service writes a work's row in the same transaction as the
-  work itself (``index_work``, ``index_new`` for a batch of new works). Ranked by bm25.
+  work itself (``index_work``, ``index_new`` for a batch of new works). Ranked by
+  ``sqlite_score``: BM25's saturation of term frequency and its length normalization, but
+  with the corpus left out (no IDF, a fixed average length), so that a work's score
+  depends on its own tokens alone, as PostgreSQL's ts_rank does.
 - PostgreSQL: the generated column ``work.fts_vector`` = ``to_tsvector('simple',
   search_tokens)`` with a GIN index, ranked by ts_rank normalized by document length
   (like bm25); plus a pg_trgm GIN index on ``search_text``, so a one-word query of three
@@ -27,13 +30,16 @@ Ranking is capped: a search without filters scores only the first ``RANKED`` mat
 storage order (SQLite: the lowest FTS rowids, found from the index without scoring;
 PostgreSQL: the first rows of the GIN bitmap scan), roughly the earliest catalogued, so a
 common word costs about what a rare one does. The set is the same from one page to the
-next in a stable catalogue. A filtered search ranks every match, since the filter may
-keep few of them.
+next in a stable catalogue, and new works do not displace old ones from it (SQLite gives
+a new FTS row a rowid above every other).
 
-Pagination: ranked results are ordered by (score, id), lower score first (bm25 and
-negated ts_rank), and the cursor is that pair, so a page continues where the last one
-ended without an OFFSET. Scores shift when the catalogue changes between two pages; the
-order stays total, so nothing repeats within a stable catalogue.
+Pagination: ranked results are ordered by (score, id), lower score first, and the cursor
+is that pair, so a page continues where the last one ended without an OFFSET. Because a
+score depends on its work alone, works catalogued between two page requests do not move
+the others: each work that existed when the first page was read comes exactly once.
+FTS5's own bm25 was given up for this: its IDF and average length change with every
+insert, so every score moved and a cursor's score pointed elsewhere (issue 12: one insert
+between pages repeated a work, an insert per page repeated one work on ten pages).
 """
 
 from __future__ import annotations
@@ -146,6 +152,35 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# BM25's constants (FTS5's own), and the average length in tokens that stands for the
+# corpus's: a work's title, contributors and subjects make 10-30 tokens.
+K1 = 1.2
+B = 0.75
+AVERAGE_TOKENS = 20
+
+
+def sqlite_score(query: Query) -> tuple[str, dict[str, str]]:
+    """The SQL expression of a matched FTS5 row's score, lower first, and its parameters.
+
+    Per term, BM25's ``-tf * (k1 + 1) / (tf + k1 * (1 - b + b * tokens / AVERAGE_TOKENS))``,
+    summed: ``tf`` counts the term's occurrences among the row's tokens (a prefix term:
+    tokens beginning with it; a phrase: the runs of its tokens), ``tokens`` is the row's
+    length. Both are counted with string functions on the row's ``tokens`` (its tokens
+    single-spaced), each token padded with its own spaces so that ``replace`` finds every
+    occurrence. It reads nothing but the row, so it never changes while the row does not."""
+    padded = "(' ' || replace(fts_work.tokens, ' ', '  ') || ' ')"
+    length = "(length(fts_work.tokens) - length(replace(fts_work.tokens, ' ', '')) + 1)"
+    norm = f"({K1} * ({1 - B} + {B} * {length} / {float(AVERAGE_TOKENS)}))"
+    parts: list[str] = []
+    patterns: dict[str, str] = {}
+    for index, (words, prefix) in enumerate(query.terms):
+        name = f"term{index}"
+        patterns[name] = " " + "  ".join(words) + ("" if prefix else " ")
+        tf = f"((length({padded}) - length(replace({padded}, :{name}, ''))) / length(:{name}))"
+        parts.append(f"({tf} * {K1 + 1} / ({tf} + {norm}))")
+    return "-(" + " + ".join(parts) + ")", patterns
+
+
 def hits(dialect: str, query: Query, *, cap: int | None = None) -> sa.Subquery:
     """(work_id, score) of every work matching ``query``; lower score ranks first. With
     ``cap``, only the first ``cap`` matches in storage order are ranked (see RANKED)."""
@@ -176,10 +211,13 @@ def hits(dialect: str, query: Query, *, cap: int | None = None) -> sa.Subquery:
             " AND fts_work.rowid <= (SELECT max(rowid) FROM (SELECT rowid "
             "FROM fts_work WHERE fts_work MATCH :match LIMIT :cap))"
         )
+        score, patterns = sqlite_score(query)
         statement = sa.text(
-            "SELECT fts_work.work_id AS work_id, bm25(fts_work) AS score "
+            "SELECT fts_work.work_id AS work_id, "
+            + score
+            + " AS score "  # the score: constants and bound names only
             "FROM fts_work WHERE fts_work MATCH :match" + (recent if cap is not None else "")
-        ).bindparams(match=query.fts5())
+        ).bindparams(match=query.fts5(), **patterns)
     if cap is not None:
         statement = statement.bindparams(cap=cap)
     return statement.columns(work_id=sa.Uuid(), score=sa.Float()).subquery("hits")

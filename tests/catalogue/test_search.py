@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import unicodedata
 import uuid
 
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from exchange.catalogue import search
 from exchange.catalogue.search import Cursor, Query, fold, tokens
 from exchange.errors import ValidationFailed
 
@@ -60,3 +62,56 @@ def test_cursor_round_trips_exactly_and_rejects_garbage() -> None:
     assert Cursor.decode(cursor.encode()) == cursor
     with pytest.raises(ValidationFailed):
         Cursor.decode("bm90IGEgY3Vyc29y")
+
+
+def occurrences(row: list[str], words: tuple[str, ...], prefix: bool) -> int:
+    """How often a term occurs among a row's tokens, read left to right without overlaps."""
+    if prefix:
+        return sum(token.startswith(words[0]) for token in row)
+    count, at = 0, 0
+    while at + len(words) <= len(row):
+        if tuple(row[at : at + len(words)]) == words:
+            count, at = count + 1, at + len(words)
+        else:
+            at += 1
+    return count
+
+
+def bm25_without_corpus(row: list[str], query: Query) -> float:
+    norm = search.K1 * (1 - search.B + search.B * len(row) / search.AVERAGE_TOKENS)
+    total = 0.0
+    for words, prefix in query.terms:
+        tf = occurrences(row, words, prefix)
+        total += tf * (search.K1 + 1) / (tf + norm)
+    return -total
+
+
+SYLLABLES = st.sampled_from(["학습", "대학", "학", "atlas", "at", "maps", "물리"])
+
+
+@given(st.lists(st.lists(SYLLABLES, min_size=1, max_size=30), min_size=1, max_size=8), st.data())
+def test_sqlite_scores_are_bm25_of_the_row_alone(
+    rows: list[list[str]], data: st.DataObject
+) -> None:
+    terms = []
+    row = data.draw(st.sampled_from(rows))
+    for _ in range(data.draw(st.integers(1, 3))):  # words, prefixes or phrases of one row
+        at = data.draw(st.integers(0, len(row) - 1))
+        words = tuple(row[at : at + data.draw(st.integers(1, 2))])
+        terms.append((words, len(words) == 1 and data.draw(st.booleans())))
+    query = Query(tuple(terms), "")
+    score, patterns = search.sqlite_score(query)
+    database = sqlite3.connect(":memory:")
+    database.execute("CREATE VIRTUAL TABLE fts_work USING fts5(tokens, work_id UNINDEXED)")
+    database.executemany(
+        "INSERT INTO fts_work (tokens, work_id) VALUES (?, ?)",
+        [(" ".join(row), str(n)) for n, row in enumerate(rows)],
+    )
+    scored = database.execute(
+        f"SELECT work_id, {score} FROM fts_work WHERE fts_work MATCH :match",
+        {"match": query.fts5(), **patterns},
+    ).fetchall()
+    database.close()
+    assert str(rows.index(row)) in {work_id for work_id, _ in scored}
+    for work_id, value in scored:
+        assert value == pytest.approx(bm25_without_corpus(rows[int(work_id)], query), rel=1e-12)
