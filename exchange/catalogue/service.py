@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
 from exchange.audit.chain import AuditRecord
-from exchange.catalogue import relations, rows, search, validation
+from exchange.catalogue import lookup, relations, rows, search, validation
 from exchange.catalogue.identifiers import display
 from exchange.catalogue.models import (
     IdentifierScheme,
@@ -138,7 +138,9 @@ async def list(
     session: AsyncSession,
     policy: PolicyEngine,
 ) -> Page[Ranked]:
-    """Works matching the filters: best match first when searching, else oldest first."""
+    """Works matching the filters: best match first when searching, else oldest first.
+    A search that reads as an identifier (any usual spelling of an ISBN, ISSN or DOI)
+    puts the work it names first (``lookup``)."""
     policy.require(identity, "work.search", PLATFORM)
     query = search.Query.parse(filters.search) if filters.search else None
     if query is None:
@@ -156,6 +158,8 @@ async def list(
             await session.exec(_SEARCH_SETTINGS)  # type: ignore[call-overload]
         unfiltered = filters == WorkFilter(search=filters.search)
         hits = search.hits(dialect, query, cap=search.RANKED if unfiltered else None)
+        if named := lookup.recognize(filters.search or ""):  # its digits make it a query
+            hits = lookup.combined(hits, named)
         if unfiltered:
             # Nothing to filter on ``work``: take the page from the index alone, so that
             # only its rows are joined (not every match).
