@@ -100,18 +100,18 @@ def test_sqlite_scores_are_bm25_of_the_row_alone(
         words = tuple(row[at : at + data.draw(st.integers(1, 2))])
         terms.append((words, len(words) == 1 and data.draw(st.booleans())))
     query = Query(tuple(terms), "")
-    score, patterns = search.sqlite_score(query)
+    scored, patterns = search.sqlite_scored("fts_work MATCH :match", query)
     database = sqlite3.connect(":memory:")
     database.execute("CREATE VIRTUAL TABLE fts_work USING fts5(tokens, work_id UNINDEXED)")
     database.executemany(
         "INSERT INTO fts_work (tokens, work_id) VALUES (?, ?)",
         [(" ".join(row), str(n)) for n, row in enumerate(rows)],
     )
-    scored = database.execute(
-        f"SELECT work_id, {score} FROM fts_work WHERE fts_work MATCH :match",
+    found = database.execute(
+        scored,
         {"match": query.fts5(), **patterns},
     ).fetchall()
     database.close()
-    assert str(rows.index(row)) in {work_id for work_id, _ in scored}
-    for work_id, value in scored:
+    assert str(rows.index(row)) in {work_id for work_id, _ in found}
+    for work_id, value in found:
         assert value == pytest.approx(bm25_without_corpus(rows[int(work_id)], query), rel=1e-12)
