@@ -13,6 +13,9 @@ install_system_packages() {
     if ! command -v chromium >/dev/null 2>&1; then
         missing+=(chromium chromium-driver)
     fi
+    if ! command -v xmllint >/dev/null 2>&1; then  # the OAI-PMH tests validate with it
+        missing+=(libxml2-utils)
+    fi
     local probe
     probe=$(mktemp -d)
     if ! python3 -m venv "$probe/venv" >/dev/null 2>&1; then
