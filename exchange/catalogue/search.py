@@ -15,9 +15,7 @@ match as prefixes ("учебник" finds "учебника").
   (FTS5 cannot index ``work_id``: deleting by it would scan the whole table). There are
   no triggers: the catalogue service writes a work's row in the same transaction as the
   work itself (``index_work``, ``index_new`` for a batch of new works). Ranked by
-  ``sqlite_scored``: BM25's saturation of term frequency and its length normalization, but
-  with the corpus left out (no IDF, a fixed average length), so that a work's score
-  depends on its own tokens alone, as PostgreSQL's ts_rank does.
+  BM25 of the row alone (``ranking``): a score never depends on the other rows.
 - PostgreSQL: the generated column ``work.fts_vector`` = ``to_tsvector('simple',
   search_tokens)`` with a GIN index, ranked by ts_rank normalized by document length
   (like bm25); plus a pg_trgm GIN index on ``search_text``, so a one-word query of three
@@ -29,17 +27,17 @@ Objects named ``fts_*`` are created by hand in the migrations and ignored by aut
 Ranking is capped: a search without filters scores only the first ``RANKED`` matches in
 storage order (SQLite: the lowest FTS rowids, found from the index without scoring;
 PostgreSQL: the first rows of the GIN bitmap scan), roughly the earliest catalogued, so a
-common word costs about what a rare one does. The set is the same from one page to the
-next in a stable catalogue, and new works do not displace old ones from it (SQLite gives
-a new FTS row a rowid above every other).
+common word costs about what a rare one does.
 
 Pagination: ranked results are ordered by (score, id), lower score first, and the cursor
-is that pair, so a page continues where the last one ended without an OFFSET. Because a
-score depends on its work alone, works catalogued between two page requests do not move
-the others: each work that existed when the first page was read comes exactly once.
-FTS5's own bm25 was given up for this: its IDF and average length change with every
-insert, so every score moved and a cursor's score pointed elsewhere (issue 12: one insert
-between pages repeated a work, an insert per page repeated one work on ten pages).
+is that pair, so a page continues where the last one ended without an OFFSET. Each work
+that existed when the first page was read comes exactly once, however many works are
+catalogued between two page requests (issue 12): no score depends on other works, and
+new works never displace old ones from the capped candidates. On SQLite a new FTS row
+has a rowid above every other, so the lowest ``RANKED`` stay the same; on PostgreSQL a
+new row may land in a heap page freed earlier and be met first, so the cursor also
+carries a bound, the greatest work id when the first page was read, and later pages
+pick their candidates among the works at or below it (UUIDv7: created before it).
 """
 
 from __future__ import annotations
@@ -55,6 +53,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange.catalogue import ranking
 from exchange.errors import ValidationFailed
 from exchange.folding import fold as fold  # re-exported: the catalogue folds through it
 
@@ -152,53 +151,12 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-# BM25's constants (FTS5's own), and the average length in tokens that stands for the
-# corpus's: a work's title, contributors and subjects make 10-30 tokens.
-K1 = 1.2
-B = 0.75
-AVERAGE_TOKENS = 20
-
-
-# Ends a subquery that SQLite must not flatten into its outer query (flattening rule 14:
-# no subquery with an OFFSET), so that each row's expressions are computed once, not
-# once per use in the outer one: a 1.9x faster ranking of 500 candidates (measured).
-BARRIER = " LIMIT -1 OFFSET 0"
-
-
-def sqlite_scored(where: str, query: Query) -> tuple[str, dict[str, str]]:
-    """A SELECT of (work_id, score), lower first, of the FTS5 rows that ``where`` keeps,
-    and the parameters of its terms (``where`` binds its own).
-
-    Per term, BM25's ``-tf * (k1 + 1) / (tf + k1 * (1 - b + b * tokens / AVERAGE_TOKENS))``,
-    summed: ``tf`` counts the term's occurrences among the row's tokens (a prefix term:
-    tokens beginning with it; a phrase: the runs of its tokens), ``tokens`` is the row's
-    length. Both are counted with string functions on the row's ``tokens`` (its tokens
-    single-spaced), each token padded with its own spaces so that ``replace`` finds every
-    occurrence. It reads nothing but the row, so it never changes while the row does not."""
-    patterns: dict[str, str] = {}
-    counts: list[str] = []
-    parts: list[str] = []
-    for index, (words, prefix) in enumerate(query.terms):
-        name = f"term{index}"
-        patterns[name] = " " + "  ".join(words) + ("" if prefix else " ")
-        found = f"length(padded) - length(replace(padded, :{name}, ''))"
-        counts.append(f"({found}) / length(:{name}) AS tf{index}")
-        parts.append(f"tf{index} * {K1 + 1} / (tf{index} + norm)")
-    rows = (
-        "SELECT work_id, ' ' || replace(tokens, ' ', '  ') || ' ' AS padded, "
-        "length(tokens) - length(replace(tokens, ' ', '')) + 1 AS length "
-        "FROM fts_work WHERE " + where + BARRIER
-    )
-    norm = f"{K1} * ({1 - B} + {B} * length / {float(AVERAGE_TOKENS)}) AS norm"
-    # Every piece is a constant of this function or a bound name: nothing typed is spliced.
-    counted = f"SELECT work_id, {norm}, {', '.join(counts)} FROM ({rows}){BARRIER}"  # noqa: S608
-    score = f"SELECT work_id, -({' + '.join(parts)}) AS score FROM ({counted})"  # noqa: S608
-    return score, patterns
-
-
-def hits(dialect: str, query: Query, *, cap: int | None = None) -> sa.Subquery:
+def hits(
+    dialect: str, query: Query, *, cap: int | None = None, bound: uuid.UUID | None = None
+) -> sa.Subquery:
     """(work_id, score) of every work matching ``query``; lower score ranks first. With
-    ``cap``, only the first ``cap`` matches in storage order are ranked (see RANKED)."""
+    ``cap``, only the first ``cap`` matches in storage order are ranked (see RANKED), on
+    PostgreSQL among the works whose id is at most ``bound`` when it is given."""
     if dialect == "postgresql":
         # One word of three characters or more is looked up inside words too, through the
         # trigram index alone: its full-text matches (prefixes of words, runs of bigrams)
@@ -210,15 +168,18 @@ def hits(dialect: str, query: Query, *, cap: int | None = None) -> sa.Subquery:
         match = "work.search_text LIKE :like ESCAPE '\\'" if like else "work.fts_vector @@ q"
         source = "work"
         if cap is not None:  # every piece is a constant of this function
+            older = " AND work.id <= :bound" if bound is not None else ""
             source = (
                 "(SELECT work.id, work.fts_vector FROM work, to_tsquery('simple', :tsq) AS q "  # noqa: S608
-                "WHERE " + match + " LIMIT :cap) AS work"
+                "WHERE " + match + older + " LIMIT :cap) AS work"
             )
             match = "true"
         statement = sa.text(
             "SELECT work.id AS work_id, CAST(-ts_rank(work.fts_vector, q, 1) AS float8) AS score "
             "FROM " + source + ", to_tsquery('simple', :tsq) AS q WHERE " + match
         ).bindparams(tsq=query.tsquery(), **({"like": like} if like else {}))
+        if cap is not None and bound is not None:
+            statement = statement.bindparams(sa.bindparam("bound", bound, type_=sa.Uuid()))
     else:
         # FTS5 answers ``rowid <= x`` from its index, so only the first ``cap`` rows are
         # scored; finding x reads rowids alone, in the index's own order, without ranking.
@@ -227,7 +188,7 @@ def hits(dialect: str, query: Query, *, cap: int | None = None) -> sa.Subquery:
             "FROM fts_work WHERE fts_work MATCH :match LIMIT :cap))"
         )
         where = "fts_work MATCH :match" + (recent if cap is not None else "")
-        scored, patterns = sqlite_scored(where, query)
+        scored, patterns = ranking.sqlite_scored(where, query)
         statement = sa.text(scored).bindparams(match=query.fts5(), **patterns)
     if cap is not None:
         statement = statement.bindparams(cap=cap)
@@ -271,19 +232,28 @@ async def index_new(
 
 @dataclass(frozen=True, slots=True)
 class Cursor:
+    """Where a ranked page ended, and the bound of the candidates (see the module)."""
+
     score: float
     work_id: uuid.UUID
+    bound: uuid.UUID | None = None
 
     def encode(self) -> str:
-        raw = f"{self.score.hex()}|{self.work_id.hex}".encode("ascii")
+        parts = [self.score.hex(), self.work_id.hex]
+        if self.bound is not None:
+            parts.append(self.bound.hex)
+        raw = "|".join(parts).encode("ascii")
         return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
     @classmethod
     def decode(cls, cursor: str) -> Cursor:
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-            score, _, work_id = raw.partition("|")
-            return cls(float.fromhex(score), uuid.UUID(hex=work_id))
+            score, work_id, *bound = raw.split("|")
+            if len(bound) > 1:
+                raise ValueError(raw)
+            found = uuid.UUID(hex=bound[0]) if bound else None
+            return cls(float.fromhex(score), uuid.UUID(hex=work_id), found)
         except (ValueError, binascii.Error, UnicodeDecodeError):
             raise ValidationFailed.single(
                 "after", "invalid_cursor", "not a cursor returned by this API"

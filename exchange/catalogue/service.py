@@ -143,6 +143,7 @@ async def list(
     puts the work it names first (``lookup``)."""
     policy.require(identity, "work.search", PLATFORM)
     query = search.Query.parse(filters.search) if filters.search else None
+    bound: uuid.UUID | None = None
     if query is None:
         score: sa.ColumnElement[float] = sa.literal(0.0, sa.Float())
         statement = select(Work, score)
@@ -157,7 +158,12 @@ async def list(
             # 200,000 works, against 2-13 ms for the GIN indexes' bitmaps (measured).
             await session.exec(_SEARCH_SETTINGS)  # type: ignore[call-overload]
         unfiltered = filters == WorkFilter(search=filters.search)
-        hits = search.hits(dialect, query, cap=search.RANKED if unfiltered else None)
+        if unfiltered and dialect == "postgresql":  # see "Pagination" in search
+            bound = after.bound if after is not None else None
+            newest = select(Work.id).order_by(col(Work.id).desc()).limit(1)  # no max(uuid)
+            bound = bound or (await session.exec(newest)).first()
+        cap = search.RANKED if unfiltered else None
+        hits = search.hits(dialect, query, cap=cap, bound=bound)
         if named := lookup.recognize(filters.search or ""):  # its digits make it a query
             hits = lookup.combined(hits, named)
         if unfiltered:
@@ -197,7 +203,7 @@ async def list(
             )
     statement = statement.order_by(score, col(Work.id)).limit(first + 1)
     rows = (await session.exec(statement)).all()
-    ranked = [Ranked(work, search.Cursor(float(s), work.id)) for work, s in rows]
+    ranked = [Ranked(work, search.Cursor(float(s), work.id, bound)) for work, s in rows]
     return Page(ranked[:first], len(ranked) > first)
 
 

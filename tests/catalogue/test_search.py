@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 import unicodedata
 import uuid
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exchange.catalogue import search
+from exchange.catalogue import ranking
 from exchange.catalogue.search import Cursor, Query, fold, tokens
 from exchange.errors import ValidationFailed
 
@@ -60,6 +61,12 @@ def test_overlong_queries_are_rejected() -> None:
 def test_cursor_round_trips_exactly_and_rejects_garbage() -> None:
     cursor = Cursor(-1.2345678901234567, uuid.UUID("0190b6a0-0000-7000-8000-000000000001"))
     assert Cursor.decode(cursor.encode()) == cursor
+    bounded = Cursor(-0.5, cursor.work_id, uuid.UUID("0190b6a0-0000-7000-8000-0000000000ff"))
+    assert Cursor.decode(bounded.encode()) == bounded
+    assert bounded.encode() != Cursor(-0.5, cursor.work_id).encode()
+    four = f"{(-0.5).hex()}|{cursor.work_id.hex}|{cursor.work_id.hex}|{cursor.work_id.hex}"
+    with pytest.raises(ValidationFailed):
+        Cursor.decode(base64.urlsafe_b64encode(four.encode()).decode())
     with pytest.raises(ValidationFailed):
         Cursor.decode("bm90IGEgY3Vyc29y")
 
@@ -78,11 +85,11 @@ def occurrences(row: list[str], words: tuple[str, ...], prefix: bool) -> int:
 
 
 def bm25_without_corpus(row: list[str], query: Query) -> float:
-    norm = search.K1 * (1 - search.B + search.B * len(row) / search.AVERAGE_TOKENS)
+    norm = ranking.K1 * (1 - ranking.B + ranking.B * len(row) / ranking.AVERAGE_TOKENS)
     total = 0.0
     for words, prefix in query.terms:
         tf = occurrences(row, words, prefix)
-        total += tf * (search.K1 + 1) / (tf + norm)
+        total += tf * (ranking.K1 + 1) / (tf + norm)
     return -total
 
 
@@ -100,7 +107,7 @@ def test_sqlite_scores_are_bm25_of_the_row_alone(
         words = tuple(row[at : at + data.draw(st.integers(1, 2))])
         terms.append((words, len(words) == 1 and data.draw(st.booleans())))
     query = Query(tuple(terms), "")
-    scored, patterns = search.sqlite_scored("fts_work MATCH :match", query)
+    scored, patterns = ranking.sqlite_scored("fts_work MATCH :match", query)
     database = sqlite3.connect(":memory:")
     database.execute("CREATE VIRTUAL TABLE fts_work USING fts5(tokens, work_id UNINDEXED)")
     database.executemany(

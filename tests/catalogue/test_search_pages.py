@@ -7,6 +7,7 @@ import itertools
 import uuid
 
 import pytest
+import sqlalchemy as sa
 
 from exchange.catalogue import search
 from exchange.catalogue import service as works
@@ -44,10 +45,12 @@ async def catalogue(runtime: Runtime, world: World, titles: list[str]) -> list[u
 
 
 async def page(
-    runtime: Runtime, filters: works.WorkFilter, after: search.Cursor | None
+    runtime: Runtime, filters: works.WorkFilter, after: search.Cursor | None, size: int = 2
 ) -> tuple[list[uuid.UUID], search.Cursor | None]:
     async with runtime.db.read() as session:
-        found = await works.list(SYSTEM, filters, 2, after, session=session, policy=runtime.policy)
+        found = await works.list(
+            SYSTEM, filters, size, after, session=session, policy=runtime.policy
+        )
     ids = [r.work.id for r in found.items]
     return ids, (found.items[-1].cursor if found.has_next else None)
 
@@ -95,3 +98,38 @@ async def test_a_stable_catalogue_pages_in_the_first_page_order(
         paged += ids
     assert paged == [r.work.id for r in whole.items]
     assert len(paged) == 9
+
+
+async def test_new_works_never_displace_old_ones_from_the_capped_candidates(
+    runtime: Runtime, world: World
+) -> None:
+    """More matches than are ranked, and free space early in PostgreSQL's heap (updated
+    works, vacuumed), where new rows land and would be met first by the candidate scan."""
+    drafts = [
+        WorkDraft(WorkKind.TEXTBOOK, [("en", title(n % 6))], "en", uuid.UUID(world.national))
+        for n in range(search.RANKED + 60)
+    ]
+    async with runtime.db.unit_of_work() as uow:
+        created = await works.create_many(SYSTEM, drafts, uow=uow, policy=runtime.policy)
+        for work_id in created[:200]:
+            assert isinstance(work_id, uuid.UUID)
+            patch = works.WorkPatch(year=2001)
+            await works.update(SYSTEM, work_id, patch, uow=uow, policy=runtime.policy)
+    if runtime.db.dialect == "postgresql":  # as autovacuum does in service
+        async with runtime.db.writer.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(sa.text("VACUUM work"))
+    filters = works.WorkFilter(search="atlas")
+
+    async def every_page(insert: bool) -> list[uuid.UUID]:
+        seen, cursor = await page(runtime, filters, None, size=20)
+        while cursor is not None:
+            if insert:
+                await catalogue(runtime, world, [title(1), title(3), title(5)])
+            ids, cursor = await page(runtime, filters, cursor, size=20)
+            seen += ids
+        return seen
+
+    stable = await every_page(insert=False)
+    assert len(stable) == search.RANKED
+    assert await every_page(insert=True) == stable
