@@ -122,11 +122,18 @@ async def get_many(
     return {w.id: w for w in rows}
 
 
-# For this transaction only (set_config(..., true) is SET LOCAL), in one round trip.
+# For this transaction only (set_config(..., true) is SET LOCAL), in one round trip; and
+# the newest work's id, the bound of a first page's candidates (see "Pagination" in
+# search), read in the same round trip (no max() of a uuid in PostgreSQL).
 _SEARCH_SETTINGS = sa.text(
     "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
     " set_config('enable_seqscan', 'off', true)"
 )
+_SEARCH_SETTINGS_AND_NEWEST = sa.text(
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true) AS plan,"
+    " set_config('enable_seqscan', 'off', true) AS seqscan,"
+    " (SELECT id FROM work ORDER BY id DESC LIMIT 1) AS newest"
+).columns(sa.column("plan"), sa.column("seqscan"), sa.column("newest", sa.Uuid()))
 
 
 async def list(
@@ -149,6 +156,7 @@ async def list(
         statement = select(Work, score)
     else:
         dialect = session.bind.dialect.name if session.bind else "sqlite"
+        unfiltered = filters == WorkFilter(search=filters.search)
         if dialect == "postgresql":
             # The driver reuses prepared statements, and after five runs PostgreSQL may
             # switch to a generic plan that cannot see the query's words: a rare word
@@ -156,12 +164,12 @@ async def list(
             # candidate scan (LIMIT RANKED) looks cheap as a sequential scan that stops
             # early, but evaluating the match on every row it passes costs 3-30 ms at
             # 200,000 works, against 2-13 ms for the GIN indexes' bitmaps (measured).
-            await session.exec(_SEARCH_SETTINGS)  # type: ignore[call-overload]
-        unfiltered = filters == WorkFilter(search=filters.search)
-        if unfiltered and dialect == "postgresql":  # see "Pagination" in search
             bound = after.bound if after is not None else None
-            newest = select(Work.id).order_by(col(Work.id).desc()).limit(1)  # no max(uuid)
-            bound = bound or (await session.exec(newest)).first()
+            if unfiltered and bound is None:  # a first page of capped candidates
+                settings = await session.exec(_SEARCH_SETTINGS_AND_NEWEST)  # type: ignore[call-overload]
+                bound = settings.one().newest
+            else:
+                await session.exec(_SEARCH_SETTINGS)  # type: ignore[call-overload]
         cap = search.RANKED if unfiltered else None
         hits = search.hits(dialect, query, cap=cap, bound=bound)
         if named := lookup.recognize(filters.search or ""):  # its digits make it a query
