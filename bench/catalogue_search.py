@@ -140,6 +140,8 @@ QUERIES = {
     "chinese": ["物理", "古代物理学", "图书馆"],
     "english": ["physics", "linear algebra", "introduction history"],
     "no match": ["zzzyx"],
+    # Read as identifiers too (exchange.catalogue.lookup): the union with the text hits
+    "identifiers": ["978-0-201-61622-4", "ISSN 0317-8471", "https://doi.org/10.1000/ABC.1"],
 }
 
 

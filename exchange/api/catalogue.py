@@ -179,7 +179,8 @@ def _patch(given: UpdateWorkInput) -> service.WorkPatch:
 class CatalogueQuery:
     @strawberry.field(
         description="Works matching a free-text search (any script, ranked best first) "
-        "and filters; without search, oldest first."
+        "and filters; without search, oldest first. A search that is an ISBN, ISSN or DOI "
+        "in any usual spelling puts the work it identifies first."
     )
     async def works(
         self,

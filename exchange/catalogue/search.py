@@ -7,14 +7,15 @@ therefore indexed as its overlapping character bigrams plus its last character a
 a one-character query a prefix query on them. Measured against FTS5's trigram tokenizer,
 which cannot use its index below three characters (most Korean nouns have two), bigrams
 answer every length from the index. Other scripts are indexed as words, folded
-(NFKD, marks removed, case-folded: "Taehaksŭptang" -> "taehaksuptang"), and query words
+(``exchange.folding.fold``: "Taehaksŭptang" -> "taehaksuptang"), and query words
 match as prefixes ("учебник" finds "учебника").
 
 - SQLite: the FTS5 table ``fts_work(tokens, work_id UNINDEXED)`` with the unicode61
   tokenizer, and ``fts_work_key(rowid, work_id UNIQUE)`` mapping a work to its FTS rowid
   (FTS5 cannot index ``work_id``: deleting by it would scan the whole table). There are
   no triggers: the catalogue service writes a work's row in the same transaction as the
-  work itself (``index_work``, ``index_new`` for a batch of new works). Ranked by bm25.
+  work itself (``index_work``, ``index_new`` for a batch of new works). Ranked by
+  BM25 of the row alone (``ranking``): a score never depends on the other rows.
 - PostgreSQL: the generated column ``work.fts_vector`` = ``to_tsvector('simple',
   search_tokens)`` with a GIN index, ranked by ts_rank normalized by document length
   (like bm25); plus a pg_trgm GIN index on ``search_text``, so a one-word query of three
@@ -26,25 +27,25 @@ Objects named ``fts_*`` are created by hand in the migrations and ignored by aut
 Ranking is capped: a search without filters scores only the first ``RANKED`` matches in
 storage order (SQLite: the lowest FTS rowids, found from the index without scoring;
 PostgreSQL: the first rows of the GIN bitmap scan), roughly the earliest catalogued, so a
-common word costs about what a rare one does. The set is the same from one page to the
-next in a stable catalogue. A filtered search ranks every match, since the filter may
-keep few of them.
+common word costs about what a rare one does.
 
-Pagination: ranked results are ordered by (score, id), lower score first (bm25 and
-negated ts_rank), and the cursor is that pair, so a page continues where the last one
-ended without an OFFSET. Scores shift when the catalogue changes between two pages; the
-order stays total, so nothing repeats within a stable catalogue.
+Pagination: ranked results are ordered by (score, id), lower score first, and the cursor
+is that pair, so a page continues where the last one ended without an OFFSET. Each work
+that existed when the first page was read comes exactly once, however many works are
+catalogued between two page requests (issue 12): no score depends on other works, and
+new works never displace old ones from the capped candidates. On SQLite a new FTS row
+has a rowid above every other, so the lowest ``RANKED`` stay the same; on PostgreSQL a
+new row may land in a heap page freed earlier and be met first, so the cursor also
+carries a bound, the greatest work id when the first page was read, and later pages
+pick their candidates among the works at or below it (UUIDv7: created before it).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import hashlib
 import re
-import sys
-import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,7 +53,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange.catalogue import ranking
 from exchange.errors import ValidationFailed
+from exchange.folding import fold as fold  # re-exported: the catalogue folds through it
 
 DENSE = re.compile(
     "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
@@ -67,24 +70,6 @@ MAX_QUERY = 200
 # 2-5 us a row on SQLite at 200,000 works): 500 candidates answer in about 60 % of the
 # time 1,000 took, measured with bench/catalogue_search.py.
 RANKED = 500
-
-
-@functools.cache
-def _combining_marks() -> dict[int, None]:
-    """A ``str.translate`` table deleting every combining mark (built once, ~0.1 s)."""
-    return {c: None for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c))}
-
-
-def fold(text: str) -> str:
-    """Case- and diacritic-insensitive form; Hangul syllables survive the round trip.
-    ASCII needs only lower-casing; the rest is decomposed, stripped of its marks by one
-    ``translate`` (a per-character generator cost a fifth of an import's CPU) and
-    recomposed."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = decomposed.translate(_combining_marks())
-    return unicodedata.normalize("NFC", stripped).casefold()
 
 
 def title_key(title: str) -> str:
@@ -166,9 +151,12 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def hits(dialect: str, query: Query, *, cap: int | None = None) -> sa.Subquery:
+def hits(
+    dialect: str, query: Query, *, cap: int | None = None, bound: uuid.UUID | None = None
+) -> sa.Subquery:
     """(work_id, score) of every work matching ``query``; lower score ranks first. With
-    ``cap``, only the first ``cap`` matches in storage order are ranked (see RANKED)."""
+    ``cap``, only the first ``cap`` matches in storage order are ranked (see RANKED), on
+    PostgreSQL among the works whose id is at most ``bound`` when it is given."""
     if dialect == "postgresql":
         # One word of three characters or more is looked up inside words too, through the
         # trigram index alone: its full-text matches (prefixes of words, runs of bigrams)
@@ -180,15 +168,18 @@ def hits(dialect: str, query: Query, *, cap: int | None = None) -> sa.Subquery:
         match = "work.search_text LIKE :like ESCAPE '\\'" if like else "work.fts_vector @@ q"
         source = "work"
         if cap is not None:  # every piece is a constant of this function
+            older = " AND work.id <= :bound" if bound is not None else ""
             source = (
                 "(SELECT work.id, work.fts_vector FROM work, to_tsquery('simple', :tsq) AS q "  # noqa: S608
-                "WHERE " + match + " LIMIT :cap) AS work"
+                "WHERE " + match + older + " LIMIT :cap) AS work"
             )
             match = "true"
         statement = sa.text(
             "SELECT work.id AS work_id, CAST(-ts_rank(work.fts_vector, q, 1) AS float8) AS score "
             "FROM " + source + ", to_tsquery('simple', :tsq) AS q WHERE " + match
         ).bindparams(tsq=query.tsquery(), **({"like": like} if like else {}))
+        if cap is not None and bound is not None:
+            statement = statement.bindparams(sa.bindparam("bound", bound, type_=sa.Uuid()))
     else:
         # FTS5 answers ``rowid <= x`` from its index, so only the first ``cap`` rows are
         # scored; finding x reads rowids alone, in the index's own order, without ranking.
@@ -196,10 +187,9 @@ def hits(dialect: str, query: Query, *, cap: int | None = None) -> sa.Subquery:
             " AND fts_work.rowid <= (SELECT max(rowid) FROM (SELECT rowid "
             "FROM fts_work WHERE fts_work MATCH :match LIMIT :cap))"
         )
-        statement = sa.text(
-            "SELECT fts_work.work_id AS work_id, bm25(fts_work) AS score "
-            "FROM fts_work WHERE fts_work MATCH :match" + (recent if cap is not None else "")
-        ).bindparams(match=query.fts5())
+        where = "fts_work MATCH :match" + (recent if cap is not None else "")
+        scored, patterns = ranking.sqlite_scored(where, query)
+        statement = sa.text(scored).bindparams(match=query.fts5(), **patterns)
     if cap is not None:
         statement = statement.bindparams(cap=cap)
     return statement.columns(work_id=sa.Uuid(), score=sa.Float()).subquery("hits")
@@ -242,19 +232,28 @@ async def index_new(
 
 @dataclass(frozen=True, slots=True)
 class Cursor:
+    """Where a ranked page ended, and the bound of the candidates (see the module)."""
+
     score: float
     work_id: uuid.UUID
+    bound: uuid.UUID | None = None
 
     def encode(self) -> str:
-        raw = f"{self.score.hex()}|{self.work_id.hex}".encode("ascii")
+        parts = [self.score.hex(), self.work_id.hex]
+        if self.bound is not None:
+            parts.append(self.bound.hex)
+        raw = "|".join(parts).encode("ascii")
         return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
     @classmethod
     def decode(cls, cursor: str) -> Cursor:
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-            score, _, work_id = raw.partition("|")
-            return cls(float.fromhex(score), uuid.UUID(hex=work_id))
+            score, work_id, *bound = raw.split("|")
+            if len(bound) > 1:
+                raise ValueError(raw)
+            found = uuid.UUID(hex=bound[0]) if bound else None
+            return cls(float.fromhex(score), uuid.UUID(hex=work_id), found)
         except (ValueError, binascii.Error, UnicodeDecodeError):
             raise ValidationFailed.single(
                 "after", "invalid_cursor", "not a cursor returned by this API"

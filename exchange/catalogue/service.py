@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
 from exchange.audit.chain import AuditRecord
-from exchange.catalogue import relations, rows, search, validation
+from exchange.catalogue import lookup, relations, rows, search, validation
 from exchange.catalogue.identifiers import written
 from exchange.catalogue.models import (
     IdentifierScheme,
@@ -122,11 +122,18 @@ async def get_many(
     return {w.id: w for w in rows}
 
 
-# For this transaction only (set_config(..., true) is SET LOCAL), in one round trip.
+# For this transaction only (set_config(..., true) is SET LOCAL), in one round trip; and
+# the newest work's id, the bound of a first page's candidates (see "Pagination" in
+# search), read in the same round trip (no max() of a uuid in PostgreSQL).
 _SEARCH_SETTINGS = sa.text(
     "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
     " set_config('enable_seqscan', 'off', true)"
 )
+_SEARCH_SETTINGS_AND_NEWEST = sa.text(
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true) AS plan,"
+    " set_config('enable_seqscan', 'off', true) AS seqscan,"
+    " (SELECT id FROM work ORDER BY id DESC LIMIT 1) AS newest"
+).columns(sa.column("plan"), sa.column("seqscan"), sa.column("newest", sa.Uuid()))
 
 
 async def list(
@@ -138,14 +145,18 @@ async def list(
     session: AsyncSession,
     policy: PolicyEngine,
 ) -> Page[Ranked]:
-    """Works matching the filters: best match first when searching, else oldest first."""
+    """Works matching the filters: best match first when searching, else oldest first.
+    A search that reads as an identifier (any usual spelling of an ISBN, ISSN or DOI)
+    puts the work it names first (``lookup``)."""
     policy.require(identity, "work.search", PLATFORM)
     query = search.Query.parse(filters.search) if filters.search else None
+    bound: uuid.UUID | None = None
     if query is None:
         score: sa.ColumnElement[float] = sa.literal(0.0, sa.Float())
         statement = select(Work, score)
     else:
         dialect = session.bind.dialect.name if session.bind else "sqlite"
+        unfiltered = filters == WorkFilter(search=filters.search)
         if dialect == "postgresql":
             # The driver reuses prepared statements, and after five runs PostgreSQL may
             # switch to a generic plan that cannot see the query's words: a rare word
@@ -153,9 +164,16 @@ async def list(
             # candidate scan (LIMIT RANKED) looks cheap as a sequential scan that stops
             # early, but evaluating the match on every row it passes costs 3-30 ms at
             # 200,000 works, against 2-13 ms for the GIN indexes' bitmaps (measured).
-            await session.exec(_SEARCH_SETTINGS)  # type: ignore[call-overload]
-        unfiltered = filters == WorkFilter(search=filters.search)
-        hits = search.hits(dialect, query, cap=search.RANKED if unfiltered else None)
+            bound = after.bound if after is not None else None
+            if unfiltered and bound is None:  # a first page of capped candidates
+                settings = await session.exec(_SEARCH_SETTINGS_AND_NEWEST)  # type: ignore[call-overload]
+                bound = settings.one().newest
+            else:
+                await session.exec(_SEARCH_SETTINGS)  # type: ignore[call-overload]
+        cap = search.RANKED if unfiltered else None
+        hits = search.hits(dialect, query, cap=cap, bound=bound)
+        if named := lookup.recognize(filters.search or ""):  # its digits make it a query
+            hits = lookup.combined(hits, named)
         if unfiltered:
             # Nothing to filter on ``work``: take the page from the index alone, so that
             # only its rows are joined (not every match).
@@ -193,7 +211,7 @@ async def list(
             )
     statement = statement.order_by(score, col(Work.id)).limit(first + 1)
     rows = (await session.exec(statement)).all()
-    ranked = [Ranked(work, search.Cursor(float(s), work.id)) for work, s in rows]
+    ranked = [Ranked(work, search.Cursor(float(s), work.id, bound)) for work, s in rows]
     return Page(ranked[:first], len(ranked) > first)
 
 

@@ -1,7 +1,9 @@
 """Answers to OAI-PMH 2.0 requests, as XML documents.
 
 Items are works, identified as ``oai:<repository id>:<work id>``; their datestamp is
-when they last changed (seconds granularity, UTC); sets are kinds (``kind:textbook``).
+when they last changed (seconds granularity, UTC); sets are kinds (``kind:textbook``),
+children of the set ``kind`` that holds every work (section 2.6 of the protocol: a set
+``a:b`` is a subset of ``a``; a header names only the leaf, the parent being implied).
 Nothing is ever deleted (``deletedRecord`` is ``no``). Lists come ``page_size`` records
 at a time, continued by stateless signed resumption tokens (``exchange.oai.tokens``).
 """
@@ -34,7 +36,8 @@ FORMATS = {
     "oai_dc": (dublin_core.SCHEMA, dublin_core.OAI_DC_NS),
     "marc21": ("http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd", marc.MARC_NS),
 }
-SET_PREFIX = "kind:"
+PARENT_SET = ("kind", "Works by kind")
+SET_PREFIX = f"{PARENT_SET[0]}:"
 SET_NAMES = {
     WorkKind.TEXTBOOK: "Textbooks",
     WorkKind.JOURNAL: "Journals",
@@ -90,7 +93,8 @@ def _format(prefix: str) -> str:
 
 
 def _kind(set_spec: str | None) -> WorkKind | None:
-    if set_spec is None:
+    """The kind a set selects; None for no set and for the parent set of all kinds."""
+    if set_spec is None or set_spec == PARENT_SET[0]:
         return None
     kind = set_spec.removeprefix(SET_PREFIX)
     if not set_spec.startswith(SET_PREFIX) or kind not in {k.value for k in WorkKind}:
@@ -169,6 +173,9 @@ class Verbs:
         if request.get("resumptionToken") is not None:
             raise errors.bad_resumption_token("ListSets is never continued")
         element = ET.Element(_oai("ListSets"))
+        parent = _add(element, "set")
+        _add(parent, "setSpec", PARENT_SET[0])
+        _add(parent, "setName", PARENT_SET[1])
         for kind, name in SET_NAMES.items():
             entry = _add(element, "set")
             _add(entry, "setSpec", SET_PREFIX + kind)

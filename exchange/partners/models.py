@@ -27,7 +27,8 @@ class PartnerStatus(StrEnum):
 
 class Partner(SQLModel, table=True):
     """An institution. ``names`` is a list of ``{"lang": BCP 47 tag, "value": text}``, the
-    first being the preferred one; ``search_text`` is their case-folded concatenation."""
+    first being the preferred one; ``search_text`` is their folded concatenation
+    (``partners.validation.search_text``)."""
 
     __tablename__ = "partner"
 

@@ -149,9 +149,10 @@ async def list(
     if filters.tag:
         dialect = session.bind.dialect.name if session.bind else "sqlite"
         statement = statement.where(_tag_condition(dialect, filters.tag.strip().lower()))
-    if filters.search and filters.search.strip():
-        term = f"%{_escape_like(filters.search.strip().casefold())}%"
-        statement = statement.where(col(Partner.search_text).like(term, escape="\\"))
+    term = validation.search_term(filters.search) if filters.search else None
+    if term is not None:
+        pattern = f"%{_escape_like(term)}%"
+        statement = statement.where(col(Partner.search_text).like(pattern, escape="\\"))
     if page.after is not None:
         statement = statement.where(col(Partner.id) > page.after)
     statement = statement.order_by(col(Partner.id)).limit(page.first + 1)

@@ -8,6 +8,7 @@ import re
 import pycountry
 
 from exchange.errors import FieldError
+from exchange.folding import fold
 
 LANG_TAG = re.compile(r"^([a-zA-Z]{2,3})(?:-([a-zA-Z]{4}))?(?:-([a-zA-Z]{2}|[0-9]{3}))?$")
 TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
@@ -104,4 +105,13 @@ def tags(raw: list[str], errors: list[FieldError]) -> list[str]:
 
 
 def search_text(normalized_names: list[dict[str, str]]) -> str:
-    return "\n".join(n["value"].casefold() for n in normalized_names)
+    """The names as the directory's search matches them: folded as the catalogue folds
+    (``exchange.folding.fold``), one name a line."""
+    return "\n".join(fold(n["value"]) for n in normalized_names)
+
+
+def search_term(raw: str) -> str | None:
+    """A search typed by someone, folded like the names it is matched against and
+    whitespace-normalized; None when there is nothing to search for."""
+    term = " ".join(fold(raw).split())
+    return term or None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import sqlite3
 import unicodedata
 import uuid
 
@@ -9,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from exchange.catalogue import ranking
 from exchange.catalogue.search import Cursor, Query, fold, tokens
 from exchange.errors import ValidationFailed
 
@@ -58,5 +61,64 @@ def test_overlong_queries_are_rejected() -> None:
 def test_cursor_round_trips_exactly_and_rejects_garbage() -> None:
     cursor = Cursor(-1.2345678901234567, uuid.UUID("0190b6a0-0000-7000-8000-000000000001"))
     assert Cursor.decode(cursor.encode()) == cursor
+    bounded = Cursor(-0.5, cursor.work_id, uuid.UUID("0190b6a0-0000-7000-8000-0000000000ff"))
+    assert Cursor.decode(bounded.encode()) == bounded
+    assert bounded.encode() != Cursor(-0.5, cursor.work_id).encode()
+    four = f"{(-0.5).hex()}|{cursor.work_id.hex}|{cursor.work_id.hex}|{cursor.work_id.hex}"
+    with pytest.raises(ValidationFailed):
+        Cursor.decode(base64.urlsafe_b64encode(four.encode()).decode())
     with pytest.raises(ValidationFailed):
         Cursor.decode("bm90IGEgY3Vyc29y")
+
+
+def occurrences(row: list[str], words: tuple[str, ...], prefix: bool) -> int:
+    """How often a term occurs among a row's tokens, read left to right without overlaps."""
+    if prefix:
+        return sum(token.startswith(words[0]) for token in row)
+    count, at = 0, 0
+    while at + len(words) <= len(row):
+        if tuple(row[at : at + len(words)]) == words:
+            count, at = count + 1, at + len(words)
+        else:
+            at += 1
+    return count
+
+
+def bm25_without_corpus(row: list[str], query: Query) -> float:
+    norm = ranking.K1 * (1 - ranking.B + ranking.B * len(row) / ranking.AVERAGE_TOKENS)
+    total = 0.0
+    for words, prefix in query.terms:
+        tf = occurrences(row, words, prefix)
+        total += tf * (ranking.K1 + 1) / (tf + norm)
+    return -total
+
+
+SYLLABLES = st.sampled_from(["학습", "대학", "학", "atlas", "at", "maps", "물리"])
+
+
+@given(st.lists(st.lists(SYLLABLES, min_size=1, max_size=30), min_size=1, max_size=8), st.data())
+def test_sqlite_scores_are_bm25_of_the_row_alone(
+    rows: list[list[str]], data: st.DataObject
+) -> None:
+    terms = []
+    row = data.draw(st.sampled_from(rows))
+    for _ in range(data.draw(st.integers(1, 3))):  # words, prefixes or phrases of one row
+        at = data.draw(st.integers(0, len(row) - 1))
+        words = tuple(row[at : at + data.draw(st.integers(1, 2))])
+        terms.append((words, len(words) == 1 and data.draw(st.booleans())))
+    query = Query(tuple(terms), "")
+    scored, patterns = ranking.sqlite_scored("fts_work MATCH :match", query)
+    database = sqlite3.connect(":memory:")
+    database.execute("CREATE VIRTUAL TABLE fts_work USING fts5(tokens, work_id UNINDEXED)")
+    database.executemany(
+        "INSERT INTO fts_work (tokens, work_id) VALUES (?, ?)",
+        [(" ".join(row), str(n)) for n, row in enumerate(rows)],
+    )
+    found = database.execute(
+        scored,
+        {"match": query.fts5(), **patterns},
+    ).fetchall()
+    database.close()
+    assert str(rows.index(row)) in {work_id for work_id, _ in found}
+    for work_id, value in found:
+        assert value == pytest.approx(bm25_without_corpus(rows[int(work_id)], query), rel=1e-12)

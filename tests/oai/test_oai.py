@@ -28,6 +28,7 @@ NS = {
 }
 BASE = "http://testserver/oai"
 REPOSITORY = "exchange.test"
+ADMIN = "catalogue@exchange.test"
 MORE = [
     dataclasses.replace(ENGLISH, titles=[("en", "Second field guide")]),
     dataclasses.replace(ENGLISH, titles=[("en", "Third field guide")]),
@@ -36,7 +37,11 @@ MORE = [
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    extra = {"EXCHANGE_OAI_PAGE_SIZE": "2", "EXCHANGE_OAI_REPOSITORY_ID": REPOSITORY}
+    extra = {
+        "EXCHANGE_OAI_PAGE_SIZE": "2",
+        "EXCHANGE_OAI_REPOSITORY_ID": REPOSITORY,
+        "EXCHANGE_OAI_ADMIN_EMAIL": ADMIN,  # the XSD wants a dotted domain: not "testserver"
+    }
     return Settings(data_dir=tmp_path / "data", database_url=database_url, extra=extra)
 
 
@@ -98,7 +103,7 @@ async def test_identify_describes_the_repository(
         "repositoryName": "Scholarly Exchange catalogue",
         "baseURL": BASE,
         "protocolVersion": "2.0",
-        "adminEmail": "catalogue@testserver",
+        "adminEmail": ADMIN,
         "earliestDatestamp": catalogued[0].updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "deletedRecord": "no",
         "granularity": "YYYY-MM-DDThh:mm:ssZ",
@@ -115,6 +120,7 @@ async def test_metadata_formats_and_sets_are_listed(
     sets = await oai(client, verb="ListSets")
     specs = [e.text for e in sets.findall(".//o:setSpec", NS)]
     assert specs == [
+        "kind",
         "kind:textbook",
         "kind:journal",
         "kind:co_publication",
@@ -155,6 +161,34 @@ async def test_list_records_by_post_in_a_set_carries_dublin_core(
     titles = [e.text for e in root.findall(".//oai_dc:dc/dc:title", NS)]
     assert titles == ["Вестник физики"]
     assert [e.text for e in root.findall(".//o:setSpec", NS)] == ["kind:journal"]
+
+
+async def test_the_parent_set_kind_selects_the_works_of_every_kind(
+    client: httpx.AsyncClient, catalogued: list[Work]
+) -> None:
+    sets = await oai(client, verb="ListSets")
+    names = {
+        e.findtext("o:setSpec", namespaces=NS): e.findtext("o:setName", namespaces=NS)
+        for e in sets.findall(".//o:set", NS)
+    }
+    assert names["kind"] == "Works by kind"
+    seen: list[str] = []
+    specs: list[str | None] = []
+    page = await oai(client, verb="ListRecords", metadataPrefix="oai_dc", set="kind")
+    for _ in range(5):
+        seen += identifiers(page, "ListRecords")
+        specs += [e.text for e in page.findall(".//o:header/o:setSpec", NS)]
+        token = page.find(".//o:resumptionToken", NS)
+        assert token is not None
+        if not token.text:
+            break
+        page = await oai(client, verb="ListRecords", resumptionToken=token.text)
+    assert seen == [oai_id(w) for w in catalogued]
+    assert specs == [f"kind:{w.kind}" for w in catalogued]  # the leaf alone: parent implied
+    assert len(set(specs)) > 1
+    everything = await oai(client, verb="ListIdentifiers", metadataPrefix="marc21")
+    parent = await oai(client, verb="ListIdentifiers", metadataPrefix="marc21", set="kind")
+    assert identifiers(parent, "ListIdentifiers") == identifiers(everything, "ListIdentifiers")
 
 
 async def test_get_record_in_marc21_keeps_the_original_script(
@@ -231,6 +265,9 @@ def tamper(token: str) -> str:
             "badArgument",
         ),
         ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "kind:novel"}, "badArgument"),
+        ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "kind:"}, "badArgument"),
+        ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "kinds"}, "badArgument"),
+        ({"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "set": "Kind"}, "badArgument"),
         (
             {"verb": "ListRecords", "metadataPrefix": "oai_dc", "resumptionToken": "x"},
             "badArgument",

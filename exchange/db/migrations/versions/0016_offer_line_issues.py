@@ -4,7 +4,7 @@ A line of a journal work may name which of the work's issues it offers (none nam
 line does not say). One row per (line, issue).
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-30 05:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
