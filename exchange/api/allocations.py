@@ -14,6 +14,7 @@ from exchange.allocations.models import Allocation as AllocationRow
 from exchange.allocations.models import AllocationState
 from exchange.api.context import Info
 from exchange.api.errors import (
+    AllocationTravels,
     Conflict,
     InsufficientQuantity,
     NotFound,
@@ -84,7 +85,7 @@ AllocateResult = Annotated[
     strawberry.union("AllocateResult"),
 ]
 ReleaseResult = Annotated[
-    Allocation | PermissionDenied | NotFound | Conflict | ValidationError,
+    Allocation | PermissionDenied | NotFound | AllocationTravels | Conflict | ValidationError,
     strawberry.union("ReleaseResult"),
 ]
 

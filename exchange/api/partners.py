@@ -186,7 +186,10 @@ class PartnerMutation:
         return Partner.from_model(row)
 
     @strawberry.mutation(
-        description="Change a partner's profile (admins, and the partner's librarians)."
+        description=(
+            "Change a partner's profile (admins, and the partner's librarians;"
+            " tags and public, which policies read, only admins)."
+        )
     )
     async def update_partner(self, info: Info, input: UpdatePartnerInput) -> UpdatePartnerResult:
         ctx = info.context

@@ -88,12 +88,8 @@ def resource(work: Work, partner: Partner) -> Resource:
         str(work.id),
         {"partner": {"__entity": owner.uid}, "kind": work.kind},
         tuple(owner.entities()),
+        parents=(owner.uid,),
     )
-
-
-def _creation(partner: Partner) -> Resource:
-    """The platform, with the partner a work would be created for (the policy's context)."""
-    return dataclasses.replace(PLATFORM, related=tuple(partners.resource(partner).entities()))
 
 
 async def _load(session: AsyncSession, work_id: uuid.UUID, *, for_update: bool = False) -> Work:
@@ -138,8 +134,13 @@ async def list(
     session: AsyncSession,
     policy: PolicyEngine,
 ) -> Page[Ranked]:
-    """Works matching the filters: best match first when searching, else oldest first."""
+    """Works matching the filters: best match first when searching, else oldest first.
+    Filtering by a partner the identity may not see answers as if it did not exist."""
     policy.require(identity, "work.search", PLATFORM)
+    if filters.partner_id is not None and not await partners.get_many(
+        identity, [filters.partner_id], session=session, policy=policy
+    ):
+        return Page([], False)
     query = search.Query.parse(filters.search) if filters.search else None
     if query is None:
         score: sa.ColumnElement[float] = sa.literal(0.0, sa.Float())
@@ -306,12 +307,7 @@ def _new_work(draft: WorkDraft, partner_id: uuid.UUID) -> Work:
 
 
 def _require_create(identity: Identity, partner: Partner, policy: PolicyEngine) -> None:
-    policy.require(
-        identity,
-        "work.create",
-        _creation(partner),
-        {"partner": {"__entity": partners.resource(partner).uid}},
-    )
+    policy.require(identity, "work.create", partners.resource(partner))
 
 
 async def create(

@@ -112,6 +112,7 @@ async def create(
             .join(RequestLine, col(RequestLine.id) == col(Allocation.request_line_id))
             .join(ResourceRequest, col(ResourceRequest.id) == col(RequestLine.request_id))
             .where(col(Allocation.id).in_(wanted))
+            .with_for_update(of=Allocation)  # a release in flight waits, or is waited for
         )
     ).all()
     found = {row[0].id: row for row in rows}
