@@ -303,7 +303,7 @@ async def make_scene(runtime: Runtime) -> Scene:
                 [("en", f"The {name} library")], "DE", PartnerKind.UNIVERSITY_LIBRARY, tags
             )
             made[name] = (await partners.create(SYSTEM, draft, uow=uow, policy=policy)).id
-        for name in ("owner", "suspended", "counterpart"):
+        for name in ("owner", "other", "suspended", "counterpart"):
             await keys.create_custodial(SYSTEM, made[name], uow=uow, policy=policy, custody=custody)
         grants = {
             "no membership": None,
