@@ -92,7 +92,12 @@ ReleaseResult = Annotated[
 
 @strawberry.type
 class AllocationQuery:
-    @strawberry.field(description="Allocations, oldest first (signed-in members).")
+    @strawberry.field(
+        description=(
+            "Allocations you may read, oldest first: librarians of either partner,"
+            " coordinators and admins."
+        )
+    )
     async def allocations(
         self,
         info: Info,

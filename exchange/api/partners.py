@@ -206,7 +206,10 @@ class PartnerMutation:
         return Partner.from_model(row)
 
     @strawberry.mutation(
-        description="Suspend a partner: readable, but nothing of it can be written (admins)."
+        description=(
+            "Suspend a partner: readable, but nothing it is party to can be written, except"
+            " by admins (admins)."
+        )
     )
     async def suspend_partner(
         self, info: Info, id: strawberry.ID, reason: str = ""

@@ -165,7 +165,12 @@ def _draft(data: CreateRequestInput) -> service.RequestDraft:
 
 @strawberry.type
 class RequestQuery:
-    @strawberry.field(description="Requests, oldest first (signed-in members).")
+    @strawberry.field(
+        description=(
+            "Requests you may read, oldest first: librarians of any partner, the requesting"
+            " partner's members, coordinators and admins."
+        )
+    )
     async def requests(
         self,
         info: Info,

@@ -495,3 +495,29 @@ async def test_who_reads_which_allocations(client: httpx.AsyncClient, scene: Sce
     for role, ids in expected.items():
         nodes = await listed(client, "Allocations", scene.tokens[role], "allocations")
         assert [n["id"] for n in nodes] == ids, role
+
+
+async def test_a_receipt_cannot_state_discrepancies_of_works_not_sent(
+    client: httpx.AsyncClient, runtime: Runtime, scene: Scene
+) -> None:
+    shipment, _ = await scene.shipment(scene.counterpart, scene.owner, S.DELIVERED)
+    stranger = await scene.work(scene.other)
+    before = await fingerprint(runtime)
+    refused = await call(
+        client,
+        "ReceiveShipment",
+        {
+            "id": str(shipment),
+            "input": {"discrepancies": [{"workId": str(stranger), "expected": 1, "received": 0}]},
+        },
+        scene.tokens[OWNER],
+    )
+    assert refused["__typename"] == "ValidationError"
+    assert refused["fields"] == [
+        {
+            "field": "discrepancies[0].workId",
+            "code": "not_in_shipment",
+            "message": "no item of this work",
+        }
+    ]
+    assert await fingerprint(runtime) == before
