@@ -26,14 +26,14 @@ from exchange.db.engine import Database
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
 from exchange.identity.identity import Identity, Role
-from exchange.objects import access, licences
+from exchange.objects import access, attachments, licences
+from exchange.objects.attachments import Attachment as Attachment  # re-exported: part of the draft
 from exchange.objects.errors import UploadRejected
 from exchange.objects.models import DigitalObject, FixityCheck, FixityStatus, ObjectState
 from exchange.objects.models import UploadSession as UploadSessionRow
 from exchange.objects.sniffing import HEAD_SIZE, sniff
 from exchange.partners.models import Partner
 from exchange.policy import PolicyEngine
-from exchange.seminars.models import Seminar
 from exchange.storage.base import MAX_PARTS, MIN_PART_SIZE, Digest, Part, Storage, UploadTicket
 from exchange.storage.errors import StorageError, UploadMissing
 from exchange.storage.integrity import SHA256_HEX
@@ -41,15 +41,6 @@ from exchange.storage.integrity import SHA256_HEX
 MiB = 1024 * 1024
 MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}$")
 MAX_SIZE = 5 * 1024**4  # S3's largest object
-
-
-@dataclass(frozen=True, slots=True)
-class Attachment:
-    """What the object belongs to: exactly one of the three."""
-
-    work_id: uuid.UUID | None = None
-    seminar_id: uuid.UUID | None = None
-    shipment_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,53 +137,6 @@ def _validated(draft: UploadDraft, identity: Identity) -> tuple[licences.Licence
     return licence, owner
 
 
-async def _check_attachment(
-    identity: Identity,
-    attachment: Attachment,
-    owner: Partner,
-    *,
-    session: AsyncSession,
-    policy: PolicyEngine,
-) -> None:
-    """The thing the object is attached to exists, and the identity may attach to it.
-
-    * a work: any catalogued work (a digital copy of a work is any partner's to hold);
-    * a seminar: who may change it (``seminar.update``: its host's librarians, staff);
-    * a shipment: a digital one not yet dispatched, sent by the object's owner, that the
-      identity may see and pack (``shipment.pack``: the sender's librarians, admins).
-
-    Raises NotFound (the thing does not exist, or the identity may not see it),
-    PermissionDenied, or Conflict; nothing is written."""
-    from exchange.seminars import service as seminars
-    from exchange.shipments import access as shipments
-    from exchange.shipments import workflow
-    from exchange.shipments.models import ShipmentMode, ShipmentState
-
-    if attachment.work_id is not None and await session.get(Work, attachment.work_id) is None:
-        raise NotFound("work", attachment.work_id)
-    seminar_id = attachment.seminar_id
-    if seminar_id is not None:
-        seminar = await session.get(Seminar, seminar_id)
-        if seminar is None:
-            raise NotFound("seminar", seminar_id)
-        host = await session.get(Partner, seminar.host_partner_id)
-        assert host is not None  # a foreign key
-        policy.require(identity, "seminar.update", seminars.resource(seminar, host))
-    if attachment.shipment_id is not None:
-        shipment, parties = await shipments.readable(
-            identity, attachment.shipment_id, session, policy
-        )
-        policy.require(identity, "shipment.pack", shipments.resource(shipment, parties))
-        if shipment.sender_id != owner.id:
-            raise ValidationFailed.single(
-                "ownerPartnerId", "not_sender", "a shipment carries its sender's objects"
-            )
-        if shipment.mode != ShipmentMode.DIGITAL.value:
-            raise Conflict("only a digital shipment carries files", shipment.id)
-        if ShipmentState(shipment.state) not in workflow.BEFORE_DISPATCH:
-            raise Conflict(f"the shipment is {shipment.state}", shipment.id)
-
-
 def part_layout(size: int, limits: UploadLimits) -> tuple[int, int]:
     """(part size, part count) for a multipart upload of ``size`` bytes."""
     part_size = max(limits.part_size, MIN_PART_SIZE, math.ceil(size / MAX_PARTS))
@@ -236,7 +180,7 @@ async def start_upload(
     )
     obj.storage_key = storage_key(obj.id)
     policy.require(identity, "object.upload", access.resource(obj, owner, now.date()))
-    await _check_attachment(identity, draft.attachment, owner, session=uow.session, policy=policy)
+    await attachments.check(identity, draft.attachment, owner, session=uow.session, policy=policy)
     expires_at = now + limits.url_ttl
     use_multipart = draft.size > limits.multipart_threshold if multipart is None else multipart
     session_row = UploadSessionRow(object_id=obj.id, started_at=now, expires_at=expires_at)
