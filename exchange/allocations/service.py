@@ -17,20 +17,35 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from exchange import clock
 from exchange.allocations import ledger
 from exchange.allocations import sides as sides_of
+from exchange.allocations.errors import AllocationTravels
 from exchange.allocations.models import Allocation, AllocationState
 from exchange.audit.chain import AuditRecord
 from exchange.db.keyset import fetch_page
 from exchange.db.table import table
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, InsufficientQuantity, NotFound, ValidationFailed
-from exchange.identity.identity import Identity
+from exchange.identity.identity import Identity, Role
 from exchange.ids import uuid7
-from exchange.offers.models import OfferLine, OfferState
+from exchange.offers.models import Offer, OfferLine, OfferState
 from exchange.pagination import Page, PageRequest
 from exchange.partners import service as partners
 from exchange.policy import PLATFORM, PolicyEngine, Resource
 from exchange.requests import service as requests
-from exchange.requests.models import RequestLine, RequestState
+from exchange.requests.models import RequestLine, RequestState, ResourceRequest
+from exchange.shipments.models import Shipment, ShipmentItem, ShipmentState
+
+# A shipment in these states no longer carries its allocations; one received delivered them.
+_LET_GO = [ShipmentState.CANCELLED.value, ShipmentState.LOST.value]
+_ARRIVED = [ShipmentState.RECEIVED.value, ShipmentState.RECEIVED_WITH_DISCREPANCY.value]
+_CARRIER = (
+    select(Shipment.id, Shipment.state)
+    .join(ShipmentItem, col(ShipmentItem.shipment_id) == col(Shipment.id))
+    .where(
+        col(ShipmentItem.allocation_id) == sa.bindparam("allocation_id"),
+        col(Shipment.state).not_in(_LET_GO),
+    )
+    .limit(1)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +65,7 @@ def resource(
         allocation_id,
         {"offerPartner": giver.ref, "requestPartner": taker.ref},
         related=tuple(related.values()),
+        parents=(giver.uid, taker.uid),
     )
 
 
@@ -123,7 +139,13 @@ async def _end(
     identity: Identity, allocation: Allocation, state: AllocationState, *, uow: UnitOfWork
 ) -> bool:
     """End an active allocation and return its quantity to both lines; whether the request
-    line crossed a boundary that can change its request's state."""
+    line crossed a boundary that can change its request's state. ``AllocationTravels`` when
+    a shipment that was neither cancelled nor lost carries it: every way an allocation ends
+    passes here, so none can free the quantity of copies on their way.
+
+    The allocation row is updated (so locked) before the shipments are looked at: a
+    shipment being created with it either committed first, and is seen, or waits on the
+    row (``transitions.create`` reads allocations FOR UPDATE) and finds it ended."""
     ended = await uow.session.exec(
         sa.update(Allocation)
         .where(
@@ -135,6 +157,10 @@ async def _end(
     )
     if ended.rowcount != 1:
         raise Conflict("the allocation is no longer active", allocation.id)
+    params = {"allocation_id": allocation.id}
+    carrier = (await uow.session.exec(_CARRIER, params=params)).first()
+    if carrier is not None:
+        raise AllocationTravels(allocation.id, carrier[0], carrier[1])
     returned = await ledger.move(
         uow.session, OfferLine, allocation.offer_line_id, -allocation.quantity
     )
@@ -175,12 +201,21 @@ async def release(
 
 
 async def end_all_for_request(identity: Identity, request_id: uuid.UUID, *, uow: UnitOfWork) -> int:
-    """Cancel every active allocation of a request (the request service authorized it)."""
+    """Cancel every active allocation of a request (the request service authorized it).
+    Those a received shipment delivered stay as they are (the copies arrived);
+    ``AllocationTravels`` when a shipment still on its way carries one."""
+    arrived = (
+        select(ShipmentItem.allocation_id)
+        .join(Shipment, col(Shipment.id) == col(ShipmentItem.shipment_id))
+        .where(col(Shipment.state).in_(_ARRIVED))
+    )
     statement = (
         select(Allocation)
         .join(RequestLine, col(RequestLine.id) == col(Allocation.request_line_id))
         .where(
-            RequestLine.request_id == request_id, Allocation.state == AllocationState.ACTIVE.value
+            RequestLine.request_id == request_id,
+            Allocation.state == AllocationState.ACTIVE.value,
+            col(Allocation.id).not_in(arrived),
         )
         .order_by(col(Allocation.id))
     )
@@ -193,9 +228,15 @@ async def end_all_for_request(identity: Identity, request_id: uuid.UUID, *, uow:
 async def get(
     identity: Identity, allocation_id: uuid.UUID, *, session: AsyncSession, policy: PolicyEngine
 ) -> Allocation:
-    policy.require(identity, "allocation.list", PLATFORM)
+    """The allocation, or NotFound when it does not exist or the identity may not read it
+    ("allocation.read": librarians of either party, coordinators, admins)."""
     allocation = await session.get(Allocation, allocation_id)
     if allocation is None:
+        raise NotFound("allocation", allocation_id)
+    donor, requester = (await sides_of.parties(session, [allocation.id]))[allocation.id]
+    if not policy.allowed(
+        identity, "allocation.read", resource(donor, requester, str(allocation.id))
+    ):
         raise NotFound("allocation", allocation_id)
     return allocation
 
@@ -208,12 +249,38 @@ async def list(
     session: AsyncSession,
     policy: PolicyEngine,
 ) -> Page[Allocation]:
+    """The allocations the identity may read (see ``get``), oldest first."""
     policy.require(identity, "allocation.list", PLATFORM)
     statement = select(Allocation)
+    if not (identity.has_role(Role.ADMIN) or identity.has_role(Role.COORDINATOR)):
+        own = builtins.list(identity.partners_with(Role.LIBRARIAN))
+        if not own:
+            return Page([], False)
+        offered = (
+            select(OfferLine.id)
+            .join(Offer, col(Offer.id) == col(OfferLine.offer_id))
+            .where(col(Offer.partner_id).in_(own))
+        )
+        requested = (
+            select(RequestLine.id)
+            .join(ResourceRequest, col(ResourceRequest.id) == col(RequestLine.request_id))
+            .where(col(ResourceRequest.partner_id).in_(own))
+        )
+        statement = statement.where(
+            col(Allocation.offer_line_id).in_(offered)
+            | col(Allocation.request_line_id).in_(requested)
+        )
     if filters.offer_line_id:
         statement = statement.where(Allocation.offer_line_id == filters.offer_line_id)
     if filters.request_line_id:
         statement = statement.where(Allocation.request_line_id == filters.request_line_id)
     if filters.state:
         statement = statement.where(Allocation.state == filters.state.value)
-    return await fetch_page(session, statement, col(Allocation.id), page)
+    found = await fetch_page(session, statement, col(Allocation.id), page)
+    sides = await sides_of.parties(session, [a.id for a in found.items])
+    decisions = policy.allowed_many(
+        identity,
+        "allocation.read",
+        [resource(*sides[a.id], allocation_id=str(a.id)) for a in found.items],
+    )
+    return Page([a for a, ok in zip(found.items, decisions, strict=True) if ok], found.has_next)

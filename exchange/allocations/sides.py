@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import builtins
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
+from exchange.allocations.models import Allocation
 from exchange.db.table import table
 from exchange.errors import NotFound
 from exchange.offers.models import Offer, OfferLine, OfferState, effective_state
@@ -99,3 +101,41 @@ async def read(
         Party(*row[7:11]),
         Party(*row[11:15]),
     )
+
+
+def _parties_statement() -> sa.Select[Any]:
+    allocations, offer_lines, offers = table(Allocation), table(OfferLine), table(Offer)
+    request_lines, requests_ = table(RequestLine), table(ResourceRequest)
+    donors, requesters = table(Partner).alias("donor"), table(Partner).alias("requester")
+    return (
+        sa.select(
+            allocations.c.id,
+            *(
+                p.c[name]
+                for p in (donors, requesters)
+                for name in ("id", "status", "public", "tags")
+            ),
+        )
+        .select_from(allocations)
+        .join(offer_lines, offer_lines.c.id == allocations.c.offer_line_id)
+        .join(offers, offers.c.id == offer_lines.c.offer_id)
+        .join(donors, donors.c.id == offers.c.partner_id)
+        .join(request_lines, request_lines.c.id == allocations.c.request_line_id)
+        .join(requests_, requests_.c.id == request_lines.c.request_id)
+        .join(requesters, requesters.c.id == requests_.c.partner_id)
+        .where(allocations.c.id.in_(sa.bindparam("ids", expanding=True)))
+    )
+
+
+_PARTIES = _parties_statement()
+
+
+async def parties(
+    session: AsyncSession, allocation_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, tuple[Party, Party]]:
+    """The donor and the requester of each allocation, by allocation id (one query)."""
+    wanted = builtins.list(set(allocation_ids))
+    if not wanted:
+        return {}
+    rows = (await session.exec(_PARTIES, params={"ids": wanted})).all()  # type: ignore[call-overload]
+    return {row[0]: (Party(*row[1:5]), Party(*row[5:9])) for row in rows}

@@ -14,6 +14,7 @@ from exchange.allocations.models import Allocation as AllocationRow
 from exchange.allocations.models import AllocationState
 from exchange.api.context import Info
 from exchange.api.errors import (
+    AllocationTravels,
     Conflict,
     InsufficientQuantity,
     NotFound,
@@ -107,14 +108,19 @@ AllocateResult = Annotated[
     strawberry.union("AllocateResult"),
 ]
 ReleaseResult = Annotated[
-    Allocation | PermissionDenied | NotFound | Conflict | ValidationError,
+    Allocation | PermissionDenied | NotFound | AllocationTravels | Conflict | ValidationError,
     strawberry.union("ReleaseResult"),
 ]
 
 
 @strawberry.type
 class AllocationQuery:
-    @strawberry.field(description="Allocations, oldest first (signed-in members).")
+    @strawberry.field(
+        description=(
+            "Allocations you may read, oldest first: librarians of either partner,"
+            " coordinators and admins."
+        )
+    )
     async def allocations(
         self,
         info: Info,

@@ -13,6 +13,7 @@ import strawberry
 from graphql import GraphQLError
 
 from exchange import errors
+from exchange.allocations.errors import AllocationTravels as AllocationTravelsError
 from exchange.shipments import errors as shipment_errors
 from exchange.shipments.models import ShipmentState
 from exchange.shipments.workflow import Action
@@ -79,6 +80,20 @@ class IllegalTransition:
     shipment_id: strawberry.ID
 
 
+@strawberry.type(
+    description=(
+        "The allocation travels in a shipment that was neither cancelled nor lost, so it is"
+        " frozen; nothing was written. `ways` are the shipment actions that free it."
+    )
+)
+class AllocationTravels:
+    message: str
+    allocation_id: strawberry.ID
+    shipment_id: strawberry.ID
+    shipment_state: ShipmentState
+    ways: list[Action]
+
+
 ErrorType = (
     ValidationError
     | PermissionDenied
@@ -87,6 +102,7 @@ ErrorType = (
     | AuthenticationFailed
     | InsufficientQuantity
     | IllegalTransition
+    | AllocationTravels
 )
 
 
@@ -114,6 +130,14 @@ def to_graphql(error: errors.ExchangeError) -> ErrorType:
             state=ShipmentState(error.state),
             allowed_actions=[Action(a) for a in error.allowed],
             shipment_id=strawberry.ID(str(error.existing_id)),
+        )
+    if isinstance(error, AllocationTravelsError):
+        return AllocationTravels(
+            message=error.message,
+            allocation_id=strawberry.ID(error.allocation_id),
+            shipment_id=strawberry.ID(error.shipment_id),
+            shipment_state=ShipmentState(error.shipment_state),
+            ways=[Action(w) for w in error.ways],
         )
     if isinstance(error, errors.Conflict):
         existing = None if error.existing_id is None else strawberry.ID(error.existing_id)

@@ -225,7 +225,7 @@ class DigitalObjectFilter:
 
 
 StartUploadResult = Annotated[
-    StartedUpload | ValidationError | PermissionDenied | NotFound | StorageFailure,
+    StartedUpload | ValidationError | PermissionDenied | NotFound | Conflict | StorageFailure,
     strawberry.union("StartUploadResult"),
 ]
 CompleteUploadResult = Annotated[

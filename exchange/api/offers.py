@@ -180,7 +180,12 @@ def _draft(data: CreateOfferInput) -> service.OfferDraft:
 
 @strawberry.type
 class OfferQuery:
-    @strawberry.field(description="Offers, oldest first (signed-in members).")
+    @strawberry.field(
+        description=(
+            "Offers you may read, oldest first: published ones (members of any partner),"
+            " drafts only by their donor's librarians and admins."
+        )
+    )
     async def offers(
         self,
         info: Info,

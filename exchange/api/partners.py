@@ -186,7 +186,10 @@ class PartnerMutation:
         return Partner.from_model(row)
 
     @strawberry.mutation(
-        description="Change a partner's profile (admins, and the partner's librarians)."
+        description=(
+            "Change a partner's profile (admins, and the partner's librarians;"
+            " tags and public, which policies read, only admins)."
+        )
     )
     async def update_partner(self, info: Info, input: UpdatePartnerInput) -> UpdatePartnerResult:
         ctx = info.context
@@ -203,7 +206,10 @@ class PartnerMutation:
         return Partner.from_model(row)
 
     @strawberry.mutation(
-        description="Suspend a partner: readable, but nothing of it can be written (admins)."
+        description=(
+            "Suspend a partner: readable, but nothing it is party to can be written, except"
+            " by admins (admins)."
+        )
     )
     async def suspend_partner(
         self, info: Info, id: strawberry.ID, reason: str = ""

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from exchange import errors
 from exchange.api.context import Info
 from exchange.api.errors import (
+    AllocationTravels,
     Conflict,
     NotFound,
     PermissionDenied,
@@ -78,18 +79,32 @@ class ResourceRequest:
     id: strawberry.ID
     partner_id: strawberry.ID
     state: RequestState
-    note: str
+    note: str | None = strawberry.field(
+        description=(
+            "Null unless you may read it: the requesting partner's librarians,"
+            " coordinators, admins."
+        )
+    )
     created_at: datetime
 
     @classmethod
-    def from_model(cls, row: RequestRow) -> ResourceRequest:
+    def from_model(cls, row: RequestRow, note: str | None) -> ResourceRequest:
         return cls(
             id=strawberry.ID(str(row.id)),
             partner_id=strawberry.ID(str(row.partner_id)),
             state=RequestState(row.state),
-            note=row.note,
+            note=note,
             created_at=row.created_at,
         )
+
+    @classmethod
+    def from_seen(cls, seen: service.Seen) -> ResourceRequest:
+        return cls.from_model(seen.request, seen.note)
+
+    @classmethod
+    def from_written(cls, row: RequestRow) -> ResourceRequest:
+        """After a write: only the requesting partner's librarians write, and they read it."""
+        return cls.from_model(row, row.note)
 
     @strawberry.field
     async def lines(self, info: Info) -> list[RequestLine]:
@@ -129,7 +144,7 @@ class RequestFilter:
 
 
 RequestResult = Annotated[
-    ResourceRequest | ValidationError | PermissionDenied | NotFound | Conflict,
+    ResourceRequest | ValidationError | PermissionDenied | NotFound | AllocationTravels | Conflict,
     strawberry.union("RequestResult"),
 ]
 
@@ -153,7 +168,12 @@ def _draft(data: CreateRequestInput) -> service.RequestDraft:
 
 @strawberry.type
 class RequestQuery:
-    @strawberry.field(description="Requests, oldest first (signed-in members).")
+    @strawberry.field(
+        description=(
+            "Requests you may read, oldest first: librarians of any partner, the requesting"
+            " partner's members, coordinators and admins."
+        )
+    )
     async def requests(
         self,
         info: Info,
@@ -163,7 +183,7 @@ class RequestQuery:
     ) -> Connection[ResourceRequest]:
         ctx, given = info.context, filter or RequestFilter()
 
-        async def read(session: AsyncSession) -> Page[RequestRow]:
+        async def read(session: AsyncSession) -> Page[service.Seen]:
             partner = to_uuid(given.partner_id, "partnerId") if given.partner_id else None
             filters = service.RequestFilter(partner, given.state)
             return await service.list(
@@ -175,7 +195,9 @@ class RequestQuery:
             )
 
         return await listing(
-            ctx, read, lambda page: connection(page, ResourceRequest.from_model, lambda row: row.id)
+            ctx,
+            read,
+            lambda page: connection(page, ResourceRequest.from_seen, lambda seen: seen.request.id),
         )
 
     @strawberry.field
@@ -186,7 +208,7 @@ class RequestQuery:
             lambda session: service.get(
                 ctx.identity, to_uuid(id), session=session, policy=ctx.runtime.policy
             ),
-            ResourceRequest.from_model,
+            ResourceRequest.from_seen,
         )
 
 
@@ -202,7 +224,7 @@ class RequestMutation:
         return await perform(  # type: ignore[no-any-return]
             ctx,
             lambda uow: service.create(ctx.identity, draft, uow=uow, policy=ctx.runtime.policy),
-            ResourceRequest.from_model,
+            ResourceRequest.from_written,
         )
 
     @strawberry.mutation(description="Cancel a request; its active allocations are returned.")
@@ -213,5 +235,5 @@ class RequestMutation:
             lambda uow: service.cancel(
                 ctx.identity, to_uuid(id), uow=uow, policy=ctx.runtime.policy
             ),
-            ResourceRequest.from_model,
+            ResourceRequest.from_written,
         )

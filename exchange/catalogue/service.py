@@ -88,12 +88,8 @@ def resource(work: Work, partner: Partner) -> Resource:
         str(work.id),
         {"partner": {"__entity": owner.uid}, "kind": work.kind},
         tuple(owner.entities()),
+        parents=(owner.uid,),
     )
-
-
-def _creation(partner: Partner) -> Resource:
-    """The platform, with the partner a work would be created for (the policy's context)."""
-    return dataclasses.replace(PLATFORM, related=tuple(partners.resource(partner).entities()))
 
 
 async def _load(session: AsyncSession, work_id: uuid.UUID, *, for_update: bool = False) -> Work:
@@ -147,8 +143,13 @@ async def list(
 ) -> Page[Ranked]:
     """Works matching the filters: best match first when searching, else oldest first.
     A search that reads as an identifier (any usual spelling of an ISBN, ISSN or DOI)
-    puts the work it names first (``lookup``)."""
+    puts the work it names first (``lookup``). Filtering by a partner the identity may not
+    see answers as if it did not exist."""
     policy.require(identity, "work.search", PLATFORM)
+    if filters.partner_id is not None and not await partners.get_many(
+        identity, [filters.partner_id], session=session, policy=policy
+    ):
+        return Page([], False)
     query = search.Query.parse(filters.search) if filters.search else None
     bound: uuid.UUID | None = None
     if query is None:
@@ -317,12 +318,7 @@ def _new_work(draft: WorkDraft, partner_id: uuid.UUID) -> Work:
 
 
 def _require_create(identity: Identity, partner: Partner, policy: PolicyEngine) -> None:
-    policy.require(
-        identity,
-        "work.create",
-        _creation(partner),
-        {"partner": {"__entity": partners.resource(partner).uid}},
-    )
+    policy.require(identity, "work.create", partners.resource(partner))
 
 
 async def create(

@@ -37,6 +37,7 @@ def resource(
             "recipients": [ref("Partner", str(p)) for p in sorted(set(recipients))],
         },
         tuple(owner_resource.entities()),
+        parents=(owner_resource.uid,),
     )
 
 

@@ -14,15 +14,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from exchange import clock
 from exchange.audit.chain import AuditRecord
-from exchange.catalogue.models import Work
 from exchange.db.uow import UnitOfWork
 from exchange.errors import FieldError, NotFound, ValidationFailed
 from exchange.identity.identity import Identity, Role
-from exchange.objects import access, licences
+from exchange.objects import access, attachments, licences
+from exchange.objects.attachments import Attachment as Attachment  # re-exported: part of the draft
 from exchange.objects.completion import (
     Completion,
     Verification,
@@ -36,7 +34,6 @@ from exchange.objects.models import DigitalObject, ObjectState
 from exchange.objects.models import UploadSession as UploadSessionRow
 from exchange.partners.models import Partner
 from exchange.policy import PolicyEngine
-from exchange.seminars.models import Seminar
 from exchange.storage.base import (
     MAX_PARTS,
     MAX_SINGLE_PUT,
@@ -67,15 +64,6 @@ __all__ = [
     "storage_key",
     "verify",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Attachment:
-    """What the object belongs to: exactly one of the three."""
-
-    work_id: uuid.UUID | None = None
-    seminar_id: uuid.UUID | None = None
-    shipment_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,14 +143,6 @@ def _validated(draft: UploadDraft, identity: Identity) -> tuple[licences.Licence
     return licence, owner
 
 
-async def _check_attachment(session: AsyncSession, attachment: Attachment) -> None:
-    if attachment.work_id is not None and await session.get(Work, attachment.work_id) is None:
-        raise NotFound("work", attachment.work_id)
-    seminar_id = attachment.seminar_id
-    if seminar_id is not None and await session.get(Seminar, seminar_id) is None:
-        raise NotFound("seminar", seminar_id)
-
-
 def part_layout(size: int, limits: UploadLimits) -> tuple[int, int]:
     """(part size, part count) for a multipart upload of ``size`` bytes."""
     part_size = max(limits.part_size, MIN_PART_SIZE, math.ceil(size / MAX_PARTS))
@@ -219,7 +199,7 @@ async def start_upload(
     )
     obj.storage_key = storage_key(obj.id)
     policy.require(identity, "object.upload", access.resource(obj, owner, now.date()))
-    await _check_attachment(uow.session, draft.attachment)
+    await attachments.check(identity, draft.attachment, owner, session=uow.session, policy=policy)
     expires_at = now + limits.url_ttl
     use_multipart = draft.size > limits.multipart_threshold if multipart is None else multipart
     session_row = UploadSessionRow(object_id=obj.id, started_at=now, expires_at=expires_at)

@@ -20,7 +20,7 @@ from exchange.catalogue.models import Work
 from exchange.db.keyset import fetch_page
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
-from exchange.identity.identity import Identity
+from exchange.identity.identity import Identity, Role
 from exchange.offers import issues
 from exchange.offers.models import Condition, Format, Offer, OfferLine, OfferState
 from exchange.pagination import Page, PageRequest
@@ -68,6 +68,7 @@ def resource(offer: Offer, partner: Partner) -> Resource:
         str(offer.id),
         {"partner": owner.ref, "state": offer.state},
         related=tuple(owner.entities()),
+        parents=(owner.uid,),
     )
 
 
@@ -231,10 +232,18 @@ async def list(
     session: AsyncSession,
     policy: PolicyEngine,
 ) -> Page[Offer]:
-    """Offers, oldest first. The state filter uses the effective state (open past its
-    expiry counts as expired)."""
+    """Offers the identity may read ("offer.read": a draft only by its donor's librarians
+    and admins, the others by any member), oldest first. The state filter uses the
+    effective state (open past its expiry counts as expired)."""
     policy.require(identity, "offer.list", PLATFORM)
     statement = select(Offer)
+    if not identity.has_role(Role.ADMIN):
+        if not identity.partner_ids():
+            return Page([], False)
+        own = builtins.list(identity.partners_with(Role.LIBRARIAN))
+        statement = statement.where(
+            (col(Offer.state) != OfferState.DRAFT.value) | col(Offer.partner_id).in_(own)
+        )
     now = clock.now()
     if filters.partner_id:
         statement = statement.where(Offer.partner_id == filters.partner_id)
@@ -252,7 +261,20 @@ async def list(
     if filters.work_id:
         lines = select(OfferLine.offer_id).where(OfferLine.work_id == filters.work_id)
         statement = statement.where(col(Offer.id).in_(lines))
-    return await fetch_page(session, statement, col(Offer.id), page)
+    found = await fetch_page(session, statement, col(Offer.id), page)
+    donors = await _partners(session, {o.partner_id for o in found.items})
+    decisions = policy.allowed_many(
+        identity, "offer.read", [resource(o, donors[o.partner_id]) for o in found.items]
+    )
+    readable = [o for o, ok in zip(found.items, decisions, strict=True) if ok]
+    return Page(readable, found.has_next)
+
+
+async def _partners(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, Partner]:
+    if not ids:
+        return {}
+    rows = await session.exec(select(Partner).where(col(Partner.id).in_(builtins.list(ids))))
+    return {p.id: p for p in rows.all()}
 
 
 async def lines_of(

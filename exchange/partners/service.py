@@ -25,6 +25,7 @@ from exchange.pagination import Page, PageRequest
 from exchange.partners import validation
 from exchange.partners.models import Partner, PartnerKind, PartnerStatus
 from exchange.policy import PLATFORM, PolicyEngine, Resource
+from exchange.policy.resource import partner as partner_entity
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +71,9 @@ class Party(Protocol):
 
 
 def resource(partner: Party) -> Resource:
-    return Resource(
-        "Partner",
-        str(partner.id),
-        {"status": partner.status, "public": partner.public, "tags": builtins.list(partner.tags)},
+    """The partner's Cedar entity; a suspended partner is ``in`` SUSPENDED."""
+    return partner_entity(
+        str(partner.id), partner.status, partner.public, builtins.list(partner.tags)
     )
 
 
@@ -209,11 +209,16 @@ async def update(
     uow: UnitOfWork,
     policy: PolicyEngine,
 ) -> Partner:
-    """Change a partner's profile (admins, and the partner's own librarians)."""
+    """Change a partner's profile (admins, and the partner's own librarians).
+
+    Tags and the public flag are read by the policies, so changing either also needs
+    "partner.govern" (admins; policies/partners.cedar): PermissionDenied otherwise, and
+    nothing is written. Every change is audited with the old and new values."""
     partner = await _load(uow.session, partner_id, for_update=True)
     policy.require(identity, "partner.update", resource(partner))
     errors: builtins.list[FieldError] = []
     before = partner.snapshot()
+    governed = resource(partner)
     if patch.names is not None:
         partner.names = validation.names(patch.names, errors)
         partner.search_text = validation.search_text(partner.names)
@@ -228,6 +233,8 @@ async def update(
     if patch.public is not None:
         partner.public = patch.public
     after = partner.snapshot()
+    if (after["tags"], after["public"]) != (before["tags"], before["public"]):
+        policy.require(identity, "partner.govern", governed)
     if after == before:
         return partner
     partner.updated_at = clock.now()

@@ -20,12 +20,18 @@ def ref(entity_type: str, entity_id: str) -> dict[str, dict[str, str]]:
 
 @dataclass(frozen=True, slots=True)
 class Resource:
-    """The resource of a decision, with any other entities the policies will read."""
+    """The resource of a decision, with any other entities the policies will read.
+
+    ``parents`` are the uids of the entities it is ``in`` (Cedar's hierarchy): a thing
+    belongs to the partner(s) it is of, and a suspended partner is in ``SUSPENDED``, so
+    ``resource in Exchange::Standing::"suspended"`` holds of everything a suspended partner
+    is party to (the one rule of policies/suspension.cedar)."""
 
     entity_type: str
     entity_id: str
     attrs: dict[str, Any] = field(default_factory=dict)
     related: tuple[dict[str, Any], ...] = ()
+    parents: tuple[dict[str, str], ...] = ()
 
     @property
     def uid(self) -> dict[str, str]:
@@ -37,10 +43,25 @@ class Resource:
         return ref(self.entity_type, self.entity_id)
 
     def entities(self) -> list[dict[str, Any]]:
-        return [{"uid": self.uid, "attrs": self.attrs, "parents": []}, *self.related]
+        return [
+            {"uid": self.uid, "attrs": self.attrs, "parents": list(self.parents)},
+            *self.related,
+        ]
 
 
 PLATFORM = Resource("Platform", "exchange")
+SUSPENDED = uid("Standing", "suspended")
+
+
+def partner(partner_id: str, status: str, public: bool, tags: list[str]) -> Resource:
+    """A partner's entity: its status decides whether it is ``in`` SUSPENDED, so the
+    attribute and the hierarchy never disagree."""
+    return Resource(
+        "Partner",
+        partner_id,
+        {"status": status, "public": public, "tags": tags},
+        parents=(SUSPENDED,) if status == "suspended" else (),
+    )
 
 
 def principal_entity(identity: Identity) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from exchange.db.table import table
 from exchange.db.types import UTCDateTime
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
-from exchange.identity.identity import Identity
+from exchange.identity.identity import Identity, Role
 from exchange.pagination import Page, PageRequest
 from exchange.partners import service as partners
 from exchange.partners.models import Partner
@@ -54,6 +54,15 @@ class RequestDraft:
 
 
 @dataclass(frozen=True, slots=True)
+class Seen:
+    """A request as the identity may see it: ``note`` is None when it may not read the note
+    ("request.note.read": the requesting partner's librarians, coordinators, admins)."""
+
+    request: ResourceRequest
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class RequestFilter:
     partner_id: uuid.UUID | None = None
     state: RequestState | None = None
@@ -66,6 +75,7 @@ def resource(request: ResourceRequest, partner: Partner) -> Resource:
         str(request.id),
         {"partner": owner.ref, "state": request.state},
         related=tuple(owner.entities()),
+        parents=(owner.uid,),
     )
 
 
@@ -246,11 +256,16 @@ async def cancel(
 
 async def get(
     identity: Identity, request_id: uuid.UUID, *, session: AsyncSession, policy: PolicyEngine
-) -> ResourceRequest:
+) -> Seen:
+    """The request, or NotFound when it does not exist or the identity may not read it
+    ("request.read": librarians of any partner, the requester's members, coordinators,
+    admins)."""
     request, partner = await load(session, request_id)
-    if not policy.allowed(identity, "request.read", resource(request, partner)):
+    entity = resource(request, partner)
+    if not policy.allowed(identity, "request.read", entity):
         raise NotFound("request", request_id)
-    return request
+    noted = policy.allowed(identity, "request.note.read", entity)
+    return Seen(request, request.note if noted else None)
 
 
 async def list(
@@ -260,14 +275,34 @@ async def list(
     *,
     session: AsyncSession,
     policy: PolicyEngine,
-) -> Page[ResourceRequest]:
+) -> Page[Seen]:
+    """The requests the identity may read (see ``get``), oldest first, each with its note
+    when the identity may read that too."""
     policy.require(identity, "request.list", PLATFORM)
     statement = select(ResourceRequest)
+    broad = identity.has_role(Role.ADMIN) or identity.has_role(Role.COORDINATOR)
+    if not broad and not identity.partners_with(Role.LIBRARIAN):
+        members = builtins.list(identity.partner_ids())
+        if not members:
+            return Page([], False)
+        statement = statement.where(col(ResourceRequest.partner_id).in_(members))
     if filters.partner_id:
         statement = statement.where(ResourceRequest.partner_id == filters.partner_id)
     if filters.state:
         statement = statement.where(ResourceRequest.state == filters.state.value)
-    return await fetch_page(session, statement, col(ResourceRequest.id), page)
+    found = await fetch_page(session, statement, col(ResourceRequest.id), page)
+    wanted = builtins.list({r.partner_id for r in found.items})
+    rows = (await session.exec(select(Partner).where(col(Partner.id).in_(wanted)))).all()
+    by_id = {p.id: p for p in rows}
+    entities = [resource(r, by_id[r.partner_id]) for r in found.items]
+    readable = policy.allowed_many(identity, "request.read", entities)
+    noted = policy.allowed_many(identity, "request.note.read", entities)
+    seen = [
+        Seen(r, r.note if note else None)
+        for r, ok, note in zip(found.items, readable, noted, strict=True)
+        if ok
+    ]
+    return Page(seen, found.has_next)
 
 
 async def lines_of(

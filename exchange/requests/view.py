@@ -47,6 +47,7 @@ class LineView:
 @dataclass(frozen=True, slots=True)
 class RequestView:
     request: ResourceRequest
+    note: str | None  # None when the reader may not read the note
     requester: Partner
     lines: list[LineView]
 
@@ -66,7 +67,7 @@ async def open_requests(
 ) -> tuple[list[RequestView], bool]:
     """The matching board: open and partly filled requests, oldest first, a page at a time
     (``first`` requests); the bool says whether more follow."""
-    shown: list[ResourceRequest] = []
+    shown: list[requests.Seen] = []
     more = False
     for state in (RequestState.OPEN, RequestState.PARTIALLY_FILLED):
         listed = await requests.list(
@@ -78,7 +79,7 @@ async def open_requests(
         )
         shown += listed.items
         more = more or listed.has_next
-    shown.sort(key=lambda r: r.id)
+    shown.sort(key=lambda seen: seen.request.id)
     return await read_many(identity, shown[: page.first], session=session, policy=policy), (
         more or len(shown) > page.first
     )
@@ -86,11 +87,13 @@ async def open_requests(
 
 async def read_many(
     identity: Identity,
-    shown: Sequence[ResourceRequest],
+    seen: Sequence[requests.Seen],
     *,
     session: AsyncSession,
     policy: PolicyEngine,
 ) -> list[RequestView]:
+    shown = [s.request for s in seen]
+    notes = {s.request.id: s.note for s in seen}
     lines = await requests.lines_of([r.id for r in shown], session=session)
     everything = [line for r in shown for line in lines.get(r.id, [])]
     active = await _active(identity, everything, session=session, policy=policy)
@@ -132,7 +135,7 @@ async def read_many(
             )
             for line in lines.get(request.id, [])
         ]
-        views.append(RequestView(request, requester, line_views))
+        views.append(RequestView(request, notes[request.id], requester, line_views))
     return views
 
 

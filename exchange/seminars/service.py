@@ -65,7 +65,11 @@ class SeminarFilter:
 def resource(seminar: Seminar, host: Partner) -> Resource:
     owner = partners.resource(host)
     return Resource(
-        "Seminar", str(seminar.id), {"host": {"__entity": owner.uid}}, tuple(owner.entities())
+        "Seminar",
+        str(seminar.id),
+        {"host": {"__entity": owner.uid}},
+        tuple(owner.entities()),
+        parents=(owner.uid,),
     )
 
 
@@ -101,10 +105,15 @@ async def list(
     session: AsyncSession,
     policy: PolicyEngine,
 ) -> Page[Seminar]:
-    """Seminars, oldest record first, filtered and paginated by cursor."""
+    """Seminars, oldest record first, filtered and paginated by cursor. Filtering by a host
+    the identity may not see answers as if it did not exist."""
     policy.require(identity, "seminar.search", PLATFORM)
     statement = select(Seminar)
     if filters.host_partner_id is not None:
+        if not await partners.get_many(
+            identity, [filters.host_partner_id], session=session, policy=policy
+        ):
+            return Page([], False)
         statement = statement.where(Seminar.host_partner_id == filters.host_partner_id)
     if filters.language:
         statement = statement.where(Seminar.language == validation.language(filters.language, []))
@@ -207,9 +216,7 @@ async def create(
 ) -> Seminar:
     """Record a seminar hosted by a partner (its librarians, coordinators, admins)."""
     host = await _host(uow.session, identity.own_library(draft.host_partner_id, "hostPartnerId"))
-    owner = partners.resource(host)
-    creation = dataclasses.replace(PLATFORM, related=tuple(owner.entities()))
-    policy.require(identity, "seminar.create", creation, {"partner": {"__entity": owner.uid}})
+    policy.require(identity, "seminar.create", partners.resource(host))
     now = clock.now()
     seminar = Seminar(
         title="",

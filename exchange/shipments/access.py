@@ -36,6 +36,7 @@ def resource(shipment: Shipment | None, parties: Parties) -> Resource:
         "new" if shipment is None else str(shipment.id),
         {"sender": sender.ref, "receiver": receiver.ref, "approved": approved},
         related=tuple(related.values()),
+        parents=(sender.uid, receiver.uid),
     )
 
 

@@ -22,7 +22,7 @@ from exchange import clock
 from exchange.allocations.models import Allocation, AllocationState
 from exchange.audit.chain import AuditRecord
 from exchange.db.uow import UnitOfWork
-from exchange.errors import Conflict, NotFound, ValidationFailed
+from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
 from exchange.identity.identity import Identity
 from exchange.keys.custody import Custody
 from exchange.manifests import signing, statement
@@ -112,6 +112,7 @@ async def create(
             .join(RequestLine, col(RequestLine.id) == col(Allocation.request_line_id))
             .join(ResourceRequest, col(ResourceRequest.id) == col(RequestLine.request_id))
             .where(col(Allocation.id).in_(wanted))
+            .with_for_update(of=Allocation)  # a release in flight waits, or is waited for
         )
     ).all()
     found = {row[0].id: row for row in rows}
@@ -360,6 +361,14 @@ async def receive(
         raise Conflict("the shipment has no signed manifest", shipment.id)
     document = json.loads(shipment.manifest)
     sent = signing.signed_manifest(document)
+    carried = {item.work_id for item in sent.items}
+    unknown = [
+        FieldError(f"discrepancies[{i}].workId", "not_in_shipment", "no item of this work")
+        for i, found in enumerate(discrepancies)
+        if found.item not in carried
+    ]
+    if unknown:  # a receipt states discrepancies of what was sent, nothing else
+        raise ValidationFailed(unknown)
     receipt = statement.Receipt(
         manifest_sha256=statement.manifest_digest(sent.canonical()),
         received_at=clock.now(),

@@ -117,9 +117,12 @@ async def test_unknown_enum_value_is_rejected_before_anything_runs(
 async def test_librarian_edits_own_partner_profile_but_not_another(
     client: Any, world: World, runtime: Runtime
 ) -> None:
-    own = {"id": world.national, "tags": ["review-destination", "income-eligible"]}
+    own = {"id": world.national, "names": [{"lang": "en", "value": "Grand People's Library"}]}
     body = await gql(client, operation("UpdatePartner"), {"input": own}, world.tokens["librarian"])
-    assert body["data"]["updatePartner"]["tags"] == ["income-eligible", "review-destination"]
+    assert body["data"]["updatePartner"]["names"] == [
+        {"lang": "en", "value": "Grand People's Library"}
+    ]
+    assert body["data"]["updatePartner"]["tags"] == ["review-destination"]
 
     before = await db_state(runtime)
     other = {"id": world.donor, "names": [{"lang": "en", "value": "Hijacked"}]}
@@ -173,10 +176,10 @@ async def test_suspended_partner_can_be_read_but_its_librarian_cannot_edit_it(
     edit = await gql(
         client,
         operation("UpdatePartner"),
-        {"input": {"id": world.national, "tags": []}},
+        {"input": {"id": world.national, "country": "kp", "kind": "UNIVERSITY_LIBRARY"}},
         world.tokens["librarian"],
     )
-    assert edit["data"]["updatePartner"]["tags"] == []
+    assert edit["data"]["updatePartner"]["kind"] == "UNIVERSITY_LIBRARY"
 
 
 async def test_anonymous_visitors_see_only_public_profiles(client: Any, world: World) -> None:
@@ -296,3 +299,95 @@ async def test_malformed_ids_are_validation_errors(client: Any, world: World) ->
     assert missing["data"]["updatePartner"]["__typename"] == "NotFound"
     query = await gql(client, operation("Partner"), {"id": "nope"})
     assert query["errors"][0]["extensions"]["code"] == "validation_failed"
+
+
+async def audit_of(runtime: Runtime, entity_id: str) -> list[tuple[str, Any, Any]]:
+    """(action, before, after) of every audit event about ``entity_id``, oldest first."""
+    from sqlmodel import col, select
+
+    from exchange.audit.models import AuditEvent
+
+    async with runtime.db.read() as session:
+        rows = await session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.entity_id == entity_id)
+            .order_by(col(AuditEvent.seq))
+        )
+        return [(e.action, e.before, e.after) for e in rows.all()]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"tags": ["review-destination", "income-eligible"]},  # unlocks tag-restricted downloads
+        {"tags": []},  # would let shipments to it leave without a coordinator's approval
+        {"public": False},
+        {"names": [{"lang": "en", "value": "Renamed"}], "tags": ["income-eligible"]},
+    ],
+)
+async def test_a_librarian_cannot_set_what_policies_read_of_its_partner(
+    client: Any, world: World, runtime: Runtime, change: dict[str, Any]
+) -> None:
+    before = await db_state(runtime)
+    body = await gql(
+        client,
+        operation("UpdatePartner"),
+        {"input": {"id": world.national, **change}},
+        world.tokens["librarian"],
+    )
+    denied = body["data"]["updatePartner"]
+    assert (denied["__typename"], denied["action"]) == ("PermissionDenied", "partner.govern")
+    assert await db_state(runtime) == before
+
+
+async def test_a_librarian_may_send_the_tags_its_partner_already_has(
+    client: Any, world: World, runtime: Runtime
+) -> None:
+    body = await gql(
+        client,
+        operation("UpdatePartner"),
+        {"input": {"id": world.national, "tags": ["Review-Destination"], "public": True}},
+        world.tokens["librarian"],
+    )
+    assert (body["data"]["updatePartner"]["tags"], body["data"]["updatePartner"]["public"]) == (
+        ["review-destination"],
+        True,
+    )
+
+
+@pytest.mark.parametrize("who", ["coordinator", "researcher", "donor_librarian"])
+async def test_only_admins_govern_partners(
+    client: Any, world: World, runtime: Runtime, who: str
+) -> None:
+    before = await db_state(runtime)
+    body = await gql(
+        client,
+        operation("UpdatePartner"),
+        {"input": {"id": world.national, "tags": ["income-eligible"]}},
+        world.tokens[who],
+    )
+    assert body["data"]["updatePartner"]["__typename"] == "PermissionDenied"
+    assert await db_state(runtime) == before
+
+
+async def test_an_admin_sets_tags_and_public_and_the_audit_chain_records_old_and_new(
+    client: Any, world: World, runtime: Runtime
+) -> None:
+    body = await gql(
+        client,
+        operation("UpdatePartner"),
+        {"input": {"id": world.national, "tags": ["income-eligible"], "public": False}},
+        world.tokens["admin"],
+    )
+    assert (body["data"]["updatePartner"]["tags"], body["data"]["updatePartner"]["public"]) == (
+        ["income-eligible"],
+        False,
+    )
+    events = await audit_of(runtime, world.national)
+    action, old, new = events[-1]
+    assert action == "partner.update"
+    assert (old["tags"], old["public"]) == (["review-destination"], True)
+    assert (new["tags"], new["public"]) == (["income-eligible"], False)
+    assert {k: v for k, v in old.items() if k not in ("tags", "public")} == {
+        k: v for k, v in new.items() if k not in ("tags", "public")
+    }

@@ -17,6 +17,7 @@ from exchange.catalogue import service as works
 from exchange.catalogue.models import Work, WorkIdentifier, WorkKind
 from exchange.catalogue.validation import ContributorDraft, WorkDraft
 from exchange.identity.identity import SYSTEM
+from exchange.ids import uuid7
 from exchange.partners import service as partners
 from exchange.runtime import Runtime
 from tests.conftest import World, gql, operation
@@ -308,9 +309,14 @@ async def catalogue(runtime: Runtime, world: World) -> dict[str, str]:
 
 
 async def titles(
-    client: Any, search: str | None = None, filter_: dict[str, Any] | None = None, **page: Any
+    client: Any,
+    search: str | None = None,
+    filter_: dict[str, Any] | None = None,
+    token: str | None = None,
+    **page: Any,
 ) -> list[str]:
-    body = await gql(client, operation("Works"), {"search": search, "filter": filter_, **page})
+    variables = {"search": search, "filter": filter_, **page}
+    body = await gql(client, operation("Works"), variables, token)
     return [e["node"]["title"] for e in body["data"]["works"]["edges"]]
 
 
@@ -378,7 +384,8 @@ async def test_search_filters_combine(client: Any, world: World, catalogue: dict
         "中国古代物理学史",
         "Physics Physics Problems",
     ]
-    assert await titles(client, "physics", {"partnerId": world.donor}) == [
+    signed_in = world.tokens["researcher"]
+    assert await titles(client, "physics", {"partnerId": world.donor}, signed_in) == [
         "A long history of science in many volumes with a physics appendix"
     ]
     assert await titles(client, None, {"availableDigitally": True}) == []
@@ -593,3 +600,20 @@ async def test_listing_works_costs_the_same_queries_for_5_and_50_works(
       }
     """
     assert await listing_cost(through_fragments) == (50, expected)
+
+
+async def test_anonymous_filtering_by_a_hidden_partner_answers_as_if_it_did_not_exist(
+    client: Any, world: World, catalogue: dict[str, str]
+) -> None:
+    """The donor is not public: filtering by it must not confirm that it exists."""
+
+    async def body(partner: str, token: str | None = None) -> dict[str, Any]:
+        variables = {"search": None, "filter": {"partnerId": partner}}
+        return await gql(client, operation("Works"), variables, token)
+
+    hidden, unknown = await body(world.donor), await body(str(uuid7()))
+    assert hidden == unknown
+    assert hidden["data"]["works"]["edges"] == []
+    assert hidden["data"]["works"]["pageInfo"]["hasNextPage"] is False
+    seen = await body(world.donor, world.tokens["researcher"])
+    assert len(seen["data"]["works"]["edges"]) == 1

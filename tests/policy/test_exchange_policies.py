@@ -8,6 +8,7 @@ import pytest
 
 from exchange.identity.identity import ANONYMOUS, Grant, Identity, Role
 from exchange.policy import PLATFORM, PolicyEngine, Resource
+from exchange.policy.resource import partner as partner_resource
 from exchange.policy.resource import ref
 
 ENGINE = PolicyEngine()
@@ -16,15 +17,11 @@ TAKER = uuid.UUID("0190b6a0-0000-7000-8000-0000000000e0")
 
 
 def partner_entity(partner_id: uuid.UUID, status: str) -> dict[str, object]:
-    return {
-        "uid": {"type": "Exchange::Partner", "id": str(partner_id)},
-        "attrs": {"status": status, "public": True, "tags": []},
-        "parents": [],
-    }
+    return partner(partner_id, status).entities()[0]
 
 
 def partner(partner_id: uuid.UUID, status: str = "active") -> Resource:
-    return Resource("Partner", str(partner_id), {"status": status, "public": True, "tags": []})
+    return partner_resource(str(partner_id), status, True, [])
 
 
 def offer(status: str = "active") -> Resource:
@@ -33,6 +30,7 @@ def offer(status: str = "active") -> Resource:
         "o1",
         {"partner": ref("Partner", str(DONOR)), "state": "open"},
         (partner_entity(DONOR, status),),
+        parents=(partner(DONOR).uid,),
     )
 
 
@@ -42,6 +40,7 @@ def request(status: str = "active") -> Resource:
         "r1",
         {"partner": ref("Partner", str(TAKER)), "state": "open"},
         (partner_entity(TAKER, status),),
+        parents=(partner(TAKER).uid,),
     )
 
 
@@ -51,6 +50,7 @@ def allocation(donor: str = "active", taker: str = "active") -> Resource:
         "new",
         {"offerPartner": ref("Partner", str(DONOR)), "requestPartner": ref("Partner", str(TAKER))},
         (partner_entity(DONOR, donor), partner_entity(TAKER, taker)),
+        parents=(partner(DONOR).uid, partner(TAKER).uid),
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from exchange.identity.identity import ANONYMOUS, SYSTEM, Grant, Identity, Role
 from exchange.policy import PLATFORM, PolicyEngine, Resource
+from exchange.policy.resource import partner as partner_resource
 
 ENGINE = PolicyEngine()
 OWN = uuid.UUID("0190b6a0-0000-7000-8000-000000000001")
@@ -15,7 +16,7 @@ OTHER = uuid.UUID("0190b6a0-0000-7000-8000-000000000002")
 
 
 def partner(partner_id: uuid.UUID, status: str = "active") -> Resource:
-    return Resource("Partner", str(partner_id), {"status": status, "public": True, "tags": []})
+    return partner_resource(str(partner_id), status, True, [])
 
 
 def person(*grants: tuple[uuid.UUID, Role]) -> Identity:

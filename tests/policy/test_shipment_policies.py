@@ -9,6 +9,7 @@ import pytest
 from exchange.errors import PermissionDenied
 from exchange.identity.identity import ANONYMOUS, SYSTEM, Grant, Identity, Role
 from exchange.policy import PLATFORM, PolicyEngine, Resource
+from exchange.policy.resource import partner as partner_resource
 
 ENGINE = PolicyEngine()
 SENDER = uuid.UUID("0190b6a0-0000-7000-8000-000000000001")
@@ -19,16 +20,15 @@ ELSEWHERE = uuid.UUID("0190b6a0-0000-7000-8000-000000000003")
 def shipment(
     *, review: bool = False, approved: bool = False, sender_status: str = "active"
 ) -> Resource:
-    sender = Resource("Partner", str(SENDER), {"status": sender_status, "public": True, "tags": []})
+    sender = partner_resource(str(SENDER), sender_status, True, [])
     tags = ["review-destination"] if review else []
-    receiver = Resource(
-        "Partner", str(RECEIVER), {"status": "active", "public": True, "tags": tags}
-    )
+    receiver = partner_resource(str(RECEIVER), "active", True, tags)
     return Resource(
         "Shipment",
         "0190b6a0-0000-7000-8000-0000000000aa",
         {"sender": sender.ref, "receiver": receiver.ref, "approved": approved},
         related=(*sender.entities(), *receiver.entities()),
+        parents=(sender.uid, receiver.uid),
     )
 
 

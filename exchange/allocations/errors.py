@@ -1,0 +1,46 @@
+"""Allocation failures.
+
+Conflict
+ └── AllocationTravels   the allocation is in a shipment that was neither cancelled nor lost
+"""
+
+from __future__ import annotations
+
+from exchange.errors import Conflict
+
+# What a shipment in each state still allows to free its allocations (shipment actions).
+_WAYS = {
+    "draft": ("cancel",),
+    "packed": ("cancel",),
+    "awaiting_approval": ("cancel",),
+    "approved": ("cancel",),
+    "dispatched": ("lose",),
+    "in_transit": ("lose",),
+}
+
+_ADVICE: dict[tuple[str, ...], str] = {
+    ("cancel",): "cancel the shipment first",
+    ("lose",): "mark the shipment lost first",
+}
+
+
+class AllocationTravels(Conflict):
+    """An allocation carried by a live shipment is frozen: releasing it would return its
+    quantity to the offer line while the copies are on their way (a quantity-1 line could
+    then ship twice). ``ways`` names the shipment actions that free it: ``cancel`` before
+    dispatch, ``lose`` while it moves; none once delivered or received."""
+
+    code = "allocation_travels"
+
+    def __init__(self, allocation_id: object, shipment_id: object, shipment_state: str) -> None:
+        ways: tuple[str, ...] = _WAYS.get(shipment_state, ())
+        advice = _ADVICE.get(ways, "it has arrived and cannot be released")
+        super().__init__(
+            f"allocation {allocation_id} travels in shipment {shipment_id}"
+            f" ({shipment_state}): {advice}",
+            shipment_id,
+        )
+        self.allocation_id = str(allocation_id)
+        self.shipment_id = str(shipment_id)
+        self.shipment_state = shipment_state
+        self.ways = ways
