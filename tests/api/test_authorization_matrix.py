@@ -44,7 +44,9 @@ from graphql import (
 
 from exchange import clock
 from exchange.api.schema import build
+from exchange.identity import tokens
 from exchange.identity.identity import SYSTEM
+from exchange.identity.models import Account
 from exchange.partners import service as partners
 from exchange.runtime import Runtime
 from exchange.settings import Settings
@@ -78,6 +80,20 @@ class Row:
 
 def _id(value: uuid.UUID) -> str:
     return str(value)
+
+
+async def _issue_account_token(scene: Scene, _home: uuid.UUID, _fresh: bool) -> Variables:
+    return {"input": {"accountId": _id(await scene.account()), "days": 1}}
+
+
+async def _account_token(scene: Scene, _home: uuid.UUID, _fresh: bool) -> Variables:
+    """A token of a fresh account, for an admin to revoke."""
+    account_id = await scene.account()
+    async with scene.runtime.db.unit_of_work() as uow:
+        account = await uow.session.get(Account, account_id)
+        assert account is not None
+        row, _secret = await tokens.issue_token(account, uow=uow, ttl=timedelta(days=1))
+    return {"id": _id(row.id)}
 
 
 async def _new_partner(scene: Scene, home: uuid.UUID, fresh: bool) -> Variables:
@@ -188,6 +204,8 @@ TABLE: dict[str, Row] = {
     "revokeToken": Row(
         "!+++++++", "TokenRevoked", "", lambda sc, home, fresh: _value({}), fresh_token=True
     ),
+    "issueAccountToken": Row("-------+", "IssuedToken", "token.issue", _issue_account_token),
+    "revokeAccountToken": Row("-------+", "TokenRevoked", "token.revoke", _account_token),
     "createAccount": Row(
         "-------+",
         "Account",
@@ -319,7 +337,7 @@ TABLE: dict[str, Row] = {
         ),
     ),
     "createShipment": Row(
-        "---+---+",
+        "---+--++",
         "Shipment",
         "shipment.create",
         lambda sc, home, fresh: _awaited(
@@ -327,8 +345,8 @@ TABLE: dict[str, Row] = {
             lambda a: {"input": {"allocationIds": [_id(a)], "mode": "PHYSICAL"}},
         ),
     ),
-    "attachShipmentObject": Row("??-+?--+", "ShipmentItem", "shipment.pack", _attach),
-    "packShipment": Row("??-+?--+", "Shipment", "shipment.pack", moving(S.DRAFT)),
+    "attachShipmentObject": Row("??-+?-++", "ShipmentItem", "shipment.pack", _attach),
+    "packShipment": Row("??-+?-++", "Shipment", "shipment.pack", moving(S.DRAFT)),
     "approveShipment": Row("??--?-++", "Shipment", "shipment.approve", moving(S.AWAITING_APPROVAL)),
     "dispatchShipment": Row("??-+?--+", "Shipment", "shipment.dispatch", moving(S.APPROVED)),
     "markInTransit": Row("??-+?-++", "Shipment", "shipment.track", moving(S.DISPATCHED)),
