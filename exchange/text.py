@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import xml.etree.ElementTree as ET
 
 from exchange.errors import FieldError, ValidationFailed
 
@@ -96,6 +97,19 @@ def strip(value: str) -> tuple[str, int]:
 def for_xml(value: str) -> str:
     """``value`` without the characters XML 1.0 forbids (for writers of XML)."""
     return FORBIDDEN.sub("", value)
+
+
+def xml_safe(root: ET.Element) -> ET.Element:
+    """``root``, changed in place: every text, tail and attribute value without the
+    characters XML 1.0 forbids (the one filter of every XML writer: OAI-PMH, MARCXML, DC)."""
+    for node in root.iter():
+        if node.text:
+            node.text = for_xml(node.text)
+        if node.tail:
+            node.tail = for_xml(node.tail)
+        for key, value in node.attrib.items():
+            node.attrib[key] = for_xml(value)
+    return root
 
 
 def for_terminal(value: str) -> str:

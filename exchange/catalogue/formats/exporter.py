@@ -22,6 +22,7 @@ from exchange.catalogue.models import Work
 from exchange.db.engine import Database
 from exchange.identity.identity import Identity
 from exchange.policy import PolicyEngine
+from exchange.text import xml_safe
 
 DEFAULT_PAGE = 500
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -86,7 +87,7 @@ def serialize(described: Described, format: Format) -> bytes:
         element = marc.xml_element(marc.record_from(described))
     else:
         element = dublin_core.element(described)
-    text: bytes = ET.tostring(element, encoding="utf-8", xml_declaration=False)
+    text: bytes = ET.tostring(xml_safe(element), encoding="utf-8", xml_declaration=False)
     return text + b"\n"
 
 
