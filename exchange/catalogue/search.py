@@ -52,6 +52,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange import text as text_rule
 from exchange.errors import ValidationFailed
 
 DENSE = re.compile(
@@ -133,8 +134,7 @@ class Query:
 
     @classmethod
     def parse(cls, raw: str) -> Query | None:
-        if len(raw) > MAX_QUERY:
-            raise ValidationFailed.single("search", "too_long", f"at most {MAX_QUERY} characters")
+        raw = text_rule.checked(raw, "search", limit=MAX_QUERY)
         terms: list[tuple[tuple[str, ...], bool]] = []
         for word in WORD.findall(fold(raw)):
             for dense, piece in _pieces(word):

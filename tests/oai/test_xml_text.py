@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from defusedxml.ElementTree import fromstring
 
 from exchange.catalogue.formats import exporter
-from exchange.catalogue.formats.exporter import Format
+from exchange.catalogue.formats.importer import Format
 from exchange.catalogue.models import Work
 from exchange.identity.identity import SYSTEM
 from exchange.runtime import Runtime
