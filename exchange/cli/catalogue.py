@@ -11,9 +11,11 @@ from pathlib import Path
 import click
 from click._termui_impl import ProgressBar
 
+from exchange import text
 from exchange.catalogue.formats import exporter, importer, reader
 from exchange.catalogue.formats.importer import Format, ImportReport
 from exchange.catalogue.formats.records import Entry
+from exchange.cli.output import say
 from exchange.cli.runner import with_runtime
 from exchange.errors import ValidationFailed
 from exchange.identity.identity import SYSTEM
@@ -67,7 +69,7 @@ def import_(
         async with runtime.db.read() as session:
             partner = await importer.partner_for(session, wanted)
         bar: ProgressBar[int] = click.progressbar(
-            length=size, label=f"{file.name} ({format})", file=sys.stderr
+            length=size, label=text.for_terminal(f"{file.name} ({format})"), file=sys.stderr
         )
         with bar, contextlib.ExitStack() as stack:
             records: Iterator[Entry]
@@ -91,11 +93,11 @@ def import_(
             )
 
     report = with_runtime(ctx, work)
-    click.echo(f"created {report.created}, merged {report.merged}, rejected {report.rejected}")
+    say(f"created {report.created}, merged {report.merged}, rejected {report.rejected}")
     for outcome in report.rejections[:SHOWN_REJECTIONS]:
-        click.echo(f"  record {outcome.position} ({outcome.label}): {outcome.reason}")
+        say(f"  record {outcome.position} ({outcome.label}): {outcome.reason}")
     if report.rejected > SHOWN_REJECTIONS:
-        click.echo(f"  ... and {report.rejected - SHOWN_REJECTIONS} more rejected")
+        say(f"  ... and {report.rejected - SHOWN_REJECTIONS} more rejected")
 
 
 @catalogue_group.command(name="export")
@@ -117,4 +119,4 @@ def export(ctx: click.Context, file: Path, format_name: str) -> None:
         tmp.replace(file)
     finally:
         tmp.unlink(missing_ok=True)
-    click.echo(f"exported {count} works to {file}")
+    say(f"exported {count} works to {file}")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import click
 
+from exchange.cli.output import say
 from exchange.cli.runner import settings
 from exchange.db import migrate
 
@@ -18,4 +19,4 @@ def upgrade(ctx: click.Context) -> None:
     s = settings(ctx)
     s.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(s.effective_database_url)
-    click.echo("database is up to date")
+    say("database is up to date")

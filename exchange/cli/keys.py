@@ -10,6 +10,7 @@ from typing import Any
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from exchange.cli.output import say, say_block
 from exchange.cli.runner import EXIT_CODES, with_runtime
 from exchange.errors import ExchangeError
 from exchange.identity.identity import SYSTEM
@@ -31,7 +32,7 @@ def read_passphrase(enabled: bool) -> bytes | None:
 
 
 def fail_on_domain_error(error: ExchangeError) -> SystemExit:
-    click.echo(f"error: {error.message}", err=True)
+    say(f"error: {error.message}", err=True)
     return SystemExit(EXIT_CODES.get(type(error), 1))
 
 
@@ -58,7 +59,7 @@ def generate(out: Path, passphrase_stdin: bool) -> None:
     passphrase = read_passphrase(passphrase_stdin)
     key = Ed25519PrivateKey.generate()
     write_private(out, material.private_pem(key, passphrase))
-    click.echo(json.dumps(material.public_jwk(key.public_key()), indent=2))
+    say_block(json.dumps(material.public_jwk(key.public_key()), indent=2))
 
 
 @keys_group.command()
@@ -84,7 +85,7 @@ def register(ctx: click.Context, partner_id: str, public_key: Path) -> None:
             )
         return row.kid
 
-    click.echo(with_runtime(ctx, work))
+    say(with_runtime(ctx, work))
 
 
 @keys_group.command(name="create-custodial")
@@ -105,7 +106,7 @@ def create_custodial(ctx: click.Context, partner_id: str) -> None:
             )
         return row.kid
 
-    click.echo(with_runtime(ctx, work))
+    say(with_runtime(ctx, work))
 
 
 @keys_group.command()
@@ -133,7 +134,7 @@ def revoke(ctx: click.Context, kid: str, at: str | None) -> None:
             row = await keys.revoke(SYSTEM, kid, moment, uow=uow, policy=runtime.policy)
         return f"revoked {row.kid} at {row.snapshot()['revoked_at']}"
 
-    click.echo(with_runtime(ctx, work))
+    say(with_runtime(ctx, work))
 
 
 @keys_group.command(name="export-jwks")
@@ -148,4 +149,4 @@ def export_jwks(ctx: click.Context, output: Path) -> None:
 
     document = with_runtime(ctx, work)
     output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    click.echo(f"wrote {len(document['keys'])} keys to {output}")
+    say(f"wrote {len(document['keys'])} keys to {output}")

@@ -10,6 +10,7 @@ import click
 
 from exchange import clock
 from exchange.cli.keys import fail_on_domain_error, read_passphrase
+from exchange.cli.output import say, say_block
 from exchange.errors import ExchangeError
 from exchange.keys import jwks, material
 from exchange.manifests import signing
@@ -27,7 +28,7 @@ def read_json(path: Path) -> Any:
 
 
 def emit(document: dict[str, Any]) -> None:
-    click.echo(json.dumps(document, indent=2))
+    say_block(json.dumps(document, indent=2))
 
 
 @click.group(name="manifest")
@@ -114,7 +115,7 @@ def verify_command(signed_file: Path, jwks_file: Path) -> None:
     try:
         result = verify(document, ring)
     except SignatureInvalid as error:
-        click.echo(f"FAIL {error.reason}", err=True)
+        say(f"FAIL {error.reason}", err=True)
         raise SystemExit(1) from None
     for line in describe(result):
-        click.echo(line)
+        say(line)

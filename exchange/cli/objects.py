@@ -14,6 +14,8 @@ import anyio
 import click
 from click._termui_impl import ProgressBar
 
+from exchange import text
+from exchange.cli.output import say
 from exchange.cli.runner import with_runtime
 from exchange.errors import ValidationFailed
 from exchange.identity.identity import SYSTEM
@@ -99,7 +101,7 @@ def put(
             )
         key = started.object.storage_key
         progress: ProgressBar[int] = click.progressbar(
-            length=size, label=file.name, file=sys.stderr
+            length=size, label=text.for_terminal(file.name), file=sys.stderr
         )
         with progress as bar:
             await runtime.storage.put(
@@ -113,7 +115,7 @@ def put(
     if completion.rejected is not None:
         raise click.ClickException(completion.rejected.message)
     obj = completion.object
-    click.echo(f"{obj.id}\t{obj.size}\t{obj.sha256}\t{obj.media_type}")
+    say(f"{obj.id}\t{obj.size}\t{obj.sha256}\t{obj.media_type}")
 
 
 @objects.command()
@@ -144,7 +146,7 @@ def get(ctx: click.Context, object_id: str, file: Path) -> None:
             tmp.unlink(missing_ok=True)
         return obj.sha256
 
-    click.echo(with_runtime(ctx, work))
+    say(with_runtime(ctx, work))
 
 
 @objects.command()
@@ -163,7 +165,7 @@ def gc(ctx: click.Context, stale_hours: int) -> None:
         )
 
     report = with_runtime(ctx, work)
-    click.echo(
+    say(
         f"abandoned {len(report.abandoned_objects)} uploads, deleted {len(report.deleted_keys)}"
         f" orphaned objects, aborted {len(report.aborted_uploads)} multipart uploads"
     )

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import click
 
+from exchange.cli.output import say
 from exchange.cli.runner import with_runtime
 from exchange.identity.identity import SYSTEM
 from exchange.ids import parse_id
@@ -60,6 +61,6 @@ def usage(
                 [result.start, result.end, row.partner_id or "", row.work_id or "", row.downloads]
             )
         return
-    click.echo(f"{result.total} downloads from {result.start} to {result.end}")
+    say(f"{result.total} downloads from {result.start} to {result.end}")
     for row in result.rows:
-        click.echo(f"{row.partner_id or '-'}\t{row.work_id or '-'}\t{row.downloads}")
+        say(f"{row.partner_id or '-'}\t{row.work_id or '-'}\t{row.downloads}")

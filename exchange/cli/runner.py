@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from exchange import errors
+from exchange.cli.output import say
 from exchange.runtime import Runtime
 from exchange.settings import Settings
 
@@ -42,7 +43,7 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(coro)
     except errors.ExchangeError as error:
-        click.echo(f"error: {error.message}", err=True)
+        say(f"error: {error.message}", err=True)
         raise SystemExit(exit_code(error)) from None
 
 

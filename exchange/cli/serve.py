@@ -4,6 +4,7 @@ import click
 import uvicorn
 
 from exchange.app import create_app
+from exchange.cli.output import say
 from exchange.cli.runner import settings
 from exchange.db import migrate
 
@@ -18,7 +19,5 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     s.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(s.effective_database_url)
     host, port = host or s.host, port or s.port
-    click.echo(
-        f"Scholarly Exchange on http://{host}:{port}/  (GraphQL: http://{host}:{port}/graphql)"
-    )
+    say(f"Scholarly Exchange on http://{host}:{port}/  (GraphQL: http://{host}:{port}/graphql)")
     uvicorn.run(create_app(s), host=host, port=port, log_level=s.log_level.lower())
