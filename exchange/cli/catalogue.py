@@ -98,6 +98,11 @@ def import_(
         say(f"  record {outcome.position} ({outcome.label}): {outcome.reason}")
     if report.rejected > SHOWN_REJECTIONS:
         say(f"  ... and {report.rejected - SHOWN_REJECTIONS} more rejected")
+    for outcome in report.warnings[:SHOWN_REJECTIONS]:
+        changes = "; ".join(f"{e.field}: {e.message}" for e in outcome.warnings)
+        say(f"  record {outcome.position} ({outcome.label}): kept, {changes}")
+    if report.warned > SHOWN_REJECTIONS:
+        say(f"  ... and {report.warned - SHOWN_REJECTIONS} more kept with changes")
 
 
 @catalogue_group.command(name="export")

@@ -33,7 +33,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.catalogue import search, validation
 from exchange.catalogue import service as works
-from exchange.catalogue.formats import dublin_core, marc
+from exchange.catalogue.formats import dublin_core, marc, records
 from exchange.catalogue.formats.records import Entry
 from exchange.catalogue.models import Work
 from exchange.catalogue.validation import WorkDraft
@@ -70,6 +70,7 @@ class Outcome:
     status: Status
     work_id: uuid.UUID | None = None
     errors: tuple[FieldError, ...] = ()
+    warnings: tuple[FieldError, ...] = ()  # what was changed to keep the record
 
     @property
     def reason(self) -> str:
@@ -82,8 +83,14 @@ class ImportReport:
     merged: int = 0
     rejected: int = 0
     rejections: list[Outcome] = field(default_factory=list)
+    warned: int = 0
+    warnings: list[Outcome] = field(default_factory=list)
 
     def add(self, outcome: Outcome) -> None:
+        if outcome.warnings:
+            self.warned += 1
+            if len(self.warnings) < KEPT_REJECTIONS:
+                self.warnings.append(outcome)
         if outcome.status is Status.CREATED:
             self.created += 1
         elif outcome.status is Status.MERGED:
@@ -116,10 +123,12 @@ def detect(head: bytes) -> Format:
 def read(handle: BinaryIO, format: Format) -> Iterator[Entry]:
     """The entries of a file, one record at a time."""
     if format is Format.MARC21:
-        return marc.read_marc21(handle)
-    if format is Format.MARCXML:
-        return marc.read_marcxml(handle)
-    return dublin_core.read(handle)
+        entries = marc.read_marc21(handle)
+    elif format is Format.MARCXML:
+        entries = marc.read_marcxml(handle)
+    else:
+        entries = dublin_core.read(handle)
+    return map(records.stripped, entries)
 
 
 def _batches(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
@@ -318,6 +327,8 @@ async def import_entries(
                 }
         for entry in batch:
             outcome = outcomes[entry.position]
+            if entry.warnings:
+                outcome = dataclasses.replace(outcome, warnings=entry.warnings)
             report.add(outcome)
             if on_outcome is not None:
                 on_outcome(outcome)
