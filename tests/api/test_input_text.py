@@ -277,3 +277,24 @@ async def test_the_domain_refuses_the_same_text_for_every_adapter(runtime: Runti
     assert [(e.field, e.code) for e in caught.value.errors] == [
         ("names[0].value", "forbidden_character")
     ]
+
+
+def test_every_field_with_arguments_passes_the_input_boundary(tmp_path: Path) -> None:
+    """The boundary guards the root fields; no other field may take arguments unguarded."""
+    from exchange.api.inputs import InputBoundary
+    from exchange.api.schema import Mutation, Query, build
+
+    schema = build(Settings(data_dir=tmp_path))
+    for root in (Query, Mutation):
+        for field in getattr(root, "__strawberry_definition__").fields:  # noqa: B009
+            guarded = any(isinstance(e, InputBoundary) for e in field.extensions)
+            assert guarded == bool(field.arguments), field.name
+    roots = {"Query", "Mutation"}
+    unguarded = [
+        f"{name}.{field_name}"
+        for name, named in schema._schema.type_map.items()
+        if name not in roots and not name.startswith("__")
+        for field_name, field in (getattr(named, "fields", None) or {}).items()
+        if getattr(field, "args", None)
+    ]
+    assert unguarded == []
