@@ -10,6 +10,7 @@ from typing import Any
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from exchange import periods
 from exchange.cli.output import say, say_block
 from exchange.cli.runner import EXIT_CODES, with_runtime
 from exchange.errors import ExchangeError
@@ -128,6 +129,8 @@ def revoke(ctx: click.Context, kid: str, at: str | None) -> None:
             moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
         except ValueError:
             raise click.UsageError(f"--at {at!r} is not an RFC 3339 time") from None
+        if (problem := periods.instant_problem(moment, "at")) is not None:
+            raise click.UsageError(f"--at: {problem.message}")
 
     async def work(runtime: Runtime) -> str:
         async with runtime.db.unit_of_work() as uow:

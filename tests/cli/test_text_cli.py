@@ -103,3 +103,15 @@ def test_only_the_output_module_writes_to_the_terminal() -> None:
         ("objects.py", "stderr"),
         ("report.py", "stdout"),
     ]
+
+
+async def test_dates_in_year_9999_get_an_answer_at_the_command_line(
+    settings: Settings, world: World
+) -> None:
+    usage = await invoke(settings, "report", "usage", "--from", "9999-01-01", "--to", "9999-12-31")
+    assert (usage.exit_code, usage.output) == (0, "0 downloads from 9999-01-01 to 9999-12-31\n")
+    revoke = await invoke(
+        settings, "keys", "revoke", "--at", "9999-12-31T23:00:00-05:00", "--", "any-kid"
+    )
+    assert revoke.exit_code == 2
+    assert "--at: between 0001-01-02 and 9999-12-30 (UTC)" in revoke.output
