@@ -10,6 +10,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from defusedxml.ElementTree import fromstring
+from pymarc import MARCReader
 
 from exchange.catalogue.formats import exporter
 from exchange.catalogue.formats.importer import Format
@@ -63,7 +64,7 @@ async def test_oai_records_never_carry_forbidden_characters(
         assert title.text == SHOWN
 
 
-@pytest.mark.parametrize("format", [Format.MARCXML, Format.DC])
+@pytest.mark.parametrize("format", [Format.MARCXML, Format.DC, Format.MARC21])
 async def test_exports_never_carry_forbidden_characters(
     runtime: Runtime, world: World, format: Format
 ) -> None:
@@ -71,7 +72,13 @@ async def test_exports_never_carry_forbidden_characters(
     handle = io.BytesIO()
     await exporter.export(SYSTEM, handle, format, db=runtime.db, policy=runtime.policy)
     document = handle.getvalue()
-    fromstring(document)
+    if format is Format.MARC21:
+        [record] = list(MARCReader(document, to_unicode=True, force_utf8=True))
+        assert record is not None
+        assert record["245"] is not None
+        assert record["245"]["a"] == SHOWN
+    else:
+        fromstring(document)
     assert SHOWN.encode() in document
     assert b"\x00" not in document
     assert b"\x1b" not in document
