@@ -298,3 +298,12 @@ def test_every_field_with_arguments_passes_the_input_boundary(tmp_path: Path) ->
         if getattr(field, "args", None)
     ]
     assert unguarded == []
+
+
+async def test_the_directory_page_answers_a_forbidden_character_with_400(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """Pages call the same service, so the same rule answers them."""
+    response = await client.get("/", params={"q": "nul\x00"})
+    assert response.status_code == 400
+    assert "search: U+0000 at position 3 is not allowed in text" in response.text
