@@ -82,10 +82,16 @@ async def test_generated_operations_never_fail_internally(
         response = await client.post("/graphql", json={"query": document}, headers=headers)
         return response.status_code, response.text, time.perf_counter() - started
 
+    def timed(document: str) -> tuple[int, str, float]:
+        return asyncio.run_coroutine_threadsafe(ask(document), loop).result(timeout=30)
+
     def check(document: str) -> None:
-        future = asyncio.run_coroutine_threadsafe(ask(document), loop)
-        status, body, seconds = future.result(timeout=30)
+        status, body, seconds = timed(document)
         found = faults(status, body)
+        if seconds > SLOWEST:
+            # A busy test machine can stall any one request: slow twice in a row is the
+            # document's own cost.
+            seconds = min(seconds, timed(document)[2])
         if seconds > SLOWEST:
             found.append(f"took {seconds:.2f} s")
         asked.append(document)
