@@ -25,6 +25,7 @@ from exchange.api.allocations import AllocationMutation, AllocationQuery
 from exchange.api.catalogue import CatalogueMutation, CatalogueQuery
 from exchange.api.errors import should_mask
 from exchange.api.identity import IdentityMutation, IdentityQuery
+from exchange.api.inputs import guard
 from exchange.api.objects import BYTE_COUNT, ByteCount, ObjectMutation, ObjectQuery
 from exchange.api.offers import OfferMutation, OfferQuery
 from exchange.api.partners import PartnerMutation, PartnerQuery
@@ -107,4 +108,5 @@ def build(settings: Settings) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     extensions.append(LoggedMaskErrors)  # last, so it sees every error
     config = StrawberryConfig(scalar_map={ByteCount: BYTE_COUNT})
+    guard(Query, Mutation)  # every argument passes the domain's text and instant rules
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, config=config)

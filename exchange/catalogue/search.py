@@ -53,6 +53,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange import text as text_rule
 from exchange.catalogue import ranking
 from exchange.errors import ValidationFailed
 from exchange.folding import fold as fold  # re-exported: the catalogue folds through it
@@ -118,8 +119,7 @@ class Query:
 
     @classmethod
     def parse(cls, raw: str) -> Query | None:
-        if len(raw) > MAX_QUERY:
-            raise ValidationFailed.single("search", "too_long", f"at most {MAX_QUERY} characters")
+        raw = text_rule.checked(raw, "search", limit=MAX_QUERY)
         terms: list[tuple[tuple[str, ...], bool]] = []
         for word in WORD.findall(fold(raw)):
             for dense, piece in _pieces(word):

@@ -9,6 +9,7 @@ from enum import StrEnum
 import pycountry
 
 from exchange import clock
+from exchange import text as text_rule
 from exchange.catalogue import identifiers
 from exchange.catalogue.models import IdentifierScheme, WorkKind, WorkLevel
 from exchange.errors import FieldError
@@ -69,9 +70,7 @@ def text(raw: str | None, name: str, limit: int, errors: list[FieldError]) -> st
     """Whitespace-collapsed text, None when blank."""
     if raw is None:
         return None
-    value = " ".join(raw.split())
-    if len(value) > limit:
-        errors.append(FieldError(name, "too_long", f"at most {limit} characters"))
+    value = " ".join(text_rule.check(raw, name, errors, limit=limit).split())
     return value or None
 
 

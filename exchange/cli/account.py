@@ -5,6 +5,7 @@ import uuid
 
 import click
 
+from exchange.cli.output import say
 from exchange.cli.runner import with_runtime
 from exchange.identity import service as identity
 from exchange.identity.identity import SYSTEM, Role
@@ -56,4 +57,4 @@ def create(
                 )
         return row.id
 
-    click.echo(str(with_runtime(ctx, work)))
+    say(str(with_runtime(ctx, work)))

@@ -8,6 +8,7 @@ import click
 
 from exchange.audit import chain, checkpoint
 from exchange.cli.exit_codes import VERIFICATION_FAILED
+from exchange.cli.output import say, say_block
 from exchange.cli.runner import with_runtime
 from exchange.runtime import Runtime
 from exchange.signing.jws import SignatureInvalid
@@ -57,10 +58,10 @@ def verify(ctx: click.Context, checkpoint_file: Path | None) -> None:
         problems.insert(0, f"event {result.first_break.seq}: {result.first_break.reason}")
     if problems:
         for problem in problems:
-            click.echo(f"FAIL {problem}", err=True)
+            say(f"FAIL {problem}", err=True)
         raise SystemExit(VERIFICATION_FAILED)
     suffix = f"; checkpoint at event {statement.seq} matches" if statement is not None else ""
-    click.echo(f"OK {result.count} events, head {result.head_seq} {result.head_hash}{suffix}")
+    say(f"OK {result.count} events, head {result.head_seq} {result.head_hash}{suffix}")
 
 
 @audit.command(name="checkpoint")
@@ -72,4 +73,4 @@ def make_checkpoint(ctx: click.Context) -> None:
         async with runtime.db.read() as session:
             return await checkpoint.make(session, runtime.instance_key)
 
-    click.echo(json.dumps(with_runtime(ctx, work), indent=2))
+    say_block(json.dumps(with_runtime(ctx, work), indent=2))

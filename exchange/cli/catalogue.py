@@ -11,9 +11,11 @@ from pathlib import Path
 import click
 from click._termui_impl import ProgressBar
 
+from exchange import text
 from exchange.catalogue.formats import exporter, importer, reader
 from exchange.catalogue.formats.importer import Format, ImportReport
 from exchange.catalogue.formats.records import Entry
+from exchange.cli.output import say
 from exchange.cli.runner import with_runtime
 from exchange.errors import ValidationFailed
 from exchange.identity.identity import SYSTEM
@@ -73,7 +75,7 @@ def import_(
         async with runtime.db.read() as session:
             partner = await importer.partner_for(session, wanted)
         bar: ProgressBar[int] = click.progressbar(
-            length=size, label=f"{file.name} ({format})", file=sys.stderr
+            length=size, label=text.for_terminal(f"{file.name} ({format})"), file=sys.stderr
         )
         with bar, contextlib.ExitStack() as stack:
             records: Iterator[Entry]
@@ -97,21 +99,21 @@ def import_(
             )
 
     report = with_runtime(ctx, work)
-    click.echo(
+    say(
         f"created {report.created}, merged {report.merged}, rejected {report.rejected}"
         f" ({report.warned} with warnings)"
     )
     for outcome in report.merges[:SHOWN]:
-        click.echo(f"  merged record {outcome.position} ({outcome.label}) on {outcome.matched_on}")
+        say(f"  merged record {outcome.position} ({outcome.label}) on {outcome.matched_on}")
     if report.merged > SHOWN:
-        click.echo(f"  ... and {report.merged - SHOWN} more merged")
+        say(f"  ... and {report.merged - SHOWN} more merged")
     for outcome in report.rejections[:SHOWN]:
-        click.echo(f"  rejected record {outcome.position} ({outcome.label}): {outcome.reason}")
+        say(f"  rejected record {outcome.position} ({outcome.label}): {outcome.reason}")
     if report.rejected > SHOWN:
-        click.echo(f"  ... and {report.rejected - SHOWN} more rejected")
+        say(f"  ... and {report.rejected - SHOWN} more rejected")
     for outcome in report.warnings:  # every one kept: each is a change to a record
         for warning in outcome.warnings:
-            click.echo(f"  warning, record {outcome.position} ({outcome.label}): {warning}")
+            say(f"  warning, record {outcome.position} ({outcome.label}): {warning}")
 
 
 @catalogue_group.command(name="export")
@@ -133,4 +135,4 @@ def export(ctx: click.Context, file: Path, format_name: str) -> None:
         tmp.replace(file)
     finally:
         tmp.unlink(missing_ok=True)
-    click.echo(f"exported {count} works to {file}")
+    say(f"exported {count} works to {file}")

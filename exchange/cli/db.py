@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import click
 
+from exchange.cli.output import say
 from exchange.cli.runner import settings
 from exchange.db import migrate
 from exchange.signing import instance_key
@@ -24,4 +25,4 @@ def upgrade(ctx: click.Context) -> None:
     instance_key.load_or_create(s.instance_key_path)
     if s.storage == "local":
         factory.url_signer(s)
-    click.echo("Database is up to date.")
+    say("Database is up to date.")

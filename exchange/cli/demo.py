@@ -4,6 +4,7 @@ import os
 
 import click
 
+from exchange.cli.output import say
 from exchange.cli.runner import settings, with_runtime
 from exchange.db import migrate
 from exchange.demo import loader
@@ -42,16 +43,16 @@ def load_and_print(ctx: click.Context, *, fresh_tokens: bool = False) -> None:
         fd = os.open(credentials, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.writelines(lines)
-        click.echo("Demo data loaded.")
+        say("Demo data loaded.")
     elif not logins:
-        click.echo(
+        say(
             "Demo data was already loaded; its tokens were printed then. "
             "`exchange demo --tokens` prints fresh ones (and revokes those)."
         )
         return
     else:
-        click.echo("Fresh demo tokens below; the demo tokens printed before are revoked.")
-    click.echo(f"Demo passwords are in {credentials}\n")
-    click.echo(f"{'e-mail':36} {'role':12} {'partner':11} token")
+        say("Fresh demo tokens below; the demo tokens printed before are revoked.")
+    say(f"Demo passwords are in {credentials}\n")
+    say(f"{'e-mail':36} {'role':12} {'partner':11} token")
     for login in logins:
-        click.echo(f"{login.email:36} {login.role:12} {login.partner:11} {login.token}")
+        say(f"{login.email:36} {login.role:12} {login.partner:11} {login.token}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from exchange.cli.exit_codes import VERIFICATION_FAILED
+from exchange.cli.output import say
 from exchange.cli.runner import with_runtime
 from exchange.identity.identity import SYSTEM
 from exchange.objects import fixity as service
@@ -29,10 +30,10 @@ def check(ctx: click.Context, sample: int | None) -> None:
 
     report = with_runtime(ctx, work)
     for object_id in report.changed:
-        click.echo(f"changed\t{object_id}")
+        say(f"changed\t{object_id}")
     for object_id in report.missing:
-        click.echo(f"missing\t{object_id}")
-    click.echo(
+        say(f"missing\t{object_id}")
+    say(
         f"checked {report.checked}: {report.ok} ok, {len(report.changed)} changed,"
         f" {len(report.missing)} missing"
     )

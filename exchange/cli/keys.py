@@ -10,6 +10,8 @@ from typing import Any
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from exchange import periods
+from exchange.cli.output import say, say_block
 from exchange.cli.runner import fail, with_runtime
 from exchange.errors import ExchangeError
 from exchange.identity.identity import SYSTEM
@@ -57,7 +59,7 @@ def generate(out: Path, passphrase_stdin: bool) -> None:
     passphrase = read_passphrase(passphrase_stdin)
     key = Ed25519PrivateKey.generate()
     write_private(out, material.private_pem(key, passphrase))
-    click.echo(json.dumps(material.public_jwk(key.public_key()), indent=2))
+    say_block(json.dumps(material.public_jwk(key.public_key()), indent=2))
 
 
 @keys_group.command()
@@ -83,7 +85,7 @@ def register(ctx: click.Context, partner_id: str, public_key: Path) -> None:
             )
         return row.kid
 
-    click.echo(with_runtime(ctx, work))
+    say(with_runtime(ctx, work))
 
 
 @keys_group.command(name="create-custodial")
@@ -104,7 +106,7 @@ def create_custodial(ctx: click.Context, partner_id: str) -> None:
             )
         return row.kid
 
-    click.echo(with_runtime(ctx, work))
+    say(with_runtime(ctx, work))
 
 
 @keys_group.command()
@@ -127,13 +129,15 @@ def revoke(ctx: click.Context, kid: str, at: str | None) -> None:
             moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
         except ValueError:
             raise click.UsageError(f"--at {at!r} is not an RFC 3339 time") from None
+        if (problem := periods.instant_problem(moment, "at")) is not None:
+            raise click.UsageError(f"--at: {problem.message}")
 
     async def work(runtime: Runtime) -> str:
         async with runtime.db.unit_of_work() as uow:
             row = await keys.revoke(SYSTEM, kid, moment, uow=uow, policy=runtime.policy)
         return f"revoked {row.kid} at {row.snapshot()['revoked_at']}"
 
-    click.echo(with_runtime(ctx, work))
+    say(with_runtime(ctx, work))
 
 
 @keys_group.command(name="export-jwks")
@@ -150,4 +154,4 @@ def export_jwks(ctx: click.Context, output: Path) -> None:
 
     document = with_runtime(ctx, work)
     output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    click.echo(f"wrote {len(document['keys'])} keys to {output}")
+    say(f"wrote {len(document['keys'])} keys to {output}")

@@ -11,6 +11,7 @@ from exchange.cli.catalogue import catalogue_group
 from exchange.cli.db import db
 from exchange.cli.demo import demo
 from exchange.cli.fixity import fixity
+from exchange.cli.inputs import guard
 from exchange.cli.keys import keys_group
 from exchange.cli.manifest import manifest_group
 from exchange.cli.objects import objects
@@ -37,6 +38,7 @@ for command in (serve, db, demo, token, account, audit, schema, keys_group, mani
     cli.add_command(command)
 for command in (objects, fixity, report, catalogue_group, shipment_group):
     cli.add_command(command)
+guard(cli)  # every text option passes the domain's text rule
 
 
 def main() -> None:

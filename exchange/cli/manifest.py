@@ -11,6 +11,7 @@ import click
 from exchange import clock
 from exchange.cli.exit_codes import UNTRUSTED_KEYS, VERIFICATION_FAILED
 from exchange.cli.keys import fail_on_domain_error, read_passphrase
+from exchange.cli.output import say, say_block
 from exchange.errors import ExchangeError
 from exchange.keys import jwks, material
 from exchange.manifests import signing
@@ -29,7 +30,7 @@ def read_json(path: Path) -> Any:
 
 
 def emit(document: dict[str, Any]) -> None:
-    click.echo(json.dumps(document, indent=2))
+    say_block(json.dumps(document, indent=2))
 
 
 @click.group(name="manifest")
@@ -167,7 +168,7 @@ def verify_command(
     try:
         result = verify(document, ring, bind_partners=False)
     except SignatureInvalid as error:
-        click.echo(f"FAIL {error.reason}", err=True)
+        say(f"FAIL {error.reason}", err=True)
         raise SystemExit(VERIFICATION_FAILED) from None
     trusts = assess(
         result,
@@ -177,10 +178,10 @@ def verify_command(
         other_source=str(jwks_file),
     )
     for line in describe(result) + [_trust_line(t) for t in trusts]:
-        click.echo(line)
+        say(line)
     untrusted = [t for t in trusts if not t.trusted]
     if untrusted:
-        click.echo(
+        say(
             f"UNTRUSTED: {len(untrusted)} of {len(trusts)} signing keys are neither in a "
             "pinned JWKS nor pinned: the signatures are valid, but by whom is not "
             "established. Give --pinned-jwks FILE or --pin KID for keys you trust"

@@ -14,7 +14,9 @@ import anyio
 import click
 from click._termui_impl import ProgressBar
 
+from exchange import text
 from exchange.cli.exit_codes import VerificationFailed
+from exchange.cli.output import say
 from exchange.cli.runner import fail, with_runtime
 from exchange.identity.identity import SYSTEM
 from exchange.ids import parse_id
@@ -102,7 +104,7 @@ def put(
             )
         key = started.object.storage_key
         progress: ProgressBar[int] = click.progressbar(
-            length=size, label=file.name, file=sys.stderr
+            length=size, label=text.for_terminal(file.name), file=sys.stderr
         )
         with progress as bar:
             await runtime.storage.put(
@@ -120,7 +122,7 @@ def put(
     if completion.rejected is not None:
         raise fail(completion.rejected)
     obj = completion.object
-    click.echo(f"{obj.id}\t{obj.size}\t{obj.sha256}\t{obj.media_type}")
+    say(f"{obj.id}\t{obj.size}\t{obj.sha256}\t{obj.media_type}")
 
 
 @objects.command()
@@ -151,7 +153,7 @@ def get(ctx: click.Context, object_id: str, file: Path) -> None:
             tmp.unlink(missing_ok=True)
         return obj.sha256
 
-    click.echo(with_runtime(ctx, work))
+    say(with_runtime(ctx, work))
 
 
 @objects.command()
@@ -170,9 +172,9 @@ def gc(ctx: click.Context, stale_hours: int) -> None:
         )
 
     report = with_runtime(ctx, work)
-    click.echo(
+    say(
         f"abandoned {len(report.abandoned_objects)} uploads, deleted {len(report.deleted_keys)}"
         f" orphaned objects, aborted {len(report.aborted_uploads)} multipart uploads"
     )
     for what in report.skipped:
-        click.echo(f"skipped {what}: the storage server cannot list them", err=True)
+        say(f"skipped {what}: the storage server cannot list them", err=True)

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import click
 
+from exchange.cli.output import say
 from exchange.cli.runner import with_runtime
 from exchange.identity.identity import SYSTEM
 from exchange.ids import parse_id
@@ -79,7 +80,7 @@ def usage(
                 ]
             )
         return
-    click.echo(f"{result.total} downloads from {result.start} to {result.end}")
+    say(f"{result.total} downloads from {result.start} to {result.end}")
     for row in result.rows:
         who = f"{name(row.partner_id)} ({row.partner_id})" if row.partner_id else "-"
-        click.echo(f"{who}\t{row.work_id or '-'}\t{row.downloads}")
+        say(f"{who}\t{row.work_id or '-'}\t{row.downloads}")

@@ -10,6 +10,7 @@ import click
 
 from exchange import errors
 from exchange.cli.exit_codes import EXIT_CODES, exit_code
+from exchange.cli.output import say
 from exchange.db import readiness
 from exchange.runtime import Runtime
 from exchange.settings import Settings
@@ -35,7 +36,7 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 def fail(error: errors.ExchangeError) -> SystemExit:
     """Print ``error`` as one line on stderr; the exit that ``EXIT_CODES`` gives it."""
-    click.echo(f"error: {error.message}", err=True)
+    say(f"error: {error.message}", err=True)
     return SystemExit(exit_code(error))
 
 

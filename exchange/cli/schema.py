@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 
 from exchange.api.schema import build
+from exchange.cli.output import say
 from exchange.cli.runner import settings
 
 DEFAULT = Path(__file__).resolve().parents[2] / "graphql" / "schema.graphql"
@@ -21,4 +22,4 @@ def schema() -> None:
 def export(ctx: click.Context, output: Path) -> None:
     """Write the schema's SDL (default: graphql/schema.graphql)."""
     output.write_text(build(settings(ctx)).as_str() + "\n", encoding="utf-8")
-    click.echo(f"wrote {output}")
+    say(f"wrote {output}")

@@ -5,6 +5,7 @@ import uvicorn
 
 from exchange.app import create_app
 from exchange.cli.demo import load_and_print
+from exchange.cli.output import say
 from exchange.cli.runner import settings
 from exchange.db import migrate
 
@@ -24,7 +25,5 @@ def serve(ctx: click.Context, host: str | None, port: int | None, with_demo: boo
     if with_demo:  # in this process: a restart costs one interpreter start, not three
         load_and_print(ctx)
     host, port = host or s.host, port or s.port
-    click.echo(
-        f"Scholarly Exchange on http://{host}:{port}/  (GraphQL: http://{host}:{port}/graphql)"
-    )
+    say(f"Scholarly Exchange on http://{host}:{port}/  (GraphQL: http://{host}:{port}/graphql)")
     uvicorn.run(create_app(s), host=host, port=port, log_level=s.log_level.lower())

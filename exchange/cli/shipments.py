@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from exchange.cli.output import say
 from exchange.cli.runner import with_runtime
 from exchange.identity.identity import SYSTEM
 from exchange.ids import parse_id
@@ -63,7 +64,7 @@ def export_bag(
         )
 
     report = with_runtime(ctx, work)
-    click.echo(f"{report.shipment_id}\t{report.files} files\t{report.octets} bytes\t{directory}")
+    say(f"{report.shipment_id}\t{report.files} files\t{report.octets} bytes\t{directory}")
 
 
 @shipment_group.command(name="import-bag")
@@ -84,4 +85,4 @@ def import_bag(ctx: click.Context, directory: Path) -> None:
         )
 
     report = with_runtime(ctx, work)
-    click.echo(f"{report.shipment_id}\treceived\t{report.files} files\t{report.octets} bytes")
+    say(f"{report.shipment_id}\treceived\t{report.files} files\t{report.octets} bytes")

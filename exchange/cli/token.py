@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import click
 
+from exchange.cli.output import say
 from exchange.cli.runner import with_runtime
 from exchange.identity import service as identity
 from exchange.identity import tokens
@@ -34,4 +35,4 @@ def create(ctx: click.Context, email: str, days: int | None) -> None:
             _token, secret = await tokens.issue_token(account, uow=uow, ttl=ttl, label="cli")
         return secret
 
-    click.echo(with_runtime(ctx, work))
+    say(with_runtime(ctx, work))

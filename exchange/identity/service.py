@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange import clock
+from exchange import clock, text
 from exchange.audit.chain import AuditRecord
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -32,7 +32,8 @@ class AccountDraft:
 
 
 def normalize_email(raw: str) -> str:
-    return raw.strip().lower()
+    """Raises ``ValidationFailed`` (field ``email``) for text the domain refuses."""
+    return text.checked(raw, "email", limit=text.MAX_EMAIL).strip().lower()
 
 
 async def create_account(

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange import clock
+from exchange import clock, text
 from exchange.audit.chain import AuditRecord
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
@@ -69,7 +69,9 @@ async def issue_token(
 
 
 async def login(email: str, password: str, *, uow: UnitOfWork, ttl: timedelta) -> tuple[Token, str]:
-    """Exchange an e-mail and password for a token. Both failures read the same."""
+    """Exchange an e-mail and password for a token. Both failures read the same.
+    Raises ``ValidationFailed`` for an e-mail or password the domain refuses as text."""
+    text.checked(password, "password", limit=text.MAX_PASSWORD, normalise=False)
     account = (
         await uow.session.exec(select(Account).where(Account.email == normalize_email(email)))
     ).first()

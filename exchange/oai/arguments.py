@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from exchange import periods
 from exchange.oai.errors import bad_argument, bad_verb
 
 DAY = "%Y-%m-%d"
@@ -88,7 +89,7 @@ def window(from_: str | None, until: str | None) -> tuple[datetime | None, datet
             raise bad_argument("from is later than until")
     before = None
     if end is not None:
-        before = end[0] + (timedelta(days=1) if end[1] else timedelta(seconds=1))
+        before = periods.later(end[0], timedelta(days=1) if end[1] else timedelta(seconds=1))
     return (since[0] if since else None), before
 
 

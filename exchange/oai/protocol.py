@@ -28,6 +28,7 @@ from exchange.oai import arguments, errors
 from exchange.oai.errors import ProtocolError
 from exchange.oai.tokens import ResumptionToken
 from exchange.policy import PolicyEngine
+from exchange.text import xml_safe
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
@@ -276,5 +277,5 @@ async def respond(
         if error.code in ("badVerb", "badArgument"):
             echo.attrib.clear()  # the request is echoed only when it was a valid one
         _add(root, "error", error.message, code=error.code)
-    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    document: bytes = ET.tostring(xml_safe(root), encoding="utf-8", xml_declaration=True)
     return document

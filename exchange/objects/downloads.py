@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange import clock
+from exchange import clock, periods
 from exchange.audit.chain import AuditRecord
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, NotFound, ValidationFailed
@@ -155,8 +155,7 @@ async def usage_report(
         if partner is None:
             raise NotFound("partner", partner_id)
         policy.require(identity, "report.usage", partners.resource(partner))
-    since = datetime.combine(start, time(), UTC)
-    until = datetime.combine(end + timedelta(days=1), time(), UTC)
+    since, until = periods.start_of(start), periods.end_of(end)
     count = sa.func.count(col(Download.id))
     statement = (
         select(Download.partner_id, DigitalObject.work_id, count)

@@ -7,6 +7,7 @@ reads or writes. Writers work inside the caller's unit of work and never commit.
 from __future__ import annotations
 
 import builtins
+import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange import clock
+from exchange import clock, text
 from exchange.audit.chain import AuditRecord
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -121,7 +122,9 @@ def _escape_like(term: str) -> str:
 
 def _tag_condition(dialect: str, tag: str) -> sa.TextClause:
     if dialect == "postgresql":
-        return sa.text("partner.tags @> CAST(:tag_json AS jsonb)").bindparams(tag_json=f'["{tag}"]')
+        return sa.text("partner.tags @> CAST(:tag_json AS jsonb)").bindparams(
+            tag_json=json.dumps([tag])
+        )
     return sa.text(
         "EXISTS (SELECT 1 FROM json_each(partner.tags) WHERE json_each.value = :tag)"
     ).bindparams(tag=tag)
@@ -148,8 +151,10 @@ async def list(
         statement = statement.where(Partner.status == filters.status.value)
     if filters.tag:
         dialect = session.bind.dialect.name if session.bind else "sqlite"
-        statement = statement.where(_tag_condition(dialect, filters.tag.strip().lower()))
-    term = validation.search_term(filters.search) if filters.search else None
+        tag = text.checked(filters.tag, "tag", limit=validation.MAX_TAG)
+        statement = statement.where(_tag_condition(dialect, tag.strip().lower()))
+    search = text.checked_optional(filters.search, "search", limit=text.MAX_SEARCH)
+    term = validation.search_term(search) if search and search.strip() else None
     if term is not None:
         pattern = f"%{_escape_like(term)}%"
         statement = statement.where(col(Partner.search_text).like(pattern, escape="\\"))

@@ -7,12 +7,14 @@ import re
 
 import pycountry
 
+from exchange import text
 from exchange.errors import FieldError
 from exchange.folding import fold
 
 LANG_TAG = re.compile(r"^([a-zA-Z]{2,3})(?:-([a-zA-Z]{4}))?(?:-([a-zA-Z]{2}|[0-9]{3}))?$")
 TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
-MAX_NAME = 300
+MAX_NAME = text.MAX_NAME
+MAX_TAG = 50
 MAX_NAMES = 12
 MAX_TAGS = 20
 
@@ -61,19 +63,15 @@ def names(raw: list[tuple[str, str]], errors: list[FieldError]) -> list[dict[str
     seen: set[str] = set()
     for index, (lang, value) in enumerate(raw):
         tag = language_tag(lang, f"names[{index}].lang", errors)
-        text = " ".join(value.split())
-        if not text:
+        name = " ".join(text.check(value, f"names[{index}].value", errors, limit=MAX_NAME).split())
+        if not name:
             errors.append(FieldError(f"names[{index}].value", "required", "a name cannot be empty"))
-        elif len(text) > MAX_NAME:
-            errors.append(
-                FieldError(f"names[{index}].value", "too_long", f"at most {MAX_NAME} characters")
-            )
         if tag in seen:
             errors.append(
                 FieldError(f"names[{index}].lang", "duplicate", f"a second name in {tag}")
             )
         seen.add(tag)
-        result.append({"lang": tag, "value": text})
+        result.append({"lang": tag, "value": name})
     return result
 
 
@@ -91,8 +89,9 @@ def tags(raw: list[str], errors: list[FieldError]) -> list[str]:
         errors.append(FieldError("tags", "too_many", f"at most {MAX_TAGS} tags"))
     result: set[str] = set()
     for index, tag in enumerate(raw):
-        value = tag.strip().lower()
-        if not TAG.match(value):
+        found = len(errors)
+        value = text.check(tag, f"tags[{index}]", errors, limit=MAX_TAG).strip().lower()
+        if len(errors) == found and not TAG.match(value):
             errors.append(
                 FieldError(
                     f"tags[{index}]",

@@ -16,7 +16,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange import clock
+from exchange import clock, text
 from exchange.audit.chain import AuditRecord
 from exchange.catalogue.models import Work, WorkKind, WorkLevel
 from exchange.db.keyset import fetch_page
@@ -111,6 +111,8 @@ def _validate(draft: RequestDraft) -> builtins.list[FieldError]:
             errors.append(
                 FieldError(f"lines[{index}]", "required", "name a work or describe the need")
             )
+        if line.subject is not None:
+            text.check(line.subject, f"lines[{index}].subject", errors, limit=200)
         if line.subject is not None and not 1 <= len(line.subject.strip()) <= 200:
             errors.append(
                 FieldError(f"lines[{index}].subject", "invalid", "a subject is 1 to 200 characters")
@@ -121,8 +123,7 @@ def _validate(draft: RequestDraft) -> builtins.list[FieldError]:
             errors.append(
                 FieldError(f"lines[{index}].language", "invalid_language", "an ISO 639 code")
             )
-    if len(draft.note) > 5_000:
-        errors.append(FieldError("note", "too_long", "at most 5000 characters"))
+    text.check(draft.note, "note", errors, limit=text.MAX_NOTE)
     return errors
 
 

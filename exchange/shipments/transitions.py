@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from exchange import clock
+from exchange import clock, text
 from exchange.allocations.models import Allocation, AllocationState
 from exchange.audit.chain import AuditRecord
 from exchange.db.uow import UnitOfWork
@@ -57,8 +57,8 @@ class EventDetails:
 
 
 def _check_text(field: str, value: str | None, maximum: int) -> None:
-    if value is not None and len(value) > maximum:
-        raise ValidationFailed.single(field, "too_long", f"at most {maximum} characters")
+    if value is not None:
+        text.checked(value, field, limit=maximum)
 
 
 def _event(
@@ -353,6 +353,8 @@ async def receive(
     """Confirm receipt (the receiver's librarians): the receiver countersigns the manifest
     with a receipt listing any discrepancy, and the shipment ends ``received`` or
     ``received_with_discrepancy``."""
+    for index, discrepancy in enumerate(discrepancies):
+        text.checked(discrepancy.note, f"discrepancies[{index}].note", limit=text.MAX_NOTE)
     session = uow.session
     shipment, parties = await readable(identity, shipment_id, session, policy, for_update=True)
     facts = Facts(parties.held, discrepant=bool(discrepancies))

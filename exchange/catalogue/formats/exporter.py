@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Sequence
 from typing import BinaryIO
 
+from pymarc import Subfield
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.catalogue import search
@@ -22,6 +23,7 @@ from exchange.catalogue.models import Work
 from exchange.db.engine import Database
 from exchange.identity.identity import Identity
 from exchange.policy import PolicyEngine
+from exchange.text import for_xml, xml_safe
 
 DEFAULT_PAGE = 500
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -81,12 +83,18 @@ async def pages(
 def serialize(described: Described, format: Format) -> bytes:
     """One work in a format, as it sits in a file of that format."""
     if format is Format.MARC21:
-        return marc.record_from(described).as_marc()
+        record = marc.record_from(described)
+        for item in record.fields:  # MARC's delimiters are among what XML 1.0 forbids
+            if item.control_field:
+                item.data = for_xml(item.data or "")
+            else:
+                item.subfields = [Subfield(s.code, for_xml(s.value)) for s in item.subfields]
+        return record.as_marc()
     if format is Format.MARCXML:
         element = marc.xml_element(marc.record_from(described))
     else:
         element = dublin_core.element(described)
-    text: bytes = ET.tostring(element, encoding="utf-8", xml_declaration=False)
+    text: bytes = ET.tostring(xml_safe(element), encoding="utf-8", xml_declaration=False)
     return text + b"\n"
 
 

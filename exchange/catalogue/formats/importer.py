@@ -34,7 +34,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.catalogue import service as works
-from exchange.catalogue.formats import dublin_core, marc, marc_files, matching
+from exchange.catalogue.formats import dublin_core, marc, marc_files, matching, records
 from exchange.catalogue.formats.records import Entry
 from exchange.catalogue.validation import WorkDraft
 from exchange.db.engine import Database
@@ -70,7 +70,7 @@ class Outcome:
     status: Status
     work_id: uuid.UUID | None = None
     errors: tuple[FieldError, ...] = ()
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # what was changed or doubted to keep the record
     matched_on: str | None = None  # of a merge: what it matched on (see ``matching``)
 
     @property
@@ -133,10 +133,12 @@ def detect(head: bytes) -> Format:
 def read(handle: BinaryIO, format: Format) -> Iterator[Entry]:
     """The entries of a file, one record at a time."""
     if format is Format.MARC21:
-        return marc_files.read_marc21(handle)
-    if format is Format.MARCXML:
-        return marc_files.read_marcxml(handle)
-    return dublin_core.read(handle)
+        entries = marc_files.read_marc21(handle)
+    elif format is Format.MARCXML:
+        entries = marc_files.read_marcxml(handle)
+    else:
+        entries = dublin_core.read(handle)
+    return map(records.stripped, entries)
 
 
 def _batches(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:

@@ -12,13 +12,16 @@ import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
+from typing import Any
 
+from exchange import text
 from exchange.catalogue import validation
 from exchange.catalogue.formats import leniency
 from exchange.catalogue.models import Work
 from exchange.catalogue.relations import Contributor, Identifier
 from exchange.catalogue.validation import WorkDraft
+from exchange.errors import FieldError
 
 # Unicode character-name prefixes -> ISO 15924 script codes.
 SCRIPTS = (
@@ -105,3 +108,52 @@ def tagged_titles(language: str, values: Sequence[str]) -> list[tuple[str, str]]
 def label(draft: WorkDraft, fallback: str) -> str:
     """How a report names a record: its first title, else ``fallback``."""
     return draft.titles[0][1][:80] if draft.titles else fallback
+
+
+# How the pairs of a draft are named in a report (``titles[0].value``).
+_PAIRS = {"titles": ("lang", "value"), "identifiers": ("scheme", "value")}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _strip(value: Any, path: str, pair: tuple[str, str] | None, found: list[FieldError]) -> Any:
+    if isinstance(value, str):
+        cleaned, removed = text.strip(value)
+        if removed:
+            message = f"removed {removed} characters that XML 1.0 does not allow"
+            found.append(FieldError(path, "stripped_characters", message))
+        return cleaned
+    if isinstance(value, tuple) and pair is not None and len(value) == len(pair):
+        return tuple(
+            _strip(item, f"{path}.{name}", None, found)
+            for item, name in zip(value, pair, strict=True)
+        )
+    if isinstance(value, list):
+        return [_strip(item, f"{path}[{i}]", pair, found) for i, item in enumerate(value)]
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for spec in fields(value):
+            current = getattr(value, spec.name)
+            name = _camel(spec.name)
+            walked = _strip(current, f"{path}.{name}" if path else name, _PAIRS.get(name), found)
+            if walked != current:
+                changes[spec.name] = walked
+        return replace(value, **changes) if changes else value
+    return value
+
+
+def stripped(entry: Entry) -> Entry:
+    """``entry`` with the characters XML 1.0 forbids removed from every text of its draft
+    and its label (issue 11), one warning per changed field; the record is kept."""
+    if entry.draft is None:
+        return entry
+    found: list[FieldError] = []
+    draft = _strip(entry.draft, "", None, found)
+    if not found:
+        return entry
+    label, _ = text.strip(entry.label)
+    changes = tuple(f"{problem.field}: {problem.message}" for problem in found)
+    return replace(entry, draft=draft, label=label, warnings=(*entry.warnings, *changes))
