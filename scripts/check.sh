@@ -30,6 +30,7 @@ step() {
 
 install_system_packages
 setup_venv '.[test]'
+compile_catalogues
 install_node_packages
 
 step "ruff format --check" .venv/bin/ruff format --check .

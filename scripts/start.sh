@@ -14,6 +14,7 @@ source scripts/venv.sh
 source scripts/node.sh
 
 setup_venv_once .
+compile_catalogues
 install_node_packages --omit=dev
 
 echo "==> exchange serve --demo"

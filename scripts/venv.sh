@@ -31,14 +31,20 @@ setup_venv() {
     echo "==> pip install -e '$spec'"
     .venv/bin/pip install -q --upgrade pip
     .venv/bin/pip install -q -e "$spec"
-    compile_catalogues
 }
 
 # compile_catalogues: the pages' gettext catalogues (web/locale/*/LC_MESSAGES/*.po) to the
-# .mo files the server reads; part of every install, never done by the running server.
+# .mo files the server reads, when a .po is newer than its .mo; run by start.sh and
+# check.sh after the install, never by the running server.
 compile_catalogues() {
-    echo "==> pybabel compile -d web/locale"
-    .venv/bin/pybabel compile -d web/locale -D messages >/dev/null
+    local po stale=0
+    for po in web/locale/*/LC_MESSAGES/*.po; do
+        if [ ! -f "${po%.po}.mo" ] || [ "$po" -nt "${po%.po}.mo" ]; then stale=1; fi
+    done
+    if [ "$stale" -eq 1 ]; then
+        echo "==> pybabel compile -d web/locale"
+        .venv/bin/pybabel compile -d web/locale -D messages 2>/dev/null
+    fi
 }
 
 # setup_venv_once PIP_SPEC: setup_venv, skipped when .venv holds an install of the same

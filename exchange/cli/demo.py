@@ -4,7 +4,7 @@ import os
 
 import click
 
-from exchange.cli.output import say
+from exchange.cli.output import say, say_block
 from exchange.cli.runner import settings, with_runtime
 from exchange.db import migrate
 from exchange.demo import loader
@@ -52,7 +52,7 @@ def load_and_print(ctx: click.Context, *, fresh_tokens: bool = False) -> None:
         return
     else:
         say("Fresh demo tokens below; the demo tokens printed before are revoked.")
-    say(f"Demo passwords are in {credentials}\n")
+    say_block(f"Demo passwords are in {credentials}\n")
     say(f"{'e-mail':36} {'role':12} {'partner':11} token")
     for login in logins:
         say(f"{login.email:36} {login.role:12} {login.partner:11} {login.token}")

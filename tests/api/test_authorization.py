@@ -437,7 +437,7 @@ async def test_who_reads_which_offers(client: httpx.AsyncClient, scene: Scene) -
         one = await gql(client, ONE_OFFER, {"id": str(draft)}, scene.tokens[role])
         assert (one["data"]["offer"] is not None) is (str(draft) in ids), role
     anonymous = await listed(client, "Offers", None, "offers")
-    assert anonymous == [{"error": "not allowed to offer.list"}]
+    assert anonymous == [{"error": "not allowed to offer.list: only signed-in accounts may"}]
 
 
 async def test_who_reads_which_requests_and_their_notes(

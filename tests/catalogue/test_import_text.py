@@ -26,7 +26,7 @@ async def test_forbidden_characters_are_stripped_and_reported_per_record(
         Field(
             tag="264",
             indicators=Indicators(" ", "1"),
-            subfields=[Subfield("a", "Pyongyang :"), Subfield("b", "Foreign\x0b Languages")],
+            subfields=[Subfield("a", "Pyongyang :"), Subfield("b", "Foreign\x01 Languages")],
         )
     )
     data = marc21(marc_record("Clean book", None), dirty)

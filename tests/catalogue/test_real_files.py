@@ -149,7 +149,8 @@ EXPECTED: dict[str, tuple[int, int, int, int, tuple[str, ...]] | str] = {
     "marc/pymarc/alphatag.dat": (1, 0, 0, 0, ()),
     "marc/pymarc/bad_eacc_encoding.dat": (1, 0, 0, 0, ()),
     "marc/pymarc/bad_indicator.dat": (1, 0, 0, 0, ()),
-    "marc/pymarc/bad_marc8_escape.dat": (1, 0, 0, 0, ()),
+    # its bad escape leaves an ESC in the publisher: stripped, with a warning (issue 11)
+    "marc/pymarc/bad_marc8_escape.dat": (1, 0, 1, 0, ()),
     "marc/pymarc/bad_records.mrc": (
         1,
         1,

@@ -54,13 +54,13 @@ async def test_manifest_verify_shows_control_characters_of_a_receipt_note_as_esc
     (tmp_path / "countersigned.json").write_text(countersigned.stdout)
 
     verified = offline(
-        "manifest", "verify", "countersigned.json", "--jwks", "jwks.json", cwd=tmp_path
+        "manifest", "verify", "countersigned.json", "--pinned-jwks", "jwks.json", cwd=tmp_path
     )
     assert verified.returncode == 0, verified.stderr
     assert "\r" not in verified.stdout
     assert "\x1b" not in verified.stdout
     lines = verified.stdout.splitlines()
-    assert len(lines) == 4
+    assert len(lines) == 6  # and a line per key saying whether it is trusted
     assert lines[3] == (
         f"    item {item}: expected 3, received 2 (ok\\x0d\\x1b[2K  countersigned by receiver: "
         "received 2026-02-01, 0 discrepancies)"

@@ -89,7 +89,8 @@ async def test_existing_names_are_refolded_by_their_migration(
         command.downgrade(migrate.config(database_url), "0013-1")  # names case-folded only
 
     await anyio.to_thread.run_sync(downgrade)
-    assert await stored(runtime, library) == "\n".join([TOSOGWAN.lower(), nfd("도서관")])
+    # names are stored NFC since the text rule (issue 11), so only the marks are left to fold
+    assert await stored(runtime, library) == "\n".join([TOSOGWAN.lower(), "도서관"])
     await runtime.db.dispose()
     await anyio.to_thread.run_sync(migrate.upgrade, database_url)
     assert await stored(runtime, library) == "tosogwan\n도서관"
