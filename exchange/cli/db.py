@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from exchange.cli.runner import settings
-from exchange.db import migrate
+from exchange.db import files, migrate
 
 
 @click.group()
@@ -16,6 +16,6 @@ def db() -> None:
 def upgrade(ctx: click.Context) -> None:
     """Apply every migration not yet applied."""
     s = settings(ctx)
-    s.data_dir.mkdir(parents=True, exist_ok=True)
+    files.private_directory(s.data_dir)
     migrate.upgrade(s.effective_database_url)
     click.echo("database is up to date")

@@ -5,7 +5,7 @@ import os
 import click
 
 from exchange.cli.runner import settings, with_runtime
-from exchange.db import migrate
+from exchange.db import files, migrate
 from exchange.demo import loader
 
 
@@ -14,7 +14,7 @@ from exchange.demo import loader
 def demo(ctx: click.Context) -> None:
     """Load demo partners and people (once) and print fresh demo tokens."""
     s = settings(ctx)
-    s.data_dir.mkdir(parents=True, exist_ok=True)
+    files.private_directory(s.data_dir)
     migrate.upgrade(s.effective_database_url)
     created, logins = with_runtime(ctx, loader.load)
     credentials = s.data_dir / "demo-credentials.txt"

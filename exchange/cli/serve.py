@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import dataclasses
+
 import click
 import uvicorn
 
 from exchange.app import create_app
 from exchange.cli.runner import settings
-from exchange.db import migrate
+from exchange.db import files, migrate
 
 
 @click.command()
@@ -15,9 +17,11 @@ from exchange.db import migrate
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Migrate the database, then serve the web pages and GraphQL."""
     s = settings(ctx)
-    s.data_dir.mkdir(parents=True, exist_ok=True)
+    files.private_directory(s.data_dir)
     migrate.upgrade(s.effective_database_url)
     host, port = host or s.host, port or s.port
+    if s.public_url == f"http://{s.host}:{s.port}":  # not configured: follows --host/--port
+        s = dataclasses.replace(s, host=host, port=port, public_url="")
     click.echo(
         f"Scholarly Exchange on http://{host}:{port}/  (GraphQL: http://{host}:{port}/graphql)"
     )

@@ -15,7 +15,16 @@ from exchange.pagination import PageRequest, encode_cursor
 from exchange.partners import service as partners
 from exchange.runtime import Runtime
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "web" / "templates")
+
+def _public_url(request: Request) -> dict[str, str]:
+    """Absolute URLs in pages start with the configured public URL, never the Host header."""
+    return {"public_url": request.app.state.runtime.settings.public_url}
+
+
+TEMPLATES = Jinja2Templates(
+    directory=Path(__file__).resolve().parents[2] / "web" / "templates",
+    context_processors=[_public_url],
+)
 
 
 def routes(runtime: Runtime) -> list[Route]:

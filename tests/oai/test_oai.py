@@ -26,7 +26,7 @@ NS = {
     "oai_dc": dublin_core.OAI_DC_NS,
     "marc": marc.MARC_NS,
 }
-BASE = "http://testserver/oai"
+BASE = "http://127.0.0.1:8000/oai"  # Settings.public_url, never the Host header
 REPOSITORY = "exchange.test"
 MORE = [
     dataclasses.replace(ENGLISH, titles=[("en", "Second field guide")]),
@@ -98,7 +98,7 @@ async def test_identify_describes_the_repository(
         "repositoryName": "Scholarly Exchange catalogue",
         "baseURL": BASE,
         "protocolVersion": "2.0",
-        "adminEmail": "catalogue@testserver",
+        "adminEmail": "catalogue@127.0.0.1",
         "earliestDatestamp": catalogued[0].updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "deletedRecord": "no",
         "granularity": "YYYY-MM-DDThh:mm:ssZ",
