@@ -20,7 +20,7 @@ from exchange.api.schema import build as build_schema
 from exchange.errors import Unavailable
 from exchange.middleware.body_limit import BodyLimit
 from exchange.middleware.headers import SecurityHeaders
-from exchange.middleware.responses import on_unavailable
+from exchange.middleware.responses import on_fault, on_unavailable
 from exchange.pages import jwks, oai
 from exchange.pages import storage as storage_pages
 from exchange.pages.routes import routes as page_routes
@@ -74,7 +74,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
                 exempt=tuple(route.path.split("{")[0] for route in storage_routes),
             ),
         ],
-        exception_handlers={Unavailable: on_unavailable},
+        exception_handlers={Unavailable: on_unavailable, Exception: on_fault},
     )
     app.state.runtime = rt
     return app
