@@ -139,3 +139,21 @@ async def test_token_limit_and_syntax_errors_are_client_errors(client: Any, worl
     )
     body = await gql(client, "{ viewer { ")
     assert body["errors"][0]["message"].startswith("Syntax Error: Expected Name, found <EOF>.")
+
+
+async def test_a_query_text_longer_than_its_tokens_allow_is_refused_unread(
+    client: Any, world: World
+) -> None:
+    padded = "{ viewer { anonymous } }" + " " * 64_000
+    body = await gql(client, padded)
+    assert body == {
+        "data": None,
+        "errors": [
+            {
+                "message": "the query is over 64000 characters",
+                "extensions": {"code": "QUERY_TOO_LARGE"},
+            }
+        ],
+    }
+    accepted = await gql(client, "{ viewer { anonymous } }" + " " * 63_000)
+    assert accepted == {"data": {"viewer": {"anonymous": True}}}
