@@ -23,6 +23,9 @@ EXIT_CODES: dict[type[errors.ExchangeError], int] = {
 }
 
 
+UNAVAILABLE_EXIT = 7  # the database cannot be reached
+
+
 def exit_code(error: errors.ExchangeError) -> int:
     """The code of the error's nearest class in ``EXIT_CODES`` (subclasses share it)."""
     for cls in type(error).__mro__:
@@ -44,6 +47,9 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     except errors.ExchangeError as error:
         click.echo(f"error: {error.message}", err=True)
         raise SystemExit(exit_code(error)) from None
+    except errors.Unavailable as error:
+        click.echo(f"error: {error.message}", err=True)
+        raise SystemExit(UNAVAILABLE_EXIT) from None
 
 
 def with_runtime(ctx: click.Context, work: Callable[[Runtime], Awaitable[T]]) -> T:
