@@ -2,8 +2,8 @@
 
 Limits (each in a window of ``rate_limit_window_seconds``): failed sign-ins per account
 (``sign_in_attempts_per_account``) and per client address (``sign_in_attempts_per_address``),
-failed token look-ups per address (``token_failures_per_address``). Once a limit is spent,
-attempts are refused with ``RateLimited`` before any password or token is checked.
+failed token look-ups per address (``token_failures_per_address``). Once a sign-in limit
+is spent, attempts are refused with ``RateLimited`` before the password is checked.
 
 These functions open their own units of work: a failed attempt must be counted although
 the attempt itself fails (its transaction is rolled back), so the count is committed apart.
@@ -72,15 +72,17 @@ async def login(
 async def authenticate(
     db: Database, secret: str, *, address: str, limits: SignInLimits
 ) -> Identity:
-    """``tokens.authenticate`` within the limit of failed look-ups per address.
-    Raises ``RateLimited`` or ``Unauthenticated`` (counted)."""
-    check = [(limits.token_failures, address)]
+    """``tokens.authenticate`` within the limit of failed look-ups per address: once it is
+    spent, a token that fails is answered ``RateLimited`` instead of ``Unauthenticated``.
+    A valid token is never refused (one query on the path every request takes; a 256-bit
+    token cannot be guessed, the limit bounds the cost of trying)."""
     try:
         async with db.read() as session:
-            await counters.require_allowed(session, check)
             return await tokens.authenticate(session, secret)
     except Unauthenticated:
+        check = [(limits.token_failures, address)]
         async with db.unit_of_work() as uow:
+            await counters.require_allowed(uow.session, check)
             await counters.count(uow.session, uow.dialect, limits.token_failures, address)
             await counters.purge(uow.session, limits.token_failures.window_seconds)
         raise
