@@ -120,6 +120,19 @@ async def test_repeated_fields_and_directive_floods_are_refused(client: Any, wor
             "extensions": {"code": "QUERY_TOO_COMPLEX"},
         }
     ]
+    spreads = (
+        "{ viewer { "
+        + " ".join(f"...F{i}" for i in range(31))
+        + " } } "
+        + " ".join(f"fragment F{i} on Viewer {{ anonymous }}" for i in range(31))
+    )
+    body = await gql(client, spreads)
+    assert body["errors"] == [
+        {
+            "message": "more than 30 fragments are spread in one place",
+            "extensions": {"code": "QUERY_TOO_COMPLEX"},
+        }
+    ]
     directives = "{ viewer { anonymous " + "@include(if: true) " * 60 + "} }"
     body = await gql(client, directives)
     assert body["errors"] == [

@@ -41,6 +41,7 @@ from exchange.pagination import DEFAULT_PAGE
 
 LIST_FACTOR = 10  # a list without a page size: an estimate of its usual length
 MAX_DUPLICATE_FIELDS = 10  # same response name in one selection set (validation is O(n^2) in it)
+MAX_SPREADS = 30  # fragment spreads in one selection set (validation compares them in pairs)
 MAX_FRAGMENT_CHAIN = 64  # fragments spreading fragments: bounds the walk's recursion
 
 
@@ -155,7 +156,7 @@ class _Walker:
     def selections(
         self, selection_set: SelectionSetNode, parent: GraphQLType | None, page: int | None
     ) -> Measure:
-        depth = aliases = cost = 0
+        depth = aliases = cost = spreads = 0
         seen: dict[str, int] = {}
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
@@ -168,6 +169,12 @@ class _Walker:
                     )
                 part = self.field(selection, parent, page)
             elif isinstance(selection, FragmentSpreadNode):
+                spreads += 1
+                if spreads > MAX_SPREADS:
+                    raise Refused(
+                        "QUERY_TOO_COMPLEX",
+                        f"more than {MAX_SPREADS} fragments are spread in one place",
+                    )
                 part = self.fragment(selection.name.value, page)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
