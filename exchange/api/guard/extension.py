@@ -91,8 +91,9 @@ class QueryGuard(SchemaExtension):
             if parsed is None:
                 parsed = await to_thread.run_sync(_parse, ctx.query, self.max_tokens)
                 PARSED.put(key, parsed)
-            if isinstance(parsed, _Failed):
-                raise parsed.error
+            if isinstance(parsed, _Failed):  # a fresh error: a shared one would grow its traceback
+                failed = parsed.error
+                raise GraphQLError(failed.message, source=failed.source, positions=failed.positions)
             ctx.graphql_document = parsed
         yield
 
