@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable, Hashable
 from typing import Generic, TypeVar
 
 from anyio import to_thread
-from graphql import DocumentNode, GraphQLError, parse
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
@@ -61,7 +61,7 @@ class _Failed:
 
 
 PARSED: Lru[tuple[str, int], DocumentNode | _Failed] = Lru(512)
-VALIDATED: Lru[tuple[tuple[type, ...], DocumentNode], list[GraphQLError]] = Lru(512)
+VALIDATED: Lru[tuple[GraphQLSchema, tuple[type, ...], DocumentNode], list[GraphQLError]] = Lru(512)
 
 
 def _parse(query: str, max_tokens: int) -> DocumentNode | _Failed:
@@ -110,7 +110,7 @@ class QueryGuard(SchemaExtension):
             yield
             return
         schema, rules = ctx.schema._schema, ctx.validation_rules
-        key = (rules, document)
+        key = (schema, rules, document)
         errors = VALIDATED.get(key)
         if errors is None:
             errors = await to_thread.run_sync(validate_document, schema, document, rules)
