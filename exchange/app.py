@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -15,6 +16,10 @@ from starlette.staticfiles import StaticFiles
 
 from exchange.api.endpoint import GraphQLApp
 from exchange.api.schema import build as build_schema
+from exchange.errors import Unavailable
+from exchange.middleware.body_limit import BodyLimit
+from exchange.middleware.headers import SecurityHeaders
+from exchange.middleware.responses import on_fault, on_unavailable
 from exchange.pages import (
     admin,
     catalogue,
@@ -35,6 +40,7 @@ from exchange.settings import Settings
 from exchange.storage.local import LocalStorage
 
 WEB = Path(__file__).resolve().parents[1] / "web"
+HEALTH_TIMEOUT_S = 2.0
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
@@ -45,8 +51,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     graphql = GraphQLApp(rt, schema=build_schema(settings), graphql_ide=None)
 
     async def health(_request: Request) -> Response:
-        async with rt.db.read() as session:
-            await session.connection()
+        """200 when the database answers ``SELECT 1`` within 2 s, else 503 (``on_unavailable``)."""
+        await rt.db.ping(within_seconds=HEALTH_TIMEOUT_S)
         return JSONResponse({"status": "ok"})
 
     @asynccontextmanager
@@ -80,6 +86,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         ],
         lifespan=lifespan,
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(
+                BodyLimit,
+                max_bytes=settings.max_body_bytes,
+                exempt=tuple(route.path.split("{")[0] for route in storage_routes),
+            ),
+        ],
+        exception_handlers={Unavailable: on_unavailable, Exception: on_fault},
     )
     app.state.runtime = rt
     return app

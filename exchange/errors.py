@@ -13,7 +13,11 @@ ExchangeError
  ├── PermissionDenied    the policy did not explicitly allow the action
  ├── Unauthenticated     a credential was given but is unknown, expired or revoked
  ├── ValidationFailed    input is malformed; carries FieldError(field, code, message)s
- └── Conflict            the input is valid but clashes with existing state
+ ├── Conflict            the input is valid but clashes with existing state
+ └── RateLimited         too many attempts from this address or for this account
+
+Unavailable (not an ExchangeError: no handler of expected failures may swallow it)
+    the database cannot be reached; every adapter answers "retry later" (HTTP 503)
 """
 
 from __future__ import annotations
@@ -105,3 +109,24 @@ class InsufficientQuantity(Conflict):
         super().__init__(f"only {available} left on the {line} line", line_id)
         self.line = line
         self.available = available
+
+
+class RateLimited(ExchangeError):
+    """Too many attempts (sign-in, token look-up) in the current window; retry later."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class Unavailable(Exception):
+    """The database cannot be reached (down, restarting, out of connections)."""
+
+    code = "unavailable"
+
+    def __init__(self, retry_after_seconds: int = 5) -> None:
+        super().__init__("the database cannot be reached; retry later")
+        self.message = str(self)
+        self.retry_after_seconds = retry_after_seconds

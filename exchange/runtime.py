@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from exchange.db import files
 from exchange.db.engine import Database
 from exchange.policy import PolicyEngine
 from exchange.settings import Settings
@@ -29,7 +30,7 @@ class Runtime:
         storage: Storage | None = None,
     ) -> Runtime:
         """Open everything the settings name; ``storage`` replaces the configured backend."""
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        files.private_directory(settings.data_dir)
         return cls(
             settings=settings,
             db=Database(settings.effective_database_url),

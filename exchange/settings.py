@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from exchange.errors import FieldError, ValidationFailed
 
@@ -53,6 +54,13 @@ class Settings:
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
+    max_cost: int = 50_000
+    max_body_bytes: int = 1 << 20
+    public_url: str = ""
+    sign_in_attempts_per_account: int = 10
+    sign_in_attempts_per_address: int = 50
+    token_failures_per_address: int = 30
+    rate_limit_window_seconds: int = 900
     log_level: str = "INFO"
     extra: Mapping[str, str] = field(default_factory=dict)
     storage: str = "local"
@@ -67,6 +75,12 @@ class Settings:
     key_encryption_key: str = field(default="", repr=False)
     session_idle_minutes: int = 120
     session_absolute_hours: int = 12
+
+    def __post_init__(self) -> None:
+        # Absolute URLs (stylesheet, OAI baseURL, transfer URLs) come from here, never from
+        # the request's Host header.
+        base = self.public_url or f"http://{self.host}:{self.port}"
+        object.__setattr__(self, "public_url", base.rstrip("/"))
 
     @property
     def effective_storage_dir(self) -> Path:
@@ -120,6 +134,12 @@ class Settings:
             "MAX_TOKENS",
             "SESSION_IDLE_MINUTES",
             "SESSION_ABSOLUTE_HOURS",
+            "MAX_COST",
+            "MAX_BODY_BYTES",
+            "SIGN_IN_ATTEMPTS_PER_ACCOUNT",
+            "SIGN_IN_ATTEMPTS_PER_ADDRESS",
+            "TOKEN_FAILURES_PER_ADDRESS",
+            "RATE_LIMIT_WINDOW_SECONDS",
         ):
             if (raw := get(name)) is not None:
                 kwargs[name.lower()] = _int(PREFIX + name, raw)
@@ -134,6 +154,8 @@ class Settings:
                     message = f"{PREFIX + name} must be one of {', '.join(choices)}"
                     raise ValidationFailed.single(PREFIX + name, "invalid", message)
                 kwargs[name.lower()] = raw.strip().lower()
+        if (raw := get("PUBLIC_URL")) is not None:
+            kwargs["public_url"] = _public_url(PREFIX + "PUBLIC_URL", raw)
         if (raw := get("STORAGE_DIR")) is not None:
             kwargs["storage_dir"] = Path(raw)
         for name in (
@@ -164,6 +186,15 @@ def _key_encryption_key(name: str, raw: str) -> str:
         decoded = b""
     if len(decoded) != 32:
         raise ValidationFailed.single(name, "invalid", f"{name} must be 32 bytes in base64")
+    return value
+
+
+def _public_url(name: str, raw: str) -> str:
+    """An absolute http(s) URL without query or fragment (a path prefix is kept)."""
+    value = raw.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValidationFailed.single(name, "invalid", f"{name} must be an http(s) URL")
     return value
 
 

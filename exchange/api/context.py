@@ -24,3 +24,9 @@ class Context:
 
 
 Info = StrawberryInfo[Context, None]
+
+
+def client_address(request: Request) -> str:
+    """The peer address, for rate limits (behind a proxy, let the ASGI server apply
+    ``X-Forwarded-For``: uvicorn's ``--forwarded-allow-ips``)."""
+    return request.client.host if request.client else "-"

@@ -1,21 +1,32 @@
-"""The ``/graphql`` endpoint: authenticates the bearer token, then hands over to Strawberry."""
+"""The ``/graphql`` endpoint: authenticates the bearer token, then hands over to Strawberry.
+
+Every refusal made here is GraphQL-shaped JSON (``exchange.middleware.responses``): a body
+that is not JSON, nests deeper than the decoder goes or is not UTF-8 gets 400
+``BAD_REQUEST`` (never a 500), an unknown token 401, too many failed token look-ups from
+the address 429, a database that cannot be reached 503.
+"""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from exchange.api.context import Context
+from exchange.api.context import Context, client_address
 from exchange.api.loaders import Loaders
-from exchange.errors import Unauthenticated
-from exchange.identity import tokens
+from exchange.errors import RateLimited, Unauthenticated, Unavailable
+from exchange.identity import signin
 from exchange.identity.identity import ANONYMOUS, Identity
+from exchange.middleware.responses import graphql_error, rate_limited, unavailable
 from exchange.runtime import Runtime
+
+CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
 def bearer_token(request: Request) -> str | None:
@@ -32,33 +43,63 @@ class GraphQLApp(GraphQL[Context, None]):
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.runtime = runtime
+        self.limits = signin.SignInLimits.from_settings(runtime.settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            request = Request(scope, receive)
-            try:
-                bearer = bearer_token(request)
-                identity: Identity = ANONYMOUS
-                if bearer is not None:
-                    async with self.runtime.db.read() as session:
-                        identity = await tokens.authenticate(session, bearer)
-            except Unauthenticated as error:
-                body = {
-                    "errors": [
-                        {
-                            "message": error.message,
-                            "extensions": {"code": error.code, "field": error.field},
-                        }
-                    ]
-                }
-                await JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})(
-                    scope, receive, send
-                )
-                return
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            identity, bearer = await self._identity(request)
+        except Unauthenticated as error:
+            body = {
+                "errors": [
+                    {
+                        "message": error.message,
+                        "extensions": {"code": error.code, "field": error.field},
+                    }
+                ]
+            }
+            refusal: Response = JSONResponse(
+                body, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+            )
+        except RateLimited as error:
+            refusal = rate_limited(error)
+        except Unavailable as error:
+            refusal = unavailable(error)
+        else:
             state = scope.setdefault("state", {})
             state["identity"], state["bearer"] = identity, bearer
             state["request_id"] = request.headers.get("x-request-id") or uuid.uuid4().hex
-        await super().__call__(scope, receive, send)
+            try:
+                response = await self.run(request)
+            except HTTPException as e:
+                code = CODES.get(e.status_code, "BAD_REQUEST")
+                response = graphql_error(e.status_code, code, e.reason)
+            await response(scope, receive, send)
+            return
+        await refusal(scope, receive, send)
+
+    async def _identity(self, request: Request) -> tuple[Identity, str | None]:
+        bearer = bearer_token(request)
+        if bearer is None:
+            return ANONYMOUS, None
+        identity = await signin.authenticate(
+            self.runtime.db, bearer, address=client_address(request), limits=self.limits
+        )
+        return identity, bearer
+
+    def decode_json(self, data: str | bytes) -> object:
+        """JSON objects only; anything else (invalid UTF-8, nesting past the decoder's
+        recursion limit, a bare value) is the client's error."""
+        try:
+            value = json.loads(data)
+        except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError
+            raise HTTPException(400, "the request body is not valid JSON") from None
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, "the request body must be a JSON object")
+        return value
 
     async def get_context(self, request: Request, response: Response | None) -> Context:  # type: ignore[override]
         identity: Identity = request.state.identity

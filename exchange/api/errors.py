@@ -60,6 +60,12 @@ class AuthenticationFailed:
     field: str
 
 
+@strawberry.type(description="Too many failed attempts; retry after the given seconds.")
+class RateLimited:
+    message: str
+    retry_after_seconds: int
+
+
 @strawberry.type(description="An allocation asks more than is left; nothing was written.")
 class InsufficientQuantity:
     message: str
@@ -103,6 +109,7 @@ ErrorType = (
     | InsufficientQuantity
     | IllegalTransition
     | AllocationTravels
+    | RateLimited
 )
 
 
@@ -144,6 +151,8 @@ def to_graphql(error: errors.ExchangeError) -> ErrorType:
         return Conflict(message=error.message, existing_id=existing)
     if isinstance(error, errors.Unauthenticated):
         return AuthenticationFailed(message=error.message, field=error.field)
+    if isinstance(error, errors.RateLimited):
+        return RateLimited(message=error.message, retry_after_seconds=error.retry_after_seconds)
     raise TypeError(f"unmapped domain error {type(error).__name__}")  # pragma: no cover
 
 
@@ -165,4 +174,4 @@ def should_mask(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:
         return False  # parse and validation errors, produced by graphql-core itself
-    return not isinstance(original, GraphQLError | errors.ExchangeError)
+    return not isinstance(original, GraphQLError | errors.ExchangeError | errors.Unavailable)

@@ -8,18 +8,19 @@ from typing import Annotated
 import strawberry
 
 from exchange import errors
-from exchange.api.context import Info
+from exchange.api.context import Info, client_address
 from exchange.api.errors import (
     AuthenticationFailed,
     Conflict,
     NotFound,
     PermissionDenied,
+    RateLimited,
     ValidationError,
     to_graphql,
 )
 from exchange.api.partners import Partner
 from exchange.api.scalars import to_uuid
-from exchange.identity import service, tokens
+from exchange.identity import service, signin, tokens
 from exchange.identity.identity import Role
 from exchange.identity.models import Account as AccountRow
 from exchange.identity.models import Membership as MembershipRow
@@ -120,7 +121,8 @@ class AddMembershipInput:
 
 
 LoginResult = Annotated[
-    IssuedToken | AuthenticationFailed | ValidationError, strawberry.union("LoginResult")
+    IssuedToken | AuthenticationFailed | ValidationError | RateLimited,
+    strawberry.union("LoginResult"),
 ]
 RevokeTokenResult = Annotated[
     TokenRevoked | AuthenticationFailed, strawberry.union("RevokeTokenResult")
@@ -165,10 +167,16 @@ class IdentityMutation:
     async def login(self, info: Info, email: str, password: str) -> LoginResult:
         ctx = info.context
         ttl = timedelta(days=ctx.runtime.settings.token_ttl_days)
+        limits = signin.SignInLimits.from_settings(ctx.runtime.settings)
+        address = client_address(ctx.request)
         try:
-            async with ctx.runtime.db.unit_of_work() as uow:
-                token, secret = await tokens.login(email, password, uow=uow, ttl=ttl)
+            token, secret = await signin.login(
+                ctx.runtime.db, email, password, address=address, limits=limits, ttl=ttl
+            )
         except errors.ExchangeError as error:
+            if isinstance(error, errors.RateLimited) and ctx.response is not None:
+                ctx.response.status_code = 429  # RFC 6585 §4
+                ctx.response.headers["Retry-After"] = str(error.retry_after_seconds)
             return to_graphql(error)  # type: ignore[return-value]
         return IssuedToken(
             token=secret, expires_at=token.expires_at, id=strawberry.ID(str(token.id))

@@ -261,8 +261,9 @@ def _failure(error: errors.ExchangeError) -> Failure:
 
 
 def _absolute(ctx: Context, url: str) -> str:
-    """Local storage signs paths of this application; S3 URLs are absolute already."""
-    return urljoin(str(ctx.request.base_url), url)
+    """Local storage signs paths of this application, made absolute with the configured
+    public URL (never the request's Host); S3 URLs are absolute already."""
+    return urljoin(ctx.runtime.settings.public_url + "/", url.lstrip("/"))
 
 
 def _uuid(value: strawberry.ID | None, field: str) -> uuid.UUID | None:

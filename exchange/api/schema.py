@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection, MaskErrors, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from exchange.api.allocations import AllocationMutation, AllocationQuery
 from exchange.api.catalogue import CatalogueMutation, CatalogueQuery
 from exchange.api.errors import should_mask
+from exchange.api.faults import Schema, UnavailableAsStatus
+from exchange.api.guard import extension as guard
+from exchange.api.guard.measure import Limits
 from exchange.api.identity import IdentityMutation, IdentityQuery
-from exchange.api.inputs import guard
+from exchange.api.inputs import guard as guard_inputs
 from exchange.api.objects import BYTE_COUNT, ByteCount, ObjectMutation, ObjectQuery
 from exchange.api.offers import OfferMutation, OfferQuery
 from exchange.api.partners import PartnerMutation, PartnerQuery
@@ -89,24 +81,16 @@ class LoggedMaskErrors(MaskErrors):
         return masked
 
 
-def build(settings: Settings) -> strawberry.Schema:
+def build(settings: Settings) -> Schema:
     """Extensions are passed as classes or factories, so every request gets its own."""
-    # The limiters' rule classes are made once here, so that the validation cache (keyed by
-    # document and rules) hits across requests; each request still gets fresh extensions.
-    limits = [
-        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
-    ]
+    limits = Limits(settings.max_query_depth, settings.max_aliases, settings.max_cost)
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        functools.partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-        functools.partial(AddValidationRules, limits),
-        # parsing and validation cost ~4 ms a request; both depend only on the document
-        functools.partial(ParserCache, maxsize=512),
-        functools.partial(ValidationCache, maxsize=512),
+        guard.factory(limits, settings.max_tokens),  # parse, limits, validation: off the loop
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
-    extensions.append(LoggedMaskErrors)  # last, so it sees every error
+    extensions.append(LoggedMaskErrors)  # after the others, so it sees every error
+    extensions.append(UnavailableAsStatus)  # leaves first: sees the unmasked errors
     config = StrawberryConfig(scalar_map={ByteCount: BYTE_COUNT})
-    guard(Query, Mutation)  # every argument passes the domain's text and instant rules
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, config=config)
+    guard_inputs(Query, Mutation)  # every argument passes the domain's text and instant rules
+    return Schema(query=Query, mutation=Mutation, extensions=extensions, config=config)

@@ -4,7 +4,7 @@ import click
 
 from exchange.cli.output import say
 from exchange.cli.runner import settings
-from exchange.db import migrate
+from exchange.db import files, migrate
 from exchange.signing import instance_key
 from exchange.storage import factory
 
@@ -20,7 +20,7 @@ def upgrade(ctx: click.Context) -> None:
     """Apply every migration not yet applied, and make the instance's keys in the data
     directory if they are missing (so that later commands only read it)."""
     s = settings(ctx)
-    s.data_dir.mkdir(parents=True, exist_ok=True)
+    files.private_directory(s.data_dir)
     migrate.upgrade(s.effective_database_url)
     instance_key.load_or_create(s.instance_key_path)
     if s.storage == "local":

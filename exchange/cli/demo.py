@@ -6,7 +6,7 @@ import click
 
 from exchange.cli.output import say, say_block
 from exchange.cli.runner import settings, with_runtime
-from exchange.db import migrate
+from exchange.db import files, migrate
 from exchange.demo import loader
 from exchange.runtime import Runtime
 
@@ -23,7 +23,7 @@ def demo(ctx: click.Context, fresh_tokens: bool) -> None:
     """Load demo partners and people (once; their tokens are printed then) and migrate the
     database first. Run again, it changes nothing unless --tokens is given."""
     s = settings(ctx)
-    s.data_dir.mkdir(parents=True, exist_ok=True)
+    files.private_directory(s.data_dir)
     migrate.upgrade(s.effective_database_url)
     load_and_print(ctx, fresh_tokens=fresh_tokens)
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from exchange import errors
-from exchange.cli.exit_codes import EXIT_CODES, exit_code
+from exchange.cli.exit_codes import EXIT_CODES, NO_DATABASE, exit_code
 from exchange.cli.output import say
 from exchange.db import readiness
 from exchange.runtime import Runtime
@@ -32,6 +32,9 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(coro)
     except errors.ExchangeError as error:
         raise fail(error) from None
+    except errors.Unavailable as error:
+        say(f"error: {error.message}", err=True)
+        raise SystemExit(NO_DATABASE) from None
 
 
 def fail(error: errors.ExchangeError) -> SystemExit:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import click
 import uvicorn
 
@@ -7,7 +9,7 @@ from exchange.app import create_app
 from exchange.cli.demo import load_and_print
 from exchange.cli.output import say
 from exchange.cli.runner import settings
-from exchange.db import migrate
+from exchange.db import files, migrate
 
 
 @click.command()
@@ -20,10 +22,12 @@ from exchange.db import migrate
 def serve(ctx: click.Context, host: str | None, port: int | None, with_demo: bool) -> None:
     """Migrate the database, then serve the web pages and GraphQL."""
     s = settings(ctx)
-    s.data_dir.mkdir(parents=True, exist_ok=True)
+    files.private_directory(s.data_dir)
     migrate.upgrade(s.effective_database_url)
     if with_demo:  # in this process: a restart costs one interpreter start, not three
         load_and_print(ctx)
     host, port = host or s.host, port or s.port
+    if s.public_url == f"http://{s.host}:{s.port}":  # not configured: follows --host/--port
+        s = dataclasses.replace(s, host=host, port=port, public_url="")
     say(f"Scholarly Exchange on http://{host}:{port}/  (GraphQL: http://{host}:{port}/graphql)")
     uvicorn.run(create_app(s), host=host, port=port, log_level=s.log_level.lower())

@@ -8,19 +8,25 @@ transactions and run beside the writer thanks to WAL. PostgreSQL gets one pooled
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange.db import files
+from exchange.db.reachability import unreachable
 from exchange.db.uow import UnitOfWork
+from exchange.errors import Unavailable
 
 BUSY_TIMEOUT_MS = 30_000
+CONNECT_TIMEOUT_S = 5  # a black-holed PostgreSQL host answers 503 after this, not after 60 s
 
 
 def _sqlite_engine(url: str, begin: str) -> AsyncEngine:
@@ -52,11 +58,20 @@ class Database:
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                files.prepare_sqlite(Path(parsed.database))
             self.writer = _sqlite_engine(url, "BEGIN IMMEDIATE")
             self.reader = _sqlite_engine(url, "BEGIN")
         else:
-            self.writer = create_async_engine(url, pool_size=10, max_overflow=20)
+            # pre-ping: after a server restart the pool's stale connections are replaced
+            # instead of failing the next requests
+            self.writer = create_async_engine(
+                url,
+                pool_size=10,
+                max_overflow=20,
+                pool_pre_ping=True,
+                pool_timeout=10,
+                connect_args={"timeout": CONNECT_TIMEOUT_S},
+            )
             self.reader = self.writer
         self._read_sessions = async_sessionmaker(
             self.reader, class_=AsyncSession, expire_on_commit=False
@@ -67,22 +82,42 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A short read-only session; whatever it holds is rolled back at the end."""
-        async with self._read_sessions() as session:
-            yield session
+        """A short read-only session; whatever it holds is rolled back at the end.
+        Raises ``Unavailable`` when the database cannot be reached."""
+        try:
+            async with self._read_sessions() as session:
+                yield session
+        except Exception as error:
+            if unreachable(error):
+                raise Unavailable() from error
+            raise
+
+    async def ping(self, within_seconds: float) -> None:
+        """``SELECT 1`` within ``within_seconds``, else ``Unavailable``."""
+        try:
+            async with asyncio.timeout(within_seconds), self.read() as session:
+                await session.exec(sa.select(1))  # type: ignore[call-overload]
+        except TimeoutError as error:
+            raise Unavailable() from error
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
         """One transaction: committed (with its audit events) when the block ends
-        normally, rolled back when it raises. Services never commit by themselves."""
-        async with self._write_sessions() as session:
-            uow = UnitOfWork(session, self.dialect)
-            try:
-                yield uow
-            except BaseException:
-                await session.rollback()
-                raise
-            await uow.commit()
+        normally, rolled back when it raises. Services never commit by themselves.
+        Raises ``Unavailable`` when the database cannot be reached."""
+        try:
+            async with self._write_sessions() as session:
+                uow = UnitOfWork(session, self.dialect)
+                try:
+                    yield uow
+                except BaseException:
+                    await session.rollback()
+                    raise
+                await uow.commit()
+        except Exception as error:
+            if unreachable(error):
+                raise Unavailable() from error
+            raise
 
     async def dispose(self) -> None:
         await self.writer.dispose()

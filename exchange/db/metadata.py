@@ -11,6 +11,7 @@ from exchange.keys import models as _keys  # noqa: F401
 from exchange.objects import models as _objects  # noqa: F401
 from exchange.offers import models as _offers  # noqa: F401
 from exchange.partners import models as _partners  # noqa: F401
+from exchange.ratelimits import models as _ratelimits  # noqa: F401
 from exchange.requests import models as _requests  # noqa: F401
 from exchange.seminars import models as _seminars  # noqa: F401
 from exchange.shipments import models as _shipments  # noqa: F401

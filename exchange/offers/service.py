@@ -96,11 +96,11 @@ async def load(
 
 
 def _validate(draft: OfferDraft, now: datetime) -> None:
+    if len(draft.lines) > MAX_LINES:  # refused whole: nothing is done per line
+        raise ValidationFailed.single("lines", "too_many", f"at most {MAX_LINES} lines")
     errors: builtins.list[FieldError] = []
     if not draft.lines:
         errors.append(FieldError("lines", "required", "an offer has at least one line"))
-    if len(draft.lines) > MAX_LINES:
-        errors.append(FieldError("lines", "too_many", f"at most {MAX_LINES} lines"))
     for index, line in enumerate(draft.lines):
         if not 1 <= line.quantity <= MAX_QUANTITY:
             errors.append(

@@ -12,6 +12,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from exchange.middleware import headers
 from exchange.pages import web
 from exchange.runtime import Runtime
 
@@ -45,6 +46,7 @@ class _GraphQLGet:
         if self.runtime.settings.graphiql and wants_ide(request):
             who = await web.visitor(request, self.runtime)
             response = web.render(request, who, "graphiql.html")
+            response.headers["Content-Security-Policy"] = headers.GRAPHIQL
             await response(scope, receive, send)
             return
         await self.endpoint(scope, receive, send)

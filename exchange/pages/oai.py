@@ -1,12 +1,14 @@
 """``/oai``: the OAI-PMH endpoint, open to anonymous harvesters (GET and POST).
 
-Settings (``EXCHANGE_`` extras): ``OAI_REPOSITORY_ID`` (default: the request's host),
-``OAI_REPOSITORY_NAME``, ``OAI_ADMIN_EMAIL``, ``OAI_PAGE_SIZE`` (default 100).
+Settings (``EXCHANGE_`` extras): ``OAI_REPOSITORY_ID`` (default: the host of
+``EXCHANGE_PUBLIC_URL``), ``OAI_REPOSITORY_NAME``, ``OAI_ADMIN_EMAIL``, ``OAI_PAGE_SIZE``
+(default 100). The repository's identity never depends on the Host a client sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,6 +23,8 @@ def endpoint(runtime: Runtime) -> Callable[[Request], Awaitable[Response]]:
     extra = runtime.settings.extra
     secret = tokens.secret_from(runtime.instance_key)
     page_size = max(1, int(extra.get(f"{PREFIX}OAI_PAGE_SIZE", "100")))
+    public = runtime.settings.public_url
+    host = urlsplit(public).hostname or "localhost"
 
     async def oai(request: Request) -> Response:
         if request.method == "POST":
@@ -30,10 +34,9 @@ def endpoint(runtime: Runtime) -> Callable[[Request], Awaitable[Response]]:
         arguments: dict[str, list[str]] = {}
         for name, value in items:
             arguments.setdefault(name, []).append(value)
-        host = request.url.hostname or "localhost"
         repository = protocol.Repository(
             name=extra.get(f"{PREFIX}OAI_REPOSITORY_NAME", "Scholarly Exchange catalogue"),
-            base_url=str(request.url.replace(query="")),
+            base_url=f"{public}/oai",
             repository_id=extra.get(f"{PREFIX}OAI_REPOSITORY_ID", host),
             admin_email=extra.get(f"{PREFIX}OAI_ADMIN_EMAIL", f"catalogue@{host}"),
             secret=secret,

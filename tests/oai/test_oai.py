@@ -26,7 +26,7 @@ NS = {
     "oai_dc": dublin_core.OAI_DC_NS,
     "marc": marc.MARC_NS,
 }
-BASE = "http://testserver/oai"
+BASE = "http://127.0.0.1:8000/oai"  # Settings.public_url, never the Host header
 REPOSITORY = "exchange.test"
 ADMIN = "catalogue@exchange.test"
 MORE = [

@@ -20,10 +20,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: Starlette) -> Iterator[str]:
-    """Serve ``app`` until the block ends; yields its base URL."""
+def serving(app: Starlette, port: int | None = None) -> Iterator[str]:
+    """Serve ``app`` until the block ends (on ``port`` or a free one); yields its base URL."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=free_port(), log_level="warning", lifespan="on"
+        app, host="127.0.0.1", port=port or free_port(), log_level="warning", lifespan="on"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

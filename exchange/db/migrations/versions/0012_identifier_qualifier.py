@@ -5,7 +5,7 @@ write it in $a after the number ("0192547011 (v1)"). Imports split it off and ke
 here, exports write it back to $q.
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0010
 Create Date: 2026-11-30 05:10:00.000000
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0008"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Attempt counters kept in the database, so that every process of a deployment shares them."""
