@@ -43,4 +43,4 @@ async def on_unavailable(_request: Request, error: Exception) -> Response:
 async def on_fault(_request: Request, _error: Exception) -> Response:
     """The last resort (Starlette's server-error handler, which still re-raises the error so
     that the server logs its traceback): JSON in the same shape, never a text/plain 500."""
-    return graphql_error(500, "internal", "Unexpected error.")
+    return graphql_error(500, "internal", "unexpected error")

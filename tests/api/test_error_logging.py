@@ -50,7 +50,7 @@ async def test_a_real_fault_is_logged_with_its_traceback(
         "/graphql", json={"query": "{ seminars { nodes { id } } }"}, headers={"X-Request-Id": "r-9"}
     )
     assert response.json()["errors"][0] == {
-        "message": "Unexpected error.",
+        "message": "unexpected error",
         "locations": [{"line": 1, "column": 3}],
         "path": ["seminars"],
         "extensions": {"code": "internal", "requestId": "r-9"},
@@ -80,5 +80,5 @@ async def test_a_fault_outside_an_operation_is_a_json_500(
         )
     assert (response.status_code, response.headers["content-type"]) == (500, "application/json")
     assert response.json() == {
-        "errors": [{"message": "Unexpected error.", "extensions": {"code": "internal"}}]
+        "errors": [{"message": "unexpected error", "extensions": {"code": "internal"}}]
     }

@@ -55,7 +55,7 @@ def faults(status: int, body: str) -> list[str]:
     found = []
     for error in answer.get("errors") or []:
         code = (error.get("extensions") or {}).get("code")
-        if code == "internal" or error.get("message") == "Unexpected error.":
+        if code == "internal" or error.get("message") in ("unexpected error", "Unexpected error."):
             found.append(f"masked error: {error}")
     return found
 

@@ -78,6 +78,7 @@ async def test_no_serious_accessibility_violation_on_any_page(
             viewport={"width": width, "height": 800},
             locale=language,
             extra_http_headers={"Accept-Language": language},
+            bypass_csp=True,  # axe-core is injected inline; the pages' own policy forbids that
         )
         page = await context.new_page()
         report: dict[str, list[dict[str, Any]]] = {}
