@@ -1,0 +1,231 @@
+"""Which records travel in bundles, as which rows, in which order, and who may see them.
+
+A change names a record (``entity_type``, ``entity_id``, as the audit chain does) and
+carries the record's full current rows: the main row, its children (offer lines, request
+lines, a work's contributors and identifiers ...) and, for an allocation, the two lines
+whose counters it moved. Rows are JSON (UUIDs and times as text) and are written back by
+primary key (insert or update), so applying a change twice is applying it once.
+
+``RANK`` orders a bundle's changes so that a row's foreign keys exist before it: partners,
+then works, offers, requests, allocations.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from exchange.allocations.models import Allocation
+from exchange.catalogue.models import (
+    JournalIssue,
+    Work,
+    WorkContributor,
+    WorkIdentifier,
+    WorkPartner,
+)
+from exchange.db.table import table
+from exchange.offers.models import Offer, OfferLine, OfferState
+from exchange.partners.models import Partner
+from exchange.requests.models import RequestLine, ResourceRequest
+
+Rows = dict[str, list[dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    model: type[SQLModel]
+    key: str  # the column naming the parent
+    replace: bool  # rows missing from the parent's new state are deleted
+
+
+@dataclass(frozen=True, slots=True)
+class Codec:
+    entity_type: str
+    model: type[SQLModel]
+    children: tuple[Child, ...] = ()
+    # columns of the main row naming other rows carried along (table, column)
+    related: tuple[tuple[type[SQLModel], str], ...] = field(default=())
+
+
+CODECS: dict[str, Codec] = {
+    c.entity_type: c
+    for c in (
+        Codec("partner", Partner),
+        Codec(
+            "work",
+            Work,
+            (
+                Child(WorkContributor, "work_id", True),
+                Child(WorkIdentifier, "work_id", True),
+                Child(JournalIssue, "work_id", True),
+                Child(WorkPartner, "work_id", True),
+            ),
+        ),
+        Codec("offer", Offer, (Child(OfferLine, "offer_id", False),)),
+        Codec("request", ResourceRequest, (Child(RequestLine, "request_id", False),)),
+        Codec(
+            "allocation",
+            Allocation,
+            related=((OfferLine, "offer_line_id"), (RequestLine, "request_line_id")),
+        ),
+    )
+}
+RANK = {name: index for index, name in enumerate(CODECS)}
+MODELS: dict[str, type[SQLModel]] = {
+    table(m).name: m
+    for c in CODECS.values()
+    for m in (c.model, *(ch.model for ch in c.children), *(r[0] for r in c.related))
+}
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _decode(column: sa.Column[Any], value: Any) -> Any:
+    if value is None:
+        return None
+    kind = column.type
+    if isinstance(kind, sa.types.TypeDecorator):
+        kind = kind.impl_instance
+    if isinstance(kind, sa.Uuid):
+        return uuid.UUID(value)
+    try:
+        python_type = kind.python_type
+    except NotImplementedError:
+        return value
+    if python_type is datetime:
+        return datetime.fromisoformat(value)
+    return value
+
+
+def _row(mapping: Any) -> dict[str, Any]:
+    return {k: _encode(v) for k, v in dict(mapping).items()}
+
+
+async def _select(
+    session: AsyncSession, model: type[SQLModel], column: str, values: Iterable[Any]
+) -> list[dict[str, Any]]:
+    t = table(model)
+    wanted = list(values)
+    if not wanted:
+        return []
+    pk = [c.name for c in t.primary_key.columns]
+    statement = sa.select(t).where(t.c[column].in_(wanted)).order_by(*(t.c[n] for n in pk))
+    result = await session.execute(statement)
+    return [_row(r) for r in result.mappings().all()]
+
+
+async def load(session: AsyncSession, entity_type: str, ids: list[str]) -> dict[str, Rows]:
+    """Current rows of each record of ``entity_type`` in ``ids`` (absent ones left out)."""
+    codec = CODECS[entity_type]
+    main = await _select(session, codec.model, "id", [uuid.UUID(i) for i in ids])
+    out: dict[str, Rows] = {r["id"]: {table(codec.model).name: [r]} for r in main}
+    present = [uuid.UUID(i) for i in out]
+    for child in codec.children:
+        for row in await _select(session, child.model, child.key, present):
+            out[row[child.key]].setdefault(table(child.model).name, []).append(row)
+    for model, column in codec.related:
+        by_id = {r[column]: r for r in (rows[table(codec.model).name][0] for rows in out.values())}
+        for row in await _select(session, model, "id", [uuid.UUID(v) for v in by_id]):
+            for rows in out.values():
+                if rows[table(codec.model).name][0][column] == row["id"]:
+                    rows.setdefault(table(model).name, []).append(row)
+    if entity_type == "allocation":
+        await _mark_partners(session, out)
+    return out
+
+
+PARTNERS = "_partners"  # pseudo table: the partners an allocation joins (scope only)
+
+
+async def _mark_partners(session: AsyncSession, out: dict[str, Rows]) -> None:
+    offers = {r["id"]: r["offer_id"] for rows in out.values() for r in rows.get("offer_line", [])}
+    requests = {
+        r["id"]: r["request_id"] for rows in out.values() for r in rows.get("request_line", [])
+    }
+    owners: dict[str, str] = {}
+    for model, ids in ((Offer, offers.values()), (ResourceRequest, requests.values())):
+        t = table(model)
+        result = await session.execute(
+            sa.select(t.c.id, t.c.partner_id).where(t.c.id.in_([uuid.UUID(i) for i in ids]))
+        )
+        owners.update({str(i): str(p) for i, p in result.all()})
+    for rows in out.values():
+        main = rows["allocation"][0]
+        rows[PARTNERS] = [
+            {
+                "offer": owners.get(offers.get(main["offer_line_id"], ""), ""),
+                "request": owners.get(requests.get(main["request_line_id"], ""), ""),
+            }
+        ]
+
+
+def _upsert(dialect: str, model: type[SQLModel], rows: list[dict[str, Any]]) -> Any:
+    t = table(model)
+    values = [{c.name: _decode(c, r.get(c.name)) for c in t.columns} for r in rows]
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(t).values(values)
+    pk = [c.name for c in t.primary_key.columns]
+    others = [c.name for c in t.columns if c.name not in pk]
+    if not others:
+        return insert.on_conflict_do_nothing(index_elements=pk)
+    return insert.on_conflict_do_update(
+        index_elements=pk, set_={n: insert.excluded[n] for n in others}
+    )
+
+
+async def apply(session: AsyncSession, dialect: str, entity_type: str, rows: Rows) -> None:
+    """Write a record's rows as carried: main row, related rows, then children."""
+    codec = CODECS[entity_type]
+    main_name = table(codec.model).name
+    main = rows.get(main_name) or []
+    if len(main) != 1:
+        raise ValueError(f"a {entity_type} change must carry one {main_name} row")
+    order = [m for m, _ in codec.related] + [codec.model] + [c.model for c in codec.children]
+    for model in order:
+        carried = rows.get(table(model).name) or []
+        if carried:
+            await session.execute(_upsert(dialect, model, carried))
+    parent = uuid.UUID(main[0]["id"])
+    for child in codec.children:
+        if not child.replace:
+            continue
+        t = table(child.model)
+        keep = [
+            tuple(_decode(t.c[c.name], r[c.name]) for c in t.primary_key.columns)
+            for r in rows.get(t.name) or []
+        ]
+        pk = list(t.primary_key.columns)
+        statement = sa.delete(t).where(t.c[child.key] == parent)
+        if keep:
+            statement = statement.where(sa.not_(sa.tuple_(*pk).in_(keep)))
+        await session.execute(statement)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What one peer may receive: ``served`` are the partners it is home to."""
+
+    served: frozenset[str]
+
+    def allows(self, entity_type: str, rows: Rows) -> bool:
+        """Partners and works are the public catalogue; offers unless another partner's
+        draft; requests; allocations touching a served partner's offer or request."""
+        main = rows[table(CODECS[entity_type].model).name][0]
+        if entity_type == "offer":
+            return main["state"] != OfferState.DRAFT.value or main["partner_id"] in self.served
+        if entity_type == "allocation":
+            return bool(self.served & set(rows.get(PARTNERS, [{}])[0].values()))
+        return True

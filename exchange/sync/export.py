@@ -1,0 +1,138 @@
+"""Writing a bundle for one peer: every change it has not acknowledged and may see.
+
+Per origin instance O (this one, and every other origin whose changes were received here,
+except the peer itself) the bundle covers the range ``(acked, held]``: ``acked`` is what
+the peer last acknowledged of O, ``held`` this instance's position in O. Changes outside
+the peer's ``Scope`` are left out but their positions are still covered, so the peer's
+marks move past them. Nothing is marked as received by sending it: until the peer's
+acknowledgement comes back, the next bundle covers the same range again, so a lost bundle
+costs nothing but a resend.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlmodel import col, select
+
+from exchange import clock
+from exchange.db.uow import UnitOfWork
+from exchange.errors import PermissionDenied
+from exchange.identity.identity import Identity
+from exchange.ids import uuid7
+from exchange.sync import bundle, changes, entities, instance, peers
+from exchange.sync.models import SyncBundle, SyncPeerOrigin
+
+BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Exported:
+    bundle_id: uuid.UUID
+    changes: int
+    size: int
+    ranges: dict[str, list[int]]
+
+
+async def acknowledged(uow: UnitOfWork, peer_id: uuid.UUID) -> dict[uuid.UUID, SyncPeerOrigin]:
+    rows = await uow.session.exec(
+        select(SyncPeerOrigin).where(col(SyncPeerOrigin.peer_id) == peer_id)
+    )
+    return {r.origin_id: r for r in rows.all()}
+
+
+async def collect(
+    uow: UnitOfWork, self_id: uuid.UUID, peer_id: uuid.UUID
+) -> tuple[dict[str, list[int]], list[dict[str, Any]]]:
+    """The ranges per origin and the changes (in apply order) the peer should get."""
+    session = uow.session
+    acks = await acknowledged(uow, peer_id)
+    held = {o: s for o, s in (await changes.marks(session)).items() if o != peer_id}
+    held[self_id] = await changes.head(session)
+    scope = entities.Scope(frozenset(str(p) for p in await peers.served_by(session, peer_id)))
+    ranges: dict[str, list[int]] = {}
+    found: list[changes.Change] = []
+    for origin, upto in held.items():
+        after = acks[origin].acked if origin in acks else 0
+        if upto <= after:
+            continue
+        ranges[str(origin)] = [after, upto]
+        read = changes.local if origin == self_id else changes.relayed
+        found.extend(await read(session, origin, after, upto))
+    by_type: dict[str, list[changes.Change]] = defaultdict(list)
+    for change in found:
+        by_type[change.entity_type].append(change)
+    out: list[dict[str, Any]] = []
+    for entity_type in sorted(by_type, key=entities.RANK.__getitem__):
+        group = by_type[entity_type]
+        for start in range(0, len(group), BATCH):
+            batch = group[start : start + BATCH]
+            rows = await entities.load(session, entity_type, [c.entity_id for c in batch])
+            for change in batch:
+                carried = rows.get(change.entity_id)
+                if carried is None or not scope.allows(entity_type, carried):
+                    continue
+                carried.pop(entities.PARTNERS, None)
+                out.append(
+                    {
+                        "origin": str(change.origin),
+                        "seq": change.seq,
+                        "type": entity_type,
+                        "id": change.entity_id,
+                        "rows": carried,
+                    }
+                )
+    return ranges, out
+
+
+async def export(
+    identity: Identity,
+    peer_id: uuid.UUID,
+    target: Path,
+    *,
+    uow: UnitOfWork,
+    key: Ed25519PrivateKey,
+) -> Exported:
+    """Write the bundle for ``peer_id`` to ``target``; record what was sent.
+
+    Raises ``NotFound`` (unknown peer), ``PermissionDenied`` (not the system identity)."""
+    if not identity.system:
+        raise PermissionDenied("sync.export")
+    self_id = await instance.ensure(uow)
+    await peers.get(uow.session, peer_id)
+    ranges, found = await collect(uow, self_id, peer_id)
+    header = {
+        "bundle_id": str(uuid7()),
+        "from": str(self_id),
+        "to": str(peer_id),
+        "created_at": clock.iso(clock.now()),
+        "ranges": ranges,
+        "acks": {str(o): s for o, s in (await changes.marks(uow.session)).items()},
+    }
+    size = await bundle.write(target, header, found, key)
+    acks = await acknowledged(uow, peer_id)
+    for origin, (_after, upto) in ranges.items():
+        row = acks.get(uuid.UUID(origin)) or SyncPeerOrigin(
+            peer_id=peer_id, origin_id=uuid.UUID(origin), acked=0, sent=0
+        )
+        row.sent = max(row.sent, upto)
+        uow.session.add(row)
+    bundle_id = uuid.UUID(str(header["bundle_id"]))
+    uow.session.add(
+        SyncBundle(
+            bundle_id=bundle_id,
+            peer_id=peer_id,
+            direction="out",
+            outcome="exported",
+            changes=len(found),
+            size=size,
+            at=clock.now(),
+        )
+    )
+    await uow.session.flush()
+    return Exported(bundle_id, len(found), size, ranges)

@@ -1,0 +1,181 @@
+"""Applying a bundle: all of it in the caller's one transaction, or nothing.
+
+For each origin range ``(after, upto]`` in the signed header, with ``mark`` this
+instance's position in that origin: ``upto <= mark`` is already held (a duplicate: nothing
+to do); ``after > mark`` leaves a gap, and the bundle waits (``BundleWaiting`` names the
+missing range); otherwise the changes above ``mark`` are applied and the mark becomes
+``upto``. A record is written only when the version carried is newer than the one held
+(same origin, higher sequence), so overlapping bundles and repeats converge. The header's
+acknowledgements raise what the sender is known to hold (never lower it).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from exchange import clock
+from exchange.audit.chain import AuditRecord
+from exchange.db.table import table
+from exchange.db.uow import UnitOfWork
+from exchange.errors import PermissionDenied
+from exchange.identity.identity import Identity
+from exchange.sync import changes, entities, instance
+from exchange.sync.bundle import Opened
+from exchange.sync.errors import BundleRefused, BundleWaiting
+from exchange.sync.models import SyncBundle, SyncMark, SyncPeerOrigin, SyncVersion
+
+_VERSIONS = table(SyncVersion)
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    bundle_id: uuid.UUID
+    sender: uuid.UUID
+    applied: int
+    duplicate: bool
+
+
+def _ranges(header: dict[str, Any]) -> dict[uuid.UUID, tuple[int, int]]:
+    try:
+        return {uuid.UUID(o): (int(a), int(b)) for o, (a, b) in header["ranges"].items()}
+    except (KeyError, ValueError, TypeError, AttributeError):
+        raise BundleRefused("the header's ranges are malformed") from None
+
+
+def _upsert(
+    dialect: str, statement_table: sa.Table, values: dict[str, Any], keys: list[str]
+) -> Any:
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(statement_table)
+    insert = insert.values(values)
+    others = {k: insert.excluded[k] for k in values if k not in keys}
+    return insert.on_conflict_do_update(index_elements=keys, set_=others)
+
+
+async def apply(identity: Identity, opened: Opened, *, uow: UnitOfWork) -> Applied:
+    """Apply ``opened`` (already proved by ``bundle.read``) inside ``uow``.
+
+    Raises ``BundleRefused`` (addressed elsewhere, inconsistent content, rows that do not
+    fit), ``BundleWaiting`` (a gap before it), ``PermissionDenied``."""
+    if not identity.system:
+        raise PermissionDenied("sync.import")
+    header = opened.header
+    self_id = await instance.ensure(uow)
+    if header.get("to") != str(self_id):
+        raise BundleRefused(f"addressed to instance {header.get('to')}, not to {self_id}")
+    sender = uuid.UUID(str(header["from"]))
+    bundle_id = uuid.UUID(str(header["bundle_id"]))
+    session = uow.session
+    ranges = {o: r for o, r in _ranges(header).items() if o != self_id}
+    marks = await changes.marks(session)
+    missing = {
+        str(o): (marks.get(o, 0) + 1, after)
+        for o, (after, _upto) in ranges.items()
+        if after > marks.get(o, 0)
+    }
+    if missing:
+        raise BundleWaiting(missing)
+    todo: list[dict[str, Any]] = []
+    for change in opened.changes:
+        try:
+            origin, seq, kind = uuid.UUID(change["origin"]), int(change["seq"]), change["type"]
+        except (KeyError, ValueError, TypeError):
+            raise BundleRefused("a change is malformed") from None
+        if origin == self_id:
+            continue
+        if origin not in ranges or not ranges[origin][0] < seq <= ranges[origin][1]:
+            raise BundleRefused(f"change {origin}/{seq} lies outside the ranges declared")
+        if kind not in entities.CODECS:
+            raise BundleRefused(f"unknown record type {kind!r}")
+        if seq > marks.get(origin, 0):
+            todo.append(change)
+    todo.sort(key=lambda c: (entities.RANK[c["type"]], int(c["seq"])))
+    applied = 0
+    try:
+        for change in todo:
+            origin, seq = uuid.UUID(change["origin"]), int(change["seq"])
+            held = await session.get(SyncVersion, (change["type"], change["id"]))
+            if held is not None and held.origin_id == origin and held.seq >= seq:
+                continue
+            await entities.apply(session, uow.dialect, change["type"], change["rows"])
+            await session.execute(
+                _upsert(
+                    uow.dialect,
+                    _VERSIONS,
+                    {
+                        "entity_type": change["type"],
+                        "entity_id": change["id"],
+                        "origin_id": origin,
+                        "seq": seq,
+                    },
+                    ["entity_type", "entity_id"],
+                )
+            )
+            applied += 1
+        duplicate = all(upto <= marks.get(o, 0) for o, (_a, upto) in ranges.items())
+        for origin, (_after, upto) in ranges.items():
+            if upto > marks.get(origin, 0):
+                await session.execute(
+                    _upsert(
+                        uow.dialect,
+                        table(SyncMark),
+                        {"origin_id": origin, "seq": upto},
+                        ["origin_id"],
+                    )
+                )
+        await _acknowledge(uow, sender, header.get("acks") or {})
+        await session.flush()
+    except IntegrityError as error:
+        raise BundleRefused(f"its records do not fit this database ({error.orig})") from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise BundleRefused(f"a record is malformed ({error})") from None
+    uow.session.add(
+        SyncBundle(
+            bundle_id=bundle_id,
+            peer_id=sender,
+            direction="in",
+            outcome="duplicate" if duplicate else "applied",
+            changes=applied,
+            size=opened.size,
+            at=clock.now(),
+        )
+    )
+    if not duplicate:
+        after = {"from": str(sender), "applied": applied, "ranges": header["ranges"]}
+        uow.record(
+            AuditRecord(identity.label, "sync.import", "sync_bundle", str(bundle_id), None, after)
+        )
+    return Applied(bundle_id, sender, applied, duplicate)
+
+
+async def _acknowledge(uow: UnitOfWork, sender: uuid.UUID, acks: dict[str, Any]) -> None:
+    for origin_text, value in acks.items():
+        origin = uuid.UUID(origin_text)
+        row = await uow.session.get(SyncPeerOrigin, (sender, origin))
+        if row is None:
+            row = SyncPeerOrigin(peer_id=sender, origin_id=origin, acked=0, sent=0)
+        row.acked = max(row.acked, int(value))
+        uow.session.add(row)
+
+
+async def log_refusal(
+    uow: UnitOfWork, bundle_id: uuid.UUID, sender: uuid.UUID, outcome: str, reason: str, size: int
+) -> None:
+    """Record a refused or waiting bundle (in a unit of work of its own: the one that
+    tried to apply it was rolled back)."""
+    uow.session.add(
+        SyncBundle(
+            bundle_id=bundle_id,
+            peer_id=sender,
+            direction="in",
+            outcome=outcome,
+            reason=reason,
+            size=size,
+            at=clock.now(),
+        )
+    )
