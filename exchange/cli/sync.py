@@ -60,7 +60,7 @@ async def receive(runtime: Runtime, source: Path) -> importer.Applied:
         opened = await bundle.read(source, key_for)  # type: ignore[arg-type]
         header = opened.header
         async with runtime.db.unit_of_work() as uow:
-            return await importer.apply(SYSTEM, opened, uow=uow)
+            return await importer.apply(SYSTEM, opened, uow=uow, policy=runtime.policy)
     except (BundleRefused, BundleWaiting) as error:
         outcome = "waiting" if isinstance(error, BundleWaiting) else "refused"
         bundle_id = uuid.UUID(str(header.get("bundle_id", NIL)))

@@ -1,13 +1,14 @@
 """Which records travel in bundles, as which rows, in which order, and who may see them.
 
 A change names a record (``entity_type``, ``entity_id``, as the audit chain does) and
-carries the record's full current rows: the main row, its children (offer lines, request
-lines, a work's contributors and identifiers ...) and, for an allocation, the two lines
-whose counters it moved. Rows are JSON (UUIDs and times as text) and are written back by
-primary key (insert or update), so applying a change twice is applying it once.
+carries the record's full current rows: the main row and its children (offer lines,
+request lines, a work's contributors and identifiers ...). Rows are JSON (UUIDs and times
+as text) and are written back by primary key (insert or update), so applying a change
+twice is applying it once. Lines' ``allocated`` counters are not trusted from the wire:
+they are recounted after each import (``conflicts.recount``).
 
 ``RANK`` orders a bundle's changes so that a row's foreign keys exist before it: partners,
-then works, offers, requests, allocations.
+then works, offers, requests, allocations, proposals and their answers.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from exchange.db.table import table
 from exchange.offers.models import Offer, OfferLine, OfferState
 from exchange.partners.models import Partner
 from exchange.requests.models import RequestLine, ResourceRequest
+from exchange.sync.models import SyncAnswer, SyncProposal
 
 Rows = dict[str, list[dict[str, Any]]]
 
@@ -71,11 +73,9 @@ CODECS: dict[str, Codec] = {
         ),
         Codec("offer", Offer, (Child(OfferLine, "offer_id", False),)),
         Codec("request", ResourceRequest, (Child(RequestLine, "request_id", False),)),
-        Codec(
-            "allocation",
-            Allocation,
-            related=((OfferLine, "offer_line_id"), (RequestLine, "request_line_id")),
-        ),
+        Codec("allocation", Allocation),
+        Codec("proposal", SyncProposal),
+        Codec("answer", SyncAnswer),
     )
 }
 RANK = {name: index for index, name in enumerate(CODECS)}
@@ -84,6 +84,11 @@ MODELS: dict[str, type[SQLModel]] = {
     for c in CODECS.values()
     for m in (c.model, *(ch.model for ch in c.children), *(r[0] for r in c.related))
 }
+
+
+def key_column(codec: Codec) -> str:
+    """The main row's primary key column (its value is the audit trail's entity id)."""
+    return next(iter(table(codec.model).primary_key.columns)).name
 
 
 def _encode(value: Any) -> Any:
@@ -131,8 +136,9 @@ async def _select(
 async def load(session: AsyncSession, entity_type: str, ids: list[str]) -> dict[str, Rows]:
     """Current rows of each record of ``entity_type`` in ``ids`` (absent ones left out)."""
     codec = CODECS[entity_type]
-    main = await _select(session, codec.model, "id", [uuid.UUID(i) for i in ids])
-    out: dict[str, Rows] = {r["id"]: {table(codec.model).name: [r]} for r in main}
+    key = key_column(codec)
+    main = await _select(session, codec.model, key, [uuid.UUID(i) for i in ids])
+    out: dict[str, Rows] = {r[key]: {table(codec.model).name: [r]} for r in main}
     present = [uuid.UUID(i) for i in out]
     for child in codec.children:
         for row in await _select(session, child.model, child.key, present):
@@ -152,23 +158,26 @@ PARTNERS = "_partners"  # pseudo table: the partners an allocation joins (scope 
 
 
 async def _mark_partners(session: AsyncSession, out: dict[str, Rows]) -> None:
-    offers = {r["id"]: r["offer_id"] for rows in out.values() for r in rows.get("offer_line", [])}
-    requests = {
-        r["id"]: r["request_id"] for rows in out.values() for r in rows.get("request_line", [])
-    }
+    offer_lines, request_lines = table(OfferLine), table(RequestLine)
+    offers, requests = table(Offer), table(ResourceRequest)
+    mains = [rows["allocation"][0] for rows in out.values()]
     owners: dict[str, str] = {}
-    for model, ids in ((Offer, offers.values()), (ResourceRequest, requests.values())):
-        t = table(model)
-        result = await session.execute(
-            sa.select(t.c.id, t.c.partner_id).where(t.c.id.in_([uuid.UUID(i) for i in ids]))
+    for lines, parents, parent_key, column in (
+        (offer_lines, offers, "offer_id", "offer_line_id"),
+        (request_lines, requests, "request_id", "request_line_id"),
+    ):
+        statement = (
+            sa.select(lines.c.id, parents.c.partner_id)
+            .join(parents, parents.c.id == lines.c[parent_key])
+            .where(lines.c.id.in_([uuid.UUID(m[column]) for m in mains]))
         )
-        owners.update({str(i): str(p) for i, p in result.all()})
+        owners.update({str(i): str(p) for i, p in (await session.execute(statement)).all()})
     for rows in out.values():
         main = rows["allocation"][0]
         rows[PARTNERS] = [
             {
-                "offer": owners.get(offers.get(main["offer_line_id"], ""), ""),
-                "request": owners.get(requests.get(main["request_line_id"], ""), ""),
+                "offer": owners.get(main["offer_line_id"], ""),
+                "request": owners.get(main["request_line_id"], ""),
             }
         ]
 
@@ -198,7 +207,7 @@ async def apply(session: AsyncSession, dialect: str, entity_type: str, rows: Row
         carried = rows.get(table(model).name) or []
         if carried:
             await session.execute(_upsert(dialect, model, carried))
-    parent = uuid.UUID(main[0]["id"])
+    parent = uuid.UUID(main[0][key_column(codec)])
     for child in codec.children:
         if not child.replace:
             continue
@@ -218,14 +227,19 @@ async def apply(session: AsyncSession, dialect: str, entity_type: str, rows: Row
 class Scope:
     """What one peer may receive: ``served`` are the partners it is home to."""
 
+    peer: str
     served: frozenset[str]
 
     def allows(self, entity_type: str, rows: Rows) -> bool:
         """Partners and works are the public catalogue; offers unless another partner's
-        draft; requests; allocations touching a served partner's offer or request."""
+        draft; requests; allocations touching a served partner's offer or request;
+        proposals and answers between the peer and their owner or proposer (and relayed
+        through an instance between them)."""
         main = rows[table(CODECS[entity_type].model).name][0]
         if entity_type == "offer":
             return main["state"] != OfferState.DRAFT.value or main["partner_id"] in self.served
         if entity_type == "allocation":
             return bool(self.served & set(rows.get(PARTNERS, [{}])[0].values()))
+        if entity_type in ("proposal", "answer"):
+            return self.peer in (main["owner_id"], main["proposer_id"])
         return True

@@ -54,7 +54,9 @@ async def collect(
     acks = await acknowledged(uow, peer_id)
     held = {o: s for o, s in (await changes.marks(session)).items() if o != peer_id}
     held[self_id] = await changes.head(session)
-    scope = entities.Scope(frozenset(str(p) for p in await peers.served_by(session, peer_id)))
+    scope = entities.Scope(
+        str(peer_id), frozenset(str(p) for p in await peers.served_by(session, peer_id))
+    )
     ranges: dict[str, list[int]] = {}
     found: list[changes.Change] = []
     for origin, upto in held.items():

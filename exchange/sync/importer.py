@@ -25,10 +25,17 @@ from exchange.db.table import table
 from exchange.db.uow import UnitOfWork
 from exchange.errors import PermissionDenied
 from exchange.identity.identity import Identity
-from exchange.sync import changes, entities, instance
+from exchange.policy import PolicyEngine
+from exchange.sync import changes, conflicts, entities, instance
 from exchange.sync.bundle import Opened
 from exchange.sync.errors import BundleRefused, BundleWaiting
-from exchange.sync.models import SyncBundle, SyncMark, SyncPeerOrigin, SyncVersion
+from exchange.sync.models import (
+    SyncBundle,
+    SyncMark,
+    SyncPeerOrigin,
+    SyncProposal,
+    SyncVersion,
+)
 
 _VERSIONS = table(SyncVersion)
 
@@ -57,7 +64,9 @@ def _upsert(
     return insert.on_conflict_do_update(index_elements=keys, set_=others)
 
 
-async def apply(identity: Identity, opened: Opened, *, uow: UnitOfWork) -> Applied:
+async def apply(
+    identity: Identity, opened: Opened, *, uow: UnitOfWork, policy: PolicyEngine
+) -> Applied:
     """Apply ``opened`` (already proved by ``bundle.read``) inside ``uow``.
 
     Raises ``BundleRefused`` (addressed elsewhere, inconsistent content, rows that do not
@@ -96,11 +105,11 @@ async def apply(identity: Identity, opened: Opened, *, uow: UnitOfWork) -> Appli
             todo.append(change)
     todo.sort(key=lambda c: (entities.RANK[c["type"]], int(c["seq"])))
     applied = 0
+    touched: list[dict[str, Any]] = []
     try:
         for change in todo:
             origin, seq = uuid.UUID(change["origin"]), int(change["seq"])
-            held = await session.get(SyncVersion, (change["type"], change["id"]))
-            if held is not None and held.origin_id == origin and held.seq >= seq:
+            if not await conflicts.accepts(session, change["type"], change["id"], origin, seq):
                 continue
             await entities.apply(session, uow.dialect, change["type"], change["rows"])
             await session.execute(
@@ -117,6 +126,8 @@ async def apply(identity: Identity, opened: Opened, *, uow: UnitOfWork) -> Appli
                 )
             )
             applied += 1
+            touched.append(change)
+        await _settle(uow, self_id, touched, policy)
         duplicate = all(upto <= marks.get(o, 0) for o, (_a, upto) in ranges.items())
         for origin, (_after, upto) in ranges.items():
             if upto > marks.get(origin, 0):
@@ -151,6 +162,28 @@ async def apply(identity: Identity, opened: Opened, *, uow: UnitOfWork) -> Appli
             AuditRecord(identity.label, "sync.import", "sync_bundle", str(bundle_id), None, after)
         )
     return Applied(bundle_id, sender, applied, duplicate)
+
+
+async def _settle(
+    uow: UnitOfWork, self_id: uuid.UUID, applied: list[dict[str, Any]], policy: PolicyEngine
+) -> None:
+    """Recount the lines the applied changes touched, then answer the proposals addressed
+    here (``conflicts`` rules 4 and 5)."""
+    offer_lines: list[uuid.UUID] = []
+    request_lines: list[uuid.UUID] = []
+    for change in applied:
+        rows = change["rows"]
+        for row in rows.get("allocation", []):
+            offer_lines.append(uuid.UUID(row["offer_line_id"]))
+            request_lines.append(uuid.UUID(row["request_line_id"]))
+        offer_lines.extend(uuid.UUID(r["id"]) for r in rows.get("offer_line", []))
+        request_lines.extend(uuid.UUID(r["id"]) for r in rows.get("request_line", []))
+    await conflicts.recount(uow.session, offer_lines, request_lines)
+    for change in applied:
+        if change["type"] == "proposal":
+            proposal = await uow.session.get(SyncProposal, uuid.UUID(change["id"]))
+            if proposal is not None:
+                await conflicts.decide(uow, self_id, proposal, policy)
 
 
 async def _acknowledge(uow: UnitOfWork, sender: uuid.UUID, acks: dict[str, Any]) -> None:

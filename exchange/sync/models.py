@@ -92,3 +92,34 @@ class SyncBundle(SQLModel, table=True):
     changes: int = 0
     size: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class SyncProposal(SQLModel, table=True):
+    """An action on a record owned by another instance, sent to its owner: for now a
+    claim of ``quantity`` of an offer line for a request line. Written once, by the
+    proposing instance; travels like any record."""
+
+    __tablename__ = "sync_proposal"
+
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    proposer_id: uuid.UUID = Field(index=True)
+    owner_id: uuid.UUID = Field(index=True)
+    offer_line_id: uuid.UUID
+    request_line_id: uuid.UUID
+    quantity: int
+    actor: str = Field(max_length=320)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class SyncAnswer(SQLModel, table=True):
+    """The owner's answer to a proposal (same id), written once by the owner."""
+
+    __tablename__ = "sync_answer"
+
+    proposal_id: uuid.UUID = Field(primary_key=True)
+    owner_id: uuid.UUID
+    proposer_id: uuid.UUID
+    accepted: bool
+    allocation_id: uuid.UUID | None = None
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    decided_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -83,9 +83,36 @@ def upgrade() -> None:
     )
     op.create_index("ix_sync_bundle_bundle_id", "sync_bundle", ["bundle_id"])
     op.create_index("ix_sync_bundle_peer_id", "sync_bundle", ["peer_id"])
+    op.create_table(
+        "sync_proposal",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("proposer_id", sa.Uuid(), nullable=False),
+        sa.Column("owner_id", sa.Uuid(), nullable=False),
+        sa.Column("offer_line_id", sa.Uuid(), nullable=False),
+        sa.Column("request_line_id", sa.Uuid(), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("created_at", when, nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_sync_proposal_proposer_id", "sync_proposal", ["proposer_id"])
+    op.create_index("ix_sync_proposal_owner_id", "sync_proposal", ["owner_id"])
+    op.create_table(
+        "sync_answer",
+        sa.Column("proposal_id", sa.Uuid(), nullable=False),
+        sa.Column("owner_id", sa.Uuid(), nullable=False),
+        sa.Column("proposer_id", sa.Uuid(), nullable=False),
+        sa.Column("accepted", sa.Boolean(), nullable=False),
+        sa.Column("allocation_id", sa.Uuid(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("decided_at", when, nullable=False),
+        sa.PrimaryKeyConstraint("proposal_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("sync_answer")
+    op.drop_table("sync_proposal")
     for name in ("sync_bundle", "sync_version", "sync_peer_origin", "sync_mark"):
         op.drop_table(name)
     op.drop_table("partner_home")

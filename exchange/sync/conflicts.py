@@ -1,0 +1,134 @@
+"""Every rule that settles a conflict between instances, in one place.
+
+1. **One owner per record.** A record belongs to the instance where it was made: its
+   partner's home instance, or the hub for what the hub makes (allocations by its
+   coordinators). Here, a record with a ``sync_version`` row is a replica owned by that
+   row's origin; any other record is owned here. (``owner_of``)
+2. **Only the owner's changes count.** An incoming change is applied when the record is
+   new here, or when it comes from the record's owner with a higher sequence than the
+   version held. A change from any other origin — to a record owned here, or to a replica
+   of a third instance — is ignored; so the state converges to the owner's, whatever
+   order bundles arrive in. (``accepts``)
+3. **Replicas are read-only.** Acting on a record owned elsewhere (claiming a line of an
+   offer owned by another instance) does not change it: it makes a *proposal*, which
+   travels to the owner. (``exchange.sync.proposals.claim``)
+4. **The owner decides, once, in arrival order.** At import the owner answers every new
+   proposal addressed to it, in the order of the proposer's log, by trying the action
+   with its own rules: a claim is an ordinary allocation, so it cannot take more than the
+   line has left (``exchange.allocations.ledger``). Accepted or refused, the answer is a
+   record owned by the owner (same id as the proposal) and travels back. A proposal that
+   already has an answer is never decided again. (``decide``)
+5. **Counters are recounted, not copied.** An offer line's ``allocated`` is the sum of
+   its active allocations, all made by the line's owner, so it can never exceed the
+   quantity anywhere. A request line may be served by owners of different offers in
+   different partitions; its counter is capped at its quantity (the items are promised by
+   the offer side; a surplus shows as allocations beyond the request, for a coordinator to
+   release). (``recount``)
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from exchange import clock
+from exchange.allocations import service as allocations
+from exchange.allocations.models import Allocation, AllocationState
+from exchange.audit.chain import AuditRecord
+from exchange.db.table import table
+from exchange.db.uow import UnitOfWork
+from exchange.errors import ExchangeError
+from exchange.identity.identity import SYSTEM
+from exchange.offers.models import OfferLine
+from exchange.policy import PolicyEngine
+from exchange.requests.models import RequestLine
+from exchange.sync import entities
+from exchange.sync.models import SyncAnswer, SyncProposal, SyncVersion
+
+
+async def owner_of(
+    session: AsyncSession, self_id: uuid.UUID, entity_type: str, entity_id: str
+) -> uuid.UUID:
+    """Rule 1: the instance owning the record (``self_id`` unless it is a replica)."""
+    held = await session.get(SyncVersion, (entity_type, entity_id))
+    return held.origin_id if held is not None else self_id
+
+
+async def accepts(
+    session: AsyncSession, entity_type: str, entity_id: str, origin: uuid.UUID, seq: int
+) -> bool:
+    """Rule 2: whether a change of the record from ``origin`` at ``seq`` is applied."""
+    held = await session.get(SyncVersion, (entity_type, entity_id))
+    if held is not None:
+        return held.origin_id == origin and held.seq < seq
+    codec = entities.CODECS[entity_type]
+    exists_here = await session.get(codec.model, uuid.UUID(entity_id))
+    return exists_here is None
+
+
+async def decide(
+    uow: UnitOfWork, self_id: uuid.UUID, proposal: SyncProposal, policy: PolicyEngine
+) -> SyncAnswer | None:
+    """Rule 4: answer ``proposal`` if it is addressed here and not answered yet."""
+    if proposal.owner_id != self_id:
+        return None
+    if await uow.session.get(SyncAnswer, proposal.id) is not None:
+        return None
+    allocation_id: uuid.UUID | None = None
+    reason: str | None = None
+    try:
+        async with uow.session.begin_nested():
+            made = await allocations.allocate(
+                SYSTEM,
+                proposal.offer_line_id,
+                proposal.request_line_id,
+                proposal.quantity,
+                uow=uow,
+                policy=policy,
+            )
+            allocation_id = made.id
+    except ExchangeError as error:
+        reason = error.message
+    answer = SyncAnswer(
+        proposal_id=proposal.id,
+        owner_id=self_id,
+        proposer_id=proposal.proposer_id,
+        accepted=allocation_id is not None,
+        allocation_id=allocation_id,
+        reason=reason,
+        decided_at=clock.now(),
+    )
+    uow.session.add(answer)
+    await uow.session.flush()
+    after = {"accepted": answer.accepted, "allocation_id": str(allocation_id), "reason": reason}
+    uow.record(
+        AuditRecord(
+            f"proposal:{proposal.actor}", "proposal.answer", "answer", str(proposal.id), None, after
+        )
+    )
+    return answer
+
+
+async def recount(
+    session: AsyncSession, offer_lines: Iterable[uuid.UUID], request_lines: Iterable[uuid.UUID]
+) -> None:
+    """Rule 5: set the lines' ``allocated`` from their active allocations."""
+    allocation = table(Allocation)
+    for model, column, cap in (
+        (OfferLine, allocation.c.offer_line_id, False),
+        (RequestLine, allocation.c.request_line_id, True),
+    ):
+        ids = list(set(offer_lines if model is OfferLine else request_lines))
+        if not ids:
+            continue
+        lines = table(model)
+        total = (
+            sa.select(sa.func.coalesce(sa.func.sum(allocation.c.quantity), 0))
+            .where(column == lines.c.id, allocation.c.state == AllocationState.ACTIVE.value)
+            .scalar_subquery()
+        )
+        value = sa.case((total > lines.c.quantity, lines.c.quantity), else_=total) if cap else total
+        await session.execute(sa.update(lines).where(lines.c.id.in_(ids)).values(allocated=value))
