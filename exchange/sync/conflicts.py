@@ -24,10 +24,18 @@
    different partitions; its counter is capped at its quantity (the items are promised by
    the offer side; a surplus shows as allocations beyond the request, for a coordinator to
    release). (``recount``)
+6. **A receipt is believed on its signatures.** A receipt proposal carries the manifest
+   countersigned at the receiver's instance. The owner accepts it only when the
+   document verifies against the keys registered here (the receiver partner's key came
+   from its home instance), the sender's part is exactly the manifest the owner signed
+   at dispatch, and the countersignature is by a key of the shipment's receiver; then
+   the shipment takes its receive transition with that document. Otherwise the answer
+   is a refusal naming why. (``decide``)
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 
@@ -40,11 +48,16 @@ from exchange.allocations.models import Allocation, AllocationState
 from exchange.audit.chain import AuditRecord
 from exchange.db.table import table
 from exchange.db.uow import UnitOfWork
-from exchange.errors import ExchangeError
+from exchange.errors import ExchangeError, ValidationFailed
 from exchange.identity.identity import SYSTEM
+from exchange.manifests import signing, statement
 from exchange.offers.models import OfferLine
 from exchange.policy import PolicyEngine
 from exchange.requests.models import RequestLine
+from exchange.shipments import manifest as manifests
+from exchange.shipments import transitions
+from exchange.shipments.models import Shipment
+from exchange.signing.jws import SignatureInvalid
 from exchange.sync import entities
 from exchange.sync.models import SyncAnswer, SyncProposal, SyncVersion
 
@@ -65,8 +78,11 @@ async def accepts(
     if held is not None:
         return held.origin_id == origin and held.seq < seq
     codec = entities.CODECS[entity_type]
-    exists_here = await session.get(codec.model, uuid.UUID(entity_id))
-    return exists_here is None
+    column = table(codec.model).c[entities.key_column(codec)]
+    found = await session.execute(
+        sa.select(column).where(column == entities.entity_value(codec, entity_id))
+    )
+    return found.first() is None
 
 
 async def decide(
@@ -81,22 +97,29 @@ async def decide(
     reason: str | None = None
     try:
         async with uow.session.begin_nested():
-            made = await allocations.allocate(
-                SYSTEM,
-                proposal.offer_line_id,
-                proposal.request_line_id,
-                proposal.quantity,
-                uow=uow,
-                policy=policy,
-            )
-            allocation_id = made.id
+            if proposal.kind == "receipt":
+                await _receive(uow, proposal, policy)
+            elif proposal.offer_line_id is None or proposal.request_line_id is None:
+                raise ValidationFailed.single("proposal", "invalid", "a claim names two lines")
+            else:
+                made = await allocations.allocate(
+                    SYSTEM,
+                    proposal.offer_line_id,
+                    proposal.request_line_id,
+                    proposal.quantity,
+                    uow=uow,
+                    policy=policy,
+                )
+                allocation_id = made.id
     except ExchangeError as error:
         reason = error.message
+    except SignatureInvalid as error:
+        reason = f"the receipt does not verify: {error.reason}"
     answer = SyncAnswer(
         proposal_id=proposal.id,
         owner_id=self_id,
         proposer_id=proposal.proposer_id,
-        accepted=allocation_id is not None,
+        accepted=reason is None,
         allocation_id=allocation_id,
         reason=reason,
         decided_at=clock.now(),
@@ -110,6 +133,32 @@ async def decide(
         )
     )
     return answer
+
+
+async def _receive(uow: UnitOfWork, proposal: SyncProposal, policy: PolicyEngine) -> None:
+    """Rule 6."""
+    shipment = (
+        await uow.session.get(Shipment, proposal.shipment_id) if proposal.shipment_id else None
+    )
+    if shipment is None or shipment.manifest is None or proposal.document is None:
+        raise ValidationFailed.single("proposal", "invalid", "no such dispatched shipment")
+    document = proposal.document
+    checked = await manifests.checked(SYSTEM, document, session=uow.session, policy=policy)
+    dispatched = signing.signed_manifest(json.loads(shipment.manifest))
+    if checked.digest != statement.manifest_digest(dispatched.canonical()):
+        raise SignatureInvalid("it countersigns another manifest than the one dispatched")
+    if checked.receiver is None or checked.receipt is None:
+        raise SignatureInvalid("it carries no countersigned receipt")
+    if checked.receiver.partner_id != shipment.receiver_id:
+        raise SignatureInvalid("it is not countersigned by the shipment's receiver")
+    await transitions.record_receipt(
+        SYSTEM,
+        shipment.id,
+        document,
+        bool(checked.receipt.discrepancies),
+        uow=uow,
+        policy=policy,
+    )
 
 
 async def recount(

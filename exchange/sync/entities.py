@@ -33,9 +33,11 @@ from exchange.catalogue.models import (
     WorkPartner,
 )
 from exchange.db.table import table
+from exchange.keys.models import SigningKey
 from exchange.offers.models import Offer, OfferLine, OfferState
 from exchange.partners.models import Partner
 from exchange.requests.models import RequestLine, ResourceRequest
+from exchange.shipments.models import Shipment, ShipmentEvent, ShipmentItem
 from exchange.sync.models import SyncAnswer, SyncProposal
 
 Rows = dict[str, list[dict[str, Any]]]
@@ -55,12 +57,15 @@ class Codec:
     children: tuple[Child, ...] = ()
     # columns of the main row naming other rows carried along (table, column)
     related: tuple[tuple[type[SQLModel], str], ...] = field(default=())
+    key: str = "id"  # the column holding the audit trail's entity id
+    private: tuple[str, ...] = ()  # columns never sent (left empty in replicas)
 
 
 CODECS: dict[str, Codec] = {
     c.entity_type: c
     for c in (
         Codec("partner", Partner),
+        Codec("signing_key", SigningKey, key="kid", private=("encrypted_private_key",)),
         Codec(
             "work",
             Work,
@@ -74,6 +79,11 @@ CODECS: dict[str, Codec] = {
         Codec("offer", Offer, (Child(OfferLine, "offer_id", False),)),
         Codec("request", ResourceRequest, (Child(RequestLine, "request_id", False),)),
         Codec("allocation", Allocation),
+        Codec(
+            "shipment",
+            Shipment,
+            (Child(ShipmentItem, "shipment_id", False), Child(ShipmentEvent, "shipment_id", False)),
+        ),
         Codec("proposal", SyncProposal),
         Codec("answer", SyncAnswer),
     )
@@ -87,8 +97,15 @@ MODELS: dict[str, type[SQLModel]] = {
 
 
 def key_column(codec: Codec) -> str:
-    """The main row's primary key column (its value is the audit trail's entity id)."""
+    """The main row's column whose value is the audit trail's entity id."""
+    if codec.key != "id":
+        return codec.key
     return next(iter(table(codec.model).primary_key.columns)).name
+
+
+def entity_value(codec: Codec, entity_id: str) -> Any:
+    column = table(codec.model).c[key_column(codec)]
+    return uuid.UUID(entity_id) if isinstance(column.type, sa.Uuid) else entity_id
 
 
 def _encode(value: Any) -> Any:
@@ -137,12 +154,19 @@ async def load(session: AsyncSession, entity_type: str, ids: list[str]) -> dict[
     """Current rows of each record of ``entity_type`` in ``ids`` (absent ones left out)."""
     codec = CODECS[entity_type]
     key = key_column(codec)
-    main = await _select(session, codec.model, key, [uuid.UUID(i) for i in ids])
+    main = await _select(session, codec.model, key, [entity_value(codec, i) for i in ids])
+    for row in main:
+        row.update(dict.fromkeys(codec.private))
     out: dict[str, Rows] = {r[key]: {table(codec.model).name: [r]} for r in main}
-    present = [uuid.UUID(i) for i in out]
+    present = (
+        [uuid.UUID(rows[table(codec.model).name][0]["id"]) for rows in out.values()]
+        if codec.children
+        else []
+    )
     for child in codec.children:
         for row in await _select(session, child.model, child.key, present):
-            out[row[child.key]].setdefault(table(child.model).name, []).append(row)
+            by_pk = {r[table(codec.model).name][0]["id"]: r for r in out.values()}
+            by_pk[row[child.key]].setdefault(table(child.model).name, []).append(row)
     for model, column in codec.related:
         by_id = {r[column]: r for r in (rows[table(codec.model).name][0] for rows in out.values())}
         for row in await _select(session, model, "id", [uuid.UUID(v) for v in by_id]):
@@ -207,8 +231,8 @@ async def apply(session: AsyncSession, dialect: str, entity_type: str, rows: Row
         carried = rows.get(table(model).name) or []
         if carried:
             await session.execute(_upsert(dialect, model, carried))
-    parent = uuid.UUID(main[0][key_column(codec)])
     for child in codec.children:
+        parent = uuid.UUID(main[0]["id"])
         if not child.replace:
             continue
         t = table(child.model)
@@ -240,6 +264,8 @@ class Scope:
             return main["state"] != OfferState.DRAFT.value or main["partner_id"] in self.served
         if entity_type == "allocation":
             return bool(self.served & set(rows.get(PARTNERS, [{}])[0].values()))
+        if entity_type == "shipment":
+            return bool(self.served & {main["sender_id"], main["receiver_id"]})
         if entity_type in ("proposal", "answer"):
             return self.peer in (main["owner_id"], main["proposer_id"])
         return True

@@ -95,18 +95,22 @@ class SyncBundle(SQLModel, table=True):
 
 
 class SyncProposal(SQLModel, table=True):
-    """An action on a record owned by another instance, sent to its owner: for now a
-    claim of ``quantity`` of an offer line for a request line. Written once, by the
-    proposing instance; travels like any record."""
+    """An action on a record owned by another instance, sent to its owner. ``kind`` is
+    ``claim`` (``quantity`` of an offer line for a request line) or ``receipt`` (the
+    shipment's manifest as countersigned by the receiver, in ``document``). Written
+    once, by the proposing instance; travels like any record."""
 
     __tablename__ = "sync_proposal"
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     proposer_id: uuid.UUID = Field(index=True)
     owner_id: uuid.UUID = Field(index=True)
-    offer_line_id: uuid.UUID
-    request_line_id: uuid.UUID
-    quantity: int
+    kind: str = Field(default="claim", max_length=10)
+    offer_line_id: uuid.UUID | None = None
+    request_line_id: uuid.UUID | None = None
+    quantity: int = 0
+    shipment_id: uuid.UUID | None = None
+    document: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONDocument))
     actor: str = Field(max_length=320)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 

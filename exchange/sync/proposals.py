@@ -1,9 +1,12 @@
-"""Claiming an offer line: directly when its offer is owned here, as a proposal to the
-owner otherwise (``exchange.sync.conflicts``, rules 3 and 4)."""
+"""Acting on records owned elsewhere: claiming an offer line and confirming a receipt go
+directly through their services when the record is owned here, and travel as proposals to
+the owner otherwise (``exchange.sync.conflicts``, rules 3, 4 and 6)."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from exchange import clock
@@ -11,10 +14,15 @@ from exchange.allocations import service as allocations
 from exchange.allocations import sides as sides_of
 from exchange.audit.chain import AuditRecord
 from exchange.db.uow import UnitOfWork
-from exchange.errors import ValidationFailed
+from exchange.errors import Conflict, ValidationFailed
 from exchange.identity.identity import Identity
+from exchange.keys.custody import Custody
+from exchange.manifests import signing, statement
 from exchange.offers.models import OfferLine
 from exchange.policy import PolicyEngine
+from exchange.shipments import manifest as manifests
+from exchange.shipments import transitions
+from exchange.shipments.access import readable
 from exchange.sync import conflicts, instance
 from exchange.sync.models import SyncProposal
 
@@ -72,6 +80,61 @@ async def claim(
     uow.session.add(proposal)
     await uow.session.flush()
     after = {"owner": str(owner), "offer_line_id": str(offer_line_id), "quantity": quantity}
+    uow.record(
+        AuditRecord(identity.label, "proposal.create", "proposal", str(proposal.id), None, after)
+    )
+    return Claimed(None, proposal.id, owner)
+
+
+async def confirm_receipt(
+    identity: Identity,
+    shipment_id: uuid.UUID,
+    discrepancies: Sequence[statement.Discrepancy] = (),
+    *,
+    uow: UnitOfWork,
+    policy: PolicyEngine,
+    custody: Custody,
+) -> Claimed:
+    """The receiver's librarian confirms receipt of a shipment.
+
+    When the shipment is owned here this is ``transitions.receive``. Otherwise the
+    manifest is countersigned here, with the receiver partner's key held at this instance,
+    and the countersigned document travels to the owner as a ``receipt`` proposal; the
+    shipment replica is left as it is until the owner's answer and new state come back.
+    Raises ``PermissionDenied`` / ``SigningUnavailable`` as countersigning does, ``Conflict``
+    when the shipment has no signed manifest."""
+    self_id = await instance.ensure(uow)
+    owner = await conflicts.owner_of(uow.session, self_id, "shipment", str(shipment_id))
+    if owner == self_id:
+        await transitions.receive(
+            identity, shipment_id, discrepancies, uow=uow, policy=policy, custody=custody
+        )
+        return Claimed(None, None, self_id)
+    shipment, _parties = await readable(identity, shipment_id, uow.session, policy)
+    if shipment.manifest is None:
+        raise Conflict("the shipment has no signed manifest", shipment.id)
+    document = json.loads(shipment.manifest)
+    sent = signing.signed_manifest(document)
+    receipt = statement.Receipt(
+        manifest_sha256=statement.manifest_digest(sent.canonical()),
+        received_at=clock.now(),
+        discrepancies=tuple(discrepancies),
+    )
+    countersigned = await manifests.countersign(
+        identity, document, receipt, session=uow.session, policy=policy, custody=custody
+    )
+    proposal = SyncProposal(
+        proposer_id=self_id,
+        owner_id=owner,
+        kind="receipt",
+        shipment_id=shipment_id,
+        document=countersigned,
+        actor=identity.label,
+        created_at=clock.now(),
+    )
+    uow.session.add(proposal)
+    await uow.session.flush()
+    after = {"owner": str(owner), "shipment_id": str(shipment_id), "kind": "receipt"}
     uow.record(
         AuditRecord(identity.label, "proposal.create", "proposal", str(proposal.id), None, after)
     )

@@ -3,6 +3,7 @@ offline instance (its own SQLite file and data directory), peered through the CL
 
 from __future__ import annotations
 
+import base64
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -23,7 +24,11 @@ class Pair:
 def second_instance(tmp_path: Path, template: Path, name: str) -> Settings:
     path = tmp_path / f"{name}.sqlite3"
     shutil.copyfile(template, path)
-    return Settings(data_dir=tmp_path / name, database_url=f"sqlite+aiosqlite:///{path}")
+    return Settings(
+        data_dir=tmp_path / name,
+        database_url=f"sqlite+aiosqlite:///{path}",
+        key_encryption_key=base64.b64encode(f"{name:<32}"[:32].encode()).decode("ascii"),
+    )
 
 
 async def cli_ok(settings: Settings, *args: str) -> str:
