@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -32,7 +33,14 @@ def export_command(ctx: click.Context, peer_id: uuid.UUID, target: Path) -> None
 
     async def work(runtime: Runtime) -> export.Exported:
         async with runtime.db.unit_of_work() as uow:
-            return await export.export(SYSTEM, peer_id, target, uow=uow, key=runtime.instance_key)
+            return await export.export(
+                SYSTEM,
+                peer_id,
+                target,
+                uow=uow,
+                key=runtime.instance_key,
+                storage=runtime.storage,
+            )
 
     done = with_runtime(ctx, work)
     click.echo(f"bundle {done.bundle_id}: {done.changes} changes, {done.size} bytes")
@@ -57,10 +65,13 @@ async def receive(runtime: Runtime, source: Path) -> importer.Applied:
     header: dict[str, object] = {}
     size = (await anyio.to_thread.run_sync(source.stat)).st_size
     try:
-        opened = await bundle.read(source, key_for)  # type: ignore[arg-type]
-        header = opened.header
-        async with runtime.db.unit_of_work() as uow:
-            return await importer.apply(SYSTEM, opened, uow=uow, policy=runtime.policy)
+        with tempfile.TemporaryDirectory(prefix="bundle-in-") as scratch:
+            opened = await bundle.read(source, key_for, Path(scratch))  # type: ignore[arg-type]
+            header = opened.header
+            async with runtime.db.unit_of_work() as uow:
+                return await importer.apply(
+                    SYSTEM, opened, uow=uow, policy=runtime.policy, storage=runtime.storage
+                )
     except (BundleRefused, BundleWaiting) as error:
         outcome = "waiting" if isinstance(error, BundleWaiting) else "refused"
         bundle_id = uuid.UUID(str(header.get("bundle_id", NIL)))

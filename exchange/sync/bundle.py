@@ -7,6 +7,7 @@
                                        kid instance:<thumbprint> of the sending instance
     bundle-<id>/jwks.json              the sender's instance key (informative only)
     bundle-<id>/data/changes.jsonl     one change per line
+    bundle-<id>/data/objects/<sha256>  the bytes of digital objects the peer does not hold
 
 The JWS payload is the canonical JSON (RFC 8785) of ``{"header": ..., "payload": {path:
 sha256}}``: the header (sender, addressee, ranges per origin, acknowledgements) and the
@@ -23,7 +24,7 @@ import hashlib
 import json
 import tarfile
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,11 +43,24 @@ CHANGES = "data/changes.jsonl"
 FORMAT = "exchange-sync/1"
 
 
+OBJECTS = "data/objects/"
+
+
 @dataclass(frozen=True, slots=True)
 class Opened:
     header: dict[str, Any]
     changes: list[dict[str, Any]]
     size: int
+    objects: dict[str, Path]  # sha256 -> the file, in the caller's scratch directory
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectFile:
+    """An object's bytes to carry: ``fill(target)`` writes them to the local file."""
+
+    sha256: str
+    size: int
+    fill: Callable[[Path], Awaitable[None]]
 
 
 def encode_changes(changes: list[dict[str, Any]]) -> bytes:
@@ -61,11 +75,13 @@ async def write(
     header: dict[str, Any],
     changes: list[dict[str, Any]],
     key: Ed25519PrivateKey,
+    objects: list[ObjectFile] = [],  # noqa: B006 - read only
 ) -> int:
     """Write the bundle to ``target`` (a ``.tar.gz``); its size in bytes."""
     data = encode_changes(changes)
     sha = hashlib.sha256(data).hexdigest()
-    statement = {"header": {**header, "format": FORMAT}, "payload": {CHANGES: sha}}
+    listed = {CHANGES: sha, **{OBJECTS + o.sha256: o.sha256 for o in objects}}
+    statement = {"header": {**header, "format": FORMAT}, "payload": listed}
     signed = jws.sign_flattened(
         canonical_json(statement), jws.Signer(key, instance_kid(key.public_key()))
     )
@@ -75,6 +91,9 @@ async def write(
         path = await writer.target(CHANGES)
         await to_thread.run_sync(path.write_bytes, data)
         writer.record(bag.PayloadFile(CHANGES, len(data), sha))
+        for carried in objects:
+            await carried.fill(await writer.target(OBJECTS + carried.sha256))
+            writer.record(bag.PayloadFile(OBJECTS + carried.sha256, carried.size, carried.sha256))
         await writer.finish(
             signed,
             {"keys": [instance_jwk(key.public_key())]},
@@ -110,44 +129,53 @@ def _unpack(source: Path, into: Path) -> Path:
 KeyFor = Callable[[str], tuple[str, Ed25519PublicKey]]
 
 
-async def read(source: Path, key_for: KeyFor) -> Opened:
-    """Open and prove the bundle at ``source``. ``key_for(sender id)`` returns the
-    registered (kid, key) of the sending peer or raises ``BundleRefused``. Any failure is
-    ``BundleRefused`` with the reason."""
+async def read(source: Path, key_for: KeyFor, scratch: Path) -> Opened:
+    """Open and prove the bundle at ``source``, unpacked into the empty directory
+    ``scratch`` (the caller removes it when done with the objects). ``key_for(sender id)``
+    returns the registered (kid, key) of the sending peer or raises ``BundleRefused``. Any
+    failure is ``BundleRefused`` with the reason."""
     size = (await to_thread.run_sync(source.stat)).st_size
-    with tempfile.TemporaryDirectory(prefix="bundle-in-") as scratch:
-        root = await to_thread.run_sync(_unpack, source, Path(scratch))
-        try:
-            checked = await bag_check.check(root)
-        except BagRejected as error:
-            raise BundleRefused(f"bag incomplete or altered: {error.message}") from None
-        document = checked.signed_manifest
-        try:
-            unverified = json.loads(jws.strict_b64url_decode(str(document.get("payload", ""))))
-            sender = str(unverified["header"]["from"])
-        except (ValueError, KeyError, TypeError, AttributeError):
-            raise BundleRefused("the signed manifest does not name its sender") from None
-        kid, key = key_for(sender)
+    root = await to_thread.run_sync(_unpack, source, scratch)
+    try:
+        checked = await bag_check.check(root)
+    except BagRejected as error:
+        raise BundleRefused(f"bag incomplete or altered: {error.message}") from None
+    document = checked.signed_manifest
+    try:
+        unverified = json.loads(jws.strict_b64url_decode(str(document.get("payload", ""))))
+        sender = str(unverified["header"]["from"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise BundleRefused("the signed manifest does not name its sender") from None
+    kid, key = key_for(sender)
 
-        def resolve(found: str, _header: dict[str, Any]) -> Ed25519PublicKey:
-            if found != kid:
-                raise jws.SignatureInvalid(f"signed by {found}, not by peer {sender}'s key {kid}")
-            return key
+    def resolve(found: str, _header: dict[str, Any]) -> Ed25519PublicKey:
+        if found != kid:
+            raise jws.SignatureInvalid(f"signed by {found}, not by peer {sender}'s key {kid}")
+        return key
 
-        try:
-            payload, _ = jws.verify_flattened(document, resolve)
-        except jws.SignatureInvalid as error:
-            raise BundleRefused(f"signature: {error.reason}") from None
-        statement = json.loads(payload)
-        header, listed = statement.get("header"), statement.get("payload")
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            raise BundleRefused(f"not a {FORMAT} bundle")
-        actual = {path: f.sha256 for path, f in checked.payload.items()}
-        if listed != actual:
-            raise BundleRefused("the bag's payload is not the payload the sender signed")
-        text = await to_thread.run_sync(checked.payload[CHANGES].disk.read_bytes)
+    try:
+        payload, _ = jws.verify_flattened(document, resolve)
+    except jws.SignatureInvalid as error:
+        raise BundleRefused(f"signature: {error.reason}") from None
+    statement = json.loads(payload)
+    header, listed = statement.get("header"), statement.get("payload")
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise BundleRefused(f"not a {FORMAT} bundle")
+    actual = {path: f.sha256 for path, f in checked.payload.items()}
+    if listed != actual:
+        raise BundleRefused("the bag's payload is not the payload the sender signed")
+    if CHANGES not in checked.payload:
+        raise BundleRefused(f"no {CHANGES}")
+    text = await to_thread.run_sync(checked.payload[CHANGES].disk.read_bytes)
+    objects = {}
+    for path, found in checked.payload.items():
+        if path == CHANGES:
+            continue
+        if not path.startswith(OBJECTS) or path[len(OBJECTS) :] != found.sha256:
+            raise BundleRefused(f"{path} is not an object named by its SHA-256")
+        objects[found.sha256] = found.disk
     try:
         changes = [json.loads(line) for line in text.splitlines() if line]
     except ValueError:
         raise BundleRefused("changes are not JSON lines") from None
-    return Opened(header, changes, size)
+    return Opened(header, changes, size, objects)

@@ -8,7 +8,8 @@ twice is applying it once. Lines' ``allocated`` counters are not trusted from th
 they are recounted after each import (``conflicts.recount``).
 
 ``RANK`` orders a bundle's changes so that a row's foreign keys exist before it: partners,
-then works, offers, requests, allocations, proposals and their answers.
+then keys, works, offers, requests, allocations, digital objects, shipments, proposals and
+their answers.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from exchange.catalogue.models import (
 )
 from exchange.db.table import table
 from exchange.keys.models import SigningKey
+from exchange.objects.models import DigitalObject
 from exchange.offers.models import Offer, OfferLine, OfferState
 from exchange.partners.models import Partner
 from exchange.requests.models import RequestLine, ResourceRequest
@@ -79,6 +81,7 @@ CODECS: dict[str, Codec] = {
         Codec("offer", Offer, (Child(OfferLine, "offer_id", False),)),
         Codec("request", ResourceRequest, (Child(RequestLine, "request_id", False),)),
         Codec("allocation", Allocation),
+        Codec("digital_object", DigitalObject),  # before the shipment items naming them
         Codec(
             "shipment",
             Shipment,
@@ -253,6 +256,7 @@ class Scope:
 
     peer: str
     served: frozenset[str]
+    shipments: frozenset[str] = frozenset()  # shipments to or from a served partner
 
     def allows(self, entity_type: str, rows: Rows) -> bool:
         """Partners and works are the public catalogue; offers unless another partner's
@@ -264,8 +268,20 @@ class Scope:
             return main["state"] != OfferState.DRAFT.value or main["partner_id"] in self.served
         if entity_type == "allocation":
             return bool(self.served & set(rows.get(PARTNERS, [{}])[0].values()))
+        if entity_type == "digital_object":  # only a visible shipment's files travel
+            return main["shipment_id"] is not None and main["shipment_id"] in self.shipments
         if entity_type == "shipment":
             return bool(self.served & {main["sender_id"], main["receiver_id"]})
         if entity_type in ("proposal", "answer"):
             return self.peer in (main["owner_id"], main["proposer_id"])
         return True
+
+
+async def shipments_of(session: AsyncSession, partners: frozenset[str]) -> frozenset[str]:
+    """Ids of the shipments sent by or to ``partners``."""
+    t = table(Shipment)
+    ids = [uuid.UUID(p) for p in partners]
+    if not ids:
+        return frozenset()
+    statement = sa.select(t.c.id).where(sa.or_(t.c.sender_id.in_(ids), t.c.receiver_id.in_(ids)))
+    return frozenset(str(i) for i in (await session.execute(statement)).scalars())

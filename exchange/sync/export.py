@@ -25,8 +25,10 @@ from exchange.db.uow import UnitOfWork
 from exchange.errors import PermissionDenied
 from exchange.identity.identity import Identity
 from exchange.ids import uuid7
+from exchange.objects.models import ObjectState
+from exchange.storage import Storage
 from exchange.sync import bundle, changes, entities, instance, peers
-from exchange.sync.models import SyncBundle, SyncPeerOrigin
+from exchange.sync.models import SyncBundle, SyncObjectSent, SyncPeerOrigin
 
 BATCH = 500
 
@@ -54,9 +56,8 @@ async def collect(
     acks = await acknowledged(uow, peer_id)
     held = {o: s for o, s in (await changes.marks(session)).items() if o != peer_id}
     held[self_id] = await changes.head(session)
-    scope = entities.Scope(
-        str(peer_id), frozenset(str(p) for p in await peers.served_by(session, peer_id))
-    )
+    served = frozenset(str(p) for p in await peers.served_by(session, peer_id))
+    scope = entities.Scope(str(peer_id), served, await entities.shipments_of(session, served))
     ranges: dict[str, list[int]] = {}
     found: list[changes.Change] = []
     for origin, upto in held.items():
@@ -92,6 +93,42 @@ async def collect(
     return ranges, out
 
 
+async def objects_to_carry(
+    uow: UnitOfWork,
+    peer_id: uuid.UUID,
+    found: list[dict[str, Any]],
+    ranges: dict[str, list[int]],
+    storage: Storage,
+) -> list[bundle.ObjectFile]:
+    """The bytes of the available objects among ``found`` that the peer does not hold:
+    never sent, or sent in a bundle whose position it has not acknowledged (the bundle
+    may have been lost). Each is recorded as sent at the range's end."""
+    acks = await acknowledged(uow, peer_id)
+    out: dict[str, bundle.ObjectFile] = {}
+    for change in found:
+        if change["type"] != "digital_object":
+            continue
+        row = change["rows"]["digital_object"][0]
+        sha, storage_key = row["sha256"], row["storage_key"]
+        if row["state"] != ObjectState.AVAILABLE.value or sha in out:
+            continue
+        sent = await uow.session.get(SyncObjectSent, (peer_id, sha))
+        if sent is not None:
+            known = acks.get(sent.origin_id)
+            if known is not None and known.acked >= sent.seq:
+                continue
+
+        async def fill(target: Path, storage_key: str = storage_key) -> None:
+            await storage.copy_to(storage_key, target)
+
+        out[sha] = bundle.ObjectFile(sha, int(row["size"]), fill)
+        origin = uuid.UUID(change["origin"])
+        record = sent or SyncObjectSent(peer_id=peer_id, sha256=sha, origin_id=origin, seq=0)
+        record.origin_id, record.seq = origin, ranges[change["origin"]][1]
+        uow.session.add(record)
+    return list(out.values())
+
+
 async def export(
     identity: Identity,
     peer_id: uuid.UUID,
@@ -99,6 +136,7 @@ async def export(
     *,
     uow: UnitOfWork,
     key: Ed25519PrivateKey,
+    storage: Storage,
 ) -> Exported:
     """Write the bundle for ``peer_id`` to ``target``; record what was sent.
 
@@ -108,6 +146,7 @@ async def export(
     self_id = await instance.ensure(uow)
     await peers.get(uow.session, peer_id)
     ranges, found = await collect(uow, self_id, peer_id)
+    carried = await objects_to_carry(uow, peer_id, found, ranges, storage)
     header = {
         "bundle_id": str(uuid7()),
         "from": str(self_id),
@@ -116,7 +155,7 @@ async def export(
         "ranges": ranges,
         "acks": {str(o): s for o, s in (await changes.marks(uow.session)).items()},
     }
-    size = await bundle.write(target, header, found, key)
+    size = await bundle.write(target, header, found, key, carried)
     acks = await acknowledged(uow, peer_id)
     for origin, (_after, upto) in ranges.items():
         row = acks.get(uuid.UUID(origin)) or SyncPeerOrigin(

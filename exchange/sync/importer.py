@@ -12,9 +12,12 @@ acknowledgements raise what the sender is known to hold (never lower it).
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import anyio
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +28,10 @@ from exchange.db.table import table
 from exchange.db.uow import UnitOfWork
 from exchange.errors import PermissionDenied
 from exchange.identity.identity import Identity
+from exchange.objects.models import ObjectState
 from exchange.policy import PolicyEngine
+from exchange.storage import Storage
+from exchange.storage.errors import IntegrityMismatch
 from exchange.sync import changes, conflicts, entities, instance
 from exchange.sync.bundle import Opened
 from exchange.sync.errors import BundleRefused, BundleWaiting
@@ -65,7 +71,12 @@ def _upsert(
 
 
 async def apply(
-    identity: Identity, opened: Opened, *, uow: UnitOfWork, policy: PolicyEngine
+    identity: Identity,
+    opened: Opened,
+    *,
+    uow: UnitOfWork,
+    policy: PolicyEngine,
+    storage: Storage,
 ) -> Applied:
     """Apply ``opened`` (already proved by ``bundle.read``) inside ``uow``.
 
@@ -128,6 +139,7 @@ async def apply(
             applied += 1
             touched.append(change)
         await _settle(uow, self_id, touched, policy)
+        await _store_objects(touched, opened, storage)
         duplicate = all(upto <= marks.get(o, 0) for o, (_a, upto) in ranges.items())
         for origin, (_after, upto) in ranges.items():
             if upto > marks.get(origin, 0):
@@ -162,6 +174,39 @@ async def apply(
             AuditRecord(identity.label, "sync.import", "sync_bundle", str(bundle_id), None, after)
         )
     return Applied(bundle_id, sender, applied, duplicate)
+
+
+async def _store_objects(applied: list[dict[str, Any]], opened: Opened, storage: Storage) -> None:
+    """Every available object applied must end with its bytes here: already stored under
+    its key, or carried in the bundle (the bag check proved them against their SHA-256,
+    and storage checks again while writing). Otherwise the bundle is refused."""
+    for change in applied:
+        if change["type"] != "digital_object":
+            continue
+        row = change["rows"]["digital_object"][0]
+        if row["state"] != ObjectState.AVAILABLE.value:
+            continue
+        key, sha, size = row["storage_key"], row["sha256"], int(row["size"])
+        held = await storage.stat(key)
+        if held is not None and held.size == size:
+            continue
+        source = opened.objects.get(sha)
+        if source is None:
+            raise BundleRefused(
+                f"object {row['id']}: its bytes (sha256 {sha}) are neither in the bundle"
+                " nor held here"
+            )
+        try:
+            await storage.put(key, _chunks(source), expected_size=size, expected_sha256=sha)
+        except IntegrityMismatch as error:
+            raise BundleRefused(f"object {row['id']}: {error}") from None
+
+
+async def _chunks(path: Path) -> AsyncIterator[bytes]:
+    handle = await anyio.open_file(path, "rb")
+    async with handle:
+        while chunk := await handle.read(4 * 1024 * 1024):
+            yield chunk
 
 
 async def _settle(

@@ -127,3 +127,16 @@ class SyncAnswer(SQLModel, table=True):
     allocation_id: uuid.UUID | None = None
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     decided_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class SyncObjectSent(SQLModel, table=True):
+    """The bytes of object ``sha256`` went to ``peer_id`` in a bundle whose range of
+    ``origin_id`` reached ``seq``: once the peer acknowledges that position it holds them,
+    and they are not sent again."""
+
+    __tablename__ = "sync_object_sent"
+
+    peer_id: uuid.UUID = Field(primary_key=True)
+    sha256: str = Field(max_length=64, primary_key=True)
+    origin_id: uuid.UUID
+    seq: int = Field(sa_column=Column(BigInteger(), nullable=False))

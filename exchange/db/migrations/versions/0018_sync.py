@@ -111,9 +111,18 @@ def upgrade() -> None:
         sa.Column("decided_at", when, nullable=False),
         sa.PrimaryKeyConstraint("proposal_id"),
     )
+    op.create_table(
+        "sync_object_sent",
+        sa.Column("peer_id", sa.Uuid(), nullable=False),
+        sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("origin_id", sa.Uuid(), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("peer_id", "sha256"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("sync_object_sent")
     op.drop_table("sync_answer")
     op.drop_table("sync_proposal")
     for name in ("sync_bundle", "sync_version", "sync_peer_origin", "sync_mark"):
