@@ -7,13 +7,21 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange.db.table import table
 from exchange.errors import PermissionDenied
-from exchange.identity.identity import Identity
+from exchange.identity.identity import Identity, Role
 from exchange.sync import changes, instance
-from exchange.sync.models import SyncBundle, SyncPeer, SyncPeerOrigin
+from exchange.sync.models import (
+    SyncAnswer,
+    SyncBundle,
+    SyncPeer,
+    SyncPeerOrigin,
+    SyncProposal,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +51,18 @@ class PeerState:
     last_in: BundleEntry | None
     last_out: BundleEntry | None
     refused: list[BundleEntry]
+    pending_proposals: int  # proposals sent to the peer (as owner) still unanswered
+
+
+async def _unanswered(session: AsyncSession, owner: uuid.UUID) -> int:
+    proposals, answers = table(SyncProposal), table(SyncAnswer)
+    statement = (
+        sa.select(sa.func.count())
+        .select_from(proposals)
+        .outerjoin(answers, answers.c.proposal_id == proposals.c.id)
+        .where(proposals.c.owner_id == owner, answers.c.proposal_id.is_(None))
+    )
+    return int((await session.execute(statement)).scalar() or 0)
 
 
 def _entry(row: SyncBundle) -> BundleEntry:
@@ -53,8 +73,6 @@ def _entry(row: SyncBundle) -> BundleEntry:
 
 async def peer_states(identity: Identity, *, session: AsyncSession) -> list[PeerState]:
     """Raises ``PermissionDenied`` unless the system identity or an admin asks."""
-    from exchange.identity.identity import Role
-
     if not identity.has_role(Role.ADMIN):
         raise PermissionDenied("sync.status")
     self_id = await instance.current(session)
@@ -91,6 +109,7 @@ async def peer_states(identity: Identity, *, session: AsyncSession) -> list[Peer
                 _entry(last_in) if last_in else None,
                 _entry(last_out) if last_out else None,
                 [_entry(b) for b in bundles if b.outcome == "refused"],
+                await _unanswered(session, peer.id),
             )
         )
     return out
