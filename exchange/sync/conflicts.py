@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -74,15 +75,43 @@ async def accepts(
     session: AsyncSession, entity_type: str, entity_id: str, origin: uuid.UUID, seq: int
 ) -> bool:
     """Rule 2: whether a change of the record from ``origin`` at ``seq`` is applied."""
-    held = await session.get(SyncVersion, (entity_type, entity_id))
-    if held is not None:
-        return held.origin_id == origin and held.seq < seq
+    change = {"type": entity_type, "id": entity_id, "origin": str(origin), "seq": seq}
+    return bool(await accepted(session, entity_type, [change]))
+
+
+async def accepted(
+    session: AsyncSession, entity_type: str, batch: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Rule 2 for a batch of changes of one record type (bundle change dicts): those to
+    apply, one per record (the newest when a record appears twice)."""
+    newest: dict[str, dict[str, Any]] = {}
+    for change in batch:
+        kept = newest.get(change["id"])
+        if kept is None or int(kept["seq"]) < int(change["seq"]):
+            newest[change["id"]] = change
+    versions = table(SyncVersion)
+    held_rows = await session.execute(
+        sa.select(versions.c.entity_id, versions.c.origin_id, versions.c.seq).where(
+            versions.c.entity_type == entity_type, versions.c.entity_id.in_(list(newest))
+        )
+    )
+    held = {i: (o, int(q)) for i, o, q in held_rows.all()}
     codec = entities.CODECS[entity_type]
     column = table(codec.model).c[entities.key_column(codec)]
-    found = await session.execute(
-        sa.select(column).where(column == entities.entity_value(codec, entity_id))
-    )
-    return found.first() is None
+    unversioned = [entities.entity_value(codec, i) for i in newest if i not in held]
+    owned_here: set[str] = set()
+    if unversioned:
+        found = await session.execute(sa.select(column).where(column.in_(unversioned)))
+        owned_here = {str(v) for v in found.scalars()}
+    out = []
+    for entity_id, change in newest.items():
+        if entity_id in held:
+            origin, seq = held[entity_id]
+            if origin == uuid.UUID(change["origin"]) and seq < int(change["seq"]):
+                out.append(change)
+        elif entity_id not in owned_here:
+            out.append(change)
+    return out
 
 
 async def decide(

@@ -222,32 +222,36 @@ def _upsert(dialect: str, model: type[SQLModel], rows: list[dict[str, Any]]) -> 
     )
 
 
-async def apply(session: AsyncSession, dialect: str, entity_type: str, rows: Rows) -> None:
-    """Write a record's rows as carried: main row, related rows, then children."""
+PARAMETERS = 20_000  # per statement, under SQLite's 32,766 and PostgreSQL's 65,535
+
+
+async def apply(session: AsyncSession, dialect: str, entity_type: str, records: list[Rows]) -> None:
+    """Write records' rows as carried (main rows, then children), in few statements."""
     codec = CODECS[entity_type]
     main_name = table(codec.model).name
-    main = rows.get(main_name) or []
-    if len(main) != 1:
-        raise ValueError(f"a {entity_type} change must carry one {main_name} row")
+    for rows in records:
+        if len(rows.get(main_name) or []) != 1:
+            raise ValueError(f"a {entity_type} change must carry one {main_name} row")
     order = [m for m, _ in codec.related] + [codec.model] + [c.model for c in codec.children]
     for model in order:
-        carried = rows.get(table(model).name) or []
-        if carried:
-            await session.execute(_upsert(dialect, model, carried))
+        carried = [row for rows in records for row in rows.get(table(model).name) or []]
+        step = max(1, PARAMETERS // len(table(model).columns))
+        for start in range(0, len(carried), step):
+            await session.execute(_upsert(dialect, model, carried[start : start + step]))
     for child in codec.children:
-        parent = uuid.UUID(main[0]["id"])
         if not child.replace:
             continue
         t = table(child.model)
-        keep = [
-            tuple(_decode(t.c[c.name], r[c.name]) for c in t.primary_key.columns)
-            for r in rows.get(t.name) or []
-        ]
         pk = list(t.primary_key.columns)
-        statement = sa.delete(t).where(t.c[child.key] == parent)
-        if keep:
-            statement = statement.where(sa.not_(sa.tuple_(*pk).in_(keep)))
-        await session.execute(statement)
+        for rows in records:
+            parent = uuid.UUID(rows[main_name][0]["id"])
+            keep = [
+                tuple(_decode(t.c[c.name], r[c.name]) for c in pk) for r in rows.get(t.name) or []
+            ]
+            statement = sa.delete(t).where(t.c[child.key] == parent)
+            if keep:
+                statement = statement.where(sa.not_(sa.tuple_(*pk).in_(keep)))
+            await session.execute(statement)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ acknowledgements raise what the sender is known to hold (never lower it).
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -61,12 +62,19 @@ def _ranges(header: dict[str, Any]) -> dict[uuid.UUID, tuple[int, int]]:
         raise BundleRefused("the header's ranges are malformed") from None
 
 
+BATCH = 1000  # changes per statement
+
+
 def _upsert(
-    dialect: str, statement_table: sa.Table, values: dict[str, Any], keys: list[str]
+    dialect: str,
+    statement_table: sa.Table,
+    values: dict[str, Any] | list[dict[str, Any]],
+    keys: list[str],
 ) -> Any:
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(statement_table)
     insert = insert.values(values)
-    others = {k: insert.excluded[k] for k in values if k not in keys}
+    names = values[0] if isinstance(values, list) else values
+    others = {k: insert.excluded[k] for k in names if k not in keys}
     return insert.on_conflict_do_update(index_elements=keys, set_=others)
 
 
@@ -118,26 +126,27 @@ async def apply(
     applied = 0
     touched: list[dict[str, Any]] = []
     try:
-        for change in todo:
-            origin, seq = uuid.UUID(change["origin"]), int(change["seq"])
-            if not await conflicts.accepts(session, change["type"], change["id"], origin, seq):
-                continue
-            await entities.apply(session, uow.dialect, change["type"], change["rows"])
-            await session.execute(
-                _upsert(
-                    uow.dialect,
-                    _VERSIONS,
+        for kind, grouped in itertools.groupby(todo, key=lambda c: str(c["type"])):
+            group = list(grouped)
+            for start in range(0, len(group), BATCH):
+                chosen = await conflicts.accepted(session, kind, group[start : start + BATCH])
+                if not chosen:
+                    continue
+                await entities.apply(session, uow.dialect, kind, [c["rows"] for c in chosen])
+                versions = [
                     {
-                        "entity_type": change["type"],
-                        "entity_id": change["id"],
-                        "origin_id": origin,
-                        "seq": seq,
-                    },
-                    ["entity_type", "entity_id"],
+                        "entity_type": kind,
+                        "entity_id": c["id"],
+                        "origin_id": uuid.UUID(c["origin"]),
+                        "seq": int(c["seq"]),
+                    }
+                    for c in chosen
+                ]
+                await session.execute(
+                    _upsert(uow.dialect, _VERSIONS, versions, ["entity_type", "entity_id"])
                 )
-            )
-            applied += 1
-            touched.append(change)
+                applied += len(chosen)
+                touched.extend(chosen)
         await _settle(uow, self_id, touched, policy)
         await _store_objects(touched, opened, storage)
         duplicate = all(upto <= marks.get(o, 0) for o, (_a, upto) in ranges.items())
