@@ -18,12 +18,15 @@
    line has left (``exchange.allocations.ledger``). Accepted or refused, the answer is a
    record owned by the owner (same id as the proposal) and travels back. A proposal that
    already has an answer is never decided again. (``decide``)
-5. **Counters are recounted, not copied.** An offer line's ``allocated`` is the sum of
-   its active allocations, all made by the line's owner, so it can never exceed the
-   quantity anywhere. A request line may be served by owners of different offers in
-   different partitions; its counter is capped at its quantity (the items are promised by
-   the offer side; a surplus shows as allocations beyond the request, for a coordinator to
-   release). (``recount``)
+5. **Counters: the owner's word, or recounted where owned.** Allocations are made only
+   by the offer line's owner (directly or answering a claim), so an offer line's
+   ``allocated`` is right at its owner and travels with every allocation; a replica takes
+   it as sent (it may not see every allocation: some belong to other partners). Where a
+   line is owned here, its counter is recounted from the active allocations held (all
+   allocations touching a partner reach that partner's home). A request line may be
+   served by owners of different offers in different partitions; its counter is capped
+   at its quantity (the items are promised by the offer side; a surplus shows as
+   allocations beyond the request, for a coordinator to release). (``recount``)
 6. **A receipt is believed on its signatures.** A receipt proposal carries the manifest
    countersigned at the receiver's instance. The owner accepts it only when the
    document verifies against the keys registered here (the receiver partner's key came
@@ -193,16 +196,35 @@ async def _receive(uow: UnitOfWork, proposal: SyncProposal, policy: PolicyEngine
 async def recount(
     session: AsyncSession, offer_lines: Iterable[uuid.UUID], request_lines: Iterable[uuid.UUID]
 ) -> None:
-    """Rule 5: set the lines' ``allocated`` from their active allocations."""
+    """Rule 5: set the ``allocated`` of the lines owned here from their active
+    allocations (lines of replicas keep their owner's counter)."""
     allocation = table(Allocation)
-    for model, column, cap in (
-        (OfferLine, allocation.c.offer_line_id, False),
-        (RequestLine, allocation.c.request_line_id, True),
+    versions = table(SyncVersion)
+    for model, column, cap, parent_type, parent_key in (
+        (OfferLine, allocation.c.offer_line_id, False, "offer", "offer_id"),
+        (RequestLine, allocation.c.request_line_id, True, "request", "request_id"),
     ):
         ids = list(set(offer_lines if model is OfferLine else request_lines))
         if not ids:
             continue
         lines = table(model)
+        parents = dict(
+            (
+                await session.execute(
+                    sa.select(lines.c.id, lines.c[parent_key]).where(lines.c.id.in_(ids))
+                )
+            ).all()
+        )
+        held = await session.execute(
+            sa.select(versions.c.entity_id).where(
+                versions.c.entity_type == parent_type,
+                versions.c.entity_id.in_([str(p) for p in parents.values()]),
+            )
+        )
+        replicas = set(held.scalars())
+        ids = [i for i, parent in parents.items() if str(parent) not in replicas]
+        if not ids:
+            continue
         total = (
             sa.select(sa.func.coalesce(sa.func.sum(allocation.c.quantity), 0))
             .where(column == lines.c.id, allocation.c.state == AllocationState.ACTIVE.value)

@@ -80,7 +80,8 @@ CODECS: dict[str, Codec] = {
         ),
         Codec("offer", Offer, (Child(OfferLine, "offer_id", False),)),
         Codec("request", ResourceRequest, (Child(RequestLine, "request_id", False),)),
-        Codec("allocation", Allocation),
+        # an allocation is made by its offer line's owner: the line's counter travels with it
+        Codec("allocation", Allocation, related=((OfferLine, "offer_line_id"),)),
         Codec("digital_object", DigitalObject),  # before the shipment items naming them
         Codec(
             "shipment",
