@@ -19,6 +19,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
 from exchange.db.uow import UnitOfWork
@@ -71,6 +72,7 @@ async def collect(
     for change in found:
         by_type[change.entity_type].append(change)
     out: list[dict[str, Any]] = []
+    hidden: list[tuple[changes.Change, str]] = []
     for entity_type in sorted(by_type, key=entities.RANK.__getitem__):
         group = by_type[entity_type]
         for start in range(0, len(group), BATCH):
@@ -78,7 +80,11 @@ async def collect(
             rows = await entities.load(session, entity_type, [c.entity_id for c in batch])
             for change in batch:
                 carried = rows.get(change.entity_id)
-                if carried is None or not scope.allows(entity_type, carried):
+                if carried is None:
+                    continue
+                if not scope.allows(entity_type, carried):
+                    if entity_type == "allocation":
+                        hidden.append((change, carried["offer_line"][0]["offer_id"]))
                     continue
                 carried.pop(entities.PARTNERS, None)
                 out.append(
@@ -90,7 +96,32 @@ async def collect(
                         "rows": carried,
                     }
                 )
+    out.extend(await _counters_of_hidden(session, scope, hidden))
     return ranges, out
+
+
+async def _counters_of_hidden(
+    session: AsyncSession, scope: entities.Scope, hidden: list[tuple[changes.Change, str]]
+) -> list[dict[str, Any]]:
+    """An allocation the peer may not see still moved its offer line's counter: the offer
+    (with its lines) travels instead, at the allocation's position, so every replica of
+    the line ends with its owner's counter (``conflicts`` rule 5)."""
+    newest: dict[str, changes.Change] = {}
+    for change, offer_id in hidden:
+        if offer_id not in newest or newest[offer_id].seq < change.seq:
+            newest[offer_id] = change
+    found = await entities.load(session, "offer", list(newest))
+    return [
+        {
+            "origin": str(change.origin),
+            "seq": change.seq,
+            "type": "offer",
+            "id": offer_id,
+            "rows": found[offer_id],
+        }
+        for offer_id, change in newest.items()
+        if offer_id in found and scope.allows("offer", found[offer_id])
+    ]
 
 
 async def objects_to_carry(
