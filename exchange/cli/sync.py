@@ -13,7 +13,6 @@ from exchange.runtime import Runtime
 from exchange.sync import export, inbox, status
 
 
-
 @click.group(name="sync")
 def sync_group() -> None:
     """Signed, incremental bundles (BagIt, .tar.gz) exchanged with peer instances."""
