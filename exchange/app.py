@@ -19,6 +19,7 @@ from exchange.api.schema import build as build_schema
 from exchange.pages import jwks, oai
 from exchange.pages import storage as storage_pages
 from exchange.pages.routes import routes as page_routes
+from exchange.pages.sync_link import routes as sync_routes
 from exchange.runtime import Runtime
 from exchange.settings import Settings
 from exchange.storage.local import LocalStorage
@@ -57,6 +58,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             Route("/.well-known/jwks.json", jwks.endpoint(rt)),
             Route("/oai", oai.endpoint(rt), methods=["GET", "POST"]),
             *page_routes(rt),
+            *sync_routes(rt),
             Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         ],
         lifespan=lifespan,

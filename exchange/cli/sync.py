@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import click
+import httpx
 
 from exchange.cli.runner import with_runtime
 from exchange.identity.identity import SYSTEM
 from exchange.runtime import Runtime
-from exchange.sync import export, inbox, status
+from exchange.sync import export, inbox, instance, link, status
+from exchange.sync.errors import BundleRefused
 
 
 @click.group(name="sync")
@@ -76,3 +80,70 @@ def status_command(ctx: click.Context) -> None:
                 click.echo(f"  {label}: {entry.bundle_id} {entry.outcome} {entry.changes} changes")
         for entry in state.refused:
             click.echo(f"  refused {entry.bundle_id}: {entry.reason}")
+
+
+def _link_options(command: Callable[..., None]) -> Callable[..., None]:
+    command = click.option("--peer", "peer_id", type=click.UUID, required=True)(command)
+    command = click.option("--url", required=True, help="The peer's base URL.")(command)
+    command = click.option("--chunk-kib", type=click.IntRange(1), default=256)(command)
+    return click.option(
+        "--rate-kib", type=click.IntRange(0), default=0, help="KiB/s cap (0: none)."
+    )(command)
+
+
+async def _link(
+    runtime: Runtime, url: str, client: httpx.AsyncClient, chunk: int, rate: int
+) -> link.Link:
+    async with runtime.db.unit_of_work() as uow:
+        self_id = await instance.ensure(uow)
+    return link.Link(client, url, self_id, runtime.instance_key, chunk * 1024, rate * 1024)
+
+
+@sync_group.command(name="push")
+@_link_options
+@click.pass_context
+def push_command(
+    ctx: click.Context, peer_id: uuid.UUID, url: str, chunk_kib: int, rate_kib: int
+) -> None:
+    """Export the bundle for PEER and send it over HTTP in resumable chunks."""
+
+    async def work(runtime: Runtime) -> str:
+        folder = runtime.settings.data_dir / "sync" / "outgoing"
+        target = folder / f"{uuid.uuid4().hex}.tar.gz"
+        async with runtime.db.unit_of_work() as uow:
+            await export.export(
+                SYSTEM,
+                peer_id,
+                target,
+                uow=uow,
+                key=runtime.instance_key,
+                storage=runtime.storage,
+            )
+        async with httpx.AsyncClient(timeout=60) as client:
+            response = await link.push(
+                await _link(runtime, url, client, chunk_kib, rate_kib), target
+            )
+        if response.status_code >= 400:
+            raise BundleRefused(response.json().get("reason", response.text))
+        return json.dumps(response.json())
+
+    click.echo(with_runtime(ctx, work))
+
+
+@sync_group.command(name="pull")
+@_link_options
+@click.pass_context
+def pull_command(
+    ctx: click.Context, peer_id: uuid.UUID, url: str, chunk_kib: int, rate_kib: int
+) -> None:
+    """Fetch the bundle PEER has for this instance (resuming a partial download) and
+    import it."""
+
+    async def work(runtime: Runtime) -> list[str]:
+        folder = runtime.settings.data_dir / "sync" / "incoming" / str(peer_id)
+        async with httpx.AsyncClient(timeout=60) as client:
+            done = await link.pull(await _link(runtime, url, client, chunk_kib, rate_kib), folder)
+        return await inbox.receive(runtime, done)
+
+    for line in with_runtime(ctx, work):
+        click.echo(line)

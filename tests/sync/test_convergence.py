@@ -185,8 +185,8 @@ def test_three_instances_converge_through_lossy_reordered_tampered_bundles(
     run_state_machine_as_test(
         Checked,
         settings=settings(
-            max_examples=4,
-            stateful_step_count=15,
+            max_examples=25,
+            stateful_step_count=25,
             deadline=None,
             suppress_health_check=list(HealthCheck),
         ),
