@@ -15,6 +15,7 @@ from exchange.settings import Settings
 from exchange.sync import export, link
 from tests.allocations.market import make_market
 from tests.conftest import World
+from tests.servers.web import serving
 from tests.sync.pair import Pair, cli_ok, peer, second_instance
 
 
@@ -139,3 +140,26 @@ async def test_a_pull_fetches_the_peers_bundle_with_ranges_and_only_for_the_sign
         await remote.close()
         await client.aclose()
     assert "applied" in await cli_ok(pair.partner, "sync", "import", str(fetched))
+
+
+async def test_sync_push_and_pull_commands_over_a_real_server(
+    settings: Settings, world: World, tmp_path: Path, sqlite_template: Path
+) -> None:
+    pair = await peer(
+        settings, second_instance(tmp_path, sqlite_template, "partner"), tmp_path, [world.national]
+    )
+    with serving(create_app(settings)) as base:
+        pulled = await cli_ok(
+            pair.partner, "sync", "pull", "--peer", str(pair.hub_id), "--url", base,
+            "--chunk-kib", "1", "--rate-kib", "512",
+        )  # fmt: skip
+        assert f"from {pair.hub_id}: applied" in pulled
+        pushed = await cli_ok(
+            pair.partner, "sync", "push", "--peer", str(pair.hub_id), "--url", base,
+            "--chunk-kib", "1",
+        )  # fmt: skip
+        assert '"outcome": "applied"' in pushed
+        again = await cli_ok(
+            pair.partner, "sync", "pull", "--peer", str(pair.hub_id), "--url", base
+        )
+        assert "already held" in again or "applied" in again
