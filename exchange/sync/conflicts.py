@@ -9,6 +9,9 @@
    version held. A change from any other origin — to a record owned here, or to a replica
    of a third instance — is ignored; so the state converges to the owner's, whatever
    order bundles arrive in. (``accepts``)
+   An allocation counts only when it comes from the owner of its offer line's offer: an
+   instance that allocated on its replica of another instance's line (a write that should
+   have been a claim) is not believed, so no partition can over-allocate the owner's line.
 3. **Replicas are read-only.** Acting on a record owned elsewhere (claiming a line of an
    offer owned by another instance) does not change it: it makes a *proposal*, which
    travels to the owner. (``exchange.sync.proposals.claim``)
@@ -114,7 +117,33 @@ async def accepted(
                 out.append(change)
         elif entity_id not in owned_here:
             out.append(change)
+    if entity_type == "allocation":
+        out = await _from_offer_owner(session, out)
     return out
+
+
+async def _from_offer_owner(
+    session: AsyncSession, changes: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Rule 2, allocations: those whose offer is a replica held from the change's origin."""
+    offer_of = {
+        c["id"]: str(c["rows"]["offer_line"][0]["offer_id"])
+        for c in changes
+        if c["rows"].get("offer_line")
+    }
+    versions = table(SyncVersion)
+    held = await session.execute(
+        sa.select(versions.c.entity_id, versions.c.origin_id).where(
+            versions.c.entity_type == "offer",
+            versions.c.entity_id.in_(list(set(offer_of.values()))),
+        )
+    )
+    owner = dict(held.tuples().all())
+    return [
+        c
+        for c in changes
+        if c["id"] in offer_of and owner.get(offer_of[c["id"]]) == uuid.UUID(c["origin"])
+    ]
 
 
 async def decide(

@@ -112,3 +112,43 @@ async def test_a_record_owned_here_ignores_changes_from_other_origins(
         assert await conflicts.owner_of(uow.session, self_id, "offer", offer_id) == self_id
         assert await conflicts.accepts(uow.session, "offer", offer_id, other, 10**9) is False
         assert await conflicts.accepts(uow.session, "offer", str(uuid.uuid4()), other, 1) is True
+
+
+async def test_an_allocation_made_on_a_replica_line_is_not_believed_by_the_owner(
+    settings: Settings, runtime: Runtime, world: World, tmp_path: Path, sqlite_template: Path
+) -> None:
+    market = await make_market(runtime, world, [5], [5])
+    partner = second_instance(tmp_path, sqlite_template, "partner")
+    pair = await peer(settings, partner, tmp_path, [world.national])
+    await _exchange(pair, tmp_path, "replicas", to_partner=True)
+    async with runtime.db.unit_of_work() as uow:
+        await allocations.allocate(
+            coordinator(world),
+            market.offer_lines[0],
+            market.request_lines[0],
+            4,
+            uow=uow,
+            policy=runtime.policy,
+        )
+    # at the partner instance, a write straight onto its replica of the hub's line
+    remote = Runtime.start(partner)
+    try:
+        async with remote.db.unit_of_work() as uow:
+            rogue = await allocations.allocate(
+                librarian(world, "national"),
+                market.offer_lines[0],
+                market.request_lines[0],
+                3,
+                uow=uow,
+                policy=remote.policy,
+            )
+    finally:
+        await remote.close()
+    assert "applied" in await _exchange(pair, tmp_path, "rogue", to_partner=False)
+    assert await _scalars(settings, "SELECT allocated FROM offer_line") == [4]
+    rogue_id = str(rogue.id).replace("-", "")
+    found = await _scalars(
+        settings,
+        f"SELECT count(*) FROM allocation WHERE replace(CAST(id AS TEXT), '-', '') = '{rogue_id}'",
+    )
+    assert found == [0]
