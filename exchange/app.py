@@ -35,6 +35,7 @@ from exchange.pages import (
 )
 from exchange.pages import storage as storage_pages
 from exchange.pages.routes import routes as page_routes
+from exchange.pages.sync_link import routes as sync_routes
 from exchange.runtime import Runtime
 from exchange.settings import Settings
 from exchange.storage.local import LocalStorage
@@ -83,6 +84,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             *shipments.routes(rt),
             *admin.routes(rt),
             *downloads.routes(rt),
+            *sync_routes(rt),
             Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         ],
         lifespan=lifespan,

@@ -24,6 +24,7 @@ from exchange.api.partners import PartnerMutation, PartnerQuery
 from exchange.api.resource_requests import RequestMutation, RequestQuery
 from exchange.api.seminars import SeminarMutation, SeminarQuery
 from exchange.api.shipments import ShipmentMutation, ShipmentQuery
+from exchange.api.sync import SyncQuery
 from exchange.settings import Settings
 
 log = logging.getLogger("exchange.api")
@@ -40,6 +41,7 @@ class Query(
     RequestQuery,
     AllocationQuery,
     ShipmentQuery,
+    SyncQuery,
 ):
     pass
 

@@ -15,10 +15,12 @@ from exchange.cli.inputs import guard
 from exchange.cli.keys import keys_group
 from exchange.cli.manifest import manifest_group
 from exchange.cli.objects import objects
+from exchange.cli.peers import peers_group
 from exchange.cli.report import report
 from exchange.cli.schema import schema
 from exchange.cli.serve import serve
 from exchange.cli.shipments import shipment_group
+from exchange.cli.sync import sync_group
 from exchange.cli.token import token
 from exchange.errors import ValidationFailed
 from exchange.settings import Settings
@@ -37,6 +39,8 @@ def cli(ctx: click.Context) -> None:
 for command in (serve, db, demo, token, account, audit, schema, keys_group, manifest_group):
     cli.add_command(command)
 for command in (objects, fixity, report, catalogue_group, shipment_group):
+    cli.add_command(command)
+for command in (peers_group, sync_group):
     cli.add_command(command)
 guard(cli)  # every text option passes the domain's text rule
 

@@ -15,5 +15,6 @@ from exchange.ratelimits import models as _ratelimits  # noqa: F401
 from exchange.requests import models as _requests  # noqa: F401
 from exchange.seminars import models as _seminars  # noqa: F401
 from exchange.shipments import models as _shipments  # noqa: F401
+from exchange.sync import models as _sync  # noqa: F401
 
 metadata: MetaData = SQLModel.metadata

@@ -14,6 +14,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -381,6 +382,29 @@ async def receive(
     )
     await _advance(
         identity, shipment, parties, Action.RECEIVE, facts, details, uow=uow, policy=policy
+    )
+    shipment.manifest = json.dumps(countersigned, separators=(",", ":"))
+    session.add(shipment)
+    await session.flush()
+    return shipment
+
+
+async def record_receipt(
+    identity: Identity,
+    shipment_id: uuid.UUID,
+    countersigned: dict[str, Any],
+    discrepant: bool,
+    *,
+    uow: UnitOfWork,
+    policy: PolicyEngine,
+) -> Shipment:
+    """Take the receive transition with a manifest the receiver countersigned at its own
+    instance (the caller has verified ``countersigned``: ``exchange.sync.conflicts``)."""
+    session = uow.session
+    shipment, parties = await readable(identity, shipment_id, session, policy, for_update=True)
+    facts = Facts(parties.held, discrepant=discrepant)
+    await _advance(
+        identity, shipment, parties, Action.RECEIVE, facts, EventDetails(), uow=uow, policy=policy
     )
     shipment.manifest = json.dumps(countersigned, separators=(",", ":"))
     session.add(shipment)

@@ -1,0 +1,29 @@
+"""Errors of offline sync.
+
+``BundleRefused`` (a ``Conflict``, CLI exit 5): the bundle was not applied at all, and
+``reason`` says why — unreadable archive, bag incomplete or altered, signature not from the
+registered peer, addressed to another instance. ``BundleWaiting``: the bundle is sound but
+starts after a gap (``missing`` names the range per origin); it is kept and applied when the
+gap is filled.
+"""
+
+from __future__ import annotations
+
+from exchange.errors import Conflict
+
+
+class BundleRefused(Conflict):
+    code = "bundle_refused"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"bundle refused: {reason}")
+        self.reason = reason
+
+
+class BundleWaiting(Conflict):
+    code = "bundle_waiting"
+
+    def __init__(self, missing: dict[str, tuple[int, int]]) -> None:
+        ranges = ", ".join(f"{origin} seq {a}..{b}" for origin, (a, b) in sorted(missing.items()))
+        super().__init__(f"bundle waits: missing {ranges}")
+        self.missing = missing

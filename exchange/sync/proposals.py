@@ -1,0 +1,141 @@
+"""Acting on records owned elsewhere: claiming an offer line and confirming a receipt go
+directly through their services when the record is owned here, and travel as proposals to
+the owner otherwise (``exchange.sync.conflicts``, rules 3, 4 and 6)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from exchange import clock
+from exchange.allocations import service as allocations
+from exchange.allocations import sides as sides_of
+from exchange.audit.chain import AuditRecord
+from exchange.db.uow import UnitOfWork
+from exchange.errors import Conflict, ValidationFailed
+from exchange.identity.identity import Identity
+from exchange.keys.custody import Custody
+from exchange.manifests import signing, statement
+from exchange.offers.models import OfferLine
+from exchange.policy import PolicyEngine
+from exchange.shipments import manifest as manifests
+from exchange.shipments import transitions
+from exchange.shipments.access import readable
+from exchange.sync import conflicts, instance
+from exchange.sync.models import SyncProposal
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """Either ``allocation_id`` (decided here) or ``proposal_id`` (sent to ``owner``)."""
+
+    allocation_id: uuid.UUID | None
+    proposal_id: uuid.UUID | None
+    owner: uuid.UUID
+
+
+async def claim(
+    identity: Identity,
+    offer_line_id: uuid.UUID,
+    request_line_id: uuid.UUID,
+    quantity: int,
+    *,
+    uow: UnitOfWork,
+    policy: PolicyEngine,
+) -> Claimed:
+    """Promise ``quantity`` of an offer line to a request line.
+
+    Raises what ``allocations.allocate`` raises when the offer is owned here; otherwise
+    ``PermissionDenied`` (the same policy check) or ``ValidationFailed`` (quantity < 1),
+    and the answer comes back in a later bundle."""
+    self_id = await instance.ensure(uow)
+    line = await uow.session.get(OfferLine, offer_line_id)
+    owner = (
+        await conflicts.owner_of(uow.session, self_id, "offer", str(line.offer_id))
+        if line is not None
+        else self_id
+    )
+    if owner == self_id:
+        made = await allocations.allocate(
+            identity, offer_line_id, request_line_id, quantity, uow=uow, policy=policy
+        )
+        return Claimed(made.id, None, self_id)
+    if quantity < 1:
+        raise ValidationFailed.single("quantity", "too_small", "must be at least 1")
+    sides = await sides_of.read(uow.session, offer_line_id, request_line_id)
+    policy.require(
+        identity, "allocation.create", allocations.resource(sides.donor, sides.requester)
+    )
+    proposal = SyncProposal(
+        proposer_id=self_id,
+        owner_id=owner,
+        offer_line_id=offer_line_id,
+        request_line_id=request_line_id,
+        quantity=quantity,
+        actor=identity.label,
+        created_at=clock.now(),
+    )
+    uow.session.add(proposal)
+    await uow.session.flush()
+    after = {"owner": str(owner), "offer_line_id": str(offer_line_id), "quantity": quantity}
+    uow.record(
+        AuditRecord(identity.label, "proposal.create", "proposal", str(proposal.id), None, after)
+    )
+    return Claimed(None, proposal.id, owner)
+
+
+async def confirm_receipt(
+    identity: Identity,
+    shipment_id: uuid.UUID,
+    discrepancies: Sequence[statement.Discrepancy] = (),
+    *,
+    uow: UnitOfWork,
+    policy: PolicyEngine,
+    custody: Custody,
+) -> Claimed:
+    """The receiver's librarian confirms receipt of a shipment.
+
+    When the shipment is owned here this is ``transitions.receive``. Otherwise the
+    manifest is countersigned here, with the receiver partner's key held at this instance,
+    and the countersigned document travels to the owner as a ``receipt`` proposal; the
+    shipment replica is left as it is until the owner's answer and new state come back.
+    Raises ``PermissionDenied`` / ``SigningUnavailable`` as countersigning does, ``Conflict``
+    when the shipment has no signed manifest."""
+    self_id = await instance.ensure(uow)
+    owner = await conflicts.owner_of(uow.session, self_id, "shipment", str(shipment_id))
+    if owner == self_id:
+        await transitions.receive(
+            identity, shipment_id, discrepancies, uow=uow, policy=policy, custody=custody
+        )
+        return Claimed(None, None, self_id)
+    shipment, _parties = await readable(identity, shipment_id, uow.session, policy)
+    if shipment.manifest is None:
+        raise Conflict("the shipment has no signed manifest", shipment.id)
+    document = json.loads(shipment.manifest)
+    sent = signing.signed_manifest(document)
+    receipt = statement.Receipt(
+        manifest_sha256=statement.manifest_digest(sent.canonical()),
+        received_at=clock.now(),
+        discrepancies=tuple(discrepancies),
+    )
+    countersigned = await manifests.countersign(
+        identity, document, receipt, session=uow.session, policy=policy, custody=custody
+    )
+    proposal = SyncProposal(
+        proposer_id=self_id,
+        owner_id=owner,
+        kind="receipt",
+        shipment_id=shipment_id,
+        document=countersigned,
+        actor=identity.label,
+        created_at=clock.now(),
+    )
+    uow.session.add(proposal)
+    await uow.session.flush()
+    after = {"owner": str(owner), "shipment_id": str(shipment_id), "kind": "receipt"}
+    uow.record(
+        AuditRecord(identity.label, "proposal.create", "proposal", str(proposal.id), None, after)
+    )
+    return Claimed(None, proposal.id, owner)
