@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from exchange.cli.output import say
 from exchange.cli.runner import with_runtime
 from exchange.identity.identity import SYSTEM
 from exchange.runtime import Runtime
@@ -35,7 +36,7 @@ def whoami(ctx: click.Context, jwks_out: Path | None) -> None:
     ident, jwk = with_runtime(ctx, work)
     if jwks_out is not None:
         jwks_out.write_text(json.dumps({"keys": [jwk]}, indent=2) + "\n", "utf-8")
-    click.echo(str(ident))
+    say(str(ident))
 
 
 @peers_group.command(name="add")
@@ -63,7 +64,7 @@ def add(
             return await peers.add(SYSTEM, peer_id, document, list(serves), uow=uow)
 
     view = with_runtime(ctx, work)
-    click.echo(f"peer {view.id} key {view.kid} serves {len(view.serves)} partners")
+    say(f"peer {view.id} key {view.kid} serves {len(view.serves)} partners")
 
 
 @peers_group.command(name="list")
@@ -77,4 +78,4 @@ def list_peers(ctx: click.Context) -> None:
 
     for view in with_runtime(ctx, work):
         served = ",".join(str(p) for p in view.serves) or "-"
-        click.echo(f"{view.id}\t{view.kid}\t{served}")
+        say(f"{view.id}\t{view.kid}\t{served}")

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 import httpx
 
+from exchange.cli.output import say
 from exchange.cli.runner import with_runtime
 from exchange.identity.identity import SYSTEM
 from exchange.runtime import Runtime
@@ -41,7 +42,7 @@ def export_command(ctx: click.Context, peer_id: uuid.UUID, target: Path) -> None
             )
 
     done = with_runtime(ctx, work)
-    click.echo(f"bundle {done.bundle_id}: {done.changes} changes, {done.size} bytes")
+    say(f"bundle {done.bundle_id}: {done.changes} changes, {done.size} bytes")
 
 
 @sync_group.command(name="import")
@@ -56,7 +57,7 @@ def import_command(ctx: click.Context, source: Path) -> None:
         return await inbox.receive(runtime, source)
 
     for line in with_runtime(ctx, work):
-        click.echo(line)
+        say(line)
 
 
 @sync_group.command(name="status")
@@ -69,17 +70,17 @@ def status_command(ctx: click.Context) -> None:
             return await status.peer_states(SYSTEM, session=session)
 
     for state in with_runtime(ctx, work):
-        click.echo(f"peer {state.peer_id}")
+        say(f"peer {state.peer_id}")
         for o in state.origins:
-            click.echo(
+            say(
                 f"  origin {o.origin}: held {o.held} sent {o.sent} acked {o.acked} "
                 f"pending {o.pending}"
             )
         for label, entry in (("last in", state.last_in), ("last out", state.last_out)):
             if entry is not None:
-                click.echo(f"  {label}: {entry.bundle_id} {entry.outcome} {entry.changes} changes")
+                say(f"  {label}: {entry.bundle_id} {entry.outcome} {entry.changes} changes")
         for entry in state.refused:
-            click.echo(f"  refused {entry.bundle_id}: {entry.reason}")
+            say(f"  refused {entry.bundle_id}: {entry.reason}")
 
 
 def _link_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -127,7 +128,7 @@ def push_command(
             raise BundleRefused(response.json().get("reason", response.text))
         return json.dumps(response.json())
 
-    click.echo(with_runtime(ctx, work))
+    say(with_runtime(ctx, work))
 
 
 @sync_group.command(name="pull")
@@ -146,4 +147,4 @@ def pull_command(
         return await inbox.receive(runtime, done)
 
     for line in with_runtime(ctx, work):
-        click.echo(line)
+        say(line)
