@@ -32,6 +32,7 @@ from exchange.pages import (
     requests,
     shipments,
     signin,
+    web,
 )
 from exchange.pages import storage as storage_pages
 from exchange.pages.routes import routes as page_routes
@@ -96,7 +97,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
                 exempt=tuple(route.path.split("{")[0] for route in storage_routes),
             ),
         ],
-        exception_handlers={Unavailable: on_unavailable, Exception: on_fault},
+        exception_handlers={
+            Unavailable: on_unavailable,
+            web.FormRejected: web.on_form_rejected(rt),
+            Exception: on_fault,
+        },
     )
     app.state.runtime = rt
     return app

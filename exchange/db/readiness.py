@@ -4,6 +4,7 @@ command run against the wrong data directory says so in one line and creates not
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -37,7 +38,10 @@ def _sqlite_revision(path: Path) -> str | None:
     if not path.is_file():
         raise NoDatabase(str(path))
     # mode=ro: a read that never creates the file (sqlite3.connect(path) would).
-    with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as connection:
+    # closing(): sqlite3's own context manager ends a transaction but leaves the connection
+    # open until collected, and a stray connection closed late drops this process's POSIX
+    # locks on the file, after which another process may take the WAL for unused.
+    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
         try:
             row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
         except sqlite3.DatabaseError:

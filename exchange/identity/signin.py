@@ -11,20 +11,24 @@ the attempt itself fails (its transaction is rolled back), so the count is commi
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from exchange.db.engine import Database
+from exchange.db.uow import UnitOfWork
 from exchange.errors import Unauthenticated
-from exchange.identity import tokens
+from exchange.identity import sessions, tokens
 from exchange.identity.identity import Identity
-from exchange.identity.models import Token
+from exchange.identity.models import Token, WebSession
 from exchange.identity.service import normalize_email
 from exchange.ratelimits import service as counters
 from exchange.ratelimits.service import Rule
 from exchange.settings import Settings
 
 TOO_MANY = "too many failed attempts; retry later"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,31 @@ class SignInLimits:
         )
 
 
+async def _within_limits(
+    db: Database,
+    email: str,
+    address: str,
+    limits: SignInLimits,
+    attempt: Callable[[UnitOfWork], Awaitable[T]],
+) -> T:
+    """Run ``attempt`` (a sign-in that raises ``Unauthenticated`` on a wrong pair) unless
+    the account or the address has spent its failed attempts (``RateLimited``); count a
+    failure in a unit of work of its own."""
+    account = normalize_email(email)
+    checks = [(limits.per_account, account), (limits.per_address, address)]
+    async with db.read() as session:
+        await counters.require_allowed(session, checks)
+    try:
+        async with db.unit_of_work() as uow:
+            return await attempt(uow)
+    except Unauthenticated:
+        async with db.unit_of_work() as uow:
+            for rule, subject in checks:
+                await counters.count(uow.session, uow.dialect, rule, subject)
+            await counters.purge(uow.session, limits.per_address.window_seconds)
+        raise
+
+
 async def login(
     db: Database,
     email: str,
@@ -54,19 +83,29 @@ async def login(
 ) -> tuple[Token, str]:
     """``tokens.login`` within the limits. Raises ``RateLimited`` when the account or the
     address has spent its failed attempts, ``Unauthenticated`` (counted) on a wrong pair."""
-    account = normalize_email(email)
-    checks = [(limits.per_account, account), (limits.per_address, address)]
-    async with db.read() as session:
-        await counters.require_allowed(session, checks)
-    try:
-        async with db.unit_of_work() as uow:
-            return await tokens.login(email, password, uow=uow, ttl=ttl)
-    except Unauthenticated:
-        async with db.unit_of_work() as uow:
-            for rule, subject in checks:
-                await counters.count(uow.session, uow.dialect, rule, subject)
-            await counters.purge(uow.session, limits.per_address.window_seconds)
-        raise
+    return await _within_limits(
+        db, email, address, limits, lambda uow: tokens.login(email, password, uow=uow, ttl=ttl)
+    )
+
+
+async def start_session(
+    db: Database,
+    email: str,
+    password: str,
+    *,
+    address: str,
+    limits: SignInLimits,
+    lifetimes: sessions.Lifetimes,
+) -> tuple[WebSession, str]:
+    """``sessions.sign_in`` (the pages) within the same limits as ``login``: a password
+    guessed through the pages counts against the account like one through the API."""
+    return await _within_limits(
+        db,
+        email,
+        address,
+        limits,
+        lambda uow: sessions.sign_in(email, password, uow=uow, lifetimes=lifetimes),
+    )
 
 
 async def authenticate(

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange import clock
+from exchange import clock, text
 from exchange.audit.chain import AuditRecord
 from exchange.catalogue.models import Work
 from exchange.db.keyset import fetch_page
@@ -126,10 +126,11 @@ def _validate(draft: OfferDraft, now: datetime) -> None:
         errors.append(FieldError("expiresAt", "invalid", "give a time zone"))
     elif draft.expires_at <= now:
         errors.append(FieldError("expiresAt", "in_the_past", "the expiry must be in the future"))
-    if len(draft.terms) > MAX_TERMS:
-        errors.append(FieldError("terms", "too_long", f"at most {MAX_TERMS} characters"))
-    if draft.licence is not None and not 1 <= len(draft.licence.strip()) <= 100:
-        errors.append(FieldError("licence", "invalid", "a licence is 1 to 100 characters"))
+    text.check(draft.terms, "terms", errors, limit=MAX_TERMS)  # XML 1.0 characters, length
+    if draft.licence is not None:
+        text.check(draft.licence, "licence", errors, limit=100)
+        if not draft.licence.strip():
+            errors.append(FieldError("licence", "invalid", "a licence is 1 to 100 characters"))
     if errors:
         raise ValidationFailed(errors)
 

@@ -36,14 +36,17 @@ def routes(runtime: Runtime) -> list[Route]:
             return not_signed_in("/offers")
         identity = who.session.identity
         own = sorted(identity.partners_with(Role.LIBRARIAN))
-        async with runtime.db.read() as session:
-            page = await offers.list(
-                identity,
-                offers.OfferFilter(partner_id=own[0] if len(own) == 1 else None),
-                PageRequest.parse(100, request.query_params.get("after")),
-                session=session,
-                policy=policy,
-            )
+        try:
+            async with runtime.db.read() as session:
+                page = await offers.list(
+                    identity,
+                    offers.OfferFilter(partner_id=own[0] if len(own) == 1 else None),
+                    PageRequest.parse(100, request.query_params.get("after")),
+                    session=session,
+                    policy=policy,
+                )
+        except errors.ExchangeError as error:
+            return web.refused(request, who, error)
         return web.render(
             request,
             who,

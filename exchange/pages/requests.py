@@ -42,14 +42,17 @@ def routes(runtime: Runtime) -> list[Route]:
             return who
         assert who.session is not None
         own = sorted(who.session.identity.partners_with(Role.LIBRARIAN))
-        async with runtime.db.read() as session:
-            page = await requests.list(
-                who.session.identity,
-                requests.RequestFilter(partner_id=own[0] if len(own) == 1 else None),
-                PageRequest.parse(100, request.query_params.get("after")),
-                session=session,
-                policy=policy,
-            )
+        try:
+            async with runtime.db.read() as session:
+                page = await requests.list(
+                    who.session.identity,
+                    requests.RequestFilter(partner_id=own[0] if len(own) == 1 else None),
+                    PageRequest.parse(100, request.query_params.get("after")),
+                    session=session,
+                    policy=policy,
+                )
+        except errors.ExchangeError as error:
+            return web.refused(request, who, error)
         context = {"requests": page.items, "may_post": bool(own)}
         return web.render(request, who, "requests.html", context)
 

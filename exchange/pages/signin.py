@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from exchange import errors
 from exchange.identity import sessions
+from exchange.identity import signin as limited_signin
 from exchange.pages import web
 from exchange.pages.i18n import COOKIE as LANGUAGE_COOKIE
 from exchange.pages.i18n import LANGUAGES
@@ -19,6 +20,8 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 def routes(runtime: Runtime) -> list[Route]:
+    limits = limited_signin.SignInLimits.from_settings(runtime.settings)
+
     def form(request: Request, who: web.Visitor, *, email: str = "", error: str = "") -> Response:
         presession = request.cookies.get(web.PRESESSION_COOKIE) or web.new_presession()
         response = web.render(
@@ -61,12 +64,22 @@ def routes(runtime: Runtime) -> list[Route]:
                 request, who, email=email, error=gettext("The form expired. Please try again.")
             )
         try:
-            async with runtime.db.unit_of_work() as uow:
-                _row, secret = await sessions.sign_in(
-                    email, password, uow=uow, lifetimes=web.lifetimes_of(runtime)
-                )
-        except errors.Unauthenticated:
+            _row, secret = await limited_signin.start_session(
+                runtime.db,
+                email,
+                password,
+                address=request.client.host if request.client else "unknown",
+                limits=limits,
+                lifetimes=web.lifetimes_of(runtime),
+            )
+        except (errors.Unauthenticated, errors.ValidationFailed):
             return form(request, who, email=email, error=gettext("Wrong e-mail or password."))
+        except errors.RateLimited as limited:
+            message = gettext("Too many failed attempts. Please try again later.")
+            refused = form(request, who, email=email, error=message)
+            refused.status_code = 429
+            refused.headers["Retry-After"] = str(limited.retry_after_seconds)
+            return refused
         response = web.redirect(web.local_path(str(data.get("next", "")), "/dashboard"))
         response.set_cookie(
             web.SESSION_COOKIE,

@@ -5,21 +5,24 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+from markupsafe import Markup
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from exchange import errors
+from exchange import errors, text
 from exchange.identity import sessions
-from exchange.pages.i18n import Language, language_of
+from exchange.pages.i18n import N_, Language, language_of
 from exchange.pagination import encode_cursor
 from exchange.runtime import Runtime
 
@@ -31,11 +34,23 @@ SESSION_COOKIE = "sx_session"
 PRESESSION_COOKIE = "sx_presession"
 MAX_FORM_BYTES = 64 * 1024
 
+
+def _printable(value: Any) -> Any:
+    """Every text a page shows, without the characters XML 1.0 forbids (a value typed with
+    a NUL is shown, next to its error, without it)."""
+    if isinstance(value, Markup):
+        return Markup(text.strip(str(value))[0])  # noqa: S704 (already escaped)
+    if isinstance(value, str):
+        return text.strip(value)[0]
+    return value
+
+
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
     autoescape=jinja2.select_autoescape(default=True),
     extensions=["jinja2.ext.i18n"],
     undefined=jinja2.StrictUndefined,
+    finalize=_printable,
 )
 _env.newstyle_gettext = True  # type: ignore[attr-defined]
 TEMPLATES = Jinja2Templates(env=_env)
@@ -82,12 +97,38 @@ async def visitor(request: Request, runtime: Runtime) -> Visitor:
     return Visitor(language, resumed, secret)
 
 
+class FormRejected(Exception):
+    """A posted form that cannot be read: too large, malformed, too many fields."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+
+
 async def read_form(request: Request) -> FormData:
-    """The posted form, refused past ``MAX_FORM_BYTES`` (no file fields on these forms)."""
+    """The posted form; ``FormRejected`` past ``MAX_FORM_BYTES`` declared (a body without
+    a length is bounded by the instance's body limit), or when it cannot be parsed (no
+    file fields on these forms, at most 500 fields)."""
     length = request.headers.get("content-length")
-    if length is None or not length.isdigit() or int(length) > MAX_FORM_BYTES:
-        raise errors.ValidationFailed.single("form", "too_large", "The form is too large.")
-    return await request.form(max_files=0, max_fields=200)
+    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+        raise FormRejected(413, N_("The form is too large."))
+    try:
+        return await request.form(max_files=0, max_fields=500)
+    except (HTTPException, MultiPartException, ValueError):
+        raise FormRejected(400, N_("The form could not be read.")) from None
+
+
+def on_form_rejected(runtime: Runtime) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """The page for a ``FormRejected`` (an exception handler of the application)."""
+
+    async def handler(request: Request, error: Exception) -> Response:
+        assert isinstance(error, FormRejected)
+        who = await visitor(request, runtime)
+        message = who.language.gettext(error.message)
+        return render(request, who, "error.html", {"message": message}, error.status_code)
+
+    return handler
 
 
 def render(

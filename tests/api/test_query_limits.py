@@ -182,3 +182,14 @@ async def test_a_query_text_longer_than_its_tokens_allow_is_refused_unread(
     }
     accepted = await gql(client, "{ viewer { anonymous } }" + " " * 31_000)
     assert accepted == {"data": {"viewer": {"anonymous": True}}}
+
+
+async def test_graphiqls_own_introspection_query_is_answered(client: Any) -> None:
+    """The standard introspection query (what GraphiQL sends to build its docs) is 13
+    levels deep; introspection reads the schema, so it adds no depth."""
+    from graphql import get_introspection_query
+
+    response = await client.post("/graphql", json={"query": get_introspection_query()})
+    body = response.json()
+    assert "errors" not in body, body.get("errors")
+    assert body["data"]["__schema"]["queryType"]["name"] == "Query"

@@ -232,3 +232,43 @@ async def test_another_partners_librarian_cannot_see_or_publish_a_draft(
         connection = await session.connection()
         state = (await connection.execute(sa.text("SELECT state FROM offer"))).scalar_one()
     assert state == "draft"
+
+
+async def test_terms_with_a_forbidden_character_are_refused_by_their_field(
+    client: httpx.AsyncClient, runtime: Runtime, world: World, signed_in: str
+) -> None:
+    works = await client.post(
+        "/offers/new",
+        data=_form(signed_in, partner=world.donor, action="find", **{"line-0-query": "calculus"}),
+    )
+    work_id = re.findall(r'<option value="([0-9a-f-]{36})" lang="en">Calculus', works.text)[0]
+    refused = await client.post(
+        "/offers/new",
+        data=_form(
+            signed_in,
+            partner=world.donor,
+            action="save",
+            terms="abc\x00def",
+            licence="CC\x07BY",
+            **{"line-0-work": work_id},
+        ),
+    )
+    assert refused.status_code == 400
+    assert 'id="terms-error">' in refused.text
+    assert 'id="licence-error">' in refused.text
+    assert "\x00" not in refused.text
+    assert await _offers(runtime) == 0
+
+
+async def test_a_form_that_cannot_be_read_is_a_page_not_a_fault(
+    client: httpx.AsyncClient, runtime: Runtime, world: World, signed_in: str
+) -> None:
+    big = await client.post("/offers/new", data={"csrf": signed_in, "terms": "x" * 300_000})
+    assert big.status_code == 413
+    assert "The form is too large." in big.text
+    many = await client.post("/offers/new", data={f"f{i}": "1" for i in range(600)})
+    assert many.status_code == 400
+    assert "The form could not be read." in many.text
+    bad_cursor = await client.get("/offers", params={"after": "garbage"})
+    assert bad_cursor.status_code == 400
+    assert await _offers(runtime) == 0

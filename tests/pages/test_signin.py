@@ -165,3 +165,24 @@ async def test_pages_speak_korean_from_accept_language_and_the_switch(
     assert switched.headers["location"] == "/signin"
     page = await client.get("/signin", headers={"Accept-Language": "en"})
     assert "<h1>로그인</h1>" in page.text
+
+
+async def test_guessing_a_password_in_the_pages_meets_the_same_limit_as_the_api(
+    client: httpx.AsyncClient, runtime: Runtime, librarian: str
+) -> None:
+    attempts = runtime.settings.sign_in_attempts_per_account
+    for _ in range(attempts):
+        assert (await _sign_in(client, librarian, "wrong")).status_code == 401
+    refused = await _sign_in(client, librarian, PASSWORD)  # even the right one, for now
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+    assert "Too many failed attempts." in refused.text
+    assert await _count(runtime, "web_session") == 0
+
+
+async def test_a_forbidden_character_in_the_email_is_a_wrong_pair_not_a_fault(
+    client: httpx.AsyncClient, runtime: Runtime, librarian: str
+) -> None:
+    response = await _sign_in(client, "kim\x00@example.org", PASSWORD)
+    assert response.status_code == 401
+    assert "Wrong e-mail or password." in response.text

@@ -143,12 +143,17 @@ class _Walker:
         definition = None
         if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
             definition = parent.fields.get(name)
+        introspective = name.startswith("__") or getattr(parent, "name", "").startswith("__")
         if node.selection_set is None:
-            return Measure(1, alias, 1)
-        if definition is None:  # introspection (or an unknown field): no lists multiply
-            inner = self.selections(node.selection_set, None, None)
-            depth = 0 if name.startswith("__") else 1 + inner.depth
-            return Measure(depth, alias + inner.aliases, 1 + inner.cost)
+            return Measure(0 if introspective else 1, alias, 1)
+        if definition is None or introspective:
+            # introspection (__schema, __type and everything below them; an unknown field is
+            # refused by validation): it reads the schema, not the database, so it adds no
+            # depth and no list multiplies — GraphiQL's own introspection query is 13 deep.
+            # Its cost still counts, one per field, and the token limit bounds its size.
+            inner_type = get_named_type(definition.type) if definition is not None else None
+            inner = self.selections(node.selection_set, inner_type, None)
+            return Measure(0, alias + inner.aliases, 1 + inner.cost)
         is_list = _unwrap_list(definition.type)
         own_page = self.page_size(node, definition.args) if "first" in definition.args else None
         if is_list:
