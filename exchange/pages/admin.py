@@ -27,10 +27,10 @@ def routes(runtime: Runtime) -> list[Route]:
 
     async def admin(request: Request) -> web.Visitor | Response:
         """The visitor when an administrator; else the sign-in page or a 404."""
-        who = await web.visitor(request, runtime)
-        if who.session is None:
-            return web.redirect(f"/signin?next={request.url.path}")
-        if not who.session.identity.has_role(Role.ADMIN):
+        who = await web.member(request, runtime)
+        if isinstance(who, Response):
+            return who
+        if not who.identity.has_role(Role.ADMIN):
             return web.not_found(request, who)
         return who
 
@@ -54,12 +54,11 @@ def routes(runtime: Runtime) -> list[Route]:
         who = await admin(request)
         if isinstance(who, Response):
             return who
-        assert who.session is not None
         search = request.query_params.get("q", "")[:200]
         try:
             async with runtime.db.read() as session:
                 page = await partners.list(
-                    who.session.identity,
+                    who.identity,
                     partners.PartnerFilter(search=search or None),
                     PageRequest.parse(100, request.query_params.get("after")),
                     session=session,
@@ -81,7 +80,6 @@ def routes(runtime: Runtime) -> list[Route]:
         who = await admin(request)
         if isinstance(who, Response):
             return who
-        assert who.session is not None
         data = await web.read_form(request)
         if not who.csrf_valid(data):
             return web.forbidden(request, who)
@@ -89,7 +87,7 @@ def routes(runtime: Runtime) -> list[Route]:
         draft, positions = form.draft()
         try:
             async with runtime.db.unit_of_work() as uow:
-                created = await partners.create(who.session.identity, draft, uow=uow, policy=policy)
+                created = await partners.create(who.identity, draft, uow=uow, policy=policy)
         except errors.ValidationFailed as error:
             shown = web.field_errors(who, error, lambda name: field_id(name, positions))
             return form_page(request, who, form, errors_shown=shown, status_code=400)
@@ -99,12 +97,11 @@ def routes(runtime: Runtime) -> list[Route]:
         who = await admin(request)
         if isinstance(who, Response):
             return who
-        assert who.session is not None
         try:
             partner_id = uuid.UUID(request.path_params["partner_id"])
             async with runtime.db.read() as session:
                 partner = await partners.get(
-                    who.session.identity, partner_id, session=session, policy=policy
+                    who.identity, partner_id, session=session, policy=policy
                 )
         except (ValueError, errors.NotFound):
             return web.not_found(request, who)
@@ -114,7 +111,6 @@ def routes(runtime: Runtime) -> list[Route]:
         who = await admin(request)
         if isinstance(who, Response):
             return who
-        assert who.session is not None
         data = await web.read_form(request)
         if not who.csrf_valid(data):
             return web.forbidden(request, who)
@@ -123,13 +119,11 @@ def routes(runtime: Runtime) -> list[Route]:
             partner_id = uuid.UUID(request.path_params["partner_id"])
             async with runtime.db.unit_of_work() as uow:
                 current = await partners.get(
-                    who.session.identity, partner_id, session=uow.session, policy=policy
+                    who.identity, partner_id, session=uow.session, policy=policy
                 )
                 patch, positions = form.patch(current)
                 try:
-                    await partners.update(
-                        who.session.identity, partner_id, patch, uow=uow, policy=policy
-                    )
+                    await partners.update(who.identity, partner_id, patch, uow=uow, policy=policy)
                 except errors.ValidationFailed as error:
                     shown = web.field_errors(who, error, lambda name: field_id(name, positions))
                     raise _Invalid(shown) from error
@@ -145,7 +139,6 @@ def routes(runtime: Runtime) -> list[Route]:
         who = await admin(request)
         if isinstance(who, Response):
             return who
-        assert who.session is not None
         data = await web.read_form(request)
         verb = request.path_params["verb"]
         if not who.csrf_valid(data) or verb not in ("suspend", "reactivate"):
@@ -155,7 +148,7 @@ def routes(runtime: Runtime) -> list[Route]:
         try:
             partner_id = uuid.UUID(request.path_params["partner_id"])
             async with runtime.db.unit_of_work() as uow:
-                await change(who.session.identity, partner_id, reason, uow=uow, policy=policy)
+                await change(who.identity, partner_id, reason, uow=uow, policy=policy)
         except ValueError:
             return web.not_found(request, who)
         except errors.ExchangeError as error:

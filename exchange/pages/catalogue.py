@@ -17,7 +17,6 @@ from exchange.catalogue import record
 from exchange.catalogue import service as catalogue
 from exchange.catalogue.models import WorkKind
 from exchange.catalogue.search import Cursor
-from exchange.identity.identity import ANONYMOUS
 from exchange.pages import web
 from exchange.pages.i18n import N_
 from exchange.runtime import Runtime
@@ -93,7 +92,7 @@ class SearchForm:
 def routes(runtime: Runtime) -> list[Route]:
     async def search(request: Request) -> Response:
         who = await web.visitor(request, runtime)
-        identity = who.session.identity if who.session else ANONYMOUS
+        identity = who.identity
         form = SearchForm.parse(request.query_params)
         context: dict[str, object] = {
             "form": form,
@@ -123,7 +122,7 @@ def routes(runtime: Runtime) -> list[Route]:
 
     async def work(request: Request) -> Response:
         who = await web.visitor(request, runtime)
-        identity = who.session.identity if who.session else ANONYMOUS
+        identity = who.identity
         try:
             work_id = uuid.UUID(request.path_params["work_id"])
             async with runtime.db.read() as session:

@@ -11,7 +11,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from exchange import errors
-from exchange.identity.identity import ANONYMOUS
 from exchange.objects import downloads, entitlement
 from exchange.objects import service as objects
 from exchange.pages import web
@@ -24,7 +23,7 @@ def routes(runtime: Runtime) -> list[Route]:
     async def download(request: Request) -> Response:
         """A GET, so that a ``<video src>`` can use it; each one is a recorded download."""
         who = await web.visitor(request, runtime)
-        identity = who.session.identity if who.session else ANONYMOUS
+        identity = who.identity
         try:
             object_id = uuid.UUID(request.path_params["object_id"])
             async with runtime.db.unit_of_work() as uow:

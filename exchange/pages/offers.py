@@ -27,14 +27,11 @@ VERBS = ("publish", "withdraw", "close")
 def routes(runtime: Runtime) -> list[Route]:
     policy = runtime.policy
 
-    def not_signed_in(path: str) -> Response:
-        return web.redirect(f"/signin?next={path}")
-
     async def listing(request: Request) -> Response:
-        who = await web.visitor(request, runtime)
-        if who.session is None:
-            return not_signed_in("/offers")
-        identity = who.session.identity
+        who = await web.member(request, runtime)
+        if isinstance(who, Response):
+            return who
+        identity = who.identity
         own = sorted(identity.partners_with(Role.LIBRARIAN))
         try:
             async with runtime.db.read() as session:
@@ -57,8 +54,7 @@ def routes(runtime: Runtime) -> list[Route]:
     async def compose(
         request: Request, who: web.Visitor, form: OfferForm, **extra: Any
     ) -> Response:
-        identity = who.session.identity if who.session else None
-        assert identity is not None
+        identity = who.identity
         own = sorted(identity.partners_with(Role.LIBRARIAN))
         async with runtime.db.read() as session:
             donors = await partners.get_many(identity, own, session=session, policy=policy)
@@ -73,19 +69,17 @@ def routes(runtime: Runtime) -> list[Route]:
         return web.render(request, who, "offer_new.html", context, **extra)
 
     async def new(request: Request) -> Response:
-        who = await web.visitor(request, runtime)
-        if who.session is None:
-            return not_signed_in("/offers/new")
-        own = sorted(who.session.identity.partners_with(Role.LIBRARIAN))
+        who = await web.member(request, runtime)
+        if isinstance(who, Response):
+            return who
+        own = sorted(who.identity.partners_with(Role.LIBRARIAN))
         return await compose(request, who, OfferForm.empty(str(own[0]) if own else ""))
 
     async def submit(request: Request) -> Response:
-        who = await web.visitor(request, runtime)
-        if who.session is None:
-            return not_signed_in("/offers/new")
-        data = await web.read_form(request)
-        if not who.csrf_valid(data):
-            return web.forbidden(request, who)
+        got = await web.posted(request, runtime)
+        if isinstance(got, Response):
+            return got
+        who, data = got
         form = OfferForm.parse(data)
         action = data.get("action")
         if action == "add":
@@ -98,7 +92,7 @@ def routes(runtime: Runtime) -> list[Route]:
                 if line.query and not line.work_id
             }
             try:
-                matches = await work_picker.matches(runtime, who.session.identity, searches)
+                matches = await work_picker.matches(runtime, who.identity, searches)
             except errors.ValidationFailed as error:
                 return await compose(request, who, form, errors=web.field_errors(who, error))
             return await compose(request, who, form, matches=matches)
@@ -106,7 +100,7 @@ def routes(runtime: Runtime) -> list[Route]:
         try:
             draft, positions = form.draft()
             async with runtime.db.unit_of_work() as uow:
-                offer = await offers.create(who.session.identity, draft, uow=uow, policy=policy)
+                offer = await offers.create(who.identity, draft, uow=uow, policy=policy)
         except errors.ValidationFailed as error:
             shown = web.field_errors(who, error, lambda name: field_id(name, positions))
             return await compose(request, who, form, errors=shown, status_code=400)
@@ -116,15 +110,13 @@ def routes(runtime: Runtime) -> list[Route]:
         return web.redirect(f"/offers/{offer.id}")
 
     async def detail(request: Request) -> Response:
-        who = await web.visitor(request, runtime)
-        if who.session is None:
-            return not_signed_in(request.url.path)
+        who = await web.member(request, runtime)
+        if isinstance(who, Response):
+            return who
         try:
             offer_id = uuid.UUID(request.path_params["offer_id"])
             async with runtime.db.read() as session:
-                found = await view.read(
-                    who.session.identity, offer_id, session=session, policy=policy
-                )
+                found = await view.read(who.identity, offer_id, session=session, policy=policy)
         except (ValueError, errors.NotFound):
             return web.not_found(request, who)
         notice = request.query_params.get("done", "")
@@ -136,19 +128,17 @@ def routes(runtime: Runtime) -> list[Route]:
         )
 
     async def act(request: Request) -> Response:
-        who = await web.visitor(request, runtime)
-        if who.session is None:
-            return not_signed_in("/offers")
-        data = await web.read_form(request)
+        got = await web.posted(request, runtime)
+        if isinstance(got, Response):
+            return got
+        who, _data = got
         verb = request.path_params["verb"]
-        if not who.csrf_valid(data) or verb not in VERBS:
-            return web.forbidden(request, who)
+        if verb not in VERBS:
+            return web.not_found(request, who)
         try:
             offer_id = uuid.UUID(request.path_params["offer_id"])
             async with runtime.db.unit_of_work() as uow:
-                await offers.transition(
-                    who.session.identity, offer_id, verb, uow=uow, policy=policy
-                )
+                await offers.transition(who.identity, offer_id, verb, uow=uow, policy=policy)
         except (ValueError, errors.NotFound):
             return web.not_found(request, who)
         except errors.PermissionDenied as error:

@@ -30,22 +30,15 @@ BOARD_PAGE = 10
 def routes(runtime: Runtime) -> list[Route]:
     policy = runtime.policy
 
-    async def signed_in(request: Request) -> web.Visitor | Response:
-        who = await web.visitor(request, runtime)
-        if who.session is None:
-            return web.redirect(f"/signin?next={request.url.path}")
-        return who
-
     async def listing(request: Request) -> Response:
-        who = await signed_in(request)
+        who = await web.member(request, runtime)
         if isinstance(who, Response):
             return who
-        assert who.session is not None
-        own = sorted(who.session.identity.partners_with(Role.LIBRARIAN))
+        own = sorted(who.identity.partners_with(Role.LIBRARIAN))
         try:
             async with runtime.db.read() as session:
                 page = await requests.list(
-                    who.session.identity,
+                    who.identity,
                     requests.RequestFilter(partner_id=own[0] if len(own) == 1 else None),
                     PageRequest.parse(100, request.query_params.get("after")),
                     session=session,
@@ -59,12 +52,9 @@ def routes(runtime: Runtime) -> list[Route]:
     async def compose(
         request: Request, who: web.Visitor, form: RequestForm, **extra: Any
     ) -> Response:
-        assert who.session is not None
-        own = sorted(who.session.identity.partners_with(Role.LIBRARIAN))
+        own = sorted(who.identity.partners_with(Role.LIBRARIAN))
         async with runtime.db.read() as session:
-            mine = await partners.get_many(
-                who.session.identity, own, session=session, policy=policy
-            )
+            mine = await partners.get_many(who.identity, own, session=session, policy=policy)
         context = {
             "form": form,
             "requesters": [mine[p] for p in own if p in mine],
@@ -77,21 +67,17 @@ def routes(runtime: Runtime) -> list[Route]:
         return web.render(request, who, "request_new.html", context, **extra)
 
     async def new(request: Request) -> Response:
-        who = await signed_in(request)
+        who = await web.member(request, runtime)
         if isinstance(who, Response):
             return who
-        assert who.session is not None
-        own = sorted(who.session.identity.partners_with(Role.LIBRARIAN))
+        own = sorted(who.identity.partners_with(Role.LIBRARIAN))
         return await compose(request, who, RequestForm.empty(str(own[0]) if own else ""))
 
     async def submit(request: Request) -> Response:
-        who = await signed_in(request)
-        if isinstance(who, Response):
-            return who
-        assert who.session is not None
-        data = await web.read_form(request)
-        if not who.csrf_valid(data):
-            return web.forbidden(request, who)
+        got = await web.posted(request, runtime)
+        if isinstance(got, Response):
+            return got
+        who, data = got
         form = RequestForm.parse(data)
         action = data.get("action")
         if action == "add":
@@ -100,7 +86,7 @@ def routes(runtime: Runtime) -> list[Route]:
         if action == "find":
             searches = {i: n.query for i, n in enumerate(form.lines) if n.query and not n.work_id}
             try:
-                found = await work_picker.matches(runtime, who.session.identity, searches)
+                found = await work_picker.matches(runtime, who.identity, searches)
             except errors.ValidationFailed as error:
                 return await compose(request, who, form, errors=web.field_errors(who, error))
             return await compose(request, who, form, matches=found)
@@ -108,7 +94,7 @@ def routes(runtime: Runtime) -> list[Route]:
         try:
             draft, positions = form.draft()
             async with runtime.db.unit_of_work() as uow:
-                created = await requests.create(who.session.identity, draft, uow=uow, policy=policy)
+                created = await requests.create(who.identity, draft, uow=uow, policy=policy)
         except errors.ValidationFailed as error:
             shown = web.field_errors(who, error, lambda name: field_id(name, positions))
             return await compose(request, who, form, errors=shown, status_code=400)
@@ -118,30 +104,26 @@ def routes(runtime: Runtime) -> list[Route]:
         return web.redirect(f"/requests/{created.id}")
 
     async def detail(request: Request) -> Response:
-        who = await signed_in(request)
+        who = await web.member(request, runtime)
         if isinstance(who, Response):
             return who
-        assert who.session is not None
         try:
             request_id = uuid.UUID(request.path_params["request_id"])
             async with runtime.db.read() as session:
-                found = await view.read(
-                    who.session.identity, request_id, session=session, policy=policy
-                )
+                found = await view.read(who.identity, request_id, session=session, policy=policy)
         except (ValueError, errors.NotFound):
             return web.not_found(request, who)
         return web.render(request, who, "request.html", {"views": [found], "single": True})
 
     async def board(request: Request) -> Response:
-        who = await signed_in(request)
+        who = await web.member(request, runtime)
         if isinstance(who, Response):
             return who
-        assert who.session is not None
         try:
             page = PageRequest.parse(BOARD_PAGE, request.query_params.get("after"))
             async with runtime.db.read() as session:
                 shown, more = await view.open_requests(
-                    who.session.identity, page, session=session, policy=policy
+                    who.identity, page, session=session, policy=policy
                 )
         except errors.ValidationFailed as error:
             message = who.language.gettext(error.message)
@@ -155,13 +137,10 @@ def routes(runtime: Runtime) -> list[Route]:
     async def claim(request: Request) -> Response:
         """Allocate an offer line to a request line: the requester's librarian claiming,
         or a coordinator matching."""
-        who = await signed_in(request)
-        if isinstance(who, Response):
-            return who
-        assert who.session is not None
-        data = await web.read_form(request)
-        if not who.csrf_valid(data):
-            return web.forbidden(request, who)
+        got = await web.posted(request, runtime)
+        if isinstance(got, Response):
+            return got
+        who, data = got
         back = web.local_path(str(data.get("back", "")), "/board")
         quantity = str(data.get("quantity", ""))
         try:
@@ -169,7 +148,7 @@ def routes(runtime: Runtime) -> list[Route]:
             offer_line = uuid.UUID(str(data.get("offer_line", "")))
             async with runtime.db.unit_of_work() as uow:
                 await allocations.allocate(
-                    who.session.identity,
+                    who.identity,
                     offer_line,
                     request_line,
                     int(quantity) if quantity.isdigit() else 0,
@@ -183,20 +162,15 @@ def routes(runtime: Runtime) -> list[Route]:
         return web.redirect(back)
 
     async def release(request: Request) -> Response:
-        who = await signed_in(request)
-        if isinstance(who, Response):
-            return who
-        assert who.session is not None
-        data = await web.read_form(request)
-        if not who.csrf_valid(data):
-            return web.forbidden(request, who)
+        got = await web.posted(request, runtime)
+        if isinstance(got, Response):
+            return got
+        who, data = got
         back = web.local_path(str(data.get("back", "")), "/board")
         try:
             allocation_id = uuid.UUID(request.path_params["allocation_id"])
             async with runtime.db.unit_of_work() as uow:
-                await allocations.release(
-                    who.session.identity, allocation_id, uow=uow, policy=policy
-                )
+                await allocations.release(who.identity, allocation_id, uow=uow, policy=policy)
         except ValueError:
             return web.not_found(request, who)
         except errors.ExchangeError as error:

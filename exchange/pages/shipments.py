@@ -60,17 +60,10 @@ def routes(runtime: Runtime) -> list[Route]:
     def custody() -> Custody:
         return Custody(runtime.settings.key_encryption_key_bytes)
 
-    async def signed_in(request: Request) -> web.Visitor | Response:
-        who = await web.visitor(request, runtime)
-        if who.session is None:
-            return web.redirect(f"/signin?next={request.url.path}")
-        return who
-
     async def listing(request: Request) -> Response:
-        who = await signed_in(request)
+        who = await web.member(request, runtime)
         if isinstance(who, Response):
             return who
-        assert who.session is not None
         state = request.query_params.get("state", "")
         filters = shipments.ShipmentFilter(
             state=ShipmentState(state) if state in {s.value for s in ShipmentState} else None
@@ -78,7 +71,7 @@ def routes(runtime: Runtime) -> list[Route]:
         try:
             async with runtime.db.read() as session:
                 page = await shipments.list(
-                    who.session.identity,
+                    who.identity,
                     filters,
                     PageRequest.parse(50, request.query_params.get("after")),
                     session=session,
@@ -92,16 +85,15 @@ def routes(runtime: Runtime) -> list[Route]:
             "state": filters.state.value if filters.state else "",
             "states": [s.value for s in ShipmentState],
             "next_cursor": following,
-            "may_pack": bool(who.session.identity.partners_with(Role.LIBRARIAN)),
+            "may_pack": bool(who.identity.partners_with(Role.LIBRARIAN)),
         }
         return web.render(request, who, "shipments.html", context)
 
     async def new(request: Request) -> Response:
-        who = await signed_in(request)
+        who = await web.member(request, runtime)
         if isinstance(who, Response):
             return who
-        assert who.session is not None
-        identity = who.session.identity
+        identity = who.identity
         found: list[unshipped.Group] = []
         async with runtime.db.read() as session:
             for donor_id in sorted(identity.partners_with(Role.LIBRARIAN)):
@@ -109,19 +101,16 @@ def routes(runtime: Runtime) -> list[Route]:
         return web.render(request, who, "shipment_new.html", {"groups": found})
 
     async def create(request: Request) -> Response:
-        who = await signed_in(request)
-        if isinstance(who, Response):
-            return who
-        assert who.session is not None
-        data = await web.read_form(request)
-        if not who.csrf_valid(data):
-            return web.forbidden(request, who)
+        got = await web.posted(request, runtime)
+        if isinstance(got, Response):
+            return got
+        who, data = got
         mode = str(data.get("mode", ""))
         try:
             allocation_ids = [uuid.UUID(str(v)) for v in data.getlist("allocation")]
             async with runtime.db.unit_of_work() as uow:
                 created = await transitions.create(
-                    who.session.identity,
+                    who.identity,
                     allocation_ids,
                     ShipmentMode(mode),
                     _details(data),
@@ -136,30 +125,24 @@ def routes(runtime: Runtime) -> list[Route]:
         return web.redirect(f"/shipments/{created.id}")
 
     async def detail(request: Request) -> Response:
-        who = await signed_in(request)
+        who = await web.member(request, runtime)
         if isinstance(who, Response):
             return who
-        assert who.session is not None
         try:
             shipment_id = uuid.UUID(request.path_params["shipment_id"])
             async with runtime.db.read() as session:
-                found = await view.read(
-                    who.session.identity, shipment_id, session=session, policy=policy
-                )
+                found = await view.read(who.identity, shipment_id, session=session, policy=policy)
         except (ValueError, errors.NotFound):
             return web.not_found(request, who)
         return web.render(request, who, "shipment.html", {"view": found})
 
     async def act(request: Request) -> Response:
-        who = await signed_in(request)
-        if isinstance(who, Response):
-            return who
-        assert who.session is not None
-        data = await web.read_form(request)
+        got = await web.posted(request, runtime)
+        if isinstance(got, Response):
+            return got
+        who, data = got
         verb = request.path_params["action"]
-        if not who.csrf_valid(data):
-            return web.forbidden(request, who)
-        identity = who.session.identity
+        identity = who.identity
         try:
             shipment_id = uuid.UUID(request.path_params["shipment_id"])
             expected: dict[str, tuple[uuid.UUID, int]] = {}

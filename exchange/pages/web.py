@@ -22,6 +22,7 @@ from starlette.templating import Jinja2Templates
 
 from exchange import errors, text
 from exchange.identity import sessions
+from exchange.identity.identity import ANONYMOUS, Identity
 from exchange.pages.i18n import N_, Language, language_of
 from exchange.pagination import encode_cursor
 from exchange.runtime import Runtime
@@ -68,6 +69,11 @@ class Visitor:
     def csrf(self) -> str:
         """The token every form that changes something must carry."""
         return sessions.csrf_token(self._secret) if self.session else ""
+
+    @property
+    def identity(self) -> Identity:
+        """Who acts: the signed-in account, else anonymous."""
+        return self.session.identity if self.session else ANONYMOUS
 
     def csrf_valid(self, form: FormData) -> bool:
         submitted = form.get("csrf")
@@ -129,6 +135,26 @@ def on_form_rejected(runtime: Runtime) -> Callable[[Request, Exception], Awaitab
         return render(request, who, "error.html", {"message": message}, error.status_code)
 
     return handler
+
+
+async def member(request: Request, runtime: Runtime) -> Visitor | Response:
+    """The signed-in visitor, or the redirect to sign in (and back here)."""
+    who = await visitor(request, runtime)
+    if who.session is None:
+        return redirect(f"/signin?next={request.url.path}")
+    return who
+
+
+async def posted(request: Request, runtime: Runtime) -> tuple[Visitor, FormData] | Response:
+    """The signed-in visitor and the form it posted with its session's CSRF token; else
+    the redirect to sign in, or the refusal (403) of a form without the token."""
+    who = await member(request, runtime)
+    if isinstance(who, Response):
+        return who
+    data = await read_form(request)
+    if not who.csrf_valid(data):
+        return forbidden(request, who)
+    return who, data
 
 
 def render(

@@ -4,52 +4,15 @@ policies in force. Nobody else reaches these pages."""
 
 from __future__ import annotations
 
-import re
 import uuid
 
 import httpx
-import sqlalchemy as sa
 
-from exchange.identity import service as identity_service
 from exchange.identity.identity import SYSTEM, Role
 from exchange.partners import service as partners
 from exchange.runtime import Runtime
 from tests.conftest import World
-
-PASSWORD = "a long enough password"
-
-
-async def _person(runtime: Runtime, email: str, partner: str, role: Role) -> None:
-    async with runtime.db.unit_of_work() as uow:
-        account = await identity_service.create_account(
-            SYSTEM,
-            identity_service.AccountDraft(email, email.split("@")[0].title(), PASSWORD),
-            uow=uow,
-            policy=runtime.policy,
-        )
-        await identity_service.add_membership(
-            SYSTEM, account.id, uuid.UUID(partner), role, uow=uow, policy=runtime.policy
-        )
-
-
-async def _sign_in(client: httpx.AsyncClient, email: str) -> str:
-    client.cookies.clear()
-    form = await client.get("/signin")
-    presession = re.search(r'name="presession" value="([^"]+)"', form.text)
-    assert presession
-    await client.post(
-        "/signin", data={"email": email, "password": PASSWORD, "presession": presession[1]}
-    )
-    page = await client.get("/dashboard")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert token
-    return token[1]
-
-
-async def _rows(runtime: Runtime, sql: str) -> list[tuple[object, ...]]:
-    async with runtime.db.read() as session:
-        connection = await session.connection()
-        return [tuple(r) for r in (await connection.execute(sa.text(sql))).all()]
+from tests.pages.people import person, rows, sign_in
 
 
 def _partner_form(csrf: str, **fields: str) -> dict[str, str]:
@@ -62,9 +25,9 @@ def _partner_form(csrf: str, **fields: str) -> dict[str, str]:
 async def test_admin_registers_edits_and_suspends_and_the_librarian_can_no_longer_post(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    await _person(runtime, "root@example.org", world.donor, Role.ADMIN)
-    await _person(runtime, "kim@example.org", world.national, Role.LIBRARIAN)
-    csrf = await _sign_in(client, "root@example.org")
+    await person(runtime, "root@example.org", world.donor, Role.ADMIN)
+    await person(runtime, "kim@example.org", world.national, Role.LIBRARIAN)
+    csrf = await sign_in(client, "root@example.org")
 
     invalid = await client.post(
         "/admin/partners/new",
@@ -75,7 +38,7 @@ async def test_admin_registers_edits_and_suspends_and_the_librarian_can_no_longe
     assert invalid.status_code == 400
     assert 'id="country-error"' in invalid.text
     assert 'value="김책공업종합대학"' in invalid.text
-    [(before,)] = await _rows(runtime, "SELECT count(*) FROM partner")
+    [(before,)] = await rows(runtime, "SELECT count(*) FROM partner")
 
     created = await client.post(
         "/admin/partners/new",
@@ -91,7 +54,7 @@ async def test_admin_registers_edits_and_suspends_and_the_librarian_can_no_longe
         ),
     )
     assert created.status_code == 303
-    assert await _rows(runtime, "SELECT count(*) FROM partner") == [(int(str(before)) + 1,)]
+    assert await rows(runtime, "SELECT count(*) FROM partner") == [(int(str(before)) + 1,)]
     page = await client.get(created.headers["location"])
     assert '<span lang="ko-Hang">김책공업종합대학</span>' in page.text
 
@@ -107,8 +70,8 @@ async def test_admin_registers_edits_and_suspends_and_the_librarian_can_no_longe
     page = await client.get(f"/admin/partners/{world.national}")
     assert 'data-status="suspended"' in page.text
 
-    csrf = await _sign_in(client, "kim@example.org")
-    offers_before = await _rows(runtime, "SELECT count(*) FROM resource_request")
+    csrf = await sign_in(client, "kim@example.org")
+    offers_before = await rows(runtime, "SELECT count(*) FROM resource_request")
     posted = await client.post(
         "/requests/new",
         data={
@@ -123,29 +86,29 @@ async def test_admin_registers_edits_and_suspends_and_the_librarian_can_no_longe
     )
     assert posted.status_code == 403
     assert 'id="partner-error"' in posted.text
-    assert await _rows(runtime, "SELECT count(*) FROM resource_request") == offers_before
+    assert await rows(runtime, "SELECT count(*) FROM resource_request") == offers_before
 
 
 async def test_only_admins_reach_the_admin_pages(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
     assert (await client.get("/admin/partners")).status_code == 303  # sign in first
-    await _person(runtime, "kim@example.org", world.national, Role.LIBRARIAN)
-    csrf = await _sign_in(client, "kim@example.org")
+    await person(runtime, "kim@example.org", world.national, Role.LIBRARIAN)
+    csrf = await sign_in(client, "kim@example.org")
     for path in ("/admin/partners", "/admin/policies", f"/admin/partners/{world.national}"):
         assert (await client.get(path)).status_code == 404, path
     refused = await client.post(
         f"/admin/partners/{world.national}/suspend", data={"csrf": csrf, "reason": "x"}
     )
     assert refused.status_code == 404
-    assert await _rows(runtime, "SELECT DISTINCT status FROM partner") == [("active",)]
+    assert await rows(runtime, "SELECT DISTINCT status FROM partner") == [("active",)]
 
 
 async def test_the_policies_in_force_are_shown_read_only(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    await _person(runtime, "root@example.org", world.donor, Role.ADMIN)
-    await _sign_in(client, "root@example.org")
+    await person(runtime, "root@example.org", world.donor, Role.ADMIN)
+    await sign_in(client, "root@example.org")
     page = await client.get("/admin/policies")
     assert page.status_code == 200
     assert "<code>partners.cedar</code>" in page.text

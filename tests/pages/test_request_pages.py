@@ -10,55 +10,24 @@ from datetime import timedelta
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from exchange import clock
 from exchange.catalogue import service as catalogue
 from exchange.catalogue.models import WorkKind
 from exchange.catalogue.validation import WorkDraft
-from exchange.identity import service as identity_service
 from exchange.identity.identity import SYSTEM, Grant, Identity, Role
 from exchange.offers import service as offers
 from exchange.offers.models import Condition, Format
 from exchange.runtime import Runtime
 from tests.conftest import World
-
-PASSWORD = "a long enough password"
-
-
-async def _person(runtime: Runtime, email: str, partner: str, role: Role) -> None:
-    async with runtime.db.unit_of_work() as uow:
-        account = await identity_service.create_account(
-            SYSTEM,
-            identity_service.AccountDraft(email, email.split("@")[0].title(), PASSWORD),
-            uow=uow,
-            policy=runtime.policy,
-        )
-        await identity_service.add_membership(
-            SYSTEM, account.id, uuid.UUID(partner), role, uow=uow, policy=runtime.policy
-        )
-
-
-async def _sign_in(client: httpx.AsyncClient, email: str) -> str:
-    client.cookies.clear()
-    form = await client.get("/signin")
-    presession = re.search(r'name="presession" value="([^"]+)"', form.text)
-    assert presession
-    response = await client.post(
-        "/signin", data={"email": email, "password": PASSWORD, "presession": presession[1]}
-    )
-    assert response.status_code == 303
-    page = await client.get("/dashboard")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert token
-    return token[1]
+from tests.pages.people import person, rows, sign_in
 
 
 @pytest.fixture
 async def scene(runtime: Runtime, world: World) -> dict[str, str]:
     """An open offer of 3 print copies of a physics textbook by the donor."""
-    await _person(runtime, "kim@example.org", world.national, Role.LIBRARIAN)
-    await _person(runtime, "cho@example.org", world.donor, Role.COORDINATOR)
+    await person(runtime, "kim@example.org", world.national, Role.LIBRARIAN)
+    await person(runtime, "cho@example.org", world.donor, Role.COORDINATOR)
     async with runtime.db.unit_of_work() as uow:
         draft = WorkDraft(
             WorkKind.TEXTBOOK,
@@ -86,16 +55,10 @@ async def scene(runtime: Runtime, world: World) -> dict[str, str]:
     return {"work": str(work.id)}
 
 
-async def _rows(runtime: Runtime, sql: str) -> list[tuple[object, ...]]:
-    async with runtime.db.read() as session:
-        connection = await session.connection()
-        return [tuple(row) for row in (await connection.execute(sa.text(sql))).all()]
-
-
 async def test_request_is_posted_then_allocated_from_the_board_and_released(
     client: httpx.AsyncClient, runtime: Runtime, world: World, scene: dict[str, str]
 ) -> None:
-    csrf = await _sign_in(client, "kim@example.org")
+    csrf = await sign_in(client, "kim@example.org")
     base = {"csrf": csrf, "line_count": "2", "partner": world.national, "note": "For term 2"}
     lines = {
         "line-0-query": "solid state",
@@ -118,7 +81,7 @@ async def test_request_is_posted_then_allocated_from_the_board_and_released(
     assert "Solid state physics" in mine.text
     assert "physics · eng" in mine.text
 
-    csrf = await _sign_in(client, "cho@example.org")
+    csrf = await sign_in(client, "cho@example.org")
     board = await client.get("/board")
     assert board.status_code == 200
     line_ids = re.findall(r'data-request-line-id="([^"]+)"', board.text)
@@ -129,8 +92,8 @@ async def test_request_is_posted_then_allocated_from_the_board_and_released(
         data={"csrf": csrf, "offer_line": offer_line, "quantity": "2", "back": "/board"},
     )
     assert allocated.status_code == 303
-    assert await _rows(runtime, "SELECT quantity, state FROM allocation") == [(2, "active")]
-    assert await _rows(runtime, "SELECT allocated FROM offer_line") == [(2,)]
+    assert await rows(runtime, "SELECT quantity, state FROM allocation") == [(2, "active")]
+    assert await rows(runtime, "SELECT allocated FROM offer_line") == [(2,)]
 
     # Asking more than is left is refused with the reason, and nothing changes.
     refused = await client.post(
@@ -139,7 +102,7 @@ async def test_request_is_posted_then_allocated_from_the_board_and_released(
     )
     assert refused.status_code == 409
     assert "left on the" in refused.text
-    assert await _rows(runtime, "SELECT allocated FROM offer_line") == [(2,)]
+    assert await rows(runtime, "SELECT allocated FROM offer_line") == [(2,)]
 
     board = await client.get("/board")
     allocation = re.findall(r'data-allocation-id="([^"]+)"', board.text)[0]
@@ -147,14 +110,14 @@ async def test_request_is_posted_then_allocated_from_the_board_and_released(
         f"/allocations/{allocation}/release", data={"csrf": csrf, "back": "/board"}
     )
     assert released.status_code == 303
-    assert await _rows(runtime, "SELECT state FROM allocation") == [("released",)]
-    assert await _rows(runtime, "SELECT allocated FROM offer_line") == [(0,)]
+    assert await rows(runtime, "SELECT state FROM allocation") == [("released",)]
+    assert await rows(runtime, "SELECT allocated FROM offer_line") == [(0,)]
 
 
 async def test_requester_claims_an_offer_line_for_its_own_request(
     client: httpx.AsyncClient, runtime: Runtime, world: World, scene: dict[str, str]
 ) -> None:
-    csrf = await _sign_in(client, "kim@example.org")
+    csrf = await sign_in(client, "kim@example.org")
     posted = await client.post(
         "/requests/new",
         data={
@@ -182,13 +145,13 @@ async def test_requester_claims_an_offer_line_for_its_own_request(
     )
     assert claimed.status_code == 303
     assert claimed.headers["location"] == posted.headers["location"]
-    assert await _rows(runtime, "SELECT state FROM resource_request") == [("filled",)]
+    assert await rows(runtime, "SELECT state FROM resource_request") == [("filled",)]
 
 
 async def test_a_request_line_naming_nothing_is_shown_by_its_field(
     client: httpx.AsyncClient, runtime: Runtime, world: World, scene: dict[str, str]
 ) -> None:
-    csrf = await _sign_in(client, "kim@example.org")
+    csrf = await sign_in(client, "kim@example.org")
     response = await client.post(
         "/requests/new",
         data={
@@ -205,4 +168,4 @@ async def test_a_request_line_naming_nothing_is_shown_by_its_field(
     assert (
         'id="line-0-work-error">Find the work and choose it, or describe the need.' in response.text
     )
-    assert await _rows(runtime, "SELECT count(*) FROM resource_request") == [(0,)]
+    assert await rows(runtime, "SELECT count(*) FROM resource_request") == [(0,)]

@@ -6,22 +6,19 @@ dispatches (the manifest is signed), the receiver confirms receipt with a discre
 from __future__ import annotations
 
 import re
-import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
 
-from exchange.identity import service as identity_service
-from exchange.identity.identity import SYSTEM, Role
+from exchange.identity.identity import Role
 from exchange.runtime import Runtime
 from exchange.settings import Settings
 from tests.conftest import World
+from tests.pages.people import person, sign_in
 from tests.shipments.conftest import KEY_ENCRYPTION_KEY
 from tests.shipments.scene import allocate, make_scene
-
-PASSWORD = "a long enough password"
 
 
 @pytest.fixture
@@ -29,33 +26,6 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(
         data_dir=tmp_path / "data", database_url=database_url, key_encryption_key=KEY_ENCRYPTION_KEY
     )
-
-
-async def _person(runtime: Runtime, email: str, partner: uuid.UUID, role: Role) -> None:
-    async with runtime.db.unit_of_work() as uow:
-        account = await identity_service.create_account(
-            SYSTEM,
-            identity_service.AccountDraft(email, email.split("@")[0].title(), PASSWORD),
-            uow=uow,
-            policy=runtime.policy,
-        )
-        await identity_service.add_membership(
-            SYSTEM, account.id, partner, role, uow=uow, policy=runtime.policy
-        )
-
-
-async def _sign_in(client: httpx.AsyncClient, email: str) -> str:
-    client.cookies.clear()
-    form = await client.get("/signin")
-    presession = re.search(r'name="presession" value="([^"]+)"', form.text)
-    assert presession
-    await client.post(
-        "/signin", data={"email": email, "password": PASSWORD, "presession": presession[1]}
-    )
-    page = await client.get("/dashboard")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert token
-    return token[1]
 
 
 async def _state(runtime: Runtime) -> str:
@@ -69,11 +39,11 @@ async def test_print_shipment_from_packing_to_countersigned_receipt(
 ) -> None:
     scene = await make_scene(runtime, world)
     await allocate(runtime, scene, scene.national, scene.print_line, 3)
-    await _person(runtime, "sender@example.org", scene.donor, Role.LIBRARIAN)
-    await _person(runtime, "receiver@example.org", scene.national, Role.LIBRARIAN)
-    await _person(runtime, "coord@example.org", scene.donor, Role.COORDINATOR)
+    await person(runtime, "sender@example.org", scene.donor, Role.LIBRARIAN)
+    await person(runtime, "receiver@example.org", scene.national, Role.LIBRARIAN)
+    await person(runtime, "coord@example.org", scene.donor, Role.COORDINATOR)
 
-    csrf = await _sign_in(client, "sender@example.org")
+    csrf = await sign_in(client, "sender@example.org")
     packing = await client.get("/shipments/new")
     allocation_ids = re.findall(r'name="allocation" value="([^"]+)"', packing.text)
     assert len(allocation_ids) == 1
@@ -94,12 +64,12 @@ async def test_print_shipment_from_packing_to_countersigned_receipt(
     assert forged.status_code == 403, forged.text
     assert await _state(runtime) == "awaiting_approval"
 
-    csrf = await _sign_in(client, "coord@example.org")
+    csrf = await sign_in(client, "coord@example.org")
     approved = await client.post(path + "/approve", data={"csrf": csrf, "note": "checked"})
     assert approved.status_code == 303
     assert await _state(runtime) == "approved"
 
-    csrf = await _sign_in(client, "sender@example.org")
+    csrf = await sign_in(client, "sender@example.org")
     dispatched = await client.post(path + "/dispatch", data={"csrf": csrf})
     assert dispatched.status_code == 303
     delivered = await client.post(path + "/mark_delivered", data={"csrf": csrf})
@@ -108,7 +78,7 @@ async def test_print_shipment_from_packing_to_countersigned_receipt(
     assert 'data-manifest="verified"' in page.text
     assert 'data-countersigned="no"' in page.text
 
-    csrf = await _sign_in(client, "receiver@example.org")
+    csrf = await sign_in(client, "receiver@example.org")
     page = await client.get(path)
     item = re.findall(r'name="received-([^"]+)"', page.text)[0]
     received = await client.post(
@@ -118,7 +88,7 @@ async def test_print_shipment_from_packing_to_countersigned_receipt(
     assert received.status_code == 303
     assert await _state(runtime) == "received_with_discrepancy"
 
-    await _sign_in(client, "coord@example.org")
+    await sign_in(client, "coord@example.org")
     page = await client.get(path)
     assert 'data-manifest="verified"' in page.text
     assert 'data-countersigned="yes"' in page.text
