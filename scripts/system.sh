@@ -20,6 +20,9 @@ install_system_packages() {
     if ! command -v npm >/dev/null 2>&1; then
         missing+=(npm)
     fi
+    if ! compgen -G '/usr/share/fonts/truetype/nanum/*' >/dev/null; then  # Hangul in screenshots
+        missing+=(fonts-nanum)
+    fi
     if ! command -v xmllint >/dev/null 2>&1; then  # the OAI-PMH tests validate with it
         missing+=(libxml2-utils)
     fi
