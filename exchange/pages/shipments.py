@@ -6,8 +6,11 @@ discrepancy per item (countersigning). Everyone sees the timeline and the manife
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlencode
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -17,7 +20,9 @@ from exchange.identity.identity import Role
 from exchange.keys.custody import Custody
 from exchange.manifests.statement import Discrepancy
 from exchange.pages import web
+from exchange.pages.i18n import N_
 from exchange.pagination import PageRequest
+from exchange.partners import service as partners
 from exchange.runtime import Runtime
 from exchange.shipments import service as shipments
 from exchange.shipments import transitions, unshipped, view
@@ -25,6 +30,56 @@ from exchange.shipments.models import ShipmentMode, ShipmentState
 from exchange.shipments.workflow import Action
 
 SIMPLE = {a.value: a for a in Action if a not in (Action.DISPATCH, Action.RECEIVE)}
+STATES = frozenset(s.value for s in ShipmentState)
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentQuery:
+    """The filters of the shipments page as typed: state, partner (either side), and the
+    days the shipment last changed (``from`` and ``to`` included, UTC)."""
+
+    state: str
+    partner: str
+    since: str
+    until: str
+
+    @classmethod
+    def parse(cls, params: QueryParams) -> ShipmentQuery:
+        def text(name: str, limit: int) -> str:
+            return params.get(name, "").strip()[:limit]
+
+        return cls(text("state", 30), text("partner", 36), text("from", 10), text("to", 10))
+
+    def filters(self) -> shipments.ShipmentFilter:
+        """``ValidationFailed`` naming the field for a value that is not one."""
+        try:
+            partner = uuid.UUID(self.partner) if self.partner else None
+            since = date.fromisoformat(self.since) if self.since else None
+            until = date.fromisoformat(self.until) if self.until else None
+        except ValueError:
+            raise errors.ValidationFailed.single(
+                "filters", "invalid", N_("Choose a partner and dates from the form.")
+            ) from None
+        return shipments.ShipmentFilter(
+            state=ShipmentState(self.state) if self.state in STATES else None,
+            partner_id=partner,
+            updated_from=datetime.combine(since, time(), tzinfo=UTC) if since else None,
+            updated_to=(
+                datetime.combine(until + timedelta(days=1), time(), tzinfo=UTC)
+                if until and until < date.max
+                else None
+            ),
+        )
+
+    def query(self, after: str | None = None) -> str:
+        values = {
+            "state": self.state,
+            "partner": self.partner,
+            "from": self.since,
+            "to": self.until,
+            "after": after or "",
+        }
+        return urlencode({k: v for k, v in values.items() if v})
 
 
 def _details(data: FormData) -> transitions.EventDetails:
@@ -64,11 +119,9 @@ def routes(runtime: Runtime) -> list[Route]:
         who = await web.member(request, runtime)
         if isinstance(who, Response):
             return who
-        state = request.query_params.get("state", "")
-        filters = shipments.ShipmentFilter(
-            state=ShipmentState(state) if state in {s.value for s in ShipmentState} else None
-        )
+        shown = ShipmentQuery.parse(request.query_params)
         try:
+            filters = shown.filters()
             async with runtime.db.read() as session:
                 page = await shipments.list(
                     who.identity,
@@ -77,14 +130,22 @@ def routes(runtime: Runtime) -> list[Route]:
                     session=session,
                     policy=policy,
                 )
-        except errors.ValidationFailed as error:
+                listed = await partners.list(
+                    who.identity,
+                    partners.PartnerFilter(),
+                    PageRequest.parse(100, None),
+                    session=session,
+                    policy=policy,
+                )
+        except errors.ExchangeError as error:
             return web.refused(request, who, error)
         following = web.cursor_of(page.items[-1].id) if page.has_next and page.items else None
         context = {
             "shipments": page.items,
-            "state": filters.state.value if filters.state else "",
+            "query": shown,
             "states": [s.value for s in ShipmentState],
-            "next_cursor": following,
+            "partners": listed.items,
+            "next_query": shown.query(following) if following else None,
             "may_pack": bool(who.identity.partners_with(Role.LIBRARIAN)),
         }
         return web.render(request, who, "shipments.html", context)

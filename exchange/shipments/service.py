@@ -11,6 +11,7 @@ import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +39,8 @@ class ShipmentFilter:
     state: ShipmentState | None = None
     mode: ShipmentMode | None = None
     partner_id: uuid.UUID | None = None  # as sender or receiver
+    updated_from: datetime | None = None  # last changed at or after (a whole UTC day)
+    updated_to: datetime | None = None  # last changed before
 
 
 async def get(
@@ -76,6 +79,10 @@ async def list(
                 col(Shipment.receiver_id) == filters.partner_id,
             )
         )
+    if filters.updated_from is not None:
+        query = query.where(col(Shipment.updated_at) >= filters.updated_from)
+    if filters.updated_to is not None:
+        query = query.where(col(Shipment.updated_at) < filters.updated_to)
     if page.after is not None:
         query = query.where(col(Shipment.id) > page.after)
     rows = builtins.list(

@@ -6,12 +6,14 @@ dispatches (the manifest is signed), the receiver confirms receipt with a discre
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
 
+from exchange import clock
 from exchange.identity.identity import Role
 from exchange.runtime import Runtime
 from exchange.settings import Settings
@@ -95,3 +97,37 @@ async def test_print_shipment_from_packing_to_countersigned_receipt(
     assert "expected 3, received 2 — one copy water-damaged" in page.text
     timeline = re.findall(r"<time datetime", page.text)
     assert len(timeline) == 6  # create, pack, approve, dispatch, delivered, receive
+
+
+async def test_shipments_filter_by_state_partner_and_days(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    scene = await make_scene(runtime, world)
+    await allocate(runtime, scene, scene.national, scene.print_line, 3)
+    await person(runtime, "sender@example.org", scene.donor, Role.LIBRARIAN)
+    await person(runtime, "coord@example.org", scene.donor, Role.COORDINATOR)
+    csrf = await sign_in(client, "sender@example.org")
+    packing = await client.get("/shipments/new")
+    allocation_ids = re.findall(r'name="allocation" value="([^"]+)"', packing.text)
+    created = await client.post(
+        "/shipments/new", data={"csrf": csrf, "mode": "physical", "allocation": allocation_ids}
+    )
+    shipment_id = created.headers["location"].rsplit("/", 1)[1]
+
+    await sign_in(client, "coord@example.org")
+    today = clock.now().date()
+
+    async def listed(**params: str) -> list[str]:
+        page = await client.get("/shipments", params=params)
+        assert page.status_code == 200, page.text
+        return re.findall(r'data-shipment-id="([^"]+)"', page.text)
+
+    assert await listed() == [shipment_id]
+    assert await listed(state="draft", partner=str(scene.national)) == [shipment_id]
+    assert await listed(state="dispatched") == []
+    assert await listed(partner=str(scene.campus)) == []
+    assert await listed(**{"from": today.isoformat(), "to": today.isoformat()}) == [shipment_id]
+    assert await listed(**{"to": (today - timedelta(days=1)).isoformat()}) == []
+    bad = await client.get("/shipments", params={"from": "yesterday"})
+    assert bad.status_code == 400
+    assert "Choose a partner and dates from the form." in bad.text
