@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from exchange.errors import FieldError, ValidationFailed
 
 PREFIX = "EXCHANGE_"
+PORT_MAX = 65535  # TCP ports are 16 bits (RFC 9293 §3.1)
 
 
 def _bool(name: str, raw: str) -> bool:
@@ -28,7 +29,7 @@ def _bool(name: str, raw: str) -> bool:
     raise ValidationFailed([FieldError(name, "invalid", f"{name} must be true or false")])
 
 
-def _int(name: str, raw: str, minimum: int = 1) -> int:
+def _int(name: str, raw: str, minimum: int = 1, maximum: int | None = None) -> int:
     try:
         value = int(raw)
     except ValueError:
@@ -37,6 +38,8 @@ def _int(name: str, raw: str, minimum: int = 1) -> int:
         ) from None
     if value < minimum:
         raise ValidationFailed([FieldError(name, "too_small", f"{name} must be >= {minimum}")])
+    if maximum is not None and value > maximum:
+        raise ValidationFailed([FieldError(name, "too_large", f"{name} must be <= {maximum}")])
     return value
 
 
@@ -142,7 +145,8 @@ class Settings:
             "RATE_LIMIT_WINDOW_SECONDS",
         ):
             if (raw := get(name)) is not None:
-                kwargs[name.lower()] = _int(PREFIX + name, raw)
+                top = PORT_MAX if name == "PORT" else None
+                kwargs[name.lower()] = _int(PREFIX + name, raw, maximum=top)
         for name in ("GRAPHIQL", "INTROSPECTION"):
             if (raw := get(name)) is not None:
                 kwargs[name.lower()] = _bool(PREFIX + name, raw)

@@ -70,3 +70,13 @@ def test_key_encryption_key_falls_back_to_the_data_directory_file(tmp_path: Path
     assert Settings(
         data_dir=tmp_path, key_encryption_key=configured
     ).key_encryption_key_bytes == bytes(32)
+
+
+def test_a_port_past_16_bits_is_refused_by_name() -> None:
+    import pytest
+
+    from exchange.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        Settings.from_environ({"EXCHANGE_PORT": "70000"})
+    assert refused.value.message == "EXCHANGE_PORT: EXCHANGE_PORT must be <= 65535"

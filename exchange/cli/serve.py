@@ -14,7 +14,12 @@ from exchange.db import files, migrate
 
 @click.command()
 @click.option("--host", default=None, help="Listen address (default EXCHANGE_HOST or 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default EXCHANGE_PORT or 8000).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Port (default EXCHANGE_PORT or 8000).",
+)
 @click.option(
     "--demo", "with_demo", is_flag=True, help="Load the demo data first, as `exchange demo`."
 )

@@ -67,3 +67,9 @@ async def test_an_output_file_that_cannot_be_written_is_one_line_and_exit_2(
         assert done.stderr.startswith("error: ")
         assert done.stderr.count("\n") == 1
         assert "Traceback" not in done.stderr
+
+
+async def test_serve_refuses_a_port_past_16_bits(settings: Settings, runtime: Runtime) -> None:
+    result = await invoke(settings, "serve", "--port", "99999")
+    assert result.exit_code == 2
+    assert "99999 is not in the range 1<=x<=65535" in result.output
