@@ -14,15 +14,14 @@ from exchange.app import create_app
 from exchange.catalogue import service as catalogue
 from exchange.catalogue.models import WorkKind
 from exchange.catalogue.validation import WorkDraft
-from exchange.identity import service as identity_service
 from exchange.identity.identity import SYSTEM, Role
 from exchange.runtime import Runtime
 from exchange.settings import Settings
 from tests.conftest import World
+from tests.pages.people import PASSWORD, person
 from tests.servers.web import serving
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-PASSWORD = "a long enough password"
 
 
 async def _violations(page: Page) -> list[dict[str, Any]]:
@@ -58,20 +57,7 @@ async def test_no_serious_accessibility_violation_on_any_page(
             uow=uow,
             policy=runtime.policy,
         )
-        account = await identity_service.create_account(
-            SYSTEM,
-            identity_service.AccountDraft("axe@example.org", "Axe", PASSWORD),
-            uow=uow,
-            policy=runtime.policy,
-        )
-        await identity_service.add_membership(
-            SYSTEM,
-            account.id,
-            uuid.UUID(world.national),
-            Role.LIBRARIAN,
-            uow=uow,
-            policy=runtime.policy,
-        )
+    await person(runtime, "axe@example.org", world.national, Role.LIBRARIAN)
     app = create_app(settings)
     with serving(app) as base:
         context = await browser.new_context(

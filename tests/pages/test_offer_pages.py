@@ -13,48 +13,23 @@ import sqlalchemy as sa
 from exchange.catalogue import service as catalogue
 from exchange.catalogue.models import WorkKind
 from exchange.catalogue.validation import WorkDraft
-from exchange.identity import service as identity_service
 from exchange.identity.identity import SYSTEM, Role
 from exchange.runtime import Runtime
 from tests.conftest import World
-
-PASSWORD = "a long enough password"
+from tests.pages.people import person, sign_in
 
 
 @pytest.fixture
 async def signed_in(client: httpx.AsyncClient, runtime: Runtime, world: World) -> str:
     """The donor's librarian, signed in; returns the CSRF token of the session."""
+    await person(runtime, "lena@example.org", world.donor, Role.LIBRARIAN)
     async with runtime.db.unit_of_work() as uow:
-        account = await identity_service.create_account(
-            SYSTEM,
-            identity_service.AccountDraft("lena@example.org", "Lena", PASSWORD),
-            uow=uow,
-            policy=runtime.policy,
-        )
-        await identity_service.add_membership(
-            SYSTEM,
-            account.id,
-            uuid.UUID(world.donor),
-            Role.LIBRARIAN,
-            uow=uow,
-            policy=runtime.policy,
-        )
         for title in ("Calculus", "Organic chemistry"):
             draft = WorkDraft(
                 WorkKind.TEXTBOOK, [("en", title)], "eng", partner_id=uuid.UUID(world.donor)
             )
             await catalogue.create(SYSTEM, draft, uow=uow, policy=runtime.policy)
-    form = await client.get("/signin")
-    presession = re.search(r'name="presession" value="([^"]+)"', form.text)
-    assert presession
-    await client.post(
-        "/signin",
-        data={"email": "lena@example.org", "password": PASSWORD, "presession": presession[1]},
-    )
-    page = await client.get("/offers/new")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert token
-    return token[1]
+    return await sign_in(client, "lena@example.org")
 
 
 def _form(csrf: str, **fields: str) -> dict[str, str]:
@@ -200,33 +175,9 @@ async def test_another_partners_librarian_cannot_see_or_publish_a_draft(
     )
     offer_path = saved.headers["location"]
     # The national library's librarian, through a bearer-less session of their own.
-    async with runtime.db.unit_of_work() as uow:
-        account = await identity_service.create_account(
-            SYSTEM,
-            identity_service.AccountDraft("pak@example.org", "Pak", PASSWORD),
-            uow=uow,
-            policy=runtime.policy,
-        )
-        await identity_service.add_membership(
-            SYSTEM,
-            account.id,
-            uuid.UUID(world.national),
-            Role.LIBRARIAN,
-            uow=uow,
-            policy=runtime.policy,
-        )
-    client.cookies.clear()
-    form = await client.get("/signin")
-    presession = re.search(r'name="presession" value="([^"]+)"', form.text)
-    assert presession
-    await client.post(
-        "/signin",
-        data={"email": "pak@example.org", "password": PASSWORD, "presession": presession[1]},
-    )
-    dashboard = await client.get("/dashboard")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', dashboard.text)
-    assert csrf
-    publish = await client.post(offer_path + "/publish", data={"csrf": csrf[1]})
+    await person(runtime, "pak@example.org", world.national, Role.LIBRARIAN)
+    csrf = await sign_in(client, "pak@example.org")
+    publish = await client.post(offer_path + "/publish", data={"csrf": csrf})
     assert publish.status_code == 403
     async with runtime.db.read() as session:
         connection = await session.connection()
