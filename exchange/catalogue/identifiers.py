@@ -11,9 +11,6 @@ from __future__ import annotations
 import re
 import uuid
 
-from stdnum import isbn, issn
-from stdnum.exceptions import InvalidChecksum, ValidationError
-
 from exchange.catalogue.models import IdentifierScheme
 from exchange.errors import FieldError, message_style
 
@@ -26,7 +23,13 @@ DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "d
 MAX_CALL_NUMBER = 100
 
 
+# python-stdnum is imported where it is used: its ``stdnum.util`` imports ``pydoc``, a tenth
+# of a second at every start of ``exchange serve`` for a module most requests never need.
+
+
 def _check(module: object, raw: str, field: str, errors: list[FieldError]) -> str | None:
+    from stdnum.exceptions import InvalidChecksum, ValidationError
+
     try:
         return str(module.validate(raw))  # type: ignore[attr-defined]
     except InvalidChecksum:
@@ -78,9 +81,13 @@ def normalize(
             text = split_isbn(text)[0]
         if _plain_isbn13(text):  # most records: no need for stdnum's general parsing
             return text
+        from stdnum import isbn
+
         valid = _check(isbn, text, field, errors)
         return None if valid is None else isbn.to_isbn13(valid)
     if scheme is IdentifierScheme.ISSN:
+        from stdnum import issn
+
         valid = _check(issn, text, field, errors)
         return None if valid is None else issn.format(valid)
     if scheme is IdentifierScheme.DOI:
@@ -102,12 +109,16 @@ def valid_isbn(text: str) -> str | None:
     """The ISBN-13 of a valid ISBN (10 or 13, hyphens allowed), else None."""
     if _plain_isbn13(text):
         return text
+    from stdnum import isbn
+
     return isbn.to_isbn13(isbn.compact(text)) if isbn.is_valid(text) else None
 
 
 def display(scheme: str, value: str) -> str:
     """The identifier as people write it (hyphenated ISBN, call number without its scope)."""
     if scheme == IdentifierScheme.ISBN:
+        from stdnum import isbn
+
         return str(isbn.format(value))
     if scheme in (IdentifierScheme.CALL_NUMBER, IdentifierScheme.INVALID_ISBN):
         return value.partition(":")[2]

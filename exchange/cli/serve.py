@@ -6,10 +6,9 @@ import click
 import uvicorn
 
 from exchange.app import create_app
-from exchange.cli.demo import load_and_print
 from exchange.cli.output import say
 from exchange.cli.runner import settings
-from exchange.db import files, migrate
+from exchange.db import files, migrate, readiness
 
 
 @click.command()
@@ -28,8 +27,11 @@ def serve(ctx: click.Context, host: str | None, port: int | None, with_demo: boo
     """Migrate the database, then serve the web pages and GraphQL."""
     s = settings(ctx)
     files.private_directory(s.data_dir)
-    migrate.upgrade(s.effective_database_url)
+    if not readiness.is_current(s.effective_database_url):  # else Alembic is not imported
+        migrate.upgrade(s.effective_database_url)
     if with_demo:  # in this process: a restart costs one interpreter start, not three
+        from exchange.cli.demo import load_and_print  # the demo loader only when asked for
+
         load_and_print(ctx)
     host, port = host or s.host, port or s.port
     if s.public_url == f"http://{s.host}:{s.port}":  # not configured: follows --host/--port

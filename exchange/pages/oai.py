@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from exchange.identity.identity import ANONYMOUS
-from exchange.oai import protocol, tokens
+from exchange.oai import tokens
 from exchange.runtime import Runtime
 from exchange.settings import PREFIX
 
@@ -27,6 +27,10 @@ def endpoint(runtime: Runtime) -> Callable[[Request], Awaitable[Response]]:
     host = urlsplit(public).hostname or "localhost"
 
     async def oai(request: Request) -> Response:
+        # At the first harvest, not at start-up: the record formats bring pymarc and
+        # langcodes, 0.1 s and some MiB that most instances never use (issue 15).
+        from exchange.oai import protocol
+
         if request.method == "POST":
             items = [(k, v) for k, v in (await request.form()).multi_items() if isinstance(v, str)]
         else:

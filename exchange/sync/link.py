@@ -22,9 +22,9 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
-import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -33,6 +33,9 @@ from exchange.errors import Unauthenticated, ValidationFailed
 from exchange.signing.instance_key import b64url, b64url_decode
 from exchange.sync import peers
 from exchange.sync.models import SyncPeer
+
+if TYPE_CHECKING:  # the client side only: `serve` answers links without httpx (issue 15)
+    import httpx
 
 SKEW = 300
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -114,6 +117,8 @@ class Pacer:
 async def push(link: Link, source: Path) -> httpx.Response:
     """Send ``source`` to the peer's inbox, resuming where it stopped; the final response
     (the peer's verdict on the bundle)."""
+    import httpx
+
     path = f"/sync/inbox/{check_name(source.name)}"
     total = (await anyio.to_thread.run_sync(source.stat)).st_size
     pacer = Pacer(link.rate)
@@ -155,6 +160,8 @@ async def push(link: Link, source: Path) -> httpx.Response:
 async def pull(link: Link, folder: Path) -> Path:
     """Ask the peer for the bundle it has for us and fetch it into ``folder``, resuming a
     partial download; the complete file."""
+    import httpx
+
     response = await link.client.post(
         link.url("/sync/outbox"), headers=link.headers("POST", "/sync/outbox")
     )
