@@ -1,6 +1,7 @@
 """Allocation benchmark: throughput under contention, and suggestion latency.
 
     .venv/bin/python bench/allocations.py [--postgres] [--lines 50000]
+    .venv/bin/python bench/allocations.py --quick   (SQLite and PostgreSQL, 5,000 lines)
 
 * hot line: 64 concurrent clients (4 processes x 16) allocating 1 copy at a time from ONE
   offer line of 100,000 copies; allocations/s, and the exact total checked afterwards;
@@ -28,6 +29,8 @@ import anyio.to_thread
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import headline
 
 from exchange import clock, collector
 from exchange.allocations import service as allocations
@@ -215,6 +218,9 @@ async def bulk_offer_lines(runtime: Runtime, donor_line: uuid.UUID, count: int) 
             await uow.session.exec(sa.insert(OfferLine), params=rows[start : start + 5000])
 
 
+ROWS: list[headline.Row] = []  # the figures of the last line, filled by the runs
+
+
 async def measure(url: str, data_dir: Path, lines_count: int) -> None:
     await anyio.to_thread.run_sync(migrate.upgrade, url)
     settings = Settings(data_dir=data_dir, database_url=url, log_level="WARNING")
@@ -229,9 +235,18 @@ async def measure(url: str, data_dir: Path, lines_count: int) -> None:
     print(
         f"  hot line, 64 clients: {done} allocations in {seconds:.2f} s = {done / seconds:.0f}/s (counter {hot.allocated}, exact)"
     )
+    where = runtime.db.dialect
+    ROWS.append(
+        headline.Row(f"hot line, 64 clients, {where}", done / seconds, "allocations/s", "higher")
+    )
     done, seconds = await contention(settings, coordinator, offer_lines[1:], request_line)
     print(
         f"  1,000 cold lines, 64 clients: {done} allocations in {seconds:.2f} s = {done / seconds:.0f}/s"
+    )
+    ROWS.append(
+        headline.Row(
+            f"1,000 cold lines, 64 clients, {where}", done / seconds, "allocations/s", "higher"
+        )
     )
 
     await bulk_offer_lines(runtime, offer_lines[0], lines_count)
@@ -265,6 +280,13 @@ async def measure(url: str, data_dir: Path, lines_count: int) -> None:
     print(
         f"  suggestions among {lines_count + 1000:,} open lines: p50 {statistics.median(latencies):.1f} ms, p95 {latencies[int(0.95 * len(latencies))]:.1f} ms"
     )
+    ROWS.append(
+        headline.Row(
+            f"suggestions among {lines_count + 1000:,} open lines, {where}, p95",
+            latencies[int(0.95 * len(latencies))],
+            "ms",
+        )
+    )
     await runtime.close()
 
 
@@ -272,7 +294,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=50_000)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="--postgres --lines 5000")
     args = parser.parse_args()
+    if args.quick:
+        args.postgres, args.lines = True, 5_000
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         print("SQLite:")
@@ -285,6 +310,7 @@ def main() -> None:
             url = stack.enter_context(running_postgres(tmp / "pg"))
             print("PostgreSQL:")
             asyncio.run(measure(url, tmp / "pg-data", args.lines))
+    headline.emit("allocations", ROWS)
 
 
 if __name__ == "__main__":

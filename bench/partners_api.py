@@ -2,6 +2,7 @@
 async-session design against synchronous sessions in a thread pool.
 
     .venv/bin/python bench/partners_api.py [--partners 2000] [--requests 400] [--postgres]
+    .venv/bin/python bench/partners_api.py --quick   (500 partners, 100 requests, SQLite)
 
 Runs in-process (httpx ASGITransport), so it measures the application, not a network.
 """
@@ -18,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import anyio.to_thread
+import headline
 import httpx
 from sqlalchemy import create_engine
 from sqlmodel import Session, col, select
@@ -67,6 +69,9 @@ async def seed(runtime: Runtime, count: int) -> str:
     return secret
 
 
+ROWS: list[headline.Row] = []  # the figures of the last line, filled by the runs
+
+
 async def measure(url: str, data_dir: Path, partners_count: int, requests: int) -> None:
     await anyio.to_thread.run_sync(migrate.upgrade, url)
     settings = Settings(data_dir=data_dir, database_url=url, log_level="WARNING")
@@ -88,6 +93,12 @@ async def measure(url: str, data_dir: Path, partners_count: int, requests: int) 
             after = response.json()["data"]["partners"]["pageInfo"]["endCursor"]
         print(
             f"  partners(first: 20) sequential: p50 {percentile(latencies, 0.5):.2f} ms, p95 {percentile(latencies, 0.95):.2f} ms"
+        )
+        where = url.split("+")[0]
+        ROWS.append(
+            headline.Row(
+                f"partners(first: 20), sequential, {where}, p95", percentile(latencies, 0.95), "ms"
+            )
         )
 
         async def burst(concurrency: int, make: int) -> float:
@@ -113,8 +124,12 @@ async def measure(url: str, data_dir: Path, partners_count: int, requests: int) 
             await asyncio.gather(*(one(i) for i in range(make)))
             return make / (time.perf_counter() - start)
 
+        created = await burst(16, requests)
         print(
-            f"  createPartner, 16 concurrent clients: {await burst(16, requests):.0f} mutations/s (audited, hash-chained)"
+            f"  createPartner, 16 concurrent clients: {created:.0f} mutations/s (audited, hash-chained)"
+        )
+        ROWS.append(
+            headline.Row(f"createPartner, 16 clients, {where}", created, "mutations/s", "higher")
         )
 
         async def reads(concurrency: int) -> float:
@@ -124,7 +139,11 @@ async def measure(url: str, data_dir: Path, partners_count: int, requests: int) 
             )
             return concurrency * 25 / (time.perf_counter() - start)
 
-        print(f"  partners(first: 20), 16 concurrent clients: {await reads(16):.0f} requests/s")
+        read = await reads(16)
+        print(f"  partners(first: 20), 16 concurrent clients: {read:.0f} requests/s")
+        ROWS.append(
+            headline.Row(f"partners(first: 20), 16 clients, {where}", read, "requests/s", "higher")
+        )
     await compare_session_styles(runtime, url)
     await runtime.close()
 
@@ -163,9 +182,16 @@ async def compare_session_styles(runtime: Runtime, url: str) -> None:
     async def threaded() -> None:
         await anyio.to_thread.run_sync(sync_read)
 
+    async_rate, sync_rate = await run(async_read), await run(threaded)
     print(
-        f"  page read, async session: {await run(async_read):.0f}/s; sync session in thread pool: {await run(threaded):.0f}/s"
+        f"  page read, async session: {async_rate:.0f}/s; sync session in thread pool: {sync_rate:.0f}/s"
     )
+    ROWS.append(
+        headline.Row(
+            f"page read, async session, 16 at a time, {url.split('+')[0]}", async_rate, "reads/s", "higher",
+            sync_rate, "sync session in a thread pool",
+        )
+    )  # fmt: skip
     engine.dispose()
 
 
@@ -176,7 +202,10 @@ def main() -> None:
     parser.add_argument(
         "--postgres", action="store_true", help="also run on a throwaway PostgreSQL"
     )
+    parser.add_argument("--quick", action="store_true", help="500 partners, 100 requests")
     args = parser.parse_args()
+    if args.quick:
+        args.partners, args.requests = 500, 100
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         print("SQLite (file, WAL):")
@@ -194,6 +223,7 @@ def main() -> None:
             url = stack.enter_context(running_postgres(tmp / "pg"))
             print("PostgreSQL:")
             asyncio.run(measure(url, tmp / "pg-data", args.partners, args.requests))
+    headline.emit("partners_api", ROWS)
 
 
 if __name__ == "__main__":

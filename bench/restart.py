@@ -1,6 +1,6 @@
 """Start-up benchmark: seconds from ``bash scripts/start.sh`` to a server that answers.
 
-    .venv/bin/python bench/restart.py [--restarts 3]
+    .venv/bin/python bench/restart.py [--restarts 3] [--quick]
 
 Runs the start script against a fresh data directory (the first start: migrations, demo
 data, tokens; pip only if ``pyproject.toml`` changed since the last install), then restarts
@@ -21,6 +21,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+import headline
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,14 +80,29 @@ def _children_cpu() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--restarts", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="the same (it is quick)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "data"
-        wall, cpu = start_once(data_dir)
-        print(f"first start (fresh data dir): {wall:.2f} s wall, {cpu:.2f} s CPU")
+        first_wall, first_cpu = start_once(data_dir)
+        print(f"first start (fresh data dir): {first_wall:.2f} s wall, {first_cpu:.2f} s CPU")
+        restarts = []
         for n in range(1, args.restarts + 1):
             wall, cpu = start_once(data_dir)
+            restarts.append((wall, cpu))
             print(f"restart {n} (nothing changed): {wall:.2f} s wall, {cpu:.2f} s CPU")
+    wall, cpu = sorted(restarts)[len(restarts) // 2]
+    headline.emit(
+        "restart",
+        [
+            headline.Row(
+                "scripts/start.sh, first start on a fresh data dir, wall", first_wall, "s"
+            ),
+            headline.Row("the same, CPU", first_cpu, "s"),
+            headline.Row("restart with nothing changed (median), wall", wall, "s"),
+            headline.Row("the same, CPU", cpu, "s"),
+        ],
+    )
 
 
 if __name__ == "__main__":

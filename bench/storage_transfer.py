@@ -3,7 +3,9 @@ boto3 against the same S3 server in the same run, and through the local backend'
 URLs served by uvicorn.
 
     .venv/bin/python bench/storage_transfer.py [--size-mib 256] [--part-mib 64] [--parallel 4]
-                                               [--repeat 3]
+                                               [--repeat 3] [--quick]
+
+``--quick``: 64 MiB in parts of 16 MiB, once each.
 
 moto and uvicorn run in child processes on 127.0.0.1, so the figures for this process are
 those of the client and the application code (presigning, verification); the peak RSS of
@@ -45,6 +47,8 @@ from anyio import to_thread
 from boto3.s3.transfer import TransferConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import headline
 
 from exchange.objects.uploads import UploadLimits
 from exchange.storage.base import Part
@@ -465,6 +469,40 @@ async def run(args: argparse.Namespace) -> None:
         print(f"  bench process during {result.name:<42} {result.peak_rss_mib:7.0f}")
     print(f"  moto server process (holds the objects)              {moto_rss:7.0f}")
     print(f"  uvicorn process serving local signed URLs            {local_rss:7.0f}")
+    rows = [
+        (
+            "presigned PUT, single stream",
+            total("presigned PUT (single stream)"),
+            total(boto3_up),
+            "boto3 upload_file",
+        ),
+        (
+            "presigned multipart, parts only",
+            parts(upload_multi),
+            parts(boto3_up),
+            "boto3 upload_file, parts only",
+        ),
+        (
+            "presigned GET",
+            total("presigned GET (httpx stream)"),
+            total("boto3 download_file"),
+            "boto3 download_file",
+        ),
+    ]
+    headline.emit(
+        "storage_transfer",
+        [
+            headline.Row(
+                f"{what}, {size_mib} MiB on moto",
+                size_mib / ours,
+                "MiB/s",
+                "higher",
+                size_mib / theirs,
+                reference,
+            )
+            for what, ours, theirs, reference in rows
+        ],
+    )
 
 
 async def _presigned_get(
@@ -482,7 +520,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--serve-local", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true", help="64 MiB, 16 MiB parts, once")
     args = parser.parse_args()
+    if args.quick:
+        args.size_mib, args.part_mib, args.repeat = 64, 16, 1
     if args.serve_local is not None:
         serve_local(args.serve_local, args.port)
         return

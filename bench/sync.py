@@ -2,7 +2,7 @@
 instances (SQLite files in a temporary directory), and the size of the incremental bundle
 after one change once the first was acknowledged.
 
-    .venv/bin/python bench/sync.py [--changes 100000]
+    .venv/bin/python bench/sync.py [--changes 100000] [--quick]
 
 The N changes are N partner records, each written with its audit event through the same
 chain append every service uses (rows inserted in batches of 5,000, so that making them does
@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import headline
 import sqlalchemy as sa
 
 from exchange import clock
@@ -160,10 +161,30 @@ async def run(root: Path, count: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--changes", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help="10,000 changes")
     args = parser.parse_args()
+    count = 10_000 if args.quick else args.changes
     with tempfile.TemporaryDirectory() as folder:
         migrated(Path(folder))
-        print(json.dumps(asyncio.run(run(Path(folder), args.changes)), indent=2))
+        figures = asyncio.run(run(Path(folder), count))
+    print(json.dumps(figures, indent=2))
+    headline.emit(
+        "sync",
+        [
+            headline.Row(
+                f"export, {count:,} changes", figures["export_changes_per_s"], "changes/s", "higher"
+            ),
+            headline.Row(
+                f"import, {count:,} changes", figures["import_changes_per_s"], "changes/s", "higher"
+            ),
+            headline.Row("bundle size per change", figures["bytes_per_change"], "bytes"),
+            headline.Row(
+                "incremental bundle after one change (target < 10 KB)",
+                figures["incremental_bundle_bytes"],
+                "bytes",
+            ),
+        ],
+    )
 
 
 if __name__ == "__main__":
