@@ -16,7 +16,7 @@ from starlette.routing import Route
 from exchange.errors import ExchangeError, Unauthenticated
 from exchange.identity.identity import SYSTEM
 from exchange.runtime import Runtime
-from exchange.sync import export, inbox, link
+from exchange.sync import link
 from exchange.sync.errors import BundleRefused, BundleWaiting
 from exchange.sync.models import SyncPeer
 
@@ -71,6 +71,8 @@ def routes(runtime: Runtime) -> list[Route]:
             return Response(status_code=204, headers={"Upload-Offset": str(have)})
         complete = folder / name
         await anyio.to_thread.run_sync(partial.replace, complete)
+        from exchange.sync import inbox  # bundles, at the first one (issue 15: start-up)
+
         try:
             lines = await inbox.receive(runtime, complete)
         except BundleWaiting as error:
@@ -88,6 +90,8 @@ def routes(runtime: Runtime) -> list[Route]:
             return denied(error)
         folder = root / "outbox" / str(peer.id)
         name = f"{uuid.uuid4().hex}.tar.gz"
+        from exchange.sync import export  # bundles, at the first one (issue 15: start-up)
+
         async with runtime.db.unit_of_work() as uow:
             done = await export.export(
                 SYSTEM,

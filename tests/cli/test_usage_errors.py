@@ -87,7 +87,7 @@ def test_serve_imports_neither_alembic_nor_boto3_nor_the_demo_loader() -> None:
         "import sys; from exchange.cli.main import cli; cli.get_command(None, 'serve');"
         " import exchange.app;"
         " print(*[m for m in ('alembic', 'boto3', 'exchange.demo.loader', 'exchange.cli.catalogue',"
-        " 'pymarc', 'httpx', 'stdnum') if m in sys.modules] or ['none'])"
+        " 'pymarc', 'httpx', 'stdnum', 'exchange.sync.bundle') if m in sys.modules] or ['none'])"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
