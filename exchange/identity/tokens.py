@@ -26,6 +26,8 @@ from exchange.identity.service import normalize_email
 from exchange.policy import PLATFORM, PolicyEngine
 
 TOKEN_PREFIX = "sx_"  # noqa: S105 (a prefix, not a secret)
+MAX_LABEL = 100
+PREFIX_SHOWN = 8  # "sx_" and 5 random characters: 30 of the secret's 256 bits
 
 
 def _secret_hash(secret: str) -> str:
@@ -44,12 +46,14 @@ async def issue_token(
     audit event names ``actor`` (an admin issuing it), else the account itself."""
     if ttl <= timedelta(0):
         raise ValidationFailed.single("ttl", "out_of_range", "a token must live for some time")
+    label = text.checked(label, "label", limit=MAX_LABEL)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = clock.now()
     token = Token(
         account_id=account.id,
         secret_hash=_secret_hash(secret),
-        label=label[:100],
+        secret_prefix=secret[:PREFIX_SHOWN],
+        label=label,
         created_at=now,
         expires_at=now + ttl,
     )
