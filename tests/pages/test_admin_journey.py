@@ -27,11 +27,12 @@ from tests.servers.web import serving
 
 WORDS = {
     "en": {"find": "Find works", "save": "Save as draft", "suspended": "suspended",
-           "active": "active", "accounts": "Accounts"},
+           "active": "active", "accounts": "Accounts",
+           "reason": "a partner it concerns is suspended"},
     "ko": {"find": "자료 찾기", "save": "초안으로 저장", "suspended": "정지됨",
-           "active": "유효", "accounts": "계정"},
+           "active": "유효", "accounts": "계정",
+           "reason": "관련 협력기관이 정지되었습니다"},
 }  # fmt: skip
-SUSPENDED_REASON = "a partner it concerns is suspended"
 
 
 async def _sign_in(page: Page, base: str, email: str) -> None:
@@ -105,7 +106,7 @@ async def test_an_admin_suspends_a_partner_and_its_librarian_cannot_post_until_r
         await _sign_in(page, base, "lena@example.org")
         await _try_offer(page, base, words)
         await page.wait_for_selector("#partner-error")
-        assert SUSPENDED_REASON in await page.inner_text("#partner-error")
+        assert words["reason"] in await page.inner_text("#partner-error")
         await page.screenshot(path=str(shots / "2-refused.png"), full_page=True)
         assert await _standing(runtime, world.donor) == ("suspended", 0)
 
