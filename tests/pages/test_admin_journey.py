@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page
@@ -23,6 +24,7 @@ from exchange.runtime import Runtime
 from exchange.settings import Settings
 from tests.conftest import World
 from tests.pages.people import PASSWORD, person
+from tests.pages.test_accessibility import _violations
 from tests.servers.web import serving
 
 WORDS = {
@@ -129,3 +131,50 @@ async def test_an_admin_suspends_a_partner_and_its_librarian_cannot_post_until_r
     assert sorted(p.name for p in shots.iterdir()) == [
         "1-suspended.png", "2-refused.png", "3-reactivated.png", "4-offer-posted.png"
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("width", "language"), [(1280, "en"), (360, "ko")])
+async def test_the_admin_pages_have_no_serious_accessibility_violation(
+    browser: Browser,
+    settings: Settings,
+    runtime: Runtime,
+    world: World,
+    tmp_path: Path,
+    width: int,
+    language: str,
+) -> None:
+    await person(runtime, "root@example.org", world.national, Role.ADMIN)
+    researcher = world.account_ids["researcher"]
+    with serving(create_app(settings)) as base:
+        context = await browser.new_context(
+            viewport={"width": width, "height": 800},
+            locale=language,
+            extra_http_headers={"Accept-Language": language},
+            bypass_csp=True,  # axe-core is injected inline; the pages' own policy forbids that
+        )
+        page = await context.new_page()
+        await _sign_in(page, base, "root@example.org")
+        report: dict[str, list[dict[str, Any]]] = {}
+        for path in ("/admin/accounts", "/admin/accounts/new", "/admin/keys",
+                     f"/admin/accounts/{researcher}"):  # fmt: skip
+            await page.goto(base + path)
+            report[path] = await _violations(page)
+        await page.click("#token button[type=submit]")  # the secret, shown once
+        await page.wait_for_selector("#secret")
+        report["token issued"] = await _violations(page)
+        await page.goto(base + "/admin/keys")
+        await page.select_option("#partner", world.national)
+        await page.fill("#public_key", "not a key")
+        await page.click("#register button[type=submit]")
+        await page.wait_for_selector("#public_key-error")
+        report["key refused"] = await _violations(page)
+        overflow = await page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        await page.screenshot(path=str(tmp_path / f"keys-{width}.png"), full_page=True)
+        await page.goto(f"{base}/admin/accounts/{researcher}")
+        await page.screenshot(path=str(tmp_path / f"account-{width}.png"), full_page=True)
+        overflow = overflow or await page.evaluate(
+            "document.documentElement.scrollWidth > window.innerWidth"
+        )
+        await context.close()
+    assert {path: found for path, found in report.items() if found} == {}
+    assert overflow is False  # nothing wider than the screen
