@@ -1,8 +1,9 @@
 """Accounts as an administrator sees them: the list (searched, paginated), one account with
-its memberships and tokens, and removing a membership.
+its memberships and tokens, removing a membership, disabling and enabling an account.
 
 Every function asks the policy engine first (``account.list``, ``account.read``,
-``membership.delete``; see ``policies/accounts.cedar``). Writers work inside the caller's
+``membership.delete``, ``account.disable``, ``account.enable``; see
+``policies/accounts.cedar``). Writers work inside the caller's
 unit of work and never commit. Token secrets are never read: only their hash is stored.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange import text
+from exchange import clock, text
 from exchange.audit.chain import AuditRecord
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, NotFound
@@ -140,3 +141,39 @@ async def remove_membership(
         )
     )
     return membership
+
+
+async def set_disabled(
+    identity: Identity,
+    account_id: uuid.UUID,
+    disabled: bool,
+    *,
+    uow: UnitOfWork,
+    policy: PolicyEngine,
+) -> Account:
+    """Disable the account (it cannot sign in; its sessions and tokens are refused, not
+    revoked) or enable it again; audited (``account.disable`` / ``account.enable``).
+    ``PermissionDenied`` unless Cedar allows the action (admins); ``NotFound`` for an
+    unknown account; ``Conflict`` when it already is so, or when an admin would disable
+    their own account."""
+    action = "account.disable" if disabled else "account.enable"
+    policy.require(identity, action, PLATFORM)
+    account = (
+        await uow.session.exec(select(Account).where(Account.id == account_id).with_for_update())
+    ).first()
+    if account is None:
+        raise NotFound("account", account_id)
+    if disabled and account.id == identity.account_id:
+        raise Conflict("you cannot disable your own account", account.id)
+    if (account.disabled_at is not None) == disabled:
+        state = "disabled" if disabled else "enabled"
+        raise Conflict(f"the account is already {state}", account.id)
+    before = {
+        "disabled_at": None if account.disabled_at is None else clock.iso(account.disabled_at)
+    }
+    account.disabled_at = clock.now() if disabled else None
+    uow.session.add(account)
+    await uow.session.flush()
+    after = {"disabled_at": None if account.disabled_at is None else clock.iso(account.disabled_at)}
+    uow.record(AuditRecord(identity.label, action, "account", str(account.id), before, after))
+    return account

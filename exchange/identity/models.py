@@ -18,6 +18,9 @@ class Account(SQLModel, table=True):
     display_name: str = Field(max_length=200)
     password_hash: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # Set by an admin: the account cannot sign in, and its sessions and tokens are refused,
+    # until an admin enables it again (exchange.identity.directory.set_disabled).
+    disabled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class Membership(SQLModel, table=True):

@@ -1,7 +1,8 @@
 """Administration of accounts: the list, a new account, one account with its memberships
-(add, remove) and its bearer tokens (issue — the secret is shown once, on the answer to the
-form, and never again — and revoke). Cedar decides every action inside the services
-(``policies/accounts.cedar``); a refusal is shown with the domain's reason."""
+(add, remove), disabling and enabling it, and its bearer tokens (issue — the secret is
+shown once, on the answer to the form, and never again — and revoke). Cedar decides every
+action inside the services (``policies/accounts.cedar``); a refusal is shown with the
+domain's reason."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from exchange.policy import PLATFORM
 from exchange.runtime import Runtime
 
 PAGE_SIZE = 50
+NOTICES = ("created", "added", "removed", "revoked", "disabled", "enabled")
 
 
 def routes(runtime: Runtime) -> list[Route]:
@@ -117,7 +119,7 @@ def routes(runtime: Runtime) -> list[Route]:
             "token_form": extra.pop("token_form", TokenForm()),
             "errors": extra.pop("errors", {}),
             "alert": extra.pop("alert", ""),
-            "done": notice if notice in ("created", "added", "removed", "revoked") else "",
+            "done": notice if notice in NOTICES else "",
         }
         return web.render(request, who, "admin_account.html", context, status_code=status_code)
 
@@ -251,6 +253,30 @@ def routes(runtime: Runtime) -> list[Route]:
             return web.refused(request, who, error)
         return web.redirect(f"/admin/accounts/{token.account_id}?done=revoked")
 
+    async def standing(request: Request) -> Response:
+        got = await web.posted(request, runtime)
+        if isinstance(got, Response):
+            return got
+        who, _data = got
+        account_id = account_id_of(request)
+        if account_id is None:
+            return web.not_found(request, who)
+        disabled = request.url.path.endswith("/disable")
+        try:
+            async with runtime.db.unit_of_work() as uow:
+                await directory.set_disabled(
+                    who.identity, account_id, disabled, uow=uow, policy=policy
+                )
+        except errors.NotFound:
+            return web.not_found(request, who)
+        except errors.Conflict as error:
+            alert = reason_of(who, error)
+            return await account_page(request, who, account_id, status_code=409, alert=alert)
+        except errors.ExchangeError as error:
+            return web.refused(request, who, error)
+        done = "disabled" if disabled else "enabled"
+        return web.redirect(f"/admin/accounts/{account_id}?done={done}")
+
     prefix = "/admin/accounts"
     return [
         Route(prefix, listing, methods=["GET"]),
@@ -264,5 +290,7 @@ def routes(runtime: Runtime) -> list[Route]:
             methods=["POST"],
         ),
         Route(prefix + "/{account_id}/tokens", issue, methods=["POST"]),
+        Route(prefix + "/{account_id}/disable", standing, methods=["POST"]),
+        Route(prefix + "/{account_id}/enable", standing, methods=["POST"]),
         Route(prefix + "/{account_id}/tokens/{token_id}/revoke", revoke, methods=["POST"]),
     ]

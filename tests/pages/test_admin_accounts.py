@@ -11,12 +11,14 @@ import uuid
 import httpx
 from sqlmodel import col, select
 
+from exchange.app import create_app
 from exchange.identity import service as identity_service
 from exchange.identity.identity import SYSTEM, Role
 from exchange.identity.models import Account, Membership, Token
 from exchange.runtime import Runtime
+from exchange.settings import Settings
 from tests.conftest import World
-from tests.pages.people import person, rows, sign_in
+from tests.pages.people import PASSWORD, hidden, person, rows, sign_in
 
 ACCOUNT_COUNT = "SELECT count(*) FROM account"
 
@@ -30,6 +32,15 @@ async def _account_id(runtime: Runtime, email: str) -> str:
     async with runtime.db.read() as session:
         found = (await session.exec(select(Account).where(Account.email == email))).one()
     return str(found.id)
+
+
+async def _disabled(runtime: Runtime) -> list[str]:
+    """The e-mail of every disabled account."""
+    async with runtime.db.read() as session:
+        found = await session.exec(
+            select(Account).where(col(Account.disabled_at).is_not(None)).order_by(col(Account.id))
+        )
+        return [a.email for a in found.all()]
 
 
 async def _roles(runtime: Runtime, account_id: str) -> list[tuple[str, str]]:
@@ -265,3 +276,49 @@ async def test_refusals_are_shown_in_korean(
     assert '<html lang="ko">' in refused.text
     assert 'id="email-error">전자우편 주소가 아닙니다</p>' in refused.text
     assert 'id="display_name-error">이름을 입력해야 합니다</p>' in refused.text
+
+
+async def test_an_admin_disables_an_account_and_enables_it_again(
+    client: httpx.AsyncClient, runtime: Runtime, world: World, settings: Settings
+) -> None:
+    await person(runtime, "kim@example.org", world.national, Role.LIBRARIAN)
+    kim = await _account_id(runtime, "kim@example.org")
+    root_csrf = await _admin(client, runtime, world)
+    root = await _account_id(runtime, "root@example.org")
+    app = create_app(settings, runtime)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
+        kim_csrf = await sign_in(browser, "kim@example.org")
+        refused = await browser.post(f"/admin/accounts/{root}/disable", data={"csrf": kim_csrf})
+        assert refused.status_code == 403
+        assert "not allowed to account.disable: only admins may" in refused.text
+        own = await client.post(f"/admin/accounts/{root}/disable", data={"csrf": root_csrf})
+        assert own.status_code == 409
+        assert 'id="alert">you cannot disable your own account' in own.text
+        assert await _disabled(runtime) == []
+
+        done = await client.post(f"/admin/accounts/{kim}/disable", data={"csrf": root_csrf})
+        assert done.headers["location"] == f"/admin/accounts/{kim}?done=disabled"
+        assert await _disabled(runtime) == ["kim@example.org"]
+        page = await client.get(f"/admin/accounts/{kim}")
+        assert f'action="/admin/accounts/{kim}/enable"' in page.text
+        listed = await client.get("/admin/accounts", params={"q": "kim"})
+        assert 'data-disabled="yes"' in listed.text
+        # kim's open session is refused, and so is signing in again
+        assert (await browser.get("/dashboard")).status_code == 303
+        form = await browser.get("/signin")
+        again = await browser.post(
+            "/signin",
+            data={"email": "kim@example.org", "password": PASSWORD,
+                  "presession": hidden(form.text, "presession")},
+        )  # fmt: skip
+        assert again.status_code != 303
+        assert "This account is disabled. An administrator can enable it again." in again.text
+        twice = await client.post(f"/admin/accounts/{kim}/disable", data={"csrf": root_csrf})
+        assert twice.status_code == 409
+        assert 'id="alert">the account is already disabled' in twice.text
+
+        enabled = await client.post(f"/admin/accounts/{kim}/enable", data={"csrf": root_csrf})
+        assert enabled.headers["location"] == f"/admin/accounts/{kim}?done=enabled"
+        assert await _disabled(runtime) == []
+        await sign_in(browser, "kim@example.org")
