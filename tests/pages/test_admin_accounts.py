@@ -107,6 +107,10 @@ async def test_an_admin_creates_an_account_and_refusals_keep_the_values(
     page = await client.get(created.headers["location"])
     assert "<h1>리 종 <small" in page.text
     assert "No membership yet." in page.text
+    for path in ("/admin/accounts/not-an-id", f"/admin/accounts/{uuid.uuid4()}"):
+        assert (await client.get(path)).status_code == 404, path
+    for path in ("/admin/accounts/x/memberships", f"/admin/accounts/{uuid.uuid4()}/tokens"):
+        assert (await client.post(path, data={"csrf": csrf})).status_code == 404, path
     await sign_in(client, "ri.jong@example.org")  # the password set by the form signs in
 
 
@@ -254,6 +258,17 @@ async def test_nobody_but_an_admin_manages_accounts_and_nothing_changes(
         (f"/admin/accounts/{researcher}/tokens/{token}/revoke", {},
          "not allowed to token.revoke: only admins may"),
     ]  # fmt: skip
+    [(membership,)] = await rows(
+        runtime,
+        "SELECT m.id FROM membership m JOIN account a ON a.id = m.account_id "
+        "WHERE a.email = 'researcher@example.org'",
+    )
+    posts.append(
+        (f"/admin/accounts/{researcher}/memberships/{uuid.UUID(str(membership))}/remove", {},
+         "not allowed to membership.delete: only admins may")
+    )  # fmt: skip
+    for path in ("/admin/accounts/not-an-id", f"/admin/accounts/{uuid.uuid4()}"):
+        assert (await client.get(path)).status_code in (403, 404), path
     for path, data, reason in posts:
         answer = await client.post(path, data={"csrf": csrf, **data})
         assert answer.status_code == 403, path
