@@ -12,6 +12,7 @@ ExchangeError
  ├── NotFound            an entity does not exist (or the actor may not know it does)
  ├── PermissionDenied    the policy did not explicitly allow the action
  ├── Unauthenticated     a credential was given but is unknown, expired or revoked
+ │    └── AccountDisabled  the credential is right, but an admin disabled the account
  ├── ValidationFailed    input is malformed; carries FieldError(field, code, message)s
  ├── Conflict            the input is valid but clashes with existing state
  └── RateLimited         too many attempts from this address or for this account
@@ -71,6 +72,16 @@ class Unauthenticated(ExchangeError):
     def __init__(self, message: str, field: str = "Authorization") -> None:
         super().__init__(message)
         self.field = field
+
+
+class AccountDisabled(Unauthenticated):
+    """The credential is right, but an admin disabled its account (said only after the
+    password or token was checked, so it tells nothing to whoever does not hold it)."""
+
+    code = "account_disabled"
+
+    def __init__(self, field: str = "Authorization") -> None:
+        super().__init__("this account is disabled", field)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from exchange.db.types import UTCDateTime
@@ -18,6 +18,9 @@ class Account(SQLModel, table=True):
     display_name: str = Field(max_length=200)
     password_hash: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # Set by an admin: the account cannot sign in, and its sessions and tokens are refused,
+    # until an admin enables it again (exchange.identity.directory.set_disabled).
+    disabled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class Membership(SQLModel, table=True):
@@ -32,13 +35,17 @@ class Membership(SQLModel, table=True):
 
 
 class Token(SQLModel, table=True):
-    """An API token. Only the SHA-256 of the secret is stored."""
+    """An API token. Only the SHA-256 of the secret is stored, and its first characters."""
 
     __tablename__ = "token"
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     account_id: uuid.UUID = Field(foreign_key="account.id", index=True)
     secret_hash: str = Field(max_length=64, unique=True)
+    # The secret's first characters (``sx_`` and 5 random ones), shown to tell tokens apart.
+    secret_prefix: str = Field(
+        default="", sa_column=Column(String(12), nullable=False, server_default="")
+    )
     label: str = Field(default="", max_length=100)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -42,18 +42,24 @@ async def create_account(
     """Register a person (admins)."""
     policy.require(identity, "account.create", PLATFORM)
     email = normalize_email(draft.email)
-    display_name = " ".join(draft.display_name.split())
     errors: list[FieldError] = []
+    display_name = " ".join(text.check(draft.display_name, "displayName", errors).split())
     if len(email) > 320 or not EMAIL.match(email):
         errors.append(FieldError("email", "invalid_email", "not an e-mail address"))
-    if not display_name:
+    if any(e.field == "displayName" for e in errors):
+        pass  # a forbidden character or far too long: said once
+    elif not display_name:
         errors.append(FieldError("displayName", "required", "a display name is required"))
     elif len(display_name) > 200:
         errors.append(FieldError("displayName", "too_long", "at most 200 characters"))
-    if draft.password is not None and len(draft.password) < passwords.MIN_LENGTH:
-        errors.append(
-            FieldError("password", "too_short", f"at least {passwords.MIN_LENGTH} characters")
-        )
+    if draft.password is not None:
+        # as sign-in reads it (tokens.login): a password it would refuse is never set
+        found = text.problems(draft.password, "password", limit=text.MAX_PASSWORD, normalise=False)
+        errors.extend(found[1])
+        if not found[1] and len(draft.password) < passwords.MIN_LENGTH:
+            errors.append(
+                FieldError("password", "too_short", f"at least {passwords.MIN_LENGTH} characters")
+            )
     if errors:
         raise ValidationFailed(errors)
     existing = (await uow.session.exec(select(Account).where(Account.email == email))).first()

@@ -24,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from exchange import clock
 from exchange.audit.chain import AuditRecord
 from exchange.db.uow import UnitOfWork
-from exchange.errors import Unauthenticated
+from exchange.errors import AccountDisabled, Unauthenticated
 from exchange.identity import passwords
 from exchange.identity.identity import Grant, Identity, Role
 from exchange.identity.models import Account, Membership, WebSession
@@ -88,6 +88,8 @@ async def sign_in(
         raise Unauthenticated("wrong e-mail or password", field="password")
     if not await passwords.verify_password(account.password_hash, password):
         raise Unauthenticated("wrong e-mail or password", field="password")
+    if account.disabled_at is not None:
+        raise AccountDisabled(field="password")
     now = clock.now()
     secret = SESSION_PREFIX + secrets.token_urlsafe(32)
     row = WebSession(
@@ -126,6 +128,7 @@ async def resume(session: AsyncSession, secret: str, *, lifetimes: Lifetimes) ->
             col(WebSession.revoked_at),
             col(Account.email),
             col(Account.display_name),
+            col(Account.disabled_at),
             col(Membership.partner_id),
             col(Membership.role),
         )
@@ -137,12 +140,14 @@ async def resume(session: AsyncSession, secret: str, *, lifetimes: Lifetimes) ->
     rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
     if not rows:
         raise Unauthenticated("unknown session")
-    session_id, account_id, last_seen, expires_at, revoked_at, email, name, _, _ = rows[0]
+    session_id, account_id, last_seen, expires_at, revoked_at, email, name, disabled, *_ = rows[0]
     now = clock.now()
     if revoked_at is not None:
         raise Unauthenticated("signed out")
     if expires_at <= now or last_seen + lifetimes.idle <= now:
         raise Unauthenticated("session expired")
+    if disabled is not None:
+        raise AccountDisabled()
     grants = tuple(
         Grant(partner_id, Role(role)) for *_, partner_id, role in rows if partner_id is not None
     )

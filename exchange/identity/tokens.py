@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from exchange import clock, text
 from exchange.audit.chain import AuditRecord
 from exchange.db.uow import UnitOfWork
-from exchange.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from exchange.errors import AccountDisabled, Conflict, NotFound, Unauthenticated, ValidationFailed
 from exchange.identity import passwords
 from exchange.identity.identity import Grant, Identity, Role
 from exchange.identity.models import Account, Membership, Token
@@ -26,6 +26,8 @@ from exchange.identity.service import normalize_email
 from exchange.policy import PLATFORM, PolicyEngine
 
 TOKEN_PREFIX = "sx_"  # noqa: S105 (a prefix, not a secret)
+MAX_LABEL = 100
+PREFIX_SHOWN = 8  # "sx_" and 5 random characters: 30 of the secret's 256 bits
 
 
 def _secret_hash(secret: str) -> str:
@@ -44,12 +46,14 @@ async def issue_token(
     audit event names ``actor`` (an admin issuing it), else the account itself."""
     if ttl <= timedelta(0):
         raise ValidationFailed.single("ttl", "out_of_range", "a token must live for some time")
+    label = text.checked(label, "label", limit=MAX_LABEL)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = clock.now()
     token = Token(
         account_id=account.id,
         secret_hash=_secret_hash(secret),
-        label=label[:100],
+        secret_prefix=secret[:PREFIX_SHOWN],
+        label=label,
         created_at=now,
         expires_at=now + ttl,
     )
@@ -80,6 +84,8 @@ async def login(email: str, password: str, *, uow: UnitOfWork, ttl: timedelta) -
         raise Unauthenticated("wrong e-mail or password", field="password")
     if not await passwords.verify_password(account.password_hash, password):
         raise Unauthenticated("wrong e-mail or password", field="password")
+    if account.disabled_at is not None:
+        raise AccountDisabled(field="password")
     return await issue_token(account, uow=uow, ttl=ttl, label="login")
 
 
@@ -108,6 +114,7 @@ async def authenticate(session: AsyncSession, secret: str) -> Identity:
             col(Token.revoked_at),
             col(Token.expires_at),
             col(Account.email),
+            col(Account.disabled_at),
             col(Membership.partner_id),
             col(Membership.role),
         )
@@ -119,11 +126,13 @@ async def authenticate(session: AsyncSession, secret: str) -> Identity:
     rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
     if not rows:
         raise Unauthenticated("unknown token")
-    account_id, revoked_at, expires_at, email, _, _ = rows[0]
+    account_id, revoked_at, expires_at, email, disabled_at, _, _ = rows[0]
     if revoked_at is not None:
         raise Unauthenticated("token revoked")
     if expires_at <= clock.now():
         raise Unauthenticated("token expired")
+    if disabled_at is not None:
+        raise AccountDisabled()
     grants = tuple(
         Grant(partner_id, Role(role)) for *_, partner_id, role in rows if partner_id is not None
     )

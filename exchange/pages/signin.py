@@ -72,6 +72,9 @@ def routes(runtime: Runtime) -> list[Route]:
                 limits=limits,
                 lifetimes=web.lifetimes_of(runtime),
             )
+        except errors.AccountDisabled:
+            message = gettext("This account is disabled. An administrator can enable it again.")
+            return form(request, who, email=email, error=message)
         except (errors.Unauthenticated, errors.ValidationFailed):
             return form(request, who, email=email, error=gettext("Wrong e-mail or password."))
         except errors.RateLimited as limited:

@@ -18,7 +18,13 @@ HOME = uuid.UUID("0190b6a0-0000-7000-8000-0000000000c1")
 PEER = uuid.UUID("0190b6a0-0000-7000-8000-0000000000c2")
 
 # Writes that only admins take, suspended partner or not (admins are not bound by the rule).
-ADMINS_ONLY = {"partner.govern", "partner.suspend", "partner.reactivate", "membership.create"}
+ADMINS_ONLY = {
+    "partner.govern",
+    "partner.suspend",
+    "partner.reactivate",
+    "membership.create",
+    "membership.delete",
+}
 
 ACTION = re.compile(
     r'action "(?P<name>[^"]+)" in \[(?P<groups>[^\]]*)\] appliesTo \{\s*'

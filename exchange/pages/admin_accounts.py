@@ -1,0 +1,296 @@
+"""Administration of accounts: the list, a new account, one account with its memberships
+(add, remove), disabling and enabling it, and its bearer tokens (issue — the secret is
+shown once, on the answer to the form, and never again — and revoke). Cedar decides every
+action inside the services (``policies/accounts.cedar``); a refusal is shown with the
+domain's reason."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from exchange import errors
+from exchange.identity import directory, service, tokens
+from exchange.identity.identity import Role
+from exchange.pages import web
+from exchange.pages.admin_forms import (
+    ACCOUNT_FIELDS,
+    AccountForm,
+    MembershipForm,
+    TokenForm,
+    reason_of,
+)
+from exchange.pagination import PageRequest
+from exchange.policy import PLATFORM
+from exchange.runtime import Runtime
+
+PAGE_SIZE = 50
+NOTICES = ("created", "added", "removed", "revoked", "disabled", "enabled")
+
+
+def routes(runtime: Runtime) -> list[Route]:
+    policy = runtime.policy
+
+    async def listing(request: Request) -> Response:
+        who = await web.member(request, runtime)
+        if isinstance(who, Response):
+            return who
+        search = request.query_params.get("q", "")[:200]
+        try:
+            async with runtime.db.read() as session:
+                page = await directory.list_accounts(
+                    who.identity,
+                    search or None,
+                    PageRequest.parse(PAGE_SIZE, request.query_params.get("after")),
+                    session=session,
+                    policy=policy,
+                )
+        except errors.ExchangeError as error:
+            return web.refused(request, who, error)
+        following = web.cursor_of(page.items[-1].id) if page.has_next and page.items else None
+        context = {"accounts": page.items, "search": search, "next_cursor": following}
+        return web.render(request, who, "admin_accounts.html", context)
+
+    def account_form(
+        request: Request, who: web.Visitor, form: AccountForm, shown: dict[str, str], code: int
+    ) -> Response:
+        context = {"form": form, "errors": shown}
+        return web.render(request, who, "admin_account_new.html", context, status_code=code)
+
+    async def new(request: Request) -> Response:
+        who = await web.member(request, runtime)
+        if isinstance(who, Response):
+            return who
+        try:
+            policy.require(who.identity, "account.create", PLATFORM)
+        except errors.PermissionDenied as error:
+            return web.refused(request, who, error)
+        return account_form(request, who, AccountForm(), {}, 200)
+
+    async def create(request: Request) -> Response:
+        got = await web.posted(request, runtime)
+        if isinstance(got, Response):
+            return got
+        who, data = got
+        form = AccountForm.parse(data)
+        try:
+            async with runtime.db.unit_of_work() as uow:
+                account = await service.create_account(
+                    who.identity, form.draft(), uow=uow, policy=policy
+                )
+        except errors.ValidationFailed as error:
+            shown = web.field_errors(who, error, lambda f: ACCOUNT_FIELDS.get(f, f))
+            return account_form(request, who, form, shown, 400)
+        except errors.Conflict as error:
+            return account_form(request, who, form, {"email": reason_of(who, error)}, 409)
+        except errors.PermissionDenied as error:
+            return web.refused(request, who, error)
+        return web.redirect(f"/admin/accounts/{account.id}?done=created")
+
+    async def account_page(
+        request: Request,
+        who: web.Visitor,
+        account_id: uuid.UUID,
+        *,
+        status_code: int = 200,
+        **extra: Any,
+    ) -> Response:
+        """The account's page; ``extra`` carries a form's values and errors after a refusal
+        (nothing was written: the page is read again to show it)."""
+        try:
+            async with runtime.db.read() as session:
+                view = await directory.read_account(
+                    who.identity, account_id, session=session, policy=policy
+                )
+        except errors.NotFound:
+            return web.not_found(request, who)
+        except errors.ExchangeError as error:
+            return web.refused(request, who, error)
+        notice = request.query_params.get("done", "")
+        context = {
+            "view": view,
+            "roles": [r.value for r in Role],
+            "membership": extra.pop("membership", MembershipForm()),
+            "token_form": extra.pop("token_form", TokenForm()),
+            "errors": extra.pop("errors", {}),
+            "alert": extra.pop("alert", ""),
+            "done": notice if notice in NOTICES else "",
+        }
+        return web.render(request, who, "admin_account.html", context, status_code=status_code)
+
+    def account_id_of(request: Request) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(request.path_params["account_id"])
+        except ValueError:
+            return None
+
+    async def detail(request: Request) -> Response:
+        who = await web.member(request, runtime)
+        if isinstance(who, Response):
+            return who
+        account_id = account_id_of(request)
+        if account_id is None:
+            return web.not_found(request, who)
+        return await account_page(request, who, account_id)
+
+    async def add_membership(request: Request) -> Response:
+        got = await web.posted(request, runtime)
+        if isinstance(got, Response):
+            return got
+        who, data = got
+        account_id = account_id_of(request)
+        if account_id is None:
+            return web.not_found(request, who)
+        form = MembershipForm.parse(data)
+        try:
+            partner_id, role = form.chosen()
+            async with runtime.db.unit_of_work() as uow:
+                await service.add_membership(
+                    who.identity, account_id, partner_id, role, uow=uow, policy=policy
+                )
+        except errors.ValidationFailed as error:
+            shown = web.field_errors(who, error)
+            return await account_page(
+                request, who, account_id, status_code=400, membership=form, errors=shown
+            )
+        except errors.NotFound as error:
+            if error.entity == "account":
+                return web.not_found(request, who)
+            shown = {"partner": reason_of(who, error)}
+            return await account_page(
+                request, who, account_id, status_code=404, membership=form, errors=shown
+            )
+        except errors.Conflict as error:
+            shown = {"role": reason_of(who, error)}
+            return await account_page(
+                request, who, account_id, status_code=409, membership=form, errors=shown
+            )
+        except errors.ExchangeError as error:
+            return web.refused(request, who, error)
+        return web.redirect(f"/admin/accounts/{account_id}?done=added")
+
+    async def remove_membership(request: Request) -> Response:
+        got = await web.posted(request, runtime)
+        if isinstance(got, Response):
+            return got
+        who, _data = got
+        account_id = account_id_of(request)
+        try:
+            membership_id = uuid.UUID(request.path_params["membership_id"])
+            async with runtime.db.unit_of_work() as uow:
+                removed = await directory.remove_membership(
+                    who.identity, membership_id, uow=uow, policy=policy
+                )
+        except (ValueError, errors.NotFound):
+            return web.not_found(request, who)
+        except errors.Conflict as error:
+            if account_id is None:
+                return web.refused(request, who, error)
+            alert = reason_of(who, error)
+            return await account_page(request, who, account_id, status_code=409, alert=alert)
+        except errors.ExchangeError as error:
+            return web.refused(request, who, error)
+        return web.redirect(f"/admin/accounts/{removed.account_id}?done=removed")
+
+    async def issue(request: Request) -> Response:
+        got = await web.posted(request, runtime)
+        if isinstance(got, Response):
+            return got
+        who, data = got
+        account_id = account_id_of(request)
+        if account_id is None:
+            return web.not_found(request, who)
+        form = TokenForm.parse(data)
+        try:
+            days = form.days_chosen(runtime.settings.token_ttl_days)
+            async with runtime.db.unit_of_work() as uow:
+                token, secret = await tokens.issue_for(
+                    who.identity,
+                    account_id,
+                    uow=uow,
+                    policy=policy,
+                    ttl=timedelta(days=days),
+                    label=form.label,
+                )
+        except errors.ValidationFailed as error:
+            shown = web.field_errors(who, error, lambda f: {"ttl": "days"}.get(f, f))
+            return await account_page(
+                request, who, account_id, status_code=400, token_form=form, errors=shown
+            )
+        except errors.NotFound:
+            return web.not_found(request, who)
+        except errors.ExchangeError as error:
+            return web.refused(request, who, error)
+        context = {"token": token, "secret": secret, "account_id": account_id}
+        response = web.render(request, who, "admin_token_issued.html", context)
+        # The secret is on this answer only: no cache, no history copy (RFC 9111 §5.2.2.5).
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    async def revoke(request: Request) -> Response:
+        got = await web.posted(request, runtime)
+        if isinstance(got, Response):
+            return got
+        who, _data = got
+        account_id = account_id_of(request)
+        try:
+            token_id = uuid.UUID(request.path_params["token_id"])
+            async with runtime.db.unit_of_work() as uow:
+                token = await tokens.revoke_by_id(who.identity, token_id, uow=uow, policy=policy)
+        except (ValueError, errors.NotFound):
+            return web.not_found(request, who)
+        except errors.Conflict as error:
+            if account_id is None:
+                return web.refused(request, who, error)
+            alert = reason_of(who, error)
+            return await account_page(request, who, account_id, status_code=409, alert=alert)
+        except errors.ExchangeError as error:
+            return web.refused(request, who, error)
+        return web.redirect(f"/admin/accounts/{token.account_id}?done=revoked")
+
+    async def standing(request: Request) -> Response:
+        got = await web.posted(request, runtime)
+        if isinstance(got, Response):
+            return got
+        who, _data = got
+        account_id = account_id_of(request)
+        if account_id is None:
+            return web.not_found(request, who)
+        disabled = request.url.path.endswith("/disable")
+        try:
+            async with runtime.db.unit_of_work() as uow:
+                await directory.set_disabled(
+                    who.identity, account_id, disabled, uow=uow, policy=policy
+                )
+        except errors.NotFound:
+            return web.not_found(request, who)
+        except errors.Conflict as error:
+            alert = reason_of(who, error)
+            return await account_page(request, who, account_id, status_code=409, alert=alert)
+        except errors.ExchangeError as error:
+            return web.refused(request, who, error)
+        done = "disabled" if disabled else "enabled"
+        return web.redirect(f"/admin/accounts/{account_id}?done={done}")
+
+    prefix = "/admin/accounts"
+    return [
+        Route(prefix, listing, methods=["GET"]),
+        Route(f"{prefix}/new", new, methods=["GET"]),
+        Route(f"{prefix}/new", create, methods=["POST"]),
+        Route(prefix + "/{account_id}", detail, methods=["GET"]),
+        Route(prefix + "/{account_id}/memberships", add_membership, methods=["POST"]),
+        Route(
+            prefix + "/{account_id}/memberships/{membership_id}/remove",
+            remove_membership,
+            methods=["POST"],
+        ),
+        Route(prefix + "/{account_id}/tokens", issue, methods=["POST"]),
+        Route(prefix + "/{account_id}/disable", standing, methods=["POST"]),
+        Route(prefix + "/{account_id}/enable", standing, methods=["POST"]),
+        Route(prefix + "/{account_id}/tokens/{token_id}/revoke", revoke, methods=["POST"]),
+    ]

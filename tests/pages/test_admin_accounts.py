@@ -1,0 +1,339 @@
+"""Accounts, memberships and tokens in the admin pages: each form, its refusals with the
+domain's reason next to the field (nothing written), the token's secret shown once, and
+nobody but an admin getting anything done (Cedar's reason on a 403, nothing changed)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+
+import httpx
+from sqlmodel import col, select
+
+from exchange.app import create_app
+from exchange.identity import service as identity_service
+from exchange.identity.identity import SYSTEM, Role
+from exchange.identity.models import Account, Membership, Token
+from exchange.runtime import Runtime
+from exchange.settings import Settings
+from tests.conftest import World
+from tests.pages.people import PASSWORD, hidden, person, rows, sign_in
+
+ACCOUNT_COUNT = "SELECT count(*) FROM account"
+
+
+async def _admin(client: httpx.AsyncClient, runtime: Runtime, world: World) -> str:
+    await person(runtime, "root@example.org", world.national, Role.ADMIN)
+    return await sign_in(client, "root@example.org")
+
+
+async def _account_id(runtime: Runtime, email: str) -> str:
+    async with runtime.db.read() as session:
+        found = (await session.exec(select(Account).where(Account.email == email))).one()
+    return str(found.id)
+
+
+async def _disabled(runtime: Runtime) -> list[str]:
+    """The e-mail of every disabled account."""
+    async with runtime.db.read() as session:
+        found = await session.exec(
+            select(Account).where(col(Account.disabled_at).is_not(None)).order_by(col(Account.id))
+        )
+        return [a.email for a in found.all()]
+
+
+async def _roles(runtime: Runtime, account_id: str) -> list[tuple[str, str]]:
+    """The account's memberships as (partner id, role), oldest first."""
+    async with runtime.db.read() as session:
+        found = await session.exec(
+            select(Membership)
+            .where(Membership.account_id == uuid.UUID(account_id))
+            .order_by(col(Membership.id))
+        )
+        return [(str(m.partner_id), m.role) for m in found.all()]
+
+
+async def _tokens(runtime: Runtime, account_id: str) -> list[tuple[str, str, bool]]:
+    """The account's tokens as (id, label, revoked), oldest first."""
+    async with runtime.db.read() as session:
+        found = await session.exec(
+            select(Token).where(Token.account_id == uuid.UUID(account_id)).order_by(col(Token.id))
+        )
+        return [(str(t.id), t.label, t.revoked_at is not None) for t in found.all()]
+
+
+async def test_an_admin_creates_an_account_and_refusals_keep_the_values(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    csrf = await _admin(client, runtime, world)
+    assert (await client.get("/admin/accounts/new")).status_code == 200
+    [before] = await rows(runtime, ACCOUNT_COUNT)
+
+    invalid = await client.post(
+        "/admin/accounts/new",
+        data={"csrf": csrf, "email": "not-mail", "display_name": "Kim\x00", "password": "short"},
+    )
+    assert invalid.status_code == 400
+    for field in ("email", "display_name", "password"):
+        assert f'id="{field}-error"' in invalid.text, field
+    assert 'value="not-mail"' in invalid.text
+    assert "not an e-mail address" in invalid.text
+    assert "U+0000 at position 3 is not allowed" in invalid.text
+    assert await rows(runtime, ACCOUNT_COUNT) == [before]
+
+    duplicate = await client.post(
+        "/admin/accounts/new",
+        data={"csrf": csrf, "email": "ROOT@example.org", "display_name": "Root", "password": ""},
+    )
+    assert duplicate.status_code == 409
+    assert '<p class="error" id="email-error">an account with this e-mail already exists</p>' in (
+        duplicate.text
+    )
+    assert await rows(runtime, ACCOUNT_COUNT) == [before]
+
+    created = await client.post(
+        "/admin/accounts/new",
+        data={
+            "csrf": csrf,
+            "email": " Ri.Jong@Example.org",
+            "display_name": "  리  종  ",
+            "password": "a long enough password",
+        },
+    )
+    assert created.status_code == 303
+    account_id = await _account_id(runtime, "ri.jong@example.org")
+    assert created.headers["location"] == f"/admin/accounts/{account_id}?done=created"
+    page = await client.get(created.headers["location"])
+    assert "<h1>리 종 <small" in page.text
+    assert "No membership yet." in page.text
+    for path in ("/admin/accounts/not-an-id", f"/admin/accounts/{uuid.uuid4()}"):
+        assert (await client.get(path)).status_code == 404, path
+    for path in ("/admin/accounts/x/memberships", f"/admin/accounts/{uuid.uuid4()}/tokens"):
+        assert (await client.post(path, data={"csrf": csrf})).status_code == 404, path
+    await sign_in(client, "ri.jong@example.org")  # the password set by the form signs in
+
+
+async def test_accounts_are_listed_searched_and_paginated(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    await _admin(client, runtime, world)
+    async with runtime.db.unit_of_work() as uow:
+        for n in range(50):
+            draft = identity_service.AccountDraft(f"reader{n:02}@example.org", f"Reader {n:02}")
+            await identity_service.create_account(SYSTEM, draft, uow=uow, policy=runtime.policy)
+    first = await client.get("/admin/accounts")
+    assert first.status_code == 200
+    assert first.text.count("data-account-id=") == 50  # 5 of the world, root, 44 readers
+    following = re.search(r'rel="next" href="([^"]+)"', first.text)
+    assert following
+    second = await client.get(following.group(1).replace("&amp;", "&"))
+    assert second.text.count("data-account-id=") == 6
+    assert "reader49@example.org" in second.text
+    assert 'rel="next"' not in second.text
+    found = await client.get("/admin/accounts", params={"q": "READER 4"})
+    assert found.text.count("data-account-id=") == 10
+    hostile = await client.get("/admin/accounts", params={"q": "%_\\"})
+    assert hostile.status_code == 200
+    assert "No account matches." in hostile.text
+
+
+async def test_memberships_are_added_and_removed_with_the_domain_reasons(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    csrf = await _admin(client, runtime, world)
+    researcher = world.account_ids["researcher"]
+    url = f"/admin/accounts/{researcher}/memberships"
+    before = await _roles(runtime, researcher)
+    assert before == [(world.national, "researcher")]
+
+    added = await client.post(url, data={"csrf": csrf, "partner": world.donor, "role": "librarian"})
+    assert added.status_code == 303
+    after = [*before, (world.donor, "librarian")]
+    assert await _roles(runtime, researcher) == after
+
+    again = await client.post(url, data={"csrf": csrf, "partner": world.donor, "role": "librarian"})
+    assert again.status_code == 409
+    assert 'id="role-error">the account already has this role at this partner' in again.text
+    hostile = await client.post(url, data={"csrf": csrf, "partner": "' OR 1=1", "role": "god"})
+    assert hostile.status_code == 400
+    assert 'id="partner-error">Choose a partner.' in hostile.text
+    assert 'id="role-error">Choose a role.' in hostile.text
+    assert 'value="god"' not in hostile.text
+    unknown = await client.post(
+        url, data={"csrf": csrf, "partner": str(uuid.uuid4()), "role": "researcher"}
+    )
+    assert unknown.status_code == 404
+    assert 'id="partner-error">partner ' in unknown.text
+    assert await _roles(runtime, researcher) == after
+
+    page = await client.get(f"/admin/accounts/{researcher}")
+    [removal] = re.findall(r'action="(/admin/accounts/[^"]+/remove)"', page.text)[-1:]
+    removed = await client.post(removal, data={"csrf": csrf})
+    assert removed.status_code == 303
+    assert await _roles(runtime, researcher) == before
+
+    root = await _account_id(runtime, "root@example.org")
+    own = await client.get(f"/admin/accounts/{root}")
+    [own_removal] = re.findall(r'action="(/admin/accounts/[^"]+/remove)"', own.text)
+    refused = await client.post(own_removal, data={"csrf": csrf})
+    assert refused.status_code == 409
+    assert 'id="alert">you cannot remove your own admin role' in refused.text
+    assert await _roles(runtime, root) == [(world.national, "admin")]
+
+
+async def test_a_token_is_issued_with_its_secret_shown_once_and_revoked(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    csrf = await _admin(client, runtime, world)
+    researcher = world.account_ids["researcher"]
+    before = await _tokens(runtime, researcher)
+    url = f"/admin/accounts/{researcher}/tokens"
+    refusals = [("0", "x", "days"), ("ten", "x", "days"), ("99999", "x", "days"),
+                ("", "lost\x00phone", "label"), ("", "l" * 101, "label")]  # fmt: skip
+    for days, label, field in refusals:
+        refused = await client.post(url, data={"csrf": csrf, "label": label, "days": days})
+        assert refused.status_code == 400, (days, label)
+        assert f'id="{field}-error"' in refused.text, (days, label)
+    assert await _tokens(runtime, researcher) == before
+
+    issued = await client.post(url, data={"csrf": csrf, "label": "lost phone", "days": "2"})
+    assert issued.status_code == 200
+    assert issued.headers["cache-control"] == "no-store"
+    secret = re.search(r'id="secret" class="secret" value="(sx_[^"]+)"', issued.text)
+    assert secret
+    digest = hashlib.sha256(secret.group(1).encode()).hexdigest()
+    hashes = "SELECT secret_hash FROM token WHERE label = 'lost phone'"
+    assert await rows(runtime, hashes) == [(digest,)]
+    viewer = await client.post(
+        "/graphql",
+        json={"query": "{ viewer { account { email } } }"},
+        headers={"Authorization": f"Bearer {secret.group(1)}"},
+    )
+    assert viewer.json()["data"]["viewer"]["account"]["email"] == "researcher@example.org"
+
+    page = await client.get(f"/admin/accounts/{researcher}")
+    assert secret.group(1) not in page.text
+    assert f"<code>{secret.group(1)[:8]}…</code>" in page.text
+    assert page.text.count("data-token-id=") == len(before) + 1
+    revoke = re.search(r'action="(/admin/accounts/[^"]+/tokens/[^"]+/revoke)"', page.text)
+    assert revoke
+    assert (await client.post(revoke.group(1), data={"csrf": csrf})).status_code == 303
+    [*_, (token_id, label, revoked)] = await _tokens(runtime, researcher)
+    assert (label, revoked) == ("lost phone", True)
+    assert revoke.group(1).endswith(f"/tokens/{token_id}/revoke")
+    again = await client.post(revoke.group(1), data={"csrf": csrf})
+    assert again.status_code == 409
+    assert 'id="alert">the token is already revoked' in again.text
+
+
+async def test_nobody_but_an_admin_manages_accounts_and_nothing_changes(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    await person(runtime, "kim@example.org", world.national, Role.LIBRARIAN)
+    researcher = world.account_ids["researcher"]
+    everything = (
+        "SELECT (SELECT count(*) FROM account), (SELECT count(*) FROM membership), "
+        "(SELECT count(*) FROM token), (SELECT count(*) FROM token WHERE revoked_at IS NULL)"
+    )
+    [(token, _label, _revoked)] = await _tokens(runtime, researcher)
+    assert (await client.get("/admin/accounts")).status_code == 303  # sign in first
+    csrf = await sign_in(client, "kim@example.org")
+    before = await rows(runtime, everything)
+    for path, reason in (
+        ("/admin/accounts", "not allowed to account.list: only admins may"),
+        ("/admin/accounts/new", "not allowed to account.create: only admins may"),
+        (f"/admin/accounts/{researcher}", "not allowed to account.read: only admins may"),
+    ):
+        page = await client.get(path)
+        assert page.status_code == 403, path
+        assert reason in page.text, path
+    posts = [
+        ("/admin/accounts/new", {"email": "x@example.org", "display_name": "X", "password": ""},
+         "not allowed to account.create: only admins may"),
+        (f"/admin/accounts/{researcher}/memberships", {"partner": world.national, "role": "admin"},
+         "not allowed to membership.create: only admins may"),
+        (f"/admin/accounts/{researcher}/tokens", {"label": "mine", "days": "1"},
+         "not allowed to token.issue: only admins may"),
+        (f"/admin/accounts/{researcher}/tokens/{token}/revoke", {},
+         "not allowed to token.revoke: only admins may"),
+    ]  # fmt: skip
+    [(membership,)] = await rows(
+        runtime,
+        "SELECT m.id FROM membership m JOIN account a ON a.id = m.account_id "
+        "WHERE a.email = 'researcher@example.org'",
+    )
+    posts.append(
+        (f"/admin/accounts/{researcher}/memberships/{uuid.UUID(str(membership))}/remove", {},
+         "not allowed to membership.delete: only admins may")
+    )  # fmt: skip
+    for path in ("/admin/accounts/not-an-id", f"/admin/accounts/{uuid.uuid4()}"):
+        assert (await client.get(path)).status_code in (403, 404), path
+    for path, data, reason in posts:
+        answer = await client.post(path, data={"csrf": csrf, **data})
+        assert answer.status_code == 403, path
+        assert reason in answer.text, path
+        forged = await client.post(path, data={"csrf": "forged", **data})
+        assert forged.status_code == 403, path
+    assert await rows(runtime, everything) == before
+
+
+async def test_refusals_are_shown_in_korean(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    csrf = await _admin(client, runtime, world)
+    client.cookies.set("lang", "ko")
+    refused = await client.post(
+        "/admin/accounts/new",
+        data={"csrf": csrf, "email": "nope", "display_name": "", "password": ""},
+    )
+    assert refused.status_code == 400
+    assert '<html lang="ko">' in refused.text
+    assert 'id="email-error">전자우편 주소가 아닙니다</p>' in refused.text
+    assert 'id="display_name-error">이름을 입력해야 합니다</p>' in refused.text
+
+
+async def test_an_admin_disables_an_account_and_enables_it_again(
+    client: httpx.AsyncClient, runtime: Runtime, world: World, settings: Settings
+) -> None:
+    await person(runtime, "kim@example.org", world.national, Role.LIBRARIAN)
+    kim = await _account_id(runtime, "kim@example.org")
+    root_csrf = await _admin(client, runtime, world)
+    root = await _account_id(runtime, "root@example.org")
+    app = create_app(settings, runtime)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
+        kim_csrf = await sign_in(browser, "kim@example.org")
+        refused = await browser.post(f"/admin/accounts/{root}/disable", data={"csrf": kim_csrf})
+        assert refused.status_code == 403
+        assert "not allowed to account.disable: only admins may" in refused.text
+        own = await client.post(f"/admin/accounts/{root}/disable", data={"csrf": root_csrf})
+        assert own.status_code == 409
+        assert 'id="alert">you cannot disable your own account' in own.text
+        assert await _disabled(runtime) == []
+
+        done = await client.post(f"/admin/accounts/{kim}/disable", data={"csrf": root_csrf})
+        assert done.headers["location"] == f"/admin/accounts/{kim}?done=disabled"
+        assert await _disabled(runtime) == ["kim@example.org"]
+        page = await client.get(f"/admin/accounts/{kim}")
+        assert f'action="/admin/accounts/{kim}/enable"' in page.text
+        listed = await client.get("/admin/accounts", params={"q": "kim"})
+        assert 'data-disabled="yes"' in listed.text
+        # kim's open session is refused, and so is signing in again
+        assert (await browser.get("/dashboard")).status_code == 303
+        form = await browser.get("/signin")
+        again = await browser.post(
+            "/signin",
+            data={"email": "kim@example.org", "password": PASSWORD,
+                  "presession": hidden(form.text, "presession")},
+        )  # fmt: skip
+        assert again.status_code != 303
+        assert "This account is disabled. An administrator can enable it again." in again.text
+        twice = await client.post(f"/admin/accounts/{kim}/disable", data={"csrf": root_csrf})
+        assert twice.status_code == 409
+        assert 'id="alert">the account is already disabled' in twice.text
+
+        enabled = await client.post(f"/admin/accounts/{kim}/enable", data={"csrf": root_csrf})
+        assert enabled.headers["location"] == f"/admin/accounts/{kim}?done=enabled"
+        assert await _disabled(runtime) == []
+        await sign_in(browser, "kim@example.org")
