@@ -1,6 +1,10 @@
 """Start-up and memory of ``exchange serve`` against a raw Starlette app, interleaved.
 
     .venv/bin/python bench/startup.py [--rounds 5] [--requests 1000] [--quick]
+                                      [--exchange PATH]
+
+``--exchange`` starts another ``exchange`` executable (e.g. one that imports an older
+checkout) in place of this virtual environment's.
 
 Each round starts, one after the other, (a) ``exchange serve`` (no ``--demo``) on a data
 directory migrated beforehand, and (b) the reference: a Starlette app whose one route,
@@ -11,6 +15,10 @@ under ``uvicorn.run`` with the same defaults and log level. For each it measures
   seconds the server spent until then: the figure a busy machine does not inflate);
 - resident memory (``VmRSS``) once it answers (idle), and after ``--requests`` sequential
   ``GET /health`` on one keep-alive connection.
+
+The package's bytecode is written first (``compileall``), as ``scripts/start.sh`` does:
+where PYTHONDONTWRITEBYTECODE is set, every start would otherwise compile ~200 modules,
+which the reference (all in site-packages, compiled at install) never does.
 
 Prints the medians, the ratios (ours / reference) and, last, the JSON line of
 ``bench/headline.py``. ``bench/restart.py`` measures ``scripts/start.sh`` as a whole.
@@ -145,6 +153,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--quick", action="store_true", help="3 rounds")
+    parser.add_argument("--exchange", type=Path, default=EXCHANGE, help="the command to start")
     parser.add_argument("--reference", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -156,14 +165,20 @@ def main() -> None:
         data_dir = Path(tmp) / "data"
         env = {**os.environ, "EXCHANGE_DATA_DIR": str(data_dir), "EXCHANGE_LOG_LEVEL": "INFO"}
         env.pop("EXCHANGE_DATABASE_URL", None)
-        subprocess.run([EXCHANGE, "db", "upgrade"], env=env, check=True, capture_output=True)
+        subprocess.run([args.exchange, "db", "upgrade"], env=env, check=True, capture_output=True)
+        packages = {ROOT / "exchange", args.exchange.parent / "exchange"}  # with --exchange
+        compileall = [sys.executable, "-m", "compileall", "-q"]
+        compileall += [str(package) for package in packages if package.is_dir()]
+        subprocess.run(compileall, check=True, capture_output=True)
         url = f"sqlite+aiosqlite:///{(data_dir / 'exchange.sqlite3').resolve()}"
         ours: list[Start] = []
         raw: list[Start] = []
         for n in range(rounds):
             port = free_port()
             ours.append(
-                measure([str(EXCHANGE), "serve", "--port", str(port)], env, port, args.requests)
+                measure(
+                    [str(args.exchange), "serve", "--port", str(port)], env, port, args.requests
+                )
             )
             port = free_port()
             command = [sys.executable, __file__, "--reference", str(port), "--database-url", url]
