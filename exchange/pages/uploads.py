@@ -231,7 +231,7 @@ def routes(runtime: Runtime) -> list[Route]:
         if completion.rejected is None:
             message = language.gettext(VERIFIED)
         else:
-            message = language.gettext(REJECTED) % {"reason": completion.rejected.message}
+            message = language.gettext(REJECTED) % {"reason": obj.rejection_reason}
         return JSONResponse(
             {"state": obj.state, "message": message, "location": f"/uploads/{obj.id}"}
         )
