@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -173,10 +174,12 @@ async def _start(
     return await client.post("/uploads/start", data={**fields, **extra})
 
 
-async def _send_parts(client: httpx.AsyncClient, started: dict[str, object], data: bytes) -> list:
-    part_size = int(str(started["partSize"]))
-    parts = []
-    for part in started["parts"]:  # type: ignore[attr-defined]
+async def _send_parts(
+    client: httpx.AsyncClient, started: dict[str, Any], data: bytes
+) -> list[dict[str, Any]]:
+    part_size = int(started["partSize"])
+    parts: list[dict[str, Any]] = []
+    for part in started["parts"]:
         start = (part["number"] - 1) * part_size
         answer = await client.put(part["url"], content=data[start : start + part_size])
         assert answer.status_code == 200, answer.text
