@@ -43,6 +43,15 @@ BROWSER_LIMITS = uploads.UploadLimits(multipart_threshold=16 * MiB, part_size=8 
 FORM_MAX_BYTES = 2 * 1024**3  # a file posted with the form, through the instance
 FILE_PATH = "/uploads/file"  # streamed: exempt from the instance's body limit
 log = logging.getLogger(__name__)
+# domain field → the form's field beside which its error shows
+FORM_FIELDS = {
+    "licence": "licence",
+    "requiredTag": "required_tag",
+    "embargo_until": "embargo_until",
+    "filename": "file",
+    "file": "file",
+    "mediaType": "file",
+}
 VERIFIED = N_("The stored file was verified: its size and SHA-256 are the declared ones.")
 REJECTED = N_("The file was refused and nothing was kept: %(reason)s")
 
@@ -66,10 +75,18 @@ def _draft(fields: dict[str, str], shipment_id: uuid.UUID, filename: str, media_
         media_type=media_type or "application/octet-stream",
         licence=fields.get("licence", ""),
         attachment=uploads.Attachment(shipment_id=shipment_id),
-        owner_partner_id=uuid.UUID(fields.get("owner", "")),
+        owner_partner_id=_uuid_or_none(fields.get("owner", "")),
         required_tag=fields.get("required_tag") or None,
         embargo_until=until,
     )
+
+
+def _uuid_or_none(raw: str) -> uuid.UUID | None:
+    """The id, or ``None`` (the service then names the uploader's one library or asks)."""
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return None
 
 
 def _failure(who: web.Visitor, error: errors.ExchangeError) -> JSONResponse:
@@ -109,12 +126,15 @@ def cors_of(request: Request) -> CorsCheck | None:
 def routes(runtime: Runtime) -> list[Route]:
     policy, storage = runtime.policy, runtime.storage
 
-    async def page(request: Request) -> Response:
-        who = await web.member(request, runtime)
-        if isinstance(who, Response):
-            return who
+    async def show(
+        request: Request,
+        who: web.Visitor,
+        shipment_id: uuid.UUID,
+        problems: dict[str, str] | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> Response:
+        """The upload page; with ``problems`` the refused form again (400), as it was."""
         try:
-            shipment_id = uuid.UUID(request.path_params["shipment_id"])
             async with runtime.db.read() as session:
                 shown = await view.read(who.identity, shipment_id, session=session, policy=policy)
                 files = await objects.list(
@@ -124,7 +144,7 @@ def routes(runtime: Runtime) -> list[Route]:
                     session=session,
                     policy=policy,
                 )
-        except (ValueError, errors.NotFound):
+        except errors.NotFound:
             return web.not_found(request, who)
         shipment = shown.shipment
         context = {
@@ -134,12 +154,30 @@ def routes(runtime: Runtime) -> list[Route]:
             and shipment.state in {s.value for s in BEFORE_DISPATCH},
             "cors": cors_of(request),
             "limits": BROWSER_LIMITS,
+            "errors": problems or {},
+            "form": {
+                "licence": "CC-BY-4.0",
+                "required_tag": "",
+                "embargo_until": "",
+                **(fields or {}),
+            },
         }
-        response = web.render(request, who, "upload.html", context)
+        status = 400 if problems else 200
+        response = web.render(request, who, "upload.html", context, status)
         if isinstance(storage, S3Storage):  # the page's script PUTs to the bucket's origin
             probe = await storage.presign_download("objects/probe", expires=BROWSER_LIMITS.url_ttl)
             response.headers["Content-Security-Policy"] = headers.connecting_to(origin_of(probe))
         return response
+
+    async def page(request: Request) -> Response:
+        who = await web.member(request, runtime)
+        if isinstance(who, Response):
+            return who
+        try:
+            shipment_id = uuid.UUID(request.path_params["shipment_id"])
+        except ValueError:
+            return web.not_found(request, who)
+        return await show(request, who, shipment_id)
 
     async def post_file(request: Request) -> Response:
         who = await web.member(request, runtime)
@@ -151,12 +189,10 @@ def routes(runtime: Runtime) -> list[Route]:
             return web.forbidden(request, who)
         try:
             shipment_id = uuid.UUID(fields.get("shipment", ""))
-            draft = _draft(fields, shipment_id, form.filename or "", form.media_type)
         except ValueError:
             return web.not_found(request, who)
-        except errors.ExchangeError as error:
-            return web.refused(request, who, error)
         try:
+            draft = _draft(fields, shipment_id, form.filename or "", form.media_type)
             completion = await receiving.receive(
                 who.identity,
                 draft,
@@ -167,6 +203,9 @@ def routes(runtime: Runtime) -> list[Route]:
                 spool_dir=runtime.settings.data_dir / "spool",
                 max_size=FORM_MAX_BYTES,
             )
+        except errors.ValidationFailed as error:
+            problems = web.field_errors(who, error, lambda name: FORM_FIELDS.get(name, "form"))
+            return await show(request, who, shipment_id, problems, fields)
         except errors.ExchangeError as error:
             return web.refused(request, who, error)
         return web.redirect(f"/uploads/{completion.object.id}")

@@ -152,9 +152,38 @@ async def test_an_empty_file_is_refused(
         "/uploads/file", data=_form(csrf, scene), files={"file": ("x.pdf", b"", "application/pdf")}
     )
     assert posted.status_code == 400
-    assert "choose a file that is not empty" in posted.text
+    assert '<p class="error" id="file-error">choose a file that is not empty</p>' in posted.text
     assert await objects_held(runtime) == []
     assert _spooled(runtime) == []
+
+
+async def test_a_refused_field_shows_beside_it_with_the_values_kept(
+    client: httpx.AsyncClient, runtime: Runtime, scene: UploadScene
+) -> None:
+    csrf = await sign_in(client, SENDER)
+    posted = await client.post(
+        "/uploads/file",
+        data=_form(csrf, scene, licence="Whatever-1.0", required_tag="staff-only"),
+        files={"file": ("x.pdf", DATA, "application/pdf")},
+        headers={"Accept-Language": "ko"},
+    )
+    assert posted.status_code == 400
+    assert "저장되지 않았습니다. 아래 표시된 칸을 고치십시오." in posted.text
+    assert 'id="licence-error">use a common SPDX id or LicenseRef-&lt;name&gt;</p>' in posted.text
+    assert 'name="licence" value="Whatever-1.0"' in posted.text
+    assert 'name="required_tag" value="staff-only"' in posted.text
+    assert await objects_held(runtime) == []
+    assert await stored_keys(runtime) == []
+    assert _spooled(runtime) == []
+
+
+async def test_the_page_in_korean(
+    client: httpx.AsyncClient, runtime: Runtime, scene: UploadScene
+) -> None:
+    await sign_in(client, SENDER)
+    page = await client.get(scene.page, headers={"Accept-Language": "ko"})
+    assert "<h1>파일 올리기</h1>" in page.text
+    assert 'data-sending="저장소로 보내는 중…"' in page.text
 
 
 # -- the steps of the page's script ----------------------------------------------------------
