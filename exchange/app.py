@@ -32,6 +32,7 @@ from exchange.pages import (
     requests,
     shipments,
     signin,
+    upload_draft,
     web,
 )
 from exchange.pages import storage as storage_pages
@@ -60,7 +61,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(started: Starlette) -> AsyncIterator[None]:
-        started.state.upload_cors = await upload_pages.check_cors(rt)
+        started.state.upload_cors = await upload_draft.check_cors(rt)
         yield
         if runtime is None:
             await rt.close()
@@ -99,7 +100,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
                 max_bytes=settings.max_body_bytes,
                 exempt=(
                     *(route.path.split("{")[0] for route in storage_routes),
-                    upload_pages.FILE_PATH,
+                    upload_draft.FILE_PATH,
                 ),
             ),
         ],

@@ -143,7 +143,7 @@ async def test_a_bucket_that_refuses_is_reported_at_start_up_and_on_the_page(
     configured = dataclasses.replace(
         _on(settings, "s3rver", request, port), s3_access_key_id="STRANGER"
     )
-    caplog.set_level(logging.WARNING, logger="exchange.pages.uploads")
+    caplog.set_level(logging.WARNING, logger="exchange.pages.upload_draft")
     with serving(create_app(configured), port) as base:
         async with httpx.AsyncClient(base_url=base) as client:
             await sign_in(client, SENDER)
