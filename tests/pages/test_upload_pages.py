@@ -307,3 +307,23 @@ async def test_the_script_steps_need_the_token(
     answer = await _start(client, "forged", scene, DATA)
     assert answer.status_code == 403
     assert await objects_held(runtime) == []
+
+
+async def test_only_the_uploader_side_may_complete_and_only_with_the_token(
+    client: httpx.AsyncClient, runtime: Runtime, scene: UploadScene
+) -> None:
+    csrf = await sign_in(client, SENDER)
+    started = (await _start(client, csrf, scene, DATA)).json()
+    ticket = started["ticket"]
+    sent = await client.put(ticket["url"], content=DATA, headers=ticket["headers"])
+    assert sent.status_code == 200, sent.text
+    forged = await client.post(started["complete"], data={"csrf": "forged", "parts": "[]"})
+    assert forged.status_code == 403
+
+    csrf = await sign_in(client, FOREIGN)
+    foreign = await client.post(started["complete"], data={"csrf": csrf, "parts": "[]"})
+    assert foreign.status_code == 403
+    assert foreign.json() == {"error": NOT_OWNER}
+    assert [row[3] for row in await objects_held(runtime)] == ["pending"]
+    result = await client.get(f"/uploads/{started['object']}")
+    assert result.status_code == 404  # not theirs to see
