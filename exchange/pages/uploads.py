@@ -191,6 +191,25 @@ def routes(runtime: Runtime) -> list[Route]:
             {"state": obj.state, "message": message, "location": f"/uploads/{obj.id}"}
         )
 
+    async def abort(request: Request) -> Response:
+        """The page's script gives up (a PUT failed): the pending object is rejected and
+        its bytes and parts discarded."""
+        got = await web.posted(request, runtime)
+        if isinstance(got, Response):
+            return JSONResponse({"error": "forbidden"}, status_code=403)
+        who, _ = got
+        try:
+            object_id = uuid.UUID(request.path_params["object_id"])
+            async with runtime.db.unit_of_work() as uow:
+                obj = await uploads.abort_upload(
+                    who.identity, object_id, uow=uow, storage=storage, policy=policy
+                )
+        except ValueError:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        except errors.ExchangeError as error:
+            return upload_draft.failure(who, error)
+        return JSONResponse({"state": obj.state})
+
     async def result(request: Request) -> Response:
         who = await web.member(request, runtime)
         if isinstance(who, Response):
@@ -208,5 +227,6 @@ def routes(runtime: Runtime) -> list[Route]:
         Route(upload_draft.FILE_PATH, post_file, methods=["POST"]),
         Route("/uploads/start", start, methods=["POST"]),
         Route("/uploads/{object_id}/complete", complete, methods=["POST"]),
+        Route("/uploads/{object_id}/abort", abort, methods=["POST"]),
         Route("/uploads/{object_id}", result, methods=["GET"]),
     ]

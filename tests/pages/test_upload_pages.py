@@ -327,3 +327,23 @@ async def test_only_the_uploader_side_may_complete_and_only_with_the_token(
     assert [row[3] for row in await objects_held(runtime)] == ["pending"]
     result = await client.get(f"/uploads/{started['object']}")
     assert result.status_code == 404  # not theirs to see
+
+
+async def test_giving_up_discards_the_parts_sent(
+    client: httpx.AsyncClient, runtime: Runtime, scene: UploadScene
+) -> None:
+    csrf = await sign_in(client, SENDER)
+    started = (await _start(client, csrf, scene, BIG)).json()
+    first = started["parts"][0]
+    sent = await client.put(first["url"], content=BIG[: 8 * MiB])
+    assert sent.status_code == 200
+    storage_root = runtime.settings.effective_storage_dir
+    assert len([p for p in storage_root.rglob("*.part") if p.is_file()]) == 1
+    object_id = started["object"]
+    gave_up = await client.post(f"/uploads/{object_id}/abort", data={"csrf": csrf})
+    assert gave_up.json() == {"state": "rejected"}
+    assert [row[3:] for row in await objects_held(runtime)] == [
+        ("rejected", "aborted by the uploader")
+    ]
+    assert [p for p in storage_root.rglob("*.part") if p.is_file()] == []
+    assert await stored_keys(runtime) == []

@@ -141,14 +141,22 @@
     var started = await post("/uploads/start", fields);
     say("sending");
     var parts = [];
-    if (started.parts.length) {
-      for (var i = 0; i < started.parts.length; i++) {
-        var part = started.parts[i], from = (part.number - 1) * started.partSize;
-        var etag = await put(part.url, file.slice(from, from + started.partSize), {}, from);
-        parts.push({number: part.number, etag: etag});
+    try {
+      if (started.parts.length) {
+        for (var i = 0; i < started.parts.length; i++) {
+          var part = started.parts[i], from = (part.number - 1) * started.partSize;
+          var etag = await put(part.url, file.slice(from, from + started.partSize), {}, from);
+          parts.push({number: part.number, etag: etag});
+        }
+      } else {
+        await put(started.ticket.url, file, started.ticket.headers, 0);
       }
-    } else {
-      await put(started.ticket.url, file, started.ticket.headers, 0);
+    } catch (error) {
+      // give the pending upload up, so that nothing half-sent stays behind
+      var giveUp = new URLSearchParams({csrf: form.elements.csrf.value});
+      await fetch("/uploads/" + started.object + "/abort",
+                  {method: "POST", body: giveUp, credentials: "same-origin"}).catch(function () {});
+      throw error;
     }
     say("verifying");
     var done = await post(started.complete, new URLSearchParams({
