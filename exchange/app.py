@@ -32,9 +32,11 @@ from exchange.pages import (
     requests,
     shipments,
     signin,
+    upload_draft,
     web,
 )
 from exchange.pages import storage as storage_pages
+from exchange.pages import uploads as upload_pages
 from exchange.pages.routes import routes as page_routes
 from exchange.pages.sync_link import routes as sync_routes
 from exchange.runtime import Runtime
@@ -58,7 +60,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(started: Starlette) -> AsyncIterator[None]:
+        started.state.upload_cors = await upload_draft.check_cors(rt)
         yield
         if runtime is None:
             await rt.close()
@@ -82,6 +85,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             *catalogue.routes(rt),
             *offers.routes(rt),
             *requests.routes(rt),
+            *upload_pages.routes(rt),
             *shipments.routes(rt),
             *admin.routes(rt),
             *downloads.routes(rt),
@@ -94,7 +98,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             Middleware(
                 BodyLimit,
                 max_bytes=settings.max_body_bytes,
-                exempt=tuple(route.path.split("{")[0] for route in storage_routes),
+                exempt=(
+                    *(route.path.split("{")[0] for route in storage_routes),
+                    upload_draft.FILE_PATH,
+                ),
             ),
         ],
         exception_handlers={

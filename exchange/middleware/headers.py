@@ -30,6 +30,12 @@ GRAPHIQL = (
 )
 
 
+def connecting_to(origin: str) -> str:
+    """``STRICT``, letting the page's scripts also connect to ``origin`` (the upload page
+    PUTs to the S3 endpoint; CSP Level 3 §6.1.1 ``connect-src``)."""
+    return f"{STRICT}; connect-src 'self' {origin}"
+
+
 class SecurityHeaders:
     """Adds the headers above; a response that set its own policy keeps it."""
 

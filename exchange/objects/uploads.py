@@ -14,6 +14,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from exchange import clock
 from exchange.audit.chain import AuditRecord
 from exchange.db.uow import UnitOfWork
@@ -56,6 +58,7 @@ __all__ = [
     "UploadLimits",
     "Verification",
     "abort_upload",
+    "check_upload",
     "complete",
     "complete_upload",
     "part_layout",
@@ -149,33 +152,12 @@ def part_layout(size: int, limits: UploadLimits) -> tuple[int, int]:
     return part_size, max(1, math.ceil(size / part_size))
 
 
-async def start_upload(
-    identity: Identity,
-    draft: UploadDraft,
-    *,
-    uow: UnitOfWork,
-    storage: Storage,
-    policy: PolicyEngine,
-    limits: UploadLimits = UploadLimits(),
-    multipart: bool | None = None,
-    presign: bool = True,
-) -> StartedUpload:
-    """Register a pending object and hand out presigned URL(s) for its bytes.
-
-    ``multipart`` True gives part URLs whatever the size (one part for a small object),
-    False one URL for the whole object, ``None`` parts above the limits' threshold. One
-    URL is refused above 5 GiB, the most S3 takes in one PUT (``ValidationFailed`` on
-    ``multipart``, code ``too_large``). The URLs sign the declared media type as
-    Content-Type. With ``presign`` False no URL is made: the caller sends the bytes with
-    ``Storage.put`` itself (CLI, demo), and ``multipart`` is ignored."""
+async def _prepared(
+    identity: Identity, draft: UploadDraft, session: AsyncSession, policy: PolicyEngine
+) -> DigitalObject:
+    """The pending object ``draft`` describes, unsaved, once the identity may upload it."""
     licence, owner_id = _validated(draft, identity)
-    if presign and multipart is False and draft.size > MAX_SINGLE_PUT:
-        raise ValidationFailed.single(
-            "multipart",
-            "too_large",
-            f"one upload URL takes at most {MAX_SINGLE_PUT} bytes; upload in parts",
-        )
-    owner = await uow.session.get(Partner, owner_id)
+    owner = await session.get(Partner, owner_id)
     if owner is None:
         raise NotFound("partner", owner_id)
     now = clock.now()
@@ -199,7 +181,46 @@ async def start_upload(
     )
     obj.storage_key = storage_key(obj.id)
     policy.require(identity, "object.upload", access.resource(obj, owner, now.date()))
-    await attachments.check(identity, draft.attachment, owner, session=uow.session, policy=policy)
+    await attachments.check(identity, draft.attachment, owner, session=session, policy=policy)
+    return obj
+
+
+async def check_upload(
+    identity: Identity, draft: UploadDraft, *, session: AsyncSession, policy: PolicyEngine
+) -> None:
+    """``start_upload``'s checks, writing nothing: ``ValidationFailed``, ``NotFound``,
+    ``PermissionDenied`` or ``Conflict`` exactly as it would raise them. For an upload whose
+    size and digest are known only once its bytes are in (a form post), before the first."""
+    await _prepared(identity, draft, session, policy)
+
+
+async def start_upload(
+    identity: Identity,
+    draft: UploadDraft,
+    *,
+    uow: UnitOfWork,
+    storage: Storage,
+    policy: PolicyEngine,
+    limits: UploadLimits = UploadLimits(),
+    multipart: bool | None = None,
+    presign: bool = True,
+) -> StartedUpload:
+    """Register a pending object and hand out presigned URL(s) for its bytes.
+
+    ``multipart`` True gives part URLs whatever the size (one part for a small object),
+    False one URL for the whole object, ``None`` parts above the limits' threshold. One
+    URL is refused above 5 GiB, the most S3 takes in one PUT (``ValidationFailed`` on
+    ``multipart``, code ``too_large``). The URLs sign the declared media type as
+    Content-Type. With ``presign`` False no URL is made: the caller sends the bytes with
+    ``Storage.put`` itself (CLI, demo), and ``multipart`` is ignored."""
+    if presign and multipart is False and draft.size > MAX_SINGLE_PUT:
+        raise ValidationFailed.single(
+            "multipart",
+            "too_large",
+            f"one upload URL takes at most {MAX_SINGLE_PUT} bytes; upload in parts",
+        )
+    obj = await _prepared(identity, draft, uow.session, policy)
+    now = obj.created_at
     expires_at = now + limits.url_ttl
     use_multipart = draft.size > limits.multipart_threshold if multipart is None else multipart
     session_row = UploadSessionRow(object_id=obj.id, started_at=now, expires_at=expires_at)

@@ -233,9 +233,14 @@ _STATUS = (
 )
 
 
+def status_of(error: errors.ExchangeError) -> int:
+    """The HTTP status a domain error calls for on the pages."""
+    return next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
+
+
 def refused(request: Request, who: Visitor, error: errors.ExchangeError) -> Response:
     """A page saying why an action was refused, with the status its kind calls for."""
-    status = next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
+    status = status_of(error)
     message = who.language.gettext(error.message)
     return render(request, who, "error.html", {"message": message}, status_code=status)
 

@@ -69,6 +69,11 @@ class S3Storage(Storage):
         self.bucket = config.bucket
         self._client = client if client is not None else config.client()
 
+    @property
+    def client(self) -> Any:
+        """The boto3 client, for bucket settings outside this interface (``cors``)."""
+        return self._client
+
     async def _call(
         self, operation: str, *, key: str = "", upload_id: str = "", **params: Any
     ) -> Any:

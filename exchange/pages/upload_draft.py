@@ -1,0 +1,111 @@
+"""What the upload pages share: the limits of browser uploads, reading a posted form into
+an upload draft, the JSON shape of a refusal, and the start-up check of the bucket's CORS
+rules (logged, and shown on the page)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import date
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from exchange import errors
+from exchange.objects import uploads
+from exchange.pages import web
+from exchange.pages.i18n import N_
+from exchange.runtime import Runtime
+from exchange.storage.cors import CorsCheck, ensure_browser_uploads
+from exchange.storage.s3 import S3Storage
+
+MiB = 1024 * 1024
+# Parts small enough that progress moves and a failed part costs little to resend.
+BROWSER_LIMITS = uploads.UploadLimits(multipart_threshold=16 * MiB, part_size=8 * MiB)
+FORM_MAX_BYTES = 2 * 1024**3  # a file posted with the form, through the instance
+FILE_PATH = "/uploads/file"  # streamed: exempt from the instance's body limit
+log = logging.getLogger(__name__)
+# domain field → the form's field beside which its error shows
+FORM_FIELDS = {
+    "licence": "licence",
+    "requiredTag": "required_tag",
+    "embargo_until": "embargo_until",
+    "filename": "file",
+    "file": "file",
+    "mediaType": "file",
+}
+VERIFIED = N_("The stored file was verified: its size and SHA-256 are the declared ones.")
+REJECTED = N_("The file was refused and nothing was kept: %(reason)s")
+
+
+def draft_of(
+    fields: dict[str, str], shipment_id: uuid.UUID, filename: str, media_type: str
+) -> uploads.UploadDraft:
+    """The upload draft a posted form describes (``ValidationFailed`` on ``embargo_until``)."""
+
+    def number(name: str) -> int:
+        raw = fields.get(name, "").strip()
+        return int(raw) if raw.isdigit() and len(raw) < 16 else 0
+
+    embargo = fields.get("embargo_until", "").strip()
+    try:
+        until = date.fromisoformat(embargo) if embargo else None
+    except ValueError:
+        raise errors.ValidationFailed.single(
+            "embargo_until", "invalid", N_("Give the embargo as a date.")
+        ) from None
+    return uploads.UploadDraft(
+        filename=filename,
+        size=number("size"),
+        sha256=fields.get("sha256", "").strip().lower(),
+        media_type=media_type or "application/octet-stream",
+        licence=fields.get("licence", ""),
+        attachment=uploads.Attachment(shipment_id=shipment_id),
+        owner_partner_id=_uuid_or_none(fields.get("owner", "")),
+        required_tag=fields.get("required_tag") or None,
+        embargo_until=until,
+    )
+
+
+def _uuid_or_none(raw: str) -> uuid.UUID | None:
+    """The id, or ``None`` (the service then names the uploader's one library or asks)."""
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return None
+
+
+def failure(who: web.Visitor, error: errors.ExchangeError) -> JSONResponse:
+    """A refusal for the page's script: the message, each field's, the status."""
+    body: dict[str, Any] = {"error": who.language.gettext(error.message)}
+    if isinstance(error, errors.ValidationFailed):
+        body["fields"] = web.field_errors(who, error)
+    return JSONResponse(body, status_code=web.status_of(error))
+
+
+async def check_cors(runtime: Runtime) -> CorsCheck | None:
+    """At start-up, on S3: make sure the bucket lets the pages of ``EXCHANGE_PUBLIC_URL``
+    upload straight to it (``storage.cors``), and warn when it cannot."""
+    storage = runtime.storage
+    if not isinstance(storage, S3Storage):
+        return None
+    check = await ensure_browser_uploads(storage, runtime.settings.public_url)
+    if check.browser_uploads:
+        log.info("S3 bucket %s lets %s upload (%s)", storage.bucket, check.origin, check.outcome)
+    else:
+        log.warning(
+            "uploads from the browser will fail: the pages of %s cannot PUT to S3 bucket %s "
+            "or read the ETag of a part (%s); allow PUT from that origin and expose ETag in "
+            "the bucket's CORS rules, or upload with the form without JavaScript, the CLI or "
+            "GraphQL",
+            check.origin,
+            storage.bucket,
+            check.problem,
+        )
+    return check
+
+
+def cors_of(request: Request) -> CorsCheck | None:
+    """What the start-up check of the bucket's CORS rules found (none on local disk)."""
+    return getattr(request.app.state, "upload_cors", None)
