@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from starlette.datastructures import FormData
 
@@ -44,6 +45,8 @@ DOMAIN_REASONS = (
     N_("not a public Ed25519 JWK"),
     N_("not a PEM public key or a JWK"),
     N_("not an Ed25519 public key"),
+    N_("a revocation cannot be in the future"),
+    N_("before the key was registered"),
     N_("at most 4000 characters"),
     N_("not allowed to account.create: only admins may"),
     N_("not allowed to account.list: only admins may"),
@@ -155,3 +158,21 @@ class KeyForm:
             raise errors.ValidationFailed.single(
                 "partner", "required", N_("Choose a partner.")
             ) from None
+
+
+def revocation_time(data: FormData) -> datetime | None:
+    """The ``at`` field of a key's revocation form, a UTC date and time as a
+    ``datetime-local`` input sends it (``2026-11-30T08:15`` or with seconds); ``None`` when
+    empty (now). ``ValidationFailed`` (``at``) for anything else."""
+    value = _text(data, "at", 40).strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.strptime(
+            value, "%Y-%m-%dT%H:%M:%S" if value.count(":") == 2 else "%Y-%m-%dT%H:%M"
+        )
+    except ValueError:
+        raise errors.ValidationFailed.single(
+            "at", "invalid", N_("Enter a date and time.")
+        ) from None
+    return moment.replace(tzinfo=UTC)

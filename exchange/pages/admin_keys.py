@@ -1,5 +1,6 @@
 """Administration of signing keys: every partner's keys (kid, partner, state), registering
-a public key pasted as a JWK or PEM, revoking one, and the JWKS to download
+a public key pasted as a JWK or PEM, revoking one (now, or as of an earlier time when a
+compromise is found late; a revocation may be moved earlier), and the JWKS to download
 (``/.well-known/jwks.json``). Cedar decides inside the services (``policies/keys.cedar``)."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from exchange import errors
 from exchange.keys import registry
 from exchange.keys import service as keys
 from exchange.pages import web
-from exchange.pages.admin_forms import KeyForm, reason_of
+from exchange.pages.admin_forms import KeyForm, reason_of, revocation_time
 from exchange.runtime import Runtime
 
 NOTICES = ("registered", "revoked")
@@ -78,13 +79,18 @@ def routes(runtime: Runtime) -> list[Route]:
         got = await web.posted(request, runtime)
         if isinstance(got, Response):
             return got
-        who, _data = got
+        who, data = got
         kid = request.path_params["kid"][:64]
         try:
+            at = revocation_time(data)
             async with runtime.db.unit_of_work() as uow:
-                await keys.revoke(who.identity, kid, uow=uow, policy=policy)
+                await keys.revoke(who.identity, kid, at, uow=uow, policy=policy)
         except errors.NotFound:
             return web.not_found(request, who)
+        except errors.ValidationFailed as error:
+            [problem, *_] = error.errors
+            alert = who.language.gettext(problem.message)
+            return await board(request, who, status_code=400, alert=alert)
         except errors.Conflict as error:
             return await board(request, who, status_code=409, alert=reason_of(who, error))
         except errors.ExchangeError as error:

@@ -11,36 +11,25 @@ import uuid
 import httpx
 from sqlmodel import col, select
 
-from exchange.app import create_app
 from exchange.identity import service as identity_service
 from exchange.identity.identity import SYSTEM, Role
 from exchange.identity.models import Account, Membership, Token
 from exchange.runtime import Runtime
-from exchange.settings import Settings
 from tests.conftest import World
-from tests.pages.people import PASSWORD, hidden, person, rows, sign_in
+from tests.pages.people import person, rows, sign_in
 
 ACCOUNT_COUNT = "SELECT count(*) FROM account"
 
 
-async def _admin(client: httpx.AsyncClient, runtime: Runtime, world: World) -> str:
+async def admin_signed_in(client: httpx.AsyncClient, runtime: Runtime, world: World) -> str:
     await person(runtime, "root@example.org", world.national, Role.ADMIN)
     return await sign_in(client, "root@example.org")
 
 
-async def _account_id(runtime: Runtime, email: str) -> str:
+async def account_id_of(runtime: Runtime, email: str) -> str:
     async with runtime.db.read() as session:
         found = (await session.exec(select(Account).where(Account.email == email))).one()
     return str(found.id)
-
-
-async def _disabled(runtime: Runtime) -> list[str]:
-    """The e-mail of every disabled account."""
-    async with runtime.db.read() as session:
-        found = await session.exec(
-            select(Account).where(col(Account.disabled_at).is_not(None)).order_by(col(Account.id))
-        )
-        return [a.email for a in found.all()]
 
 
 async def _roles(runtime: Runtime, account_id: str) -> list[tuple[str, str]]:
@@ -66,7 +55,7 @@ async def _tokens(runtime: Runtime, account_id: str) -> list[tuple[str, str, boo
 async def test_an_admin_creates_an_account_and_refusals_keep_the_values(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    csrf = await _admin(client, runtime, world)
+    csrf = await admin_signed_in(client, runtime, world)
     assert (await client.get("/admin/accounts/new")).status_code == 200
     [before] = await rows(runtime, ACCOUNT_COUNT)
 
@@ -102,7 +91,7 @@ async def test_an_admin_creates_an_account_and_refusals_keep_the_values(
         },
     )
     assert created.status_code == 303
-    account_id = await _account_id(runtime, "ri.jong@example.org")
+    account_id = await account_id_of(runtime, "ri.jong@example.org")
     assert created.headers["location"] == f"/admin/accounts/{account_id}?done=created"
     page = await client.get(created.headers["location"])
     assert "<h1>리 종 <small" in page.text
@@ -117,7 +106,7 @@ async def test_an_admin_creates_an_account_and_refusals_keep_the_values(
 async def test_accounts_are_listed_searched_and_paginated(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    await _admin(client, runtime, world)
+    await admin_signed_in(client, runtime, world)
     async with runtime.db.unit_of_work() as uow:
         for n in range(50):
             draft = identity_service.AccountDraft(f"reader{n:02}@example.org", f"Reader {n:02}")
@@ -141,7 +130,7 @@ async def test_accounts_are_listed_searched_and_paginated(
 async def test_memberships_are_added_and_removed_with_the_domain_reasons(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    csrf = await _admin(client, runtime, world)
+    csrf = await admin_signed_in(client, runtime, world)
     researcher = world.account_ids["researcher"]
     url = f"/admin/accounts/{researcher}/memberships"
     before = await _roles(runtime, researcher)
@@ -173,7 +162,7 @@ async def test_memberships_are_added_and_removed_with_the_domain_reasons(
     assert removed.status_code == 303
     assert await _roles(runtime, researcher) == before
 
-    root = await _account_id(runtime, "root@example.org")
+    root = await account_id_of(runtime, "root@example.org")
     own = await client.get(f"/admin/accounts/{root}")
     [own_removal] = re.findall(r'action="(/admin/accounts/[^"]+/remove)"', own.text)
     refused = await client.post(own_removal, data={"csrf": csrf})
@@ -185,7 +174,7 @@ async def test_memberships_are_added_and_removed_with_the_domain_reasons(
 async def test_a_token_is_issued_with_its_secret_shown_once_and_revoked(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    csrf = await _admin(client, runtime, world)
+    csrf = await admin_signed_in(client, runtime, world)
     researcher = world.account_ids["researcher"]
     before = await _tokens(runtime, researcher)
     url = f"/admin/accounts/{researcher}/tokens"
@@ -281,7 +270,7 @@ async def test_nobody_but_an_admin_manages_accounts_and_nothing_changes(
 async def test_refusals_are_shown_in_korean(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    csrf = await _admin(client, runtime, world)
+    csrf = await admin_signed_in(client, runtime, world)
     client.cookies.set("lang", "ko")
     refused = await client.post(
         "/admin/accounts/new",
@@ -291,49 +280,3 @@ async def test_refusals_are_shown_in_korean(
     assert '<html lang="ko">' in refused.text
     assert 'id="email-error">전자우편 주소가 아닙니다</p>' in refused.text
     assert 'id="display_name-error">이름을 입력해야 합니다</p>' in refused.text
-
-
-async def test_an_admin_disables_an_account_and_enables_it_again(
-    client: httpx.AsyncClient, runtime: Runtime, world: World, settings: Settings
-) -> None:
-    await person(runtime, "kim@example.org", world.national, Role.LIBRARIAN)
-    kim = await _account_id(runtime, "kim@example.org")
-    root_csrf = await _admin(client, runtime, world)
-    root = await _account_id(runtime, "root@example.org")
-    app = create_app(settings, runtime)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
-        kim_csrf = await sign_in(browser, "kim@example.org")
-        refused = await browser.post(f"/admin/accounts/{root}/disable", data={"csrf": kim_csrf})
-        assert refused.status_code == 403
-        assert "not allowed to account.disable: only admins may" in refused.text
-        own = await client.post(f"/admin/accounts/{root}/disable", data={"csrf": root_csrf})
-        assert own.status_code == 409
-        assert 'id="alert">you cannot disable your own account' in own.text
-        assert await _disabled(runtime) == []
-
-        done = await client.post(f"/admin/accounts/{kim}/disable", data={"csrf": root_csrf})
-        assert done.headers["location"] == f"/admin/accounts/{kim}?done=disabled"
-        assert await _disabled(runtime) == ["kim@example.org"]
-        page = await client.get(f"/admin/accounts/{kim}")
-        assert f'action="/admin/accounts/{kim}/enable"' in page.text
-        listed = await client.get("/admin/accounts", params={"q": "kim"})
-        assert 'data-disabled="yes"' in listed.text
-        # kim's open session is refused, and so is signing in again
-        assert (await browser.get("/dashboard")).status_code == 303
-        form = await browser.get("/signin")
-        again = await browser.post(
-            "/signin",
-            data={"email": "kim@example.org", "password": PASSWORD,
-                  "presession": hidden(form.text, "presession")},
-        )  # fmt: skip
-        assert again.status_code != 303
-        assert "This account is disabled. An administrator can enable it again." in again.text
-        twice = await client.post(f"/admin/accounts/{kim}/disable", data={"csrf": root_csrf})
-        assert twice.status_code == 409
-        assert 'id="alert">the account is already disabled' in twice.text
-
-        enabled = await client.post(f"/admin/accounts/{kim}/enable", data={"csrf": root_csrf})
-        assert enabled.headers["location"] == f"/admin/accounts/{kim}?done=enabled"
-        assert await _disabled(runtime) == []
-        await sign_in(browser, "kim@example.org")

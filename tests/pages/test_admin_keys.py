@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import col, select
 
+from exchange import clock
 from exchange.identity.identity import Role
 from exchange.keys.material import public_jwk
 from exchange.keys.models import SigningKey
@@ -135,3 +137,57 @@ async def test_others_cannot_manage_keys_and_nothing_changes(
     forged = await client.post(f"/admin/keys/{kid}/revoke", data={"csrf": "x"})
     assert forged.status_code == 403
     assert await _keys(runtime) == before
+
+
+async def test_a_revocation_is_dated_as_of_when_a_compromise_began(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    await person(runtime, "root@example.org", world.national, Role.ADMIN)
+    csrf = await sign_in(client, "root@example.org")
+    key = Ed25519PrivateKey.generate()
+    kid = public_jwk(key.public_key())["kid"]
+    await client.post(
+        "/admin/keys/new", data={"csrf": csrf, "partner": world.donor, "public_key": _pem(key)}
+    )
+    async with runtime.db.unit_of_work() as uow:  # registered two days ago
+        row = (await uow.session.exec(select(SigningKey))).one()
+        row.created_at = clock.now() - timedelta(days=2)
+        uow.session.add(row)
+        await uow.commit()
+
+    def stamp(moment: datetime) -> str:
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+    now = clock.now()
+    refusals = [
+        ("yesterday", "Enter a date and time."),
+        (stamp(now + timedelta(hours=1)), "a revocation cannot be in the future"),
+        (stamp(now - timedelta(days=3)), "before the key was registered"),
+    ]
+    for at, reason in refusals:
+        refused = await client.post(f"/admin/keys/{kid}/revoke", data={"csrf": csrf, "at": at})
+        assert refused.status_code == 400, at
+        assert f'id="alert">{reason}' in refused.text, at
+    assert await _revoked_at(runtime) == [None]
+
+    a_day_ago = (now - timedelta(days=1)).replace(microsecond=0)
+    done = await client.post(
+        f"/admin/keys/{kid}/revoke", data={"csrf": csrf, "at": stamp(a_day_ago)[:16]}
+    )
+    assert done.status_code == 303
+    assert await _revoked_at(runtime) == [a_day_ago.replace(second=0)]
+    earlier = a_day_ago - timedelta(hours=3)
+    moved = await client.post(
+        f"/admin/keys/{kid}/revoke", data={"csrf": csrf, "at": stamp(earlier)}
+    )
+    assert moved.status_code == 303
+    assert await _revoked_at(runtime) == [earlier]
+    later = await client.post(f"/admin/keys/{kid}/revoke", data={"csrf": csrf, "at": ""})
+    assert later.status_code == 409
+    assert "can only be moved earlier" in later.text
+    assert await _revoked_at(runtime) == [earlier]
+
+
+async def _revoked_at(runtime: Runtime) -> list[datetime | None]:
+    async with runtime.db.read() as session:
+        return [k.revoked_at for k in (await session.exec(select(SigningKey))).all()]
