@@ -13,10 +13,13 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from exchange import clock
 from exchange.catalogue.models import Work
@@ -30,6 +33,8 @@ from exchange.requests.models import RequestLine
 
 MAX_SUGGESTIONS = 100
 FULL_SCORE = 100
+NARROW = 400  # candidates few enough to fetch by work and order here
+NARROW_WORKS = 500  # works few enough to name in one IN list
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,45 +75,105 @@ async def suggestions(
     request, requester = await requests.load(session, line.request_id)
     policy.require(identity, "suggestion.read", requests.resource(request, requester))
     dialect = session.bind.dialect.name if session.bind else "sqlite"
+    found: list[Suggestion] = []
+    for works, score, exact in await _groups(session, line, dialect):
+        wanted = first - len(found)
+        rows = await _narrow(session, request.partner_id, works, wanted)
+        if rows is None:
+            statement = _candidates(
+                request.partner_id, clock.now(), col(OfferLine.work_id).in_(works)
+            )
+            rows = list((await session.exec(statement.limit(wanted))).all())
+        found += [Suggestion(row[0], int(row[1]), exact, score) for row in rows]
+        if len(found) == first:
+            break
+    return found
 
+
+async def _groups(
+    session: AsyncSession, line: RequestLine, dialect: str
+) -> list[tuple[list[uuid.UUID], int, bool]]:
+    """The works whose lines are candidates, in groups of equal rank: (works, their
+    score, exact), best first.
+
+    The score depends on the work alone, so a described need's lines fall into at most
+    four groups — works meeting all its criteria, then one fewer, … — ranked one group
+    after another and, within a group, by expiry and id. Scoring the works once (their
+    subjects tested once per work, not once per line) and fetching each group's lines
+    only until enough are found replaces scoring and sorting every open line."""
     if line.work_id is not None:
-        exact = col(OfferLine.work_id) == line.work_id
-        score: sa.ColumnElement[int] = sa.literal(FULL_SCORE)
-        relevant: sa.ColumnElement[bool] = exact
-    else:
-        exact = sa.false()
-        parts: list[sa.ColumnElement[bool]] = []
-        if line.subject:
-            parts.append(_subject_matches(dialect, line.subject))
-        if line.language:
-            parts.append(col(Work.language) == line.language)
-        if line.level:
-            parts.append(col(Work.level) == line.level)
-        if line.kind:
-            parts.append(col(Work.kind) == line.kind)
-        met = sum((sa.case((p, 1), else_=0) for p in parts), sa.literal(0))
-        # integer division on both databases: whole percentages, rounded down
-        score = sa.cast(met * FULL_SCORE, sa.Integer) // max(len(parts), 1)
-        relevant = sa.or_(*parts) if parts else sa.false()
+        return [([line.work_id], FULL_SCORE, True)]
+    parts: list[sa.ColumnElement[bool]] = []
+    if line.subject:
+        parts.append(_subject_matches(dialect, line.subject))
+    if line.language:
+        parts.append(col(Work.language) == line.language)
+    if line.level:
+        parts.append(col(Work.level) == line.level)
+    if line.kind:
+        parts.append(col(Work.kind) == line.kind)
+    if not parts:
+        return []
+    met = sum((sa.case((p, 1), else_=0) for p in parts), sa.literal(0))
+    scored = (await session.exec(select(Work.id, met).where(sa.or_(*parts)))).all()
+    by_count: dict[int, list[uuid.UUID]] = {}
+    for work_id, count in scored:
+        by_count.setdefault(int(count), []).append(work_id)
+    # whole percentages, rounded down
+    return [
+        (by_count[count], count * FULL_SCORE // len(parts), False)
+        for count in sorted(by_count, reverse=True)
+    ]
 
-    now = clock.now()
+
+async def _narrow(
+    session: AsyncSession, requester: uuid.UUID, works: list[uuid.UUID], wanted: int
+) -> list[tuple[OfferLine, int]] | None:
+    """The first ``wanted`` candidates of ``works`` when they have at most ``NARROW``
+    lines (found through the lines' work index, ordered here); None when there are more,
+    for ``_candidates`` to walk the open offers in expiry order and stop early."""
+    if len(works) > NARROW_WORKS:
+        return None
+    keys = _open(select(col(Offer.expires_at), col(OfferLine.id)), requester, clock.now())
+    keys = keys.where(col(OfferLine.work_id).in_(works)).limit(NARROW + 1)
+    rows: list[tuple[datetime, uuid.UUID]] = [
+        (r[0], r[1]) for r in (await session.exec(keys)).all()
+    ]
+    if len(rows) > NARROW:
+        return None
+    chosen = [line_id for _, line_id in sorted(rows)[:wanted]]
+    if not chosen:
+        return []
     available = col(OfferLine.quantity) - col(OfferLine.allocated)
-    exact_rank = sa.case((exact, 1), else_=0)
-    statement = (
-        select(OfferLine, available, exact_rank, score)
+    statement = select(OfferLine, available).where(col(OfferLine.id).in_(chosen))
+    loaded = {row[0].id: (row[0], int(row[1])) for row in (await session.exec(statement)).all()}
+    return [loaded[line_id] for line_id in chosen]
+
+
+def _candidates(
+    requester: uuid.UUID, now: datetime, works: sa.ColumnElement[bool]
+) -> Select[OfferLine, int]:
+    """Candidate lines among ``works`` with what is left of each, by expiry, then id."""
+    available = col(OfferLine.quantity) - col(OfferLine.allocated)
+    statement = _open(select(OfferLine, available), requester, now)
+    return statement.where(works).order_by(col(Offer.expires_at), col(OfferLine.id))
+
+
+_S = TypeVar("_S", bound=Select[Any, Any])
+
+
+def _open(statement: _S, requester: uuid.UUID, now: datetime) -> _S:
+    """Only lines with something left, of open unexpired offers of active partners other
+    than the requester."""
+    return (
+        statement.select_from(OfferLine)
         .join(Offer, col(Offer.id) == col(OfferLine.offer_id))
         .join(Partner, col(Partner.id) == col(Offer.partner_id))
-        .join(Work, col(Work.id) == col(OfferLine.work_id))
         .where(
             Offer.state == OfferState.OPEN.value,
             col(Offer.expires_at) > now,
             Partner.status == PartnerStatus.ACTIVE.value,
-            col(Offer.partner_id) != request.partner_id,
-            available > 0,
-            relevant,
+            col(Offer.partner_id) != requester,
+            col(OfferLine.quantity) - col(OfferLine.allocated) > 0,
         )
-        .order_by(exact_rank.desc(), score.desc(), col(Offer.expires_at), col(OfferLine.id))
-        .limit(first)
     )
-    rows = (await session.exec(statement)).all()
-    return [Suggestion(row[0], int(row[1]), bool(row[2]), int(row[3])) for row in rows]

@@ -109,7 +109,7 @@ def needs(pick: random.Random, works: list[uuid.UUID]) -> dict[str, requests.Req
     draft = requests.RequestLineDraft
     return {
         "work": draft(5, work_id=pick.choice(works)),
-        "subject": draft(5, subject="PHYSICS"),
+        "subject": draft(5, subject="physics"),
         "language": draft(5, language="en"),
         "subject+language": draft(5, subject="history", language="ko"),
         "subject+language+level": draft(

@@ -34,7 +34,11 @@ def upgrade() -> None:
         sa.Column("after", _JSON, nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
+    with op.batch_alter_table("offer", schema=None) as batch_op:
+        batch_op.create_index("ix_offer_state_expires_at", ["state", "expires_at"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("offer", schema=None) as batch_op:
+        batch_op.drop_index("ix_offer_state_expires_at")
     op.drop_table("audit_pending")
