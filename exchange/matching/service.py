@@ -13,28 +13,23 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import Select
 
 from exchange import clock
 from exchange.catalogue.models import Work
 from exchange.errors import NotFound, ValidationFailed
 from exchange.identity.identity import Identity
-from exchange.offers.models import Offer, OfferLine, OfferState
-from exchange.partners.models import Partner, PartnerStatus
+from exchange.matching.candidates import Shortlist
+from exchange.offers.models import OfferLine
 from exchange.policy import PolicyEngine
 from exchange.requests import service as requests
 from exchange.requests.models import RequestLine
 
 MAX_SUGGESTIONS = 100
 FULL_SCORE = 100
-NARROW = 400  # candidates few enough to fetch by work and order here
-NARROW_WORKS = 500  # works few enough to name in one IN list
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,16 +70,14 @@ async def suggestions(
     request, requester = await requests.load(session, line.request_id)
     policy.require(identity, "suggestion.read", requests.resource(request, requester))
     dialect = session.bind.dialect.name if session.bind else "sqlite"
+    shortlist = Shortlist(session, request.partner_id, clock.now())
     found: list[Suggestion] = []
     for works, score, exact in await _groups(session, line, dialect):
-        wanted = first - len(found)
-        rows = await _narrow(session, request.partner_id, works, wanted)
-        if rows is None:
-            statement = _candidates(
-                request.partner_id, clock.now(), col(OfferLine.work_id).in_(works)
-            )
-            rows = list((await session.exec(statement.limit(wanted))).all())
-        found += [Suggestion(row[0], int(row[1]), exact, score) for row in rows]
+        chosen = await shortlist.best(works, first - len(found))
+        found += [
+            Suggestion(offered, offered.quantity - offered.allocated, exact, score)
+            for offered in await shortlist.load(chosen)
+        ]
         if len(found) == first:
             break
     return found
@@ -124,56 +117,3 @@ async def _groups(
         (by_count[count], count * FULL_SCORE // len(parts), False)
         for count in sorted(by_count, reverse=True)
     ]
-
-
-async def _narrow(
-    session: AsyncSession, requester: uuid.UUID, works: list[uuid.UUID], wanted: int
-) -> list[tuple[OfferLine, int]] | None:
-    """The first ``wanted`` candidates of ``works`` when they have at most ``NARROW``
-    lines (found through the lines' work index, ordered here); None when there are more,
-    for ``_candidates`` to walk the open offers in expiry order and stop early."""
-    if len(works) > NARROW_WORKS:
-        return None
-    keys = _open(select(col(Offer.expires_at), col(OfferLine.id)), requester, clock.now())
-    keys = keys.where(col(OfferLine.work_id).in_(works)).limit(NARROW + 1)
-    rows: list[tuple[datetime, uuid.UUID]] = [
-        (r[0], r[1]) for r in (await session.exec(keys)).all()
-    ]
-    if len(rows) > NARROW:
-        return None
-    chosen = [line_id for _, line_id in sorted(rows)[:wanted]]
-    if not chosen:
-        return []
-    available = col(OfferLine.quantity) - col(OfferLine.allocated)
-    statement = select(OfferLine, available).where(col(OfferLine.id).in_(chosen))
-    loaded = {row[0].id: (row[0], int(row[1])) for row in (await session.exec(statement)).all()}
-    return [loaded[line_id] for line_id in chosen]
-
-
-def _candidates(
-    requester: uuid.UUID, now: datetime, works: sa.ColumnElement[bool]
-) -> Select[OfferLine, int]:
-    """Candidate lines among ``works`` with what is left of each, by expiry, then id."""
-    available = col(OfferLine.quantity) - col(OfferLine.allocated)
-    statement = _open(select(OfferLine, available), requester, now)
-    return statement.where(works).order_by(col(Offer.expires_at), col(OfferLine.id))
-
-
-_S = TypeVar("_S", bound=Select[Any, Any])
-
-
-def _open(statement: _S, requester: uuid.UUID, now: datetime) -> _S:
-    """Only lines with something left, of open unexpired offers of active partners other
-    than the requester."""
-    return (
-        statement.select_from(OfferLine)
-        .join(Offer, col(Offer.id) == col(OfferLine.offer_id))
-        .join(Partner, col(Partner.id) == col(Offer.partner_id))
-        .where(
-            Offer.state == OfferState.OPEN.value,
-            col(Offer.expires_at) > now,
-            Partner.status == PartnerStatus.ACTIVE.value,
-            col(Offer.partner_id) != requester,
-            col(OfferLine.quantity) - col(OfferLine.allocated) > 0,
-        )
-    )

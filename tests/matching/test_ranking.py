@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from exchange import clock
 from exchange.catalogue.models import Work
 from exchange.db.table import table
+from exchange.matching import candidates
 from exchange.matching import service as matching
 from exchange.offers.models import Offer, OfferLine
 from exchange.partners.models import Partner
@@ -91,14 +92,14 @@ async def ranked(runtime: Runtime, market: Market, line_id: uuid.UUID, first: in
 
 @pytest.mark.parametrize(
     ("narrow", "narrow_works"),
-    [(matching.NARROW, matching.NARROW_WORKS), (3, matching.NARROW_WORKS), (3, 1)],
+    [(candidates.NARROW, candidates.NARROW_WORKS), (3, candidates.NARROW_WORKS), (3, 1)],
     ids=["as-configured", "few-lines-fetched-by-work", "always-walking-offers"],
 )
 async def test_suggestions_rank_as_the_brute_force_reference(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch, narrow: int, narrow_works: int
 ) -> None:
-    monkeypatch.setattr(matching, "NARROW", narrow)
-    monkeypatch.setattr(matching, "NARROW_WORKS", narrow_works)
+    monkeypatch.setattr(candidates, "NARROW", narrow)
+    monkeypatch.setattr(candidates, "NARROW_WORKS", narrow_works)
     compared = 0
     for seed in (1, 2):
         market = await build(runtime, works=24, lines=900, seed=seed)
