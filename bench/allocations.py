@@ -276,11 +276,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        print("SQLite:")
-        asyncio.run(measure(f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}", tmp / "sqlite", 1))
+        if not args.skip_sqlite:
+            print("SQLite:")
+            sqlite = f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}"
+            asyncio.run(measure(sqlite, tmp / "sqlite", 1))
         if args.postgres:
             from tests.servers.postgres import running_postgres
 

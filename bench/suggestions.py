@@ -33,6 +33,11 @@ from tests.matching.market import build
 TARGET_MS = 50.0
 
 
+def percentiles(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2], ordered[int(0.95 * len(ordered))]
+
+
 async def measure(url: str, data_dir: Path, lines: int, works: int, repeat: int) -> float:
     await anyio.to_thread.run_sync(migrate.upgrade, url)
     runtime = Runtime.start(Settings(data_dir=data_dir, database_url=url, log_level="WARNING"))
@@ -43,18 +48,22 @@ async def measure(url: str, data_dir: Path, lines: int, works: int, repeat: int)
     )
     worst = 0.0
     for need, line_id in market.request_lines.items():
-        latencies = []
+        latencies, cpu = [], []
         for _ in range(repeat):
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             async with runtime.db.read() as session:
                 found = await matching.suggestions(
                     market.requester, line_id, 20, session=session, policy=runtime.policy
                 )
             latencies.append((time.perf_counter() - began) * 1000)
-        latencies.sort()
-        p50, p95 = latencies[len(latencies) // 2], latencies[int(0.95 * len(latencies))]
+            cpu.append((time.process_time() - began_cpu) * 1000)
+        p50, p95 = percentiles(latencies)
+        cpu50, cpu95 = percentiles(cpu)
         worst = max(worst, p95)
-        print(f"  {need:>24}: {len(found):2} found, p50 {p50:6.1f} ms, p95 {p95:6.1f} ms")
+        print(
+            f"  {need:>24}: {len(found):2} found, p50 {p50:6.1f} ms, p95 {p95:6.1f} ms"
+            f" (this process's CPU: p50 {cpu50:5.1f} ms, p95 {cpu95:5.1f} ms)"
+        )
     verdict = "meets" if worst <= TARGET_MS else "misses"
     print(f"  worst p95 {worst:.1f} ms: {verdict} the target of {TARGET_MS:.0f} ms")
     await runtime.close()

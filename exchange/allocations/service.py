@@ -104,7 +104,8 @@ async def allocate(
         created_by=identity.label,
         created_at=now,
     )
-    uow.record(
+    # written before the lines are locked: after them, only the commit
+    await uow.record_early(
         AuditRecord(
             identity.label,
             "allocation.create",
@@ -114,7 +115,6 @@ async def allocate(
             allocation.snapshot(),
         )
     )
-    await uow.stage_records()  # before the lines are locked: after them, only the commit
     offer, moved = await ledger.take(session, uow.dialect, allocation.model_dump())
     if offer is None:
         raise InsufficientQuantity(

@@ -37,18 +37,22 @@ class UnitOfWork:
     def on_commit(self, hook: CommitHook) -> None:
         self._hooks.append(hook)
 
-    async def stage_records(self) -> None:
-        """Write the records so far now rather than at commit (PostgreSQL; SQLite appends
-        them to the chain at commit): a service about to lock a contended row calls it
-        first, so that nothing but the commit follows that lock."""
-        if self._chain is not None and self._records:
-            await linker.stage(self.session, self._records)
-            self._records.clear()
-            self._staged = True
+    async def record_early(self, record: AuditRecord) -> None:
+        """``record``, written now rather than at commit: a service about to lock a
+        contended row calls it first, so that only the commit follows that lock (staged on
+        PostgreSQL; appended to the chain on SQLite, whose writer holds the database lock
+        anyway). Written inside whatever savepoint is open, it rolls back with the change it
+        describes; records made by ``record`` stay for the commit."""
+        if self._chain is None:
+            await append(self.session, self.dialect, [record])
+            return
+        await linker.stage(self.session, [record])
+        self._staged = True
 
     async def commit(self) -> None:
-        if self._chain is not None:
-            await self.stage_records()
+        if self._chain is not None and self._records:
+            await linker.stage(self.session, self._records)
+            self._staged = True
         elif self._records:
             await append(self.session, self.dialect, self._records)
         await self.session.commit()
