@@ -81,6 +81,13 @@ async def link(session: AsyncSession) -> int:
             return total
 
 
+async def waiting(session: AsyncSession) -> int:
+    """How many committed records wait for a link round (0 on SQLite, which never stages;
+    more only briefly, or after a crash between a commit and its round)."""
+    count = sa.select(sa.func.count()).select_from(_PENDING)
+    return int((await session.exec(count)).one()[0])  # type: ignore[call-overload]
+
+
 Round = Callable[[], Awaitable[None]]
 
 
