@@ -1,13 +1,18 @@
-"""Allocation benchmark: throughput under contention, and suggestion latency.
+"""Allocation benchmark: throughput under contention, against what PostgreSQL allows.
 
-    .venv/bin/python bench/allocations.py [--postgres] [--lines 50000]
-    .venv/bin/python bench/allocations.py --quick   (SQLite and PostgreSQL, 5,000 lines)
+    .venv/bin/python bench/allocations.py [--postgres] [--rounds 2]
+    .venv/bin/python bench/allocations.py --quick   (SQLite, and PostgreSQL with pgbench, 1 round)
 
 * hot line: 64 concurrent clients (4 processes x 16) allocating 1 copy at a time from ONE
-  offer line of 100,000 copies; allocations/s, and the exact total checked afterwards;
+  offer line of 100,000 copies to one request line; allocations/s;
+* on PostgreSQL, interleaved with each hot run and on the same cluster, pgbench with 64
+  clients: (1) one conditional UPDATE of the line, (2) the service's own transaction,
+  captured from the service and replayed (``pgbench_replay``); tps and ratios;
 * cold lines: the same 64 clients spread over 1,000 offer lines;
-* suggestions: p50/p95 of ``suggestions`` for a described need among ``--lines`` open
-  offer lines (bulk-inserted).
+* after every run the invariant is checked (``check``): exact counters, no over-allocation,
+  the audit chain verifies with nothing left unlinked.
+
+Suggestion latency has its own bench: ``bench/suggestions.py``.
 """
 
 from __future__ import annotations
@@ -27,13 +32,18 @@ from pathlib import Path
 
 import anyio.to_thread
 import sqlalchemy as sa
+from sqlmodel import col
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import headline
+from hot_replay import Replay, clone  # bench/, the script's directory
 
 from exchange import clock, collector
 from exchange.allocations import service as allocations
+from exchange.allocations.models import Allocation
+from exchange.audit import chain
+from exchange.audit.models import AuditPending
 from exchange.catalogue import service as catalogue
 from exchange.catalogue.models import WorkKind, WorkLevel
 from exchange.catalogue.validation import WorkDraft
@@ -41,8 +51,6 @@ from exchange.db import migrate
 from exchange.errors import Conflict
 from exchange.identity import service as identity
 from exchange.identity.identity import SYSTEM, Grant, Identity, Role
-from exchange.ids import uuid7
-from exchange.matching import service as matching
 from exchange.offers import service as offers
 from exchange.offers.models import Condition, Format, OfferLine
 from exchange.partners import service as partners
@@ -197,119 +205,118 @@ async def contention(
     return await anyio.to_thread.run_sync(fire)
 
 
-async def bulk_offer_lines(runtime: Runtime, donor_line: uuid.UUID, count: int) -> None:
-    """Copy the hot offer line's offer into ``count`` more lines of varied works."""
-    async with runtime.db.unit_of_work() as uow:
-        template = await uow.session.get(OfferLine, donor_line)
-        assert template is not None
-        rows = [
-            {
-                "id": uuid7(),
-                "offer_id": template.offer_id,
-                "work_id": template.work_id,
-                "quantity": 5,
-                "allocated": 0,
-                "format": "print",
-                "condition": "good",
-            }
-            for _ in range(count)
-        ]
-        for start in range(0, len(rows), 5000):
-            await uow.session.exec(sa.insert(OfferLine), params=rows[start : start + 5000])
+async def check(runtime: Runtime, hot: uuid.UUID, expected: int | None) -> str:
+    """The invariant after a run: no offer line allocated past its quantity or out of step
+    with its active allocations, the hot line at exactly ``expected`` (when given), the
+    audit chain verifying with nothing left unlinked. Raises AssertionError otherwise."""
+    async with runtime.db.read() as session:
+        line = await session.get(OfferLine, hot)
+        bad = (await session.exec(_OUT_OF_STEP)).one()  # type: ignore[call-overload]
+        verified = await chain.verify(session)
+        pending = (await session.exec(_PENDING)).one()  # type: ignore[call-overload]
+    assert line is not None
+    assert line.allocated <= line.quantity, (line.allocated, line.quantity)
+    assert expected is None or line.allocated == expected, (line.allocated, expected)
+    assert bad[0] == 0, f"{bad[0]} offer lines out of step with their allocations"
+    assert verified.ok, verified
+    assert pending[0] == 0, f"{pending[0]} audit records left unlinked"
+    return f"invariant exact, chain verifies ({verified.count} events)"
 
 
-ROWS: list[headline.Row] = []  # the figures of the last line, filled by the runs
+_ACTIVE = (
+    sa.select(sa.func.coalesce(sa.func.sum(Allocation.quantity), 0))
+    .where(col(Allocation.offer_line_id) == col(OfferLine.id), col(Allocation.state) == "active")
+    .scalar_subquery()
+)
+_OUT_OF_STEP = sa.select(sa.func.count()).where(
+    (col(OfferLine.allocated) != _ACTIVE) | (col(OfferLine.allocated) > col(OfferLine.quantity))
+)
+_PENDING = sa.select(sa.func.count()).select_from(AuditPending)
 
 
-async def measure(url: str, data_dir: Path, lines_count: int) -> None:
+async def hot_run(
+    runtime: Runtime, settings: Settings, who: Identity, lines: list[uuid.UUID], request: uuid.UUID
+) -> float:
+    before = await allocated(runtime, lines[0])
+    done, seconds = await contention(settings, who, lines[:1], request)
+    verdict = await check(runtime, lines[0], before + done)
+    print(
+        f"  service, hot line, 64 clients: {done} in {seconds:.2f} s = {done / seconds:.0f}/s; {verdict}"
+    )
+    return done / seconds
+
+
+async def allocated(runtime: Runtime, line_id: uuid.UUID) -> int:
+    async with runtime.db.read() as session:
+        line = await session.get(OfferLine, line_id)
+    assert line is not None
+    return line.allocated
+
+
+async def measure(url: str, data_dir: Path, rounds: int) -> None:
     await anyio.to_thread.run_sync(migrate.upgrade, url)
     settings = Settings(data_dir=data_dir, database_url=url, log_level="WARNING")
     runtime = Runtime.start(settings)
-    coordinator, offer_lines, request_line, taker = await setup(runtime, 1000)
-
-    done, seconds = await contention(settings, coordinator, offer_lines[:1], request_line)
-    async with runtime.db.read() as session:
-        hot = await session.get(OfferLine, offer_lines[0])
-    assert hot is not None
-    assert hot.allocated == done, (hot.allocated, done)
-    print(
-        f"  hot line, 64 clients: {done} allocations in {seconds:.2f} s = {done / seconds:.0f}/s (counter {hot.allocated}, exact)"
-    )
+    coordinator, offer_lines, request_line, _taker = await setup(runtime, 1000)
+    replay = None
+    if runtime.db.dialect == "postgresql":
+        replay = await Replay.capture(runtime, coordinator, offer_lines[0], request_line)
+        await runtime.close()
+        replay.url = await clone(url, "replay")
+        await replay.widen(offer_lines[0], request_line)
+        runtime = Runtime.start(settings)
     where = runtime.db.dialect
+    services, replayed = [], []
+    for _ in range(rounds):
+        service = await hot_run(runtime, settings, coordinator, offer_lines, request_line)
+        services.append(service)
+        if replay is not None:
+            replayed.append((await replay.compare(offer_lines[0], service, data_dir))[1])
     ROWS.append(
-        headline.Row(f"hot line, 64 clients, {where}", done / seconds, "allocations/s", "higher")
+        headline.Row(
+            f"hot line, 64 clients, {where}",
+            statistics.median(services),
+            "allocations/s",
+            "higher",
+            statistics.median(replayed) if replayed else None,
+            "pgbench replaying the service's transaction" if replayed else "",
+        )
     )
     done, seconds = await contention(settings, coordinator, offer_lines[1:], request_line)
-    print(
-        f"  1,000 cold lines, 64 clients: {done} allocations in {seconds:.2f} s = {done / seconds:.0f}/s"
-    )
+    verdict = await check(runtime, offer_lines[0], None)
+    print(f"  service, 1,000 cold lines, 64 clients: {done / seconds:.0f}/s; {verdict}")
     ROWS.append(
         headline.Row(
             f"1,000 cold lines, 64 clients, {where}", done / seconds, "allocations/s", "higher"
         )
     )
-
-    await bulk_offer_lines(runtime, offer_lines[0], lines_count)
-    async with runtime.db.unit_of_work() as uow:
-        async with runtime.db.read() as session:
-            taker_partner = taker.grants[0].partner_id
-        described = await requests.create(
-            taker,
-            requests.RequestDraft(
-                taker_partner,
-                [
-                    requests.RequestLineDraft(
-                        3, subject="physics", language="en", level=WorkLevel.UNDERGRADUATE
-                    )
-                ],
-            ),
-            uow=uow,
-            policy=runtime.policy,
-        )
-        line_id = (await requests.lines_of([described.id], session=uow.session))[described.id][0].id
-    latencies = []
-    for _ in range(60):
-        start = time.perf_counter()
-        async with runtime.db.read() as session:
-            found = await matching.suggestions(
-                coordinator, line_id, 20, session=session, policy=runtime.policy
-            )
-        latencies.append((time.perf_counter() - start) * 1000)
-        assert len(found) == 20
-    latencies.sort()
-    print(
-        f"  suggestions among {lines_count + 1000:,} open lines: p50 {statistics.median(latencies):.1f} ms, p95 {latencies[int(0.95 * len(latencies))]:.1f} ms"
-    )
-    ROWS.append(
-        headline.Row(
-            f"suggestions among {lines_count + 1000:,} open lines, {where}, p95",
-            latencies[int(0.95 * len(latencies))],
-            "ms",
-        )
-    )
     await runtime.close()
+
+
+ROWS: list[headline.Row] = []  # the figures of the last line, filled by the runs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--lines", type=int, default=50_000)
     parser.add_argument("--postgres", action="store_true")
-    parser.add_argument("--quick", action="store_true", help="--postgres --lines 5000")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="--postgres --rounds 1")
     args = parser.parse_args()
     if args.quick:
-        args.postgres, args.lines = True, 5_000
+        args.postgres, args.rounds = True, 1
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        print("SQLite:")
-        asyncio.run(
-            measure(f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}", tmp / "sqlite", args.lines)
-        )
+        if not args.skip_sqlite:
+            print("SQLite:")
+            sqlite = f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}"
+            asyncio.run(measure(sqlite, tmp / "sqlite", 1))
         if args.postgres:
             from tests.servers.postgres import running_postgres
 
             url = stack.enter_context(running_postgres(tmp / "pg"))
             print("PostgreSQL:")
-            asyncio.run(measure(url, tmp / "pg-data", args.lines))
+            asyncio.run(measure(url, tmp / "pg-data", args.rounds))
     headline.emit("allocations", ROWS)
 
 

@@ -11,16 +11,23 @@ SQLite and PostgreSQL, with any number of processes. It is enforced in the datab
 * CHECK constraints (``allocated <= quantity``) back it up.
 
 Locks are always taken offer line first, then request line, so allocators never deadlock.
+
+An allocation moves both counters and inserts its row (``take``). On PostgreSQL that is one
+statement (data-modifying CTEs), so a hot offer line stays locked for that statement and
+the commit only, not for three client round trips; SQLite, one writer at a time, runs
+the three statements in turn.
 """
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange.allocations.models import Allocation
 from exchange.db.table import table
 from exchange.offers.models import OfferLine
 from exchange.requests.models import RequestLine
@@ -55,6 +62,79 @@ async def move(
     params = {"line_id": line_id, "delta": delta}
     row = (await session.exec(_MOVERS[model], params=params)).first()
     return None if row is None else (int(row[0]), int(row[1]))
+
+
+def _taker() -> sa.Select[Any]:
+    """PostgreSQL: move the offer line, then (only if it moved) the request line, then
+    (only if both moved) insert the allocation; one row (offer allocated, quantity, request
+    allocated, quantity), the request's pair NULL when it refused, no row when the offer
+    line refused."""
+    offers, requests, allocations = table(OfferLine), table(RequestLine), table(Allocation)
+    # parameter names are no column's: the executor would read one as a SET value
+    quantity = sa.bindparam("new_quantity", type_=sa.Integer)
+    offer = (
+        sa.update(offers)
+        .where(offers.c.id == sa.bindparam("new_offer_line_id", type_=sa.Uuid))
+        .where(offers.c.allocated + quantity <= offers.c.quantity)
+        .values(allocated=offers.c.allocated + quantity)
+        .returning(offers.c.allocated, offers.c.quantity)
+        .cte("offer_moved")
+    )
+    request = (
+        sa.update(requests)
+        .where(requests.c.id == sa.bindparam("new_request_line_id", type_=sa.Uuid))
+        .where(requests.c.allocated + quantity <= requests.c.quantity)
+        .where(sa.exists(sa.select(offer.c.allocated)))
+        .values(allocated=requests.c.allocated + quantity)
+        .returning(requests.c.allocated, requests.c.quantity)
+        .cte("request_moved")
+    )
+    columns = list(allocations.c)
+    values = sa.select(*(sa.bindparam(f"new_{c.name}", type_=c.type) for c in columns)).where(
+        sa.exists(sa.select(request.c.allocated))
+    )
+    inserted = sa.insert(allocations).from_select(columns, values).returning(allocations.c.id)
+    made = inserted.cte("allocation_made")
+    return sa.select(
+        offer.c.allocated,
+        offer.c.quantity,
+        request.c.allocated,
+        request.c.quantity,
+        sa.select(sa.func.count()).select_from(made).scalar_subquery(),
+    ).select_from(offer.outerjoin(request, sa.true()))
+
+
+_TAKER = _taker()
+_INSERT = sa.insert(table(Allocation))
+
+Moved = tuple[int, int]
+
+
+async def take(
+    session: AsyncSession, dialect: str, allocation: dict[str, Any]
+) -> tuple[Moved | None, Moved | None]:
+    """Allocate: add ``allocation["quantity"]`` to its offer line's counter, then to its
+    request line's, then insert the ``allocation`` row (its column values) — each only if
+    the one before succeeded. The new (allocated, quantity) of each line, None for the one
+    that refused (and for the request line when the offer line did); on a refusal the
+    caller rolls back."""
+    if dialect == "postgresql":
+        params = {f"new_{name}": value for name, value in allocation.items()}
+        row = (await session.exec(_TAKER, params=params)).first()  # type: ignore[call-overload]
+        if row is None:
+            return None, None
+        if row[2] is None:
+            return (int(row[0]), int(row[1])), None
+        return (int(row[0]), int(row[1])), (int(row[2]), int(row[3]))
+    quantity = allocation["quantity"]
+    offer = await move(session, OfferLine, allocation["offer_line_id"], quantity)
+    if offer is None:
+        return None, None
+    request = await move(session, RequestLine, allocation["request_line_id"], quantity)
+    if request is None:
+        return offer, None
+    await session.exec(_INSERT, params=allocation)
+    return offer, request
 
 
 def crossed(moved: tuple[int, int], delta: int) -> bool:

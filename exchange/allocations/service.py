@@ -21,7 +21,6 @@ from exchange.allocations.errors import AllocationTravels
 from exchange.allocations.models import Allocation, AllocationState
 from exchange.audit.chain import AuditRecord
 from exchange.db.keyset import fetch_page
-from exchange.db.table import table
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, InsufficientQuantity, NotFound, ValidationFailed
 from exchange.identity.identity import Identity, Role
@@ -69,9 +68,6 @@ def resource(
     )
 
 
-_INSERT = sa.insert(table(Allocation))
-
-
 async def allocate(
     identity: Identity,
     offer_line_id: uuid.UUID,
@@ -99,17 +95,6 @@ async def allocate(
         raise ValidationFailed.single(
             "offerLineId", "work_mismatch", "the request line asks for another work"
         )
-    if await ledger.move(session, OfferLine, offer_line_id, quantity) is None:
-        raise InsufficientQuantity(
-            "offer", offer_line_id, await ledger.available(session, OfferLine, offer_line_id)
-        )
-    moved = await ledger.move(session, RequestLine, request_line_id, quantity)
-    if moved is None:
-        raise InsufficientQuantity(
-            "request",
-            request_line_id,
-            await ledger.available(session, RequestLine, request_line_id),
-        )
     allocation = Allocation(
         id=uuid7(),
         offer_line_id=offer_line_id,
@@ -119,10 +104,8 @@ async def allocate(
         created_by=identity.label,
         created_at=now,
     )
-    await session.exec(_INSERT, params=allocation.model_dump())
-    if ledger.crossed(moved, quantity):
-        await requests.refresh_state(session, sides.request_id)
-    uow.record(
+    # written before the lines are locked: after them, only the commit
+    await uow.record_early(
         AuditRecord(
             identity.label,
             "allocation.create",
@@ -132,6 +115,19 @@ async def allocate(
             allocation.snapshot(),
         )
     )
+    offer, moved = await ledger.take(session, uow.dialect, allocation.model_dump())
+    if offer is None:
+        raise InsufficientQuantity(
+            "offer", offer_line_id, await ledger.available(session, OfferLine, offer_line_id)
+        )
+    if moved is None:
+        raise InsufficientQuantity(
+            "request",
+            request_line_id,
+            await ledger.available(session, RequestLine, request_line_id),
+        )
+    if ledger.crossed(moved, quantity):
+        await requests.refresh_state(session, sides.request_id)
     return allocation
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -84,30 +85,48 @@ _HEAD = sa.select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).
 _INSERT = sa.insert(_EVENTS)
 
 
-async def append(session: AsyncSession, dialect: str, records: Iterable[AuditRecord]) -> None:
-    """Add ``records`` at the head of the chain, inside the caller's transaction."""
+def recorded(record: AuditRecord, at: datetime) -> dict[str, Any]:
+    """A record's unlinked fields: a fresh event id, its time, who, what, before, after."""
+    return {
+        "id": uuid7(),
+        "at": at,
+        "actor": record.actor,
+        "action": record.action,
+        "entity_type": record.entity_type,
+        "entity_id": record.entity_id,
+        "before": record.before,
+        "after": record.after,
+    }
+
+
+def linked(seq: int, prev: str, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` (as ``recorded`` makes them) placed after the event ``seq`` whose hash is
+    ``prev``: each gets its sequence, previous hash and hash."""
+    events: list[dict[str, Any]] = []
+    for row in rows:
+        seq += 1
+        event = {**row, "seq": seq, "prev_hash": prev}
+        event["hash"] = prev = chained_hash(prev, event)
+        events.append(event)
+    return events
+
+
+async def locked_head(session: AsyncSession, dialect: str) -> tuple[int, str]:
+    """Take the chain's lock (until the transaction ends) and read its head: (seq, hash),
+    (0, GENESIS) when empty. On PostgreSQL the head is read in a statement after the lock
+    is granted, so it sees every append committed before."""
     if dialect == "postgresql":
         await session.exec(_LOCK)  # type: ignore[call-overload]
     last = (await session.exec(_HEAD)).first()  # type: ignore[call-overload]
-    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    return (last[0], last[1]) if last else (0, GENESIS)
+
+
+async def append(session: AsyncSession, dialect: str, records: Iterable[AuditRecord]) -> None:
+    """Add ``records`` at the head of the chain, inside the caller's transaction (which
+    then holds the chain's lock until it ends)."""
+    seq, prev = await locked_head(session, dialect)
     at = clock.now()
-    rows: list[dict[str, Any]] = []
-    for record in records:
-        seq += 1
-        row: dict[str, Any] = {
-            "seq": seq,
-            "id": uuid7(),
-            "at": at,
-            "actor": record.actor,
-            "action": record.action,
-            "entity_type": record.entity_type,
-            "entity_id": record.entity_id,
-            "before": record.before,
-            "after": record.after,
-            "prev_hash": prev,
-        }
-        row["hash"] = prev = chained_hash(prev, row)
-        rows.append(row)
+    rows = linked(seq, prev, [recorded(record, at) for record in records])
     if rows:  # one executemany, no ORM objects: imports append thousands at a time
         await session.exec(_INSERT, params=rows)
 

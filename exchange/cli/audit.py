@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from exchange.audit import chain, checkpoint
+from exchange.audit import chain, checkpoint, linker
 from exchange.cli.exit_codes import VERIFICATION_FAILED
 from exchange.cli.output import say, say_block
 from exchange.cli.runner import with_runtime
@@ -38,8 +38,10 @@ def verify(ctx: click.Context, checkpoint_file: Path | None) -> None:
             raise click.UsageError(f"{checkpoint_file} is not a JSON checkpoint") from None
     problems: list[str] = []
 
+    waiting = 0
+
     async def work(runtime: Runtime) -> chain.Verification:
-        nonlocal statement
+        nonlocal statement, waiting
         if checkpoint_file is not None:
             try:
                 statement = checkpoint.read(document, runtime.instance_key.public_key())
@@ -47,6 +49,7 @@ def verify(ctx: click.Context, checkpoint_file: Path | None) -> None:
                 problems.append(f"checkpoint rejected: {error.reason}")
         async with runtime.db.read() as session:
             result = await chain.verify(session)
+            waiting = await linker.waiting(session)
             if statement is not None:
                 problem = await checkpoint.compare(session, statement)
                 if problem:
@@ -61,6 +64,8 @@ def verify(ctx: click.Context, checkpoint_file: Path | None) -> None:
             say(f"FAIL {problem}", err=True)
         raise SystemExit(VERIFICATION_FAILED)
     suffix = f"; checkpoint at event {statement.seq} matches" if statement is not None else ""
+    if waiting:
+        suffix += f"; {waiting} committed changes wait for their place (the next write links them)"
     say(f"OK {result.count} events, head {result.head_seq} {result.head_hash}{suffix}")
 
 

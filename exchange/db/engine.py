@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange.audit import linker
 from exchange.db import files
 from exchange.db.reachability import unreachable
 from exchange.db.uow import UnitOfWork
@@ -79,6 +80,13 @@ class Database:
         self._write_sessions = async_sessionmaker(
             self.writer, class_=AsyncSession, expire_on_commit=False
         )
+        # PostgreSQL: audit records are staged by each change and linked in shared rounds
+        self._chain = linker.GroupLinker(self._link) if self.dialect == "postgresql" else None
+
+    async def _link(self) -> None:
+        async with self._write_sessions() as session:
+            await linker.link(session)
+            await session.commit()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -107,7 +115,7 @@ class Database:
         Raises ``Unavailable`` when the database cannot be reached."""
         try:
             async with self._write_sessions() as session:
-                uow = UnitOfWork(session, self.dialect)
+                uow = UnitOfWork(session, self.dialect, self._chain)
                 try:
                     yield uow
                 except BaseException:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange.audit import linker
 from exchange.audit.chain import AuditRecord, append
 
 log = logging.getLogger(__name__)
@@ -19,9 +20,13 @@ class UnitOfWork:
     state change with ``record`` and defer side effects (storage deletes, notifications)
     with ``on_commit``; the adapter that opened the unit of work commits it."""
 
-    def __init__(self, session: AsyncSession, dialect: str) -> None:
+    def __init__(
+        self, session: AsyncSession, dialect: str, chain: linker.GroupLinker | None = None
+    ) -> None:
         self.session = session
         self.dialect = dialect
+        self._chain = chain  # PostgreSQL: records are staged, then linked after commit
+        self._staged = False
         self._records: list[AuditRecord] = []
         self._hooks: list[CommitHook] = []
         self.committed = False
@@ -32,12 +37,30 @@ class UnitOfWork:
     def on_commit(self, hook: CommitHook) -> None:
         self._hooks.append(hook)
 
+    async def record_early(self, record: AuditRecord) -> None:
+        """``record``, written now rather than at commit: a service about to lock a
+        contended row calls it first, so that only the commit follows that lock (staged on
+        PostgreSQL; appended to the chain on SQLite, whose writer holds the database lock
+        anyway). Written inside whatever savepoint is open, it rolls back with the change it
+        describes; records made by ``record`` stay for the commit."""
+        if self._chain is None:
+            await append(self.session, self.dialect, [record])
+            return
+        await linker.stage(self.session, [record])
+        self._staged = True
+
     async def commit(self) -> None:
-        if self._records:
+        if self._chain is not None and self._records:
+            await linker.stage(self.session, self._records)
+            self._staged = True
+        elif self._records:
             await append(self.session, self.dialect, self._records)
         await self.session.commit()
         self.committed = True
         self._records.clear()
+        if self._staged and self._chain is not None:
+            self._staged = False
+            await self._chain()  # the records are in the chain when this returns
         hooks, self._hooks = self._hooks, []
         for hook in hooks:
             try:

@@ -22,8 +22,8 @@ from exchange import clock
 from exchange.catalogue.models import Work
 from exchange.errors import NotFound, ValidationFailed
 from exchange.identity.identity import Identity
-from exchange.offers.models import Offer, OfferLine, OfferState
-from exchange.partners.models import Partner, PartnerStatus
+from exchange.matching.candidates import Shortlist
+from exchange.offers.models import OfferLine
 from exchange.policy import PolicyEngine
 from exchange.requests import service as requests
 from exchange.requests.models import RequestLine
@@ -70,45 +70,50 @@ async def suggestions(
     request, requester = await requests.load(session, line.request_id)
     policy.require(identity, "suggestion.read", requests.resource(request, requester))
     dialect = session.bind.dialect.name if session.bind else "sqlite"
+    shortlist = Shortlist(session, request.partner_id, clock.now())
+    found: list[Suggestion] = []
+    for works, score, exact in await _groups(session, line, dialect):
+        chosen = await shortlist.best(works, first - len(found))
+        found += [
+            Suggestion(offered, offered.quantity - offered.allocated, exact, score)
+            for offered in await shortlist.load(chosen)
+        ]
+        if len(found) == first:
+            break
+    return found
 
+
+async def _groups(
+    session: AsyncSession, line: RequestLine, dialect: str
+) -> list[tuple[list[uuid.UUID], int, bool]]:
+    """The works whose lines are candidates, in groups of equal rank: (works, their
+    score, exact), best first.
+
+    The score depends on the work alone, so a described need's lines fall into at most
+    four groups — works meeting all its criteria, then one fewer, … — ranked one group
+    after another and, within a group, by expiry and id. Scoring the works once (their
+    subjects tested once per work, not once per line) and fetching each group's lines
+    only until enough are found replaces scoring and sorting every open line."""
     if line.work_id is not None:
-        exact = col(OfferLine.work_id) == line.work_id
-        score: sa.ColumnElement[int] = sa.literal(FULL_SCORE)
-        relevant: sa.ColumnElement[bool] = exact
-    else:
-        exact = sa.false()
-        parts: list[sa.ColumnElement[bool]] = []
-        if line.subject:
-            parts.append(_subject_matches(dialect, line.subject))
-        if line.language:
-            parts.append(col(Work.language) == line.language)
-        if line.level:
-            parts.append(col(Work.level) == line.level)
-        if line.kind:
-            parts.append(col(Work.kind) == line.kind)
-        met = sum((sa.case((p, 1), else_=0) for p in parts), sa.literal(0))
-        # integer division on both databases: whole percentages, rounded down
-        score = sa.cast(met * FULL_SCORE, sa.Integer) // max(len(parts), 1)
-        relevant = sa.or_(*parts) if parts else sa.false()
-
-    now = clock.now()
-    available = col(OfferLine.quantity) - col(OfferLine.allocated)
-    exact_rank = sa.case((exact, 1), else_=0)
-    statement = (
-        select(OfferLine, available, exact_rank, score)
-        .join(Offer, col(Offer.id) == col(OfferLine.offer_id))
-        .join(Partner, col(Partner.id) == col(Offer.partner_id))
-        .join(Work, col(Work.id) == col(OfferLine.work_id))
-        .where(
-            Offer.state == OfferState.OPEN.value,
-            col(Offer.expires_at) > now,
-            Partner.status == PartnerStatus.ACTIVE.value,
-            col(Offer.partner_id) != request.partner_id,
-            available > 0,
-            relevant,
-        )
-        .order_by(exact_rank.desc(), score.desc(), col(Offer.expires_at), col(OfferLine.id))
-        .limit(first)
-    )
-    rows = (await session.exec(statement)).all()
-    return [Suggestion(row[0], int(row[1]), bool(row[2]), int(row[3])) for row in rows]
+        return [([line.work_id], FULL_SCORE, True)]
+    parts: list[sa.ColumnElement[bool]] = []
+    if line.subject:
+        parts.append(_subject_matches(dialect, line.subject))
+    if line.language:
+        parts.append(col(Work.language) == line.language)
+    if line.level:
+        parts.append(col(Work.level) == line.level)
+    if line.kind:
+        parts.append(col(Work.kind) == line.kind)
+    if not parts:
+        return []
+    met = sum((sa.case((p, 1), else_=0) for p in parts), sa.literal(0))
+    scored = (await session.exec(select(Work.id, met).where(sa.or_(*parts)))).all()
+    by_count: dict[int, list[uuid.UUID]] = {}
+    for work_id, count in scored:
+        by_count.setdefault(int(count), []).append(work_id)
+    # whole percentages, rounded down
+    return [
+        (by_count[count], count * FULL_SCORE // len(parts), False)
+        for count in sorted(by_count, reverse=True)
+    ]

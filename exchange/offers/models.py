@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Text
+from sqlalchemy import CheckConstraint, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from exchange.db.types import UTCDateTime
@@ -33,6 +33,8 @@ class Condition(StrEnum):
 
 class Offer(SQLModel, table=True):
     __tablename__ = "offer"
+    # suggestions walk the open offers in expiry order (migration 0019)
+    __table_args__ = (Index("ix_offer_state_expires_at", "state", "expires_at"),)
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     partner_id: uuid.UUID = Field(foreign_key="partner.id", index=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -293,3 +294,36 @@ async def test_concurrent_allocations_in_one_process_too(runtime: Runtime, world
 
     assert sum(await asyncio.gather(*(one() for _ in range(16)))) == 9
     assert await totals(runtime, market.offer_lines[0]) == (9, 9, 10)
+
+
+async def test_a_refused_allocation_in_a_savepoint_keeps_the_units_other_records(
+    runtime: Runtime, world: World
+) -> None:
+    """As sync answers proposals: earlier records of the unit of work survive an
+    allocation refused (and rolled back) inside a savepoint; the refused one leaves none."""
+    market = await make_market(runtime, world, offered=[5], requested=[10])
+    coord = coordinator(world)
+    async with runtime.db.read() as session:
+        head = await chain.head(session)
+    assert head is not None
+    async with runtime.db.unit_of_work() as uow:
+        uow.record(chain.AuditRecord("test", "note.before", "note", "1"))
+        for quantity in (6, 2):  # the first is refused, the second made
+            with contextlib.suppress(InsufficientQuantity):
+                async with uow.session.begin_nested():
+                    made = await allocations.allocate(
+                        coord,
+                        market.offer_lines[0],
+                        market.request_lines[0],
+                        quantity,
+                        uow=uow,
+                        policy=runtime.policy,
+                    )
+        uow.record(chain.AuditRecord("test", "note.after", "note", "2"))
+    async with runtime.db.read() as session:
+        events = [(e.action, e.entity_id) async for e in chain.stream(session) if e.seq > head.seq]
+        assert (await chain.verify(session)).ok
+    assert sorted(events) == sorted(
+        [("note.before", "1"), ("allocation.create", str(made.id)), ("note.after", "2")]
+    )
+    assert await totals(runtime, market.offer_lines[0]) == (2, 2, 5)

@@ -9,7 +9,7 @@ as the holder sees them at the start of the token. Tokens issued before this hav
 account.disabled_at: when an admin disabled the account (null: enabled).
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0019
 Create Date: 2026-11-30 08:00:00.000000
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 from exchange.db.types import UTCDateTime
 
 revision: str = "0021"
-down_revision: str | None = "0018"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

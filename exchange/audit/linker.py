@@ -1,0 +1,131 @@
+"""Group commit of the audit chain on PostgreSQL: changes stage their events, a linker
+chains them after commit.
+
+A hash chain orders every write of the instance. Appending inside each change's own
+transaction (``chain.append``) holds the chain's lock from the append until that
+transaction commits, so every writer waits for every other writer's last round trips;
+on a hot row the row lock is held across them as well. Instead, on PostgreSQL:
+
+1. a unit of work inserts its records into ``audit_pending`` inside its own transaction
+   (no shared lock: the change and its audit record commit or vanish together);
+2. right after the commit, ``GroupLinker`` runs a *link round* in a separate transaction:
+   under the chain's advisory lock it reads the pending rows in id order (UUIDv7: the
+   order they were recorded), computes their sequences and hashes after the chain's head,
+   inserts them into ``audit_event`` and deletes them from ``audit_pending``;
+3. concurrent units of work of one process share rounds: a caller arriving while a
+   round runs waits for the next one, which links everything committed by then, so one
+   lock round trip serves many changes (the group commit).
+
+The chain stays exactly what ``chain.verify`` checks: sequences without gaps, each hash
+over the previous hash and the event; events become visible in sequence order, since a
+round commits before the lock passes on. A unit of work returns only after a round that
+started after its commit has finished, so its events are in the chain by then (unless
+that round failed: the rows stay pending and the next round links them, and a crash
+between commit and link leaves them for the next writer likewise).
+
+SQLite needs none of this: its writers hold the database's write lock anyway, so they
+append in their own transaction (``chain.append``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from exchange import clock
+from exchange.audit.chain import AuditRecord, linked, locked_head, recorded
+from exchange.audit.models import AuditEvent, AuditPending
+from exchange.db.table import table
+
+log = logging.getLogger(__name__)
+
+BATCH = 2000  # pending rows linked per statement pair
+
+_PENDING = table(AuditPending)
+_STAGE = sa.insert(_PENDING)
+_OLDEST = sa.select(_PENDING).order_by(_PENDING.c.id).limit(BATCH)
+_UNSTAGE = sa.delete(_PENDING).where(_PENDING.c.id.in_(sa.bindparam("ids", expanding=True)))
+_INSERT = sa.insert(table(AuditEvent))
+
+
+async def stage(session: AsyncSession, records: Iterable[AuditRecord]) -> None:
+    """Insert ``records`` into ``audit_pending`` in the caller's transaction."""
+    at = clock.now()
+    rows = [recorded(record, at) for record in records]
+    if rows:
+        await session.exec(_STAGE, params=rows)
+
+
+async def link(session: AsyncSession) -> int:
+    """Move every committed pending row into the chain, in the caller's transaction (which
+    holds the chain's lock until it ends); how many were linked."""
+    seq, prev = await locked_head(session, "postgresql")
+    total = 0
+    while True:
+        rows: list[dict[str, Any]] = [
+            dict(row._mapping)
+            for row in (await session.exec(_OLDEST)).all()  # type: ignore[call-overload]
+        ]
+        if not rows:
+            return total
+        events = linked(seq, prev, rows)
+        await session.exec(_INSERT, params=events)
+        await session.exec(_UNSTAGE, params={"ids": [row["id"] for row in rows]})
+        seq, prev, total = events[-1]["seq"], events[-1]["hash"], total + len(rows)
+        if len(rows) < BATCH:
+            return total
+
+
+async def waiting(session: AsyncSession) -> int:
+    """How many committed records wait for a link round (0 on SQLite, which never stages;
+    more only briefly, or after a crash between a commit and its round)."""
+    count = sa.select(sa.func.count()).select_from(_PENDING)
+    return int((await session.exec(count)).one()[0])  # type: ignore[call-overload]
+
+
+Round = Callable[[], Awaitable[None]]
+
+
+class GroupLinker:
+    """Link rounds shared by the concurrent units of work of one event loop.
+
+    ``await linker()`` returns once a round that began after the call has ended: the
+    first caller starts one at once; callers arriving during it wait for the next, which
+    starts when it ends and serves them all."""
+
+    def __init__(self, round_: Round) -> None:
+        self._round = round_
+        self._running: asyncio.Future[None] | None = None
+        self._next: asyncio.Future[None] | None = None
+        self._driver: asyncio.Task[None] | None = None
+
+    async def __call__(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._running is None:
+            self._running = waited = loop.create_future()
+            self._driver = loop.create_task(self._drive())
+        else:
+            if self._next is None:
+                self._next = loop.create_future()
+            waited = self._next
+        await asyncio.shield(waited)
+
+    async def _drive(self) -> None:
+        try:
+            while self._running is not None:
+                try:
+                    await self._round()
+                except Exception:  # the changes are committed; a later round links them
+                    log.exception("linking the audit chain failed")
+                self._running.set_result(None)
+                self._running, self._next = self._next, None
+        finally:  # cancelled (the loop is closing): release whoever still waits
+            for waiting in (self._running, self._next):
+                if waiting is not None and not waiting.done():
+                    waiting.set_result(None)
+            self._running = self._next = self._driver = None
