@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,6 +12,9 @@ from exchange.audit.chain import AuditRecord, append
 log = logging.getLogger(__name__)
 
 CommitHook = Callable[[], Awaitable[None]]
+# Checks the changes a unit of work recorded before it commits; raises to refuse them all
+# (the offline-sync rule that replicas are read-only: ``exchange.sync.ownership``).
+WriteGuard = Callable[[AsyncSession, Sequence[AuditRecord]], Awaitable[None]]
 
 
 class UnitOfWork:
@@ -19,9 +22,12 @@ class UnitOfWork:
     state change with ``record`` and defer side effects (storage deletes, notifications)
     with ``on_commit``; the adapter that opened the unit of work commits it."""
 
-    def __init__(self, session: AsyncSession, dialect: str) -> None:
+    def __init__(
+        self, session: AsyncSession, dialect: str, guard: WriteGuard | None = None
+    ) -> None:
         self.session = session
         self.dialect = dialect
+        self._guard = guard
         self._records: list[AuditRecord] = []
         self._hooks: list[CommitHook] = []
         self.committed = False
@@ -33,6 +39,8 @@ class UnitOfWork:
         self._hooks.append(hook)
 
     async def commit(self) -> None:
+        if self._records and self._guard is not None:
+            await self._guard(self.session, self._records)
         if self._records:
             await append(self.session, self.dialect, self._records)
         await self.session.commit()
