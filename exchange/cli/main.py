@@ -23,9 +23,10 @@ from exchange.cli.report import report
 from exchange.cli.runner import fail
 from exchange.cli.schema import schema
 from exchange.cli.serve import serve
-from exchange.cli.shipments import shipment_group
+from exchange.cli.shipment_flow import shipment_group  # with its create|act|receive|show
 from exchange.cli.sync import sync_group
 from exchange.cli.token import token
+from exchange.cli.trade import allocation_group, offer_group, request_group, work_group
 from exchange.errors import ExchangeError, ValidationFailed
 from exchange.settings import Settings
 
@@ -45,6 +46,8 @@ for command in (serve, db, demo, token, account, audit, schema, keys_group, mani
 for command in (objects, fixity, report, catalogue_group, shipment_group):
     cli.add_command(command)
 for command in (peers_group, sync_group, partner_group):
+    cli.add_command(command)
+for command in (work_group, offer_group, request_group, allocation_group):
     cli.add_command(command)
 guard(cli)  # every text option passes the domain's text rule
 
