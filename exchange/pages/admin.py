@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from exchange import errors
 from exchange.identity.identity import Role
-from exchange.pages import web
+from exchange.pages import admin_sync, web
 from exchange.pages.partner_form import PartnerForm, field_id
 from exchange.pagination import PageRequest
 from exchange.partners import service as partners
@@ -171,6 +171,7 @@ def routes(runtime: Runtime) -> list[Route]:
         Route("/admin/partners/{partner_id}", update, methods=["POST"]),
         Route("/admin/partners/{partner_id}/{verb}", status, methods=["POST"]),
         Route("/admin/policies", policies, methods=["GET"]),
+        *admin_sync.routes(runtime),
     ]
 
 
