@@ -203,7 +203,11 @@ class AllocationMutation:
                 uow=uow,
                 policy=ctx.runtime.policy,
             )
-            made = await uow.session.get(AllocationRow, claimed.allocation_id)
+            made = (
+                await uow.session.get(AllocationRow, claimed.allocation_id)
+                if claimed.allocation_id
+                else None
+            )
             return claimed if made is None else made
 
         def render(row: AllocationRow | proposals.Claimed) -> Allocation | Proposed:
