@@ -31,6 +31,7 @@ from exchange.shipments.workflow import Action
 from exchange.sync import entities, proposals
 from exchange.sync.models import SyncProposal
 from exchange.sync.ownership import OwnedElsewhere
+from tests.cli_runner import invoke
 from tests.conftest import World
 from tests.shipments.scene import Scene, allocate, draft, make_scene, person
 from tests.sync.pair import Pair, cli_ok, peer, second_instance
@@ -265,6 +266,35 @@ async def test_receiving_a_replica_shipment_not_yet_delivered_is_refused_before_
                     custody=held.scene.custody(remote),
                 )
         assert str(refused.value) == "the shipment has no signed manifest"
+        assert await fingerprint(remote, "shipment", str(held.shipment_id)) == before
+    finally:
+        await remote.close()
+
+
+async def test_the_command_refuses_a_write_on_a_replica_with_exit_5_naming_the_owner(
+    settings: Settings, runtime: Runtime, world: World, tmp_path: Path, sqlite_template: Path
+) -> None:
+    held = await hold_replicas(settings, runtime, world, tmp_path, sqlite_template)
+    partner = held.pair.partner
+    await cli_ok(
+        partner, "account", "create", "--email", "sender@example.org", "--name", "Sender",
+        "--partner", str(held.scene.donor), "--role", "librarian",
+    )  # fmt: skip
+    remote = Runtime.start(partner)
+    try:
+        before = await fingerprint(remote, "shipment", str(held.shipment_id))
+    finally:
+        await remote.close()
+    result = await invoke(
+        partner, "shipment", "act", "--as", "sender@example.org", str(held.shipment_id), "pack"
+    )
+    assert result.exit_code == 5
+    assert result.output.strip() == (
+        f"error: shipment {held.shipment_id} is a replica owned by instance"
+        f" {held.pair.hub_id}: it changes only there"
+    )
+    remote = Runtime.start(partner)
+    try:
         assert await fingerprint(remote, "shipment", str(held.shipment_id)) == before
     finally:
         await remote.close()
