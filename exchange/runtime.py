@@ -12,6 +12,7 @@ from exchange.policy import PolicyEngine
 from exchange.settings import Settings
 from exchange.signing import instance_key
 from exchange.storage import Storage, factory
+from exchange.sync import ownership
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,7 @@ class Runtime:
         files.private_directory(settings.data_dir)
         return cls(
             settings=settings,
-            db=Database(settings.effective_database_url),
+            db=Database(settings.effective_database_url, ownership.refuse_foreign_writes),
             policy=policy or PolicyEngine(),
             instance_key=instance_key.load_or_create(settings.instance_key_path),
             storage=storage or factory.build(settings),

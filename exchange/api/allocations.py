@@ -27,10 +27,12 @@ from exchange.api.pagination import Connection, connection
 from exchange.api.resolvers import listing, perform
 from exchange.api.resource_requests import RequestLine
 from exchange.api.scalars import to_uuid
+from exchange.api.sync import Proposed
 from exchange.api.works import Work
 from exchange.db.uow import UnitOfWork
 from exchange.matching import service as matching
 from exchange.pagination import Page, PageRequest
+from exchange.sync import proposals
 
 AllocationStateEnum = strawberry.enum(AllocationState, name="AllocationState")
 
@@ -104,7 +106,13 @@ class AllocationFilter:
 
 
 AllocateResult = Annotated[
-    Allocation | InsufficientQuantity | ValidationError | PermissionDenied | NotFound | Conflict,
+    Allocation
+    | Proposed
+    | InsufficientQuantity
+    | ValidationError
+    | PermissionDenied
+    | NotFound
+    | Conflict,
     strawberry.union("AllocateResult"),
 ]
 ReleaseResult = Annotated[
@@ -179,23 +187,35 @@ class AllocationQuery:
 
 @strawberry.type
 class AllocationMutation:
-    @strawberry.mutation(description="Promise a quantity of an offer line to a request line.")
+    @strawberry.mutation(
+        description="Promise a quantity of an offer line to a request line; when the offer "
+        "is owned by another instance, the claim travels to it (Proposed)."
+    )
     async def allocate(self, info: Info, input: AllocateInput) -> AllocateResult:
         ctx = info.context
 
-        async def work(uow: UnitOfWork) -> AllocationRow:
-            offer_line = to_uuid(input.offer_line_id, "offerLineId")
-            request_line = to_uuid(input.request_line_id, "requestLineId")
-            return await service.allocate(
+        async def work(uow: UnitOfWork) -> AllocationRow | proposals.Claimed:
+            claimed = await proposals.claim(
                 ctx.identity,
-                offer_line,
-                request_line,
+                to_uuid(input.offer_line_id, "offerLineId"),
+                to_uuid(input.request_line_id, "requestLineId"),
                 input.quantity,
                 uow=uow,
                 policy=ctx.runtime.policy,
             )
+            made = (
+                await uow.session.get(AllocationRow, claimed.allocation_id)
+                if claimed.allocation_id
+                else None
+            )
+            return claimed if made is None else made
 
-        return await perform(ctx, work, Allocation.from_model)  # type: ignore[no-any-return]
+        def render(row: AllocationRow | proposals.Claimed) -> Allocation | Proposed:
+            if isinstance(row, proposals.Claimed):
+                return Proposed.from_model(row, "claim")
+            return Allocation.from_model(row)
+
+        return await perform(ctx, work, render)  # type: ignore[no-any-return]
 
     @strawberry.mutation(description="End an allocation; its quantity returns to both lines.")
     async def release_allocation(self, info: Info, id: strawberry.ID) -> ReleaseResult:

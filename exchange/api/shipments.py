@@ -25,6 +25,7 @@ from exchange.api.pagination import Connection, connection
 from exchange.api.partners import Partner
 from exchange.api.resolvers import listing, lookup, perform
 from exchange.api.scalars import to_uuid
+from exchange.api.sync import Proposed
 from exchange.api.works import Work
 from exchange.db.uow import UnitOfWork
 from exchange.keys.custody import Custody
@@ -37,6 +38,7 @@ from exchange.shipments.models import ShipmentEvent as EventRow
 from exchange.shipments.models import ShipmentItem as ItemRow
 from exchange.shipments.models import ShipmentMode, ShipmentState
 from exchange.shipments.workflow import Action
+from exchange.sync import proposals
 
 ShipmentModeEnum = strawberry.enum(ShipmentMode, name="ShipmentMode")
 
@@ -325,7 +327,9 @@ ApproveShipmentResult = Annotated[Moved, strawberry.union("ApproveShipmentResult
 DispatchShipmentResult = Annotated[Moved, strawberry.union("DispatchShipmentResult")]
 MarkInTransitResult = Annotated[Moved, strawberry.union("MarkInTransitResult")]
 MarkDeliveredResult = Annotated[Moved, strawberry.union("MarkDeliveredResult")]
-ReceiveShipmentResult = Annotated[Moved, strawberry.union("ReceiveShipmentResult")]
+ReceiveShipmentResult = Annotated[
+    Shipment | Proposed | IllegalTransition | Errors, strawberry.union("ReceiveShipmentResult")
+]
 CancelShipmentResult = Annotated[Moved, strawberry.union("CancelShipmentResult")]
 MarkLostResult = Annotated[Moved, strawberry.union("MarkLostResult")]
 
@@ -490,17 +494,26 @@ class ShipmentMutation:
         ctx, given = info.context, input or ReceiveShipmentInput()
         details = transitions.EventDetails(given.location, given.note)
 
-        async def work(uow: UnitOfWork) -> ShipmentRow:
+        async def work(uow: UnitOfWork) -> ShipmentRow | proposals.Claimed:
             found = [
                 DiscrepancyValue(to_uuid(d.work_id, "workId"), d.expected, d.received, d.note)
                 for d in given.discrepancies
             ]
-            return await transitions.receive(
+            claimed = await proposals.confirm_receipt(
                 ctx.identity, to_uuid(id), found, details, uow=uow, policy=ctx.runtime.policy,
                 custody=_custody(ctx),
             )  # fmt: skip
+            if claimed.proposed:
+                return claimed
+            return await service.get(ctx.identity, to_uuid(id), session=uow.session,
+                                     policy=ctx.runtime.policy)  # fmt: skip
 
-        return await perform(ctx, work, Shipment.from_model)  # type: ignore[no-any-return]
+        def render(row: ShipmentRow | proposals.Claimed) -> Shipment | Proposed:
+            if isinstance(row, proposals.Claimed):
+                return Proposed.from_model(row, "receipt")
+            return Shipment.from_model(row)
+
+        return await perform(ctx, work, render)  # type: ignore[no-any-return]
 
     @strawberry.mutation(description="Call it off before it leaves.")
     async def cancel_shipment(

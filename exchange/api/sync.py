@@ -10,7 +10,27 @@ import strawberry
 from exchange.api.context import Info
 from exchange.api.errors import query_error
 from exchange.errors import ExchangeError
-from exchange.sync import status
+from exchange.sync import proposals, status
+
+
+@strawberry.type(
+    description="The record is owned by another instance: the action travels to that "
+    "instance as a proposal in the next bundle, and takes effect when the owner accepts it."
+)
+class Proposed:
+    proposal_id: strawberry.ID
+    kind: str = strawberry.field(description="claim or receipt")
+    owner_instance: strawberry.ID
+    message: str = strawberry.field(description="proposed, awaiting instance <owner>")
+
+    @classmethod
+    def from_model(cls, claimed: proposals.Claimed, kind: str) -> Proposed:
+        return cls(
+            proposal_id=strawberry.ID(str(claimed.proposal_id)),
+            kind=kind,
+            owner_instance=strawberry.ID(str(claimed.owner)),
+            message=claimed.awaiting,
+        )
 
 
 @strawberry.type

@@ -15,6 +15,7 @@ from exchange.settings import Settings
 # name -> where the command lives; its module is imported only when it runs (issue 15).
 COMMANDS = {
     "account": "exchange.cli.account:account",
+    "allocation": "exchange.cli.trade:allocation_group",
     "audit": "exchange.cli.audit:audit",
     "catalogue": "exchange.cli.catalogue:catalogue_group",
     "db": "exchange.cli.db:db",
@@ -22,15 +23,18 @@ COMMANDS = {
     "fixity": "exchange.cli.fixity:fixity",
     "keys": "exchange.cli.keys:keys_group",
     "manifest": "exchange.cli.manifest:manifest_group",
+    "offer": "exchange.cli.trade:offer_group",
     "objects": "exchange.cli.objects:objects",
     "partner": "exchange.cli.partner:partner_group",
     "peers": "exchange.cli.peers:peers_group",
     "report": "exchange.cli.report:report",
+    "request": "exchange.cli.trade:request_group",
     "schema": "exchange.cli.schema:schema",
     "serve": "exchange.cli.serve:serve",
-    "shipment": "exchange.cli.shipments:shipment_group",
+    "shipment": "exchange.cli.shipment_flow:shipment_group",  # with create|act|receive|show
     "sync": "exchange.cli.sync:sync_group",
     "token": "exchange.cli.token:token",
+    "work": "exchange.cli.trade:work_group",
 }
 
 

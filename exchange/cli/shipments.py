@@ -13,6 +13,7 @@ from exchange.ids import parse_id
 from exchange.keys.custody import Custody
 from exchange.runtime import Runtime
 from exchange.shipments import disk
+from exchange.sync import bags
 
 
 @click.group(name="shipment")
@@ -72,10 +73,15 @@ def export_bag(
 @click.pass_context
 def import_bag(ctx: click.Context, directory: Path) -> None:
     """Check the bag in DIRECTORY (every file, every checksum, the signatures), store its
-    files and record the shipment's receipt. A bad bag is refused, naming the file."""
+    files and record the shipment's receipt. A bad bag is refused, naming the file.
 
-    async def work(runtime: Runtime) -> disk.BagReport:
-        return await disk.import_bag(
+    At an instance holding the shipment as a replica (its rows came in a sync bundle) the
+    files are stored and the receipt is left to ``shipment receive`` (it travels to the
+    owner); an instance that knows nothing of the shipment refuses the bag (exit 3): its
+    rows come with ``exchange sync import``."""
+
+    async def work(runtime: Runtime) -> bags.BagImported:
+        return await bags.import_bag(
             SYSTEM,
             directory,
             db=runtime.db,
@@ -85,4 +91,14 @@ def import_bag(ctx: click.Context, directory: Path) -> None:
         )
 
     report = with_runtime(ctx, work)
-    say(f"{report.shipment_id}\treceived\t{report.files} files\t{report.octets} bytes")
+    if report.owner is None:
+        say(f"{report.shipment_id}\treceived\t{report.files} files\t{report.octets} bytes")
+        return
+    say(
+        f"{report.shipment_id}\tstored\t{report.stored} files\t"
+        f"{report.held} already held\t{report.octets} bytes"
+    )
+    say(
+        f"the shipment is owned by instance {report.owner}: confirm receipt with "
+        f"`exchange shipment receive {report.shipment_id}` (it travels there as a proposal)"
+    )

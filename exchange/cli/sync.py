@@ -83,6 +83,28 @@ def status_command(ctx: click.Context) -> None:
             say(f"  refused {entry.bundle_id}: {entry.reason}")
 
 
+@sync_group.command(name="proposals")
+@click.pass_context
+def proposals_command(ctx: click.Context) -> None:
+    """One line per proposal held here: id, kind, proposer -> owner, and the answer
+    (``awaiting``, ``accepted [allocation]`` or ``refused: reason``)."""
+
+    async def work(runtime: Runtime) -> list[status.ProposalEntry]:
+        async with runtime.db.read() as session:
+            return await status.proposals(SYSTEM, session=session)
+
+    for entry in with_runtime(ctx, work):
+        if entry.accepted is None:
+            answer = "awaiting"
+        elif entry.accepted:
+            answer = "accepted" + (
+                f"\tallocation {entry.allocation_id}" if entry.allocation_id else ""
+            )
+        else:
+            answer = f"refused: {entry.reason}"
+        say(f"{entry.proposal_id}\t{entry.kind}\t{entry.proposer} -> {entry.owner}\t{answer}")
+
+
 def _link_options(command: Callable[..., None]) -> Callable[..., None]:
     command = click.option("--peer", "peer_id", type=click.UUID, required=True)(command)
     command = click.option("--url", required=True, help="The peer's base URL.")(command)

@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from exchange.audit import linker
 from exchange.db import files
 from exchange.db.reachability import unreachable
-from exchange.db.uow import UnitOfWork
+from exchange.db.uow import UnitOfWork, WriteGuard
 from exchange.errors import Unavailable
 
 BUSY_TIMEOUT_MS = 30_000
@@ -53,8 +53,10 @@ def _sqlite_engine(url: str, begin: str) -> AsyncEngine:
 class Database:
     """The database of one instance: read sessions and units of work."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, guard: WriteGuard | None = None) -> None:
+        """``guard`` checks every unit of work's recorded changes before it commits."""
         self.url = url
+        self.guard = guard
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
@@ -115,7 +117,7 @@ class Database:
         Raises ``Unavailable`` when the database cannot be reached."""
         try:
             async with self._write_sessions() as session:
-                uow = UnitOfWork(session, self.dialect, self._chain)
+                uow = UnitOfWork(session, self.dialect, self._chain, self.guard)
                 try:
                     yield uow
                 except BaseException:

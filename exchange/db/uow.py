@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,6 +13,9 @@ from exchange.audit.chain import AuditRecord, append
 log = logging.getLogger(__name__)
 
 CommitHook = Callable[[], Awaitable[None]]
+# Checks the changes a unit of work recorded before it commits; raises to refuse them all
+# (the offline-sync rule that replicas are read-only: ``exchange.sync.ownership``).
+WriteGuard = Callable[[AsyncSession, Sequence[AuditRecord]], Awaitable[None]]
 
 
 class UnitOfWork:
@@ -21,12 +24,17 @@ class UnitOfWork:
     with ``on_commit``; the adapter that opened the unit of work commits it."""
 
     def __init__(
-        self, session: AsyncSession, dialect: str, chain: linker.GroupLinker | None = None
+        self,
+        session: AsyncSession,
+        dialect: str,
+        chain: linker.GroupLinker | None = None,
+        guard: WriteGuard | None = None,
     ) -> None:
         self.session = session
         self.dialect = dialect
         self._chain = chain  # PostgreSQL: records are staged, then linked after commit
         self._staged = False
+        self._guard = guard
         self._records: list[AuditRecord] = []
         self._hooks: list[CommitHook] = []
         self.committed = False
@@ -42,7 +50,10 @@ class UnitOfWork:
         contended row calls it first, so that only the commit follows that lock (staged on
         PostgreSQL; appended to the chain on SQLite, whose writer holds the database lock
         anyway). Written inside whatever savepoint is open, it rolls back with the change it
-        describes; records made by ``record`` stay for the commit."""
+        describes; records made by ``record`` stay for the commit. The write guard (a replica
+        is read-only) judges it first, as ``commit`` judges the others."""
+        if self._guard is not None:
+            await self._guard(self.session, [record])
         if self._chain is None:
             await append(self.session, self.dialect, [record])
             return
@@ -50,6 +61,8 @@ class UnitOfWork:
         self._staged = True
 
     async def commit(self) -> None:
+        if self._records and self._guard is not None:
+            await self._guard(self.session, self._records)
         if self._chain is not None and self._records:
             await linker.stage(self.session, self._records)
             self._staged = True

@@ -23,6 +23,7 @@ from exchange.requests import service as requests
 from exchange.requests import view
 from exchange.requests.models import Priority
 from exchange.runtime import Runtime
+from exchange.sync import proposals
 
 BOARD_PAGE = 10
 
@@ -147,7 +148,7 @@ def routes(runtime: Runtime) -> list[Route]:
             request_line = uuid.UUID(request.path_params["line_id"])
             offer_line = uuid.UUID(str(data.get("offer_line", "")))
             async with runtime.db.unit_of_work() as uow:
-                await allocations.allocate(
+                claimed = await proposals.claim(
                     who.identity,
                     offer_line,
                     request_line,
@@ -159,6 +160,8 @@ def routes(runtime: Runtime) -> list[Route]:
             return web.not_found(request, who)
         except errors.ExchangeError as error:
             return web.refused(request, who, error)
+        if claimed.proposed:
+            return web.proposed(request, who, claimed.owner, back)
         return web.redirect(back)
 
     async def release(request: Request) -> Response:

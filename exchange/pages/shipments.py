@@ -28,6 +28,7 @@ from exchange.shipments import service as shipments
 from exchange.shipments import transitions, unshipped, view
 from exchange.shipments.models import ShipmentMode, ShipmentState
 from exchange.shipments.workflow import Action
+from exchange.sync import proposals
 
 SIMPLE = {a.value: a for a in Action if a not in (Action.DISPATCH, Action.RECEIVE)}
 STATES = frozenset(s.value for s in ShipmentState)
@@ -204,6 +205,7 @@ def routes(runtime: Runtime) -> list[Route]:
         who, data = got
         verb = request.path_params["action"]
         identity = who.identity
+        proposed_to: uuid.UUID | None = None
         try:
             shipment_id = uuid.UUID(request.path_params["shipment_id"])
             expected: dict[str, tuple[uuid.UUID, int]] = {}
@@ -222,7 +224,7 @@ def routes(runtime: Runtime) -> list[Route]:
                         custody=custody(),
                     )
                 elif verb == Action.RECEIVE.value:
-                    await transitions.receive(
+                    claimed = await proposals.confirm_receipt(
                         identity,
                         shipment_id,
                         _discrepancies(data, expected),
@@ -231,6 +233,8 @@ def routes(runtime: Runtime) -> list[Route]:
                         policy=policy,
                         custody=custody(),
                     )
+                    if claimed.proposed:
+                        proposed_to = claimed.owner
                 elif verb in SIMPLE:
                     await transitions.act(
                         identity, shipment_id, SIMPLE[verb], _details(data), uow=uow, policy=policy
@@ -241,6 +245,8 @@ def routes(runtime: Runtime) -> list[Route]:
             return web.not_found(request, who)
         except errors.ExchangeError as error:
             return web.refused(request, who, error)
+        if proposed_to is not None:
+            return web.proposed(request, who, proposed_to, f"/shipments/{shipment_id}")
         return web.redirect(f"/shipments/{shipment_id}")
 
     return [

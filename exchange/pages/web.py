@@ -245,6 +245,13 @@ def refused(request: Request, who: Visitor, error: errors.ExchangeError) -> Resp
     return render(request, who, "error.html", {"message": message}, status_code=status)
 
 
+def proposed(request: Request, who: Visitor, owner: uuid.UUID, back: str) -> Response:
+    """The action was on a record another instance owns: it travels there as a proposal
+    (202 Accepted: taken, not yet done)."""
+    context = {"owner": str(owner), "back": back}
+    return render(request, who, "proposed.html", context, status_code=202)
+
+
 def local_path(target: str | None, default: str) -> str:
     """``target`` when it is a path on this instance, else ``default`` (no open redirect)."""
     if not target or not target.startswith("/") or target.startswith("//"):

@@ -171,10 +171,11 @@ async def import_bag(
     storage: Storage,
     policy: PolicyEngine,
     custody: Custody,
+    checked: bag_check.CheckedBag | None = None,
 ) -> BagReport:
-    """Check the bag and its signatures, store its files and record the receipt (a
-    shipment still on its way is marked delivered first)."""
-    checked = await bag_check.check(directory)
+    """Check the bag (unless ``checked`` already) and its signatures, store its files and
+    record the receipt (a shipment still on its way is marked delivered first)."""
+    checked = checked or await bag_check.check(directory)
     document = checked.signed_manifest
     async with db.read() as session:
         ring = jwks.parse(await jwks.build(identity, session=session, policy=policy))

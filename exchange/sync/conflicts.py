@@ -13,8 +13,10 @@
    instance that allocated on its replica of another instance's line (a write that should
    have been a claim) is not believed, so no partition can over-allocate the owner's line.
 3. **Replicas are read-only.** Acting on a record owned elsewhere (claiming a line of an
-   offer owned by another instance) does not change it: it makes a *proposal*, which
-   travels to the owner. (``exchange.sync.proposals.claim``)
+   offer owned by another instance, confirming receipt of its shipment) does not change
+   it: it makes a *proposal*, which travels to the owner (``exchange.sync.proposals``).
+   Any other write on a replica is refused before its unit of work commits, naming the
+   owner (``exchange.sync.ownership``).
 4. **The owner decides, once, in arrival order.** At import the owner answers every new
    proposal addressed to it, in the order of the proposer's log, by trying the action
    with its own rules: a claim is an ordinary allocation, so it cannot take more than the

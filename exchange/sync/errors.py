@@ -9,7 +9,7 @@ gap is filled.
 
 from __future__ import annotations
 
-from exchange.errors import Conflict
+from exchange.errors import Conflict, ExchangeError, NotFound
 
 
 class BundleRefused(Conflict):
@@ -27,3 +27,19 @@ class BundleWaiting(Conflict):
         ranges = ", ".join(f"{origin} seq {a}..{b}" for origin, (a, b) in sorted(missing.items()))
         super().__init__(f"bundle waits: missing {ranges}")
         self.missing = missing
+
+
+class ShipmentNotHere(NotFound):
+    """A shipment's bag was brought to an instance that holds nothing of the shipment."""
+
+    code = "shipment_not_here"
+
+    def __init__(self, shipment_id: object) -> None:
+        ExchangeError.__init__(
+            self,
+            f"shipment {shipment_id} is not known at this instance: a bag alone cannot bring"
+            " it; import the sending instance's sync bundle first (exchange sync import"
+            " BUNDLE), which carries the shipment, its signed manifest and its files",
+        )
+        self.entity = "shipment"
+        self.entity_id = str(shipment_id)

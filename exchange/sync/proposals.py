@@ -1,6 +1,8 @@
 """Acting on records owned elsewhere: claiming an offer line and confirming a receipt go
 directly through their services when the record is owned here, and travel as proposals to
-the owner otherwise (``exchange.sync.conflicts``, rules 3, 4 and 6)."""
+the owner otherwise (``exchange.sync.conflicts``, rules 3, 4 and 6). Every other write on
+a replica is refused at commit (``exchange.sync.ownership``). The adapters (GraphQL, pages,
+CLI) call these two functions, and show a proposal as "proposed, awaiting <owner>"."""
 
 from __future__ import annotations
 
@@ -9,10 +11,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
 from exchange import clock
 from exchange.allocations import service as allocations
 from exchange.allocations import sides as sides_of
 from exchange.audit.chain import AuditRecord
+from exchange.db.table import table
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, ValidationFailed
 from exchange.identity.identity import Identity
@@ -23,8 +28,10 @@ from exchange.policy import PolicyEngine
 from exchange.shipments import manifest as manifests
 from exchange.shipments import transitions
 from exchange.shipments.access import readable
-from exchange.sync import conflicts, instance
-from exchange.sync.models import SyncProposal
+from exchange.shipments.errors import IllegalTransition
+from exchange.shipments.models import ShipmentState
+from exchange.sync import instance, ownership
+from exchange.sync.models import SyncAnswer, SyncProposal
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +41,15 @@ class Claimed:
     allocation_id: uuid.UUID | None
     proposal_id: uuid.UUID | None
     owner: uuid.UUID
+
+    @property
+    def proposed(self) -> bool:
+        return self.proposal_id is not None
+
+    @property
+    def awaiting(self) -> str:
+        """What the caller is told of a proposal: ``proposed, awaiting instance <owner>``."""
+        return f"proposed, awaiting instance {self.owner}"
 
 
 async def claim(
@@ -53,10 +69,8 @@ async def claim(
     self_id = await instance.ensure(uow)
     line = await uow.session.get(OfferLine, offer_line_id)
     owner = (
-        await conflicts.owner_of(uow.session, self_id, "offer", str(line.offer_id))
-        if line is not None
-        else self_id
-    )
+        await ownership.owner(uow.session, "offer", str(line.offer_id)) if line else None
+    ) or self_id
     if owner == self_id:
         made = await allocations.allocate(
             identity, offer_line_id, request_line_id, quantity, uow=uow, policy=policy
@@ -90,6 +104,7 @@ async def confirm_receipt(
     identity: Identity,
     shipment_id: uuid.UUID,
     discrepancies: Sequence[statement.Discrepancy] = (),
+    details: transitions.EventDetails | None = None,
     *,
     uow: UnitOfWork,
     policy: PolicyEngine,
@@ -104,15 +119,25 @@ async def confirm_receipt(
     Raises ``PermissionDenied`` / ``SigningUnavailable`` as countersigning does, ``Conflict``
     when the shipment has no signed manifest."""
     self_id = await instance.ensure(uow)
-    owner = await conflicts.owner_of(uow.session, self_id, "shipment", str(shipment_id))
+    owner = await ownership.owner(uow.session, "shipment", str(shipment_id)) or self_id
     if owner == self_id:
         await transitions.receive(
-            identity, shipment_id, discrepancies, uow=uow, policy=policy, custody=custody
+            identity,
+            shipment_id,
+            discrepancies,
+            details or transitions.EventDetails(),
+            uow=uow,
+            policy=policy,
+            custody=custody,
         )
         return Claimed(None, None, self_id)
     shipment, _parties = await readable(identity, shipment_id, uow.session, policy)
     if shipment.manifest is None:
         raise Conflict("the shipment has no signed manifest", shipment.id)
+    if shipment.state != ShipmentState.DELIVERED.value:
+        raise IllegalTransition("receive", shipment.state, (), shipment.id)
+    if await _pending_receipt(uow, shipment_id):
+        raise Conflict(f"a receipt is already proposed, awaiting instance {owner}", shipment_id)
     document = json.loads(shipment.manifest)
     sent = signing.signed_manifest(document)
     receipt = statement.Receipt(
@@ -139,3 +164,18 @@ async def confirm_receipt(
         AuditRecord(identity.label, "proposal.create", "proposal", str(proposal.id), None, after)
     )
     return Claimed(None, proposal.id, owner)
+
+
+async def _pending_receipt(uow: UnitOfWork, shipment_id: uuid.UUID) -> bool:
+    proposals, answers = table(SyncProposal), table(SyncAnswer)
+    statement = (
+        sa.select(proposals.c.id)
+        .outerjoin(answers, answers.c.proposal_id == proposals.c.id)
+        .where(
+            proposals.c.kind == "receipt",
+            proposals.c.shipment_id == shipment_id,
+            answers.c.proposal_id.is_(None),
+        )
+        .limit(1)
+    )
+    return (await uow.session.execute(statement)).first() is not None

@@ -113,3 +113,42 @@ async def peer_states(identity: Identity, *, session: AsyncSession) -> list[Peer
             )
         )
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalEntry:
+    """A proposal made here or received, with the owner's answer when there is one."""
+
+    proposal_id: uuid.UUID
+    kind: str
+    proposer: uuid.UUID
+    owner: uuid.UUID
+    created_at: datetime
+    accepted: bool | None  # None: awaiting the owner
+    reason: str | None
+    allocation_id: uuid.UUID | None
+
+
+async def proposals(identity: Identity, *, session: AsyncSession) -> list[ProposalEntry]:
+    """Every proposal held here, oldest first. Raises ``PermissionDenied`` unless the system
+    identity or an admin asks."""
+    if not identity.has_role(Role.ADMIN):
+        raise PermissionDenied("sync.status")
+    rows = await session.exec(
+        select(SyncProposal, SyncAnswer)
+        .join(SyncAnswer, col(SyncAnswer.proposal_id) == col(SyncProposal.id), isouter=True)
+        .order_by(col(SyncProposal.id))
+    )
+    return [
+        ProposalEntry(
+            p.id,
+            p.kind,
+            p.proposer_id,
+            p.owner_id,
+            p.created_at,
+            a.accepted if a else None,
+            a.reason if a else None,
+            a.allocation_id if a else None,
+        )
+        for p, a in rows.all()
+    ]

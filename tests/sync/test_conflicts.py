@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from exchange.allocations import service as allocations
+from exchange.db.engine import Database
 from exchange.runtime import Runtime
 from exchange.settings import Settings
 from exchange.sync import conflicts, instance, proposals
@@ -130,10 +131,12 @@ async def test_an_allocation_made_on_a_replica_line_is_not_believed_by_the_owner
             uow=uow,
             policy=runtime.policy,
         )
-    # at the partner instance, a write straight onto its replica of the hub's line
+    # at the partner instance, a write straight onto its replica of the hub's line, by a
+    # build that does not refuse it (no ownership guard: see test_replicas for the guard)
     remote = Runtime.start(partner)
+    rogue_db = Database(partner.effective_database_url)
     try:
-        async with remote.db.unit_of_work() as uow:
+        async with rogue_db.unit_of_work() as uow:
             rogue = await allocations.allocate(
                 librarian(world, "national"),
                 market.offer_lines[0],
@@ -143,6 +146,7 @@ async def test_an_allocation_made_on_a_replica_line_is_not_believed_by_the_owner
                 policy=remote.policy,
             )
     finally:
+        await rogue_db.dispose()
         await remote.close()
     assert "applied" in await _exchange(pair, tmp_path, "rogue", to_partner=False)
     assert await _scalars(settings, "SELECT allocated FROM offer_line") == [4]
