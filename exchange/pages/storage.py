@@ -49,7 +49,7 @@ def routes(storage: LocalStorage, prefix: str = "/storage") -> list[Route]:
     async def download(request: Request) -> Response:
         key = request.path_params["key"]
         try:
-            grant = storage.verify_download(key, dict(request.query_params))
+            grant = storage.urls.verify_download(key, dict(request.query_params))
             info = await storage.stat(key)
             if info is None:
                 raise ObjectMissing(key)
@@ -68,12 +68,12 @@ def routes(storage: LocalStorage, prefix: str = "/storage") -> list[Route]:
         query = dict(request.query_params)
         try:
             if "uploadId" in query:
-                grant = storage.verify_part(key, query)
+                grant = storage.urls.verify_part(key, query)
                 etag = await storage.put_part(
                     key, grant.upload_id, grant.part_number, request.stream()
                 )
                 return Response(status_code=200, headers={"ETag": etag})
-            upload = storage.verify_upload(key, query)
+            upload = storage.urls.verify_upload(key, query)
             declared = request.headers.get("content-length")
             if declared is not None and declared != str(upload.size):
                 raise ValidationFailed.single(

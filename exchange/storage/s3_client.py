@@ -1,18 +1,22 @@
 """Talking to an S3 server: the client's configuration, and what its failures mean.
 
-``S3Config`` builds the boto3 client (short timeouts, bounded retries, SigV4); ``translate``
-maps every botocore failure onto the storage error tree, so ``S3Storage`` raises nothing
-else. A call the server lacks (``NotImplemented``, ``MethodNotAllowed``: s3rver has no
-ListMultipartUploads or AbortMultipartUpload) becomes ``Unsupported``.
+``S3Config`` builds the boto3 client (short timeouts, bounded retries, SigV4); ``Bucket``
+runs each call in a worker thread and ``translate`` maps every botocore failure onto the
+storage error tree, so ``S3Storage`` raises nothing else. A call the server lacks
+(``NotImplemented``, ``MethodNotAllowed``: s3rver has no ListMultipartUploads or
+AbortMultipartUpload) becomes ``Unsupported``.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import boto3
+from anyio import to_thread
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
@@ -70,6 +74,42 @@ class S3Config:
             region_name=self.region,
         )
         return session.client("s3", endpoint_url=self.endpoint_url, config=config)
+
+
+class Bucket:
+    """``config``'s bucket on ``client``: calls that block in a worker thread and raise
+    only storage errors."""
+
+    def __init__(self, config: S3Config, client: Any) -> None:
+        self.config = config
+        self.name = config.bucket
+        self.client = client
+
+    async def call(
+        self, operation: str, *, key: str = "", upload_id: str = "", **params: Any
+    ) -> Any:
+        """The client's ``operation`` on this bucket; ``key`` and ``upload_id`` name the
+        object and upload in the error raised."""
+        method = functools.partial(getattr(self.client, operation), Bucket=self.name, **params)
+        return await self.run(method, key=key, upload_id=upload_id, operation=operation)
+
+    async def run(
+        self, fn: Callable[[], Any], *, key: str = "", upload_id: str = "", operation: str = ""
+    ) -> Any:
+        """``fn()`` in a worker thread, its botocore failures translated."""
+        try:
+            return await to_thread.run_sync(fn)
+        except (BotoCoreError, ClientError) as error:
+            raise translate(error, key, upload_id, operation) from error
+
+    def checksum_params(self, sha256: str) -> dict[str, str]:
+        """The SHA-256 as S3's checksum; the algorithm is named too (the SDK's
+        ``x-amz-sdk-checksum-algorithm``), which some servers (moto) need to keep it.
+        Empty when ``config.checksums`` is off."""
+        if not self.config.checksums:
+            return {}
+        value = base64.b64encode(bytes.fromhex(sha256)).decode()
+        return {"ChecksumSHA256": value, "ChecksumAlgorithm": "SHA256"}
 
 
 def hex_checksum(value: str | None) -> str | None:
