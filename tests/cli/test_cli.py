@@ -145,6 +145,7 @@ async def test_demo_offers_and_requests_match_at_once(settings: Settings, client
         (2, "ACTIVE"),
         (1, "ACTIVE"),
         (5, "ACTIVE"),
+        (2, "ACTIVE"),  # the digital shipment's
     ]
     shipments = (await gql(client, operation("Shipments"), {}, coordinator))["data"]["shipments"]
     assert [s["state"] for s in shipments["nodes"]] == [
@@ -153,4 +154,5 @@ async def test_demo_offers_and_requests_match_at_once(settings: Settings, client
         "RECEIVED",
         "AWAITING_APPROVAL",
         "DRAFT",
+        "DISPATCHED",
     ]
