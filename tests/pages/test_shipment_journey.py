@@ -86,7 +86,7 @@ async def test_pack_dispatch_receive_with_discrepancy_and_see_it_countersigned(
 
     [(state, manifest)] = await rows(
         runtime,
-        f"SELECT state, manifest FROM shipment WHERE id = '{shipment_id}'",  # noqa: S608
+        f"SELECT state, manifest FROM shipment WHERE id = '{shipment_id}'",
     )
     assert state == "received_with_discrepancy"
     payload = json.loads(str(manifest))["receipt"]["payload"]
@@ -96,7 +96,7 @@ async def test_pack_dispatch_receive_with_discrepancy_and_see_it_countersigned(
     ]
     events = await rows(
         runtime,
-        f"SELECT action, to_state FROM shipment_event WHERE shipment_id = '{shipment_id}'"  # noqa: S608
+        f"SELECT action, to_state FROM shipment_event WHERE shipment_id = '{shipment_id}'"
         " ORDER BY at, id",
     )
     assert events[1:] == [
