@@ -3,8 +3,9 @@ by title, course number or instructor, a numbered page at a time.
 
 A listing sorted by a column is paged by number (``page`` from 1, ``PAGE_SIZE`` a page),
 as readers browsing a list expect ("page 3 of 7"); the catalogue's ranked search keeps its
-cursors. Ties in the sort are broken by the work's id, so a page never repeats a lecture
-of the one before while nothing is catalogued in between.
+cursors. Ties in the sort are broken by the title, then by the work's id, so the lectures
+of one course come in title order and a page never repeats a lecture of the one before
+while nothing is catalogued in between.
 """
 
 from __future__ import annotations
@@ -59,11 +60,15 @@ def _like(text: str) -> str:
     return LIKE_SPECIAL.sub(r"\\\1", text)
 
 
+def _title() -> sa.ColumnElement[str]:
+    """The work's preferred (first) title, in any case."""
+    return func.lower(col(Work.titles)[0]["value"].as_string())
+
+
 def _sort_key(order: LectureOrder) -> sa.ColumnElement[str]:
-    """Lectures without the sorted field come last (their key is the empty text, put after
-    by ``nulls``); the title is the work's preferred (first) title, in any case."""
+    """Lectures without the sorted field come last (``browse`` sorts on ``key IS NULL``)."""
     if order is LectureOrder.TITLE:
-        return func.lower(col(Work.titles)[0]["value"].as_string())
+        return _title()
     column = col(Work.course_number) if order is LectureOrder.COURSE else col(Work.instructor)
     return func.lower(column)
 
@@ -97,7 +102,7 @@ async def browse(
     statement = (
         select(Work)
         .where(*where)
-        .order_by(key.is_(None), key, col(Work.id))
+        .order_by(key.is_(None), key, _title(), col(Work.id))
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     )

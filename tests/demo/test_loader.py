@@ -39,9 +39,14 @@ async def test_demo_has_the_lecture_video_each_licence_and_a_dispatched_digital_
     assert 100_000 < int(str(size)) < 600_000
     lecture = await rows(
         runtime,
-        "SELECT course_number, instructor FROM work WHERE kind = 'recorded_lecture'",
+        "SELECT course_number, instructor FROM work WHERE kind = 'recorded_lecture'"
+        " ORDER BY course_number, id",
     )
-    assert lecture == [("MATH-201", "Han Myŏng-ok")]
+    assert lecture == [
+        ("MATH-201", "Han Myŏng-ok"),
+        ("MATH-201", "Han Myŏng-ok"),
+        ("PHYS-301", "리철"),
+    ]
 
     [(mode, state, manifest)] = await rows(
         runtime, "SELECT mode, state, manifest FROM shipment WHERE mode = 'digital'"
