@@ -54,7 +54,7 @@ async def test_a_lecture_is_found_by_course_number_and_by_instructor(
     assert found.status_code == 200
     assert _titles(found.text) == ["선형대수 3강: 고유값"]
     assert "90 min" in found.text
-    assert "1 lecture</p>" in found.text
+    assert "Lectures found: 1</p>" in found.text
     by_name = await client.get("/lectures", params={"instructor": "Han Myŏng-ok"})
     assert _titles(by_name.text) == ["선형대수 3강: 고유값"]
     assert "<option selected>Han Myŏng-ok</option>" in by_name.text
