@@ -148,10 +148,12 @@ async def test_researcher_finds_plays_downloads_and_is_told_why_not(
         assert await page.get_attribute("html", "lang") == language
         await context.close()
 
-    downloaded = await rows(runtime, "SELECT DISTINCT object_id FROM download")
+    # two downloads of the video, the player's and the link's: its seeks (ranges past the
+    # start) continue the first; nothing of the refused copies
+    downloaded = await rows(runtime, "SELECT object_id FROM download")
     assert [str(object_id) for (object_id,) in downloaded] == [
-        str(objects["linear-algebra-lecture-3.webm"])
-    ]
+        objects["linear-algebra-lecture-3.webm"]
+    ] * 2
     assert shots.taken == [
         "1-lectures.png", "2-lecture.png", "3-refused-tag.png", "4-refused-embargo.png"
     ]  # fmt: skip
