@@ -23,6 +23,9 @@ install_system_packages() {
     if ! compgen -G '/usr/share/fonts/truetype/nanum/*' >/dev/null; then  # Hangul in screenshots
         missing+=(fonts-nanum)
     fi
+    if ! command -v ffmpeg >/dev/null 2>&1; then  # the demo lecture's video is made with it
+        missing+=(ffmpeg)
+    fi
     if ! command -v xmllint >/dev/null 2>&1; then  # the OAI-PMH tests validate with it
         missing+=(libxml2-utils)
     fi

@@ -33,10 +33,14 @@ def load_and_print(ctx: click.Context, *, fresh_tokens: bool = False) -> None:
     minted (at the first load, or with ``fresh_tokens``)."""
     s = settings(ctx)
 
+    notes: list[str] = []
+
     async def work(runtime: Runtime) -> tuple[bool, list[loader.DemoLogin]]:
-        return await loader.load(runtime, fresh_tokens=fresh_tokens)
+        return await loader.load(runtime, fresh_tokens=fresh_tokens, notes=notes)
 
     created, logins = with_runtime(ctx, work)
+    for note in notes:
+        say(f"note: {note}")
     credentials = s.data_dir / "demo-credentials.txt"
     if created:
         lines = [f"{login.email}\t{login.password}\n" for login in logins]

@@ -1,6 +1,6 @@
 """Demo catalogue: works in Korean, English, Russian and Chinese, a journal with issues, a
-co-publication, and a seminar with a recorded lecture and its slides. The identifiers are
-made up (with correct check digits)."""
+co-publication, three recorded lectures (two of one course), and a seminar with one of
+those lectures and its slides. The identifiers are made up (with correct check digits)."""
 
 from __future__ import annotations
 
@@ -91,6 +91,42 @@ WORKS: list[tuple[str, WorkDraft]] = [
             subjects=["物理学史", "history of physics"],
             level=WorkLevel.RESEARCH,
             identifiers=[(ISBN, "978-7-111-01234-4")],
+        ),
+    ),
+    (
+        "pust",
+        WorkDraft(
+            WorkKind.RECORDED_LECTURE,
+            [
+                ("en", "Linear Algebra, Lecture 4: Diagonalization"),
+                ("ko-Hang", "선형대수 4강: 대각화"),
+            ],
+            "en",
+            contributors=[ContributorDraft("Han Myŏng-ok", ContributorRole.INSTRUCTOR)],
+            year=2025,
+            subjects=["linear algebra"],
+            level=WorkLevel.UNDERGRADUATE,
+            course_number="MATH-201",
+            instructor="Han Myŏng-ok",
+            duration_seconds=5400,
+        ),
+    ),
+    (
+        "kisu",
+        WorkDraft(
+            WorkKind.RECORDED_LECTURE,
+            [
+                ("ko-Hang", "고체물리학 1강: 결정 구조"),
+                ("ko-Latn", "Koch'e mullihak 1kang: kyŏlchŏng kujo"),
+            ],
+            "ko",
+            contributors=[ContributorDraft("리철", ContributorRole.INSTRUCTOR, "Ri Ch'ŏl")],
+            year=2024,
+            subjects=["physics", "고체물리학"],
+            level=WorkLevel.GRADUATE,
+            course_number="PHYS-301",
+            instructor="리철",
+            duration_seconds=4800,
         ),
     ),
     (

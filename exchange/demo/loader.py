@@ -7,9 +7,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from exchange.demo import catalogue, exchange
+from exchange.demo import catalogue, digital, exchange
 from exchange.demo import objects as demo_objects
 from exchange.demo import shipments as demo_shipments
+from exchange.demo import video as demo_video
 from exchange.demo.partners import PARTNERS, PEOPLE
 from exchange.errors import NotFound
 from exchange.identity import service as identity
@@ -30,12 +31,18 @@ class DemoLogin:
 
 
 async def load(
-    runtime: Runtime, token_ttl: timedelta = timedelta(days=30), *, fresh_tokens: bool = False
+    runtime: Runtime,
+    token_ttl: timedelta = timedelta(days=30),
+    *,
+    fresh_tokens: bool = False,
+    notes: list[str] | None = None,
 ) -> tuple[bool, list[DemoLogin]]:
     """Create the demo partners and people unless present; return (created?, logins).
 
     Logins carry tokens when the data was created now, or when ``fresh_tokens`` asks for
-    them; then every earlier token labelled ``demo`` of the demo accounts is revoked."""
+    them; then every earlier token labelled ``demo`` of the demo accounts is revoked.
+    What the operator should know (no ffmpeg, so no lecture video) is appended to
+    ``notes``."""
     passwords: dict[str, str] = {}
     async with runtime.db.read() as session:
         try:
@@ -44,6 +51,7 @@ async def load(
         except NotFound:
             created = True
     if created:
+        encoding = await demo_video.start()  # encodes while the rows are written
         async with runtime.db.unit_of_work() as uow:
             ids = {}
             people: dict[str, Identity] = {}
@@ -66,8 +74,12 @@ async def load(
                     people["coordinator"] = acting
             await catalogue.load(uow, runtime.policy, ids)
             await exchange.load(uow, runtime.policy, ids, people)
-        await demo_objects.load(runtime)
         await demo_shipments.load(runtime, ids, people)
+        await digital.load(runtime, ids, people)
+        lecture = await encoding.finish()
+        if lecture.why and notes is not None:
+            notes.append(lecture.why)
+        await demo_objects.load(runtime, lecture)
     logins: list[DemoLogin] = []
     if not (created or fresh_tokens):
         return created, logins

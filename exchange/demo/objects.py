@@ -1,15 +1,22 @@
-"""Demo digital objects: a seminar's slides (a tiny PDF), a lecture transcript, an open
-e-book, attached to the demo works by title; skipped when those works are absent."""
+"""Demo digital objects, attached to the demo works by title (skipped when a work is
+absent), one of each kind of licence a reader meets: open (the seminar's slides, a tiny
+PDF; a dictionary sample; the lecture's video when ffmpeg made one), restricted to partners
+with a tag (the lecture transcript, for ``income-eligible``; a journal's contents, for
+``northfield-consortium``, which no demo partner has), and embargoed for a year from the
+day the demo is loaded (a chapter sample)."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
+from datetime import date, timedelta
 
 from sqlmodel import select
 
+from exchange import clock
 from exchange.catalogue.models import Work
+from exchange.demo import video as demo_video
 from exchange.identity.identity import SYSTEM
 from exchange.objects import uploads
 from exchange.runtime import Runtime
@@ -28,15 +35,26 @@ EBOOK = (
     "Korean–English Dictionary of Science and Technology (open sample)\n"
     "고유값 — eigenvalue\n고유벡터 — eigenvector\n"
 ).encode()
+CONTENTS = (
+    b"Journal of Library Science in Asia, volume 13, number 1: contents\n"
+    b"Union catalogues without a network, 1-18\nCataloguing Hangul in MARC 21, 19-40\n"
+)
+CHAPTER = "中国古代物理学史 — 第一章 力学 (sample)\n".encode()
+EMBARGO = timedelta(days=365)
+LECTURE = "Linear Algebra, Lecture 3: Eigenvalues"
 
-# (title of the work, file name, media type, licence, required tag, bytes)
-OBJECTS = [
+# (title of the work, file name, media type, licence, required tag, embargoed?, bytes)
+OBJECTS: list[tuple[str, str, str, str, str | None, bool, bytes]] = [
     ("Slides: Eigenvalues and Eigenvectors", "eigenvalues-slides.pdf", "application/pdf",
-     "CC-BY-4.0", None, SLIDES),
-    ("Linear Algebra, Lecture 3: Eigenvalues", "lecture-3-transcript.txt", "text/plain",
-     "LicenseRef-Partner-Teaching", "income-eligible", TRANSCRIPT),
+     "CC-BY-4.0", None, False, SLIDES),
+    (LECTURE, "lecture-3-transcript.txt", "text/plain",
+     "LicenseRef-Partner-Teaching", "income-eligible", False, TRANSCRIPT),
     ("Korean–English Dictionary of Science and Technology", "dictionary-sample.txt",
-     "text/plain", "CC-BY-SA-4.0", None, EBOOK),
+     "text/plain", "CC-BY-SA-4.0", None, False, EBOOK),
+    ("Journal of Library Science in Asia", "jlsa-13-1-contents.txt", "text/plain",
+     "LicenseRef-Northfield-Consortium", "northfield-consortium", False, CONTENTS),
+    ("中国古代物理学史", "chapter-1-sample.txt", "text/plain",
+     "CC-BY-4.0", None, True, CHAPTER),
 ]  # fmt: skip
 
 
@@ -44,13 +62,20 @@ async def _once(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
-async def load(runtime: Runtime) -> int:
-    """Upload the demo objects to the works that carry their titles; returns how many."""
+async def load(runtime: Runtime, lecture: demo_video.Video | None = None) -> int:
+    """Upload the demo objects to the works that carry their titles, and ``lecture``'s
+    video when it has bytes; returns how many were uploaded."""
+    embargo: date = (clock.now() + EMBARGO).date()
+    found = [] if lecture is None or lecture.data is None else [lecture.data]
+    videos = [
+        (LECTURE, demo_video.FILENAME, demo_video.MEDIA_TYPE, "CC-BY-4.0", None, False, data)
+        for data in found
+    ]
     async with runtime.db.read() as session:
         works = (await session.exec(select(Work))).all()
     by_title: dict[str, Work] = {t["value"]: w for w in works for t in w.titles}
     loaded = 0
-    for title, filename, media_type, licence, tag, data in OBJECTS:
+    for title, filename, media_type, licence, tag, embargoed, data in OBJECTS + videos:
         work = by_title.get(title)
         if work is None:
             continue
@@ -64,6 +89,7 @@ async def load(runtime: Runtime) -> int:
             uploads.Attachment(work_id=work.id),
             work.created_by_partner_id,
             tag,
+            embargo if embargoed else None,
         )
         object_id = await _upload(runtime, draft, data)
         completion = await uploads.complete_upload(

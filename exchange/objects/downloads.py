@@ -35,7 +35,7 @@ class DownloadGrant:
     object: DigitalObject
     url: str
     expires_at: datetime
-    download: Download
+    download: Download | None  # None when the call continued a download (``counted=False``)
 
 
 async def download(
@@ -46,11 +46,14 @@ async def download(
     storage: Storage,
     policy: PolicyEngine,
     ttl: timedelta = DOWNLOAD_TTL,
+    counted: bool = True,
 ) -> DownloadGrant:
     """A URL that serves the object for ``ttl``, when the policy allows this identity to
     download it (open licence, owner, entitling tag; never under embargo); the download
     is recorded for the usage reports and the audit trail. The URL names the sniffed
-    media type and the filename (RFC 6266).
+    media type and the filename (RFC 6266). ``counted=False`` grants the URL without a
+    new event, for the continuation of a download already counted: a player's or a
+    resumed download's byte range past the start (RFC 9110 §14.2).
 
     Raises ``NotFound`` (unknown or not visible), ``Conflict`` (not available),
     ``ObjectDamaged`` (the last fixity check failed), ``PermissionDenied``."""
@@ -73,6 +76,8 @@ async def download(
     url = await storage.presign_download(
         obj.storage_key, expires=ttl, filename=obj.filename, media_type=obj.media_type
     )
+    if not counted:
+        return DownloadGrant(obj, url, now + ttl, None)
     event = Download(
         object_id=obj.id,
         actor=identity.label,

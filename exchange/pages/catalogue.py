@@ -17,7 +17,7 @@ from exchange.catalogue import record
 from exchange.catalogue import service as catalogue
 from exchange.catalogue.models import WorkKind
 from exchange.catalogue.search import Cursor
-from exchange.pages import web
+from exchange.pages import lectures, web
 from exchange.pages.i18n import N_
 from exchange.runtime import Runtime
 
@@ -135,4 +135,5 @@ def routes(runtime: Runtime) -> list[Route]:
     return [
         Route("/catalogue", search, methods=["GET"]),
         Route("/catalogue/works/{work_id}", work, methods=["GET"]),
+        *lectures.routes(runtime),
     ]

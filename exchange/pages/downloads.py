@@ -17,19 +17,29 @@ from exchange.pages import web
 from exchange.runtime import Runtime
 
 
+def _from_start(asked: str | None) -> bool:
+    """Whether a request's ``Range`` (RFC 9110 §14.2) is absent or starts at byte 0."""
+    if asked is None:
+        return True
+    first = asked.partition("=")[2].split(",")[0].strip()
+    return first.startswith("0-") or first == "0"
+
+
 def routes(runtime: Runtime) -> list[Route]:
     policy = runtime.policy
 
     async def download(request: Request) -> Response:
-        """A GET, so that a ``<video src>`` can use it; each one is a recorded download."""
+        """A GET, so that a ``<video src>`` can use it. A download is recorded once: a byte
+        range past the start (a player seeking, a resumed download) continues it."""
         who = await web.visitor(request, runtime)
         identity = who.identity
         try:
             object_id = uuid.UUID(request.path_params["object_id"])
             async with runtime.db.unit_of_work() as uow:
                 grant = await downloads.download(
-                    identity, object_id, uow=uow, storage=runtime.storage, policy=policy
-                )
+                    identity, object_id, uow=uow, storage=runtime.storage, policy=policy,
+                    counted=_from_start(request.headers.get("range")),
+                )  # fmt: skip
         except (ValueError, errors.NotFound):
             return web.not_found(request, who)
         except errors.ExchangeError:

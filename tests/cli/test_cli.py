@@ -145,6 +145,7 @@ async def test_demo_offers_and_requests_match_at_once(settings: Settings, client
         (2, "ACTIVE"),
         (1, "ACTIVE"),
         (5, "ACTIVE"),
+        (2, "ACTIVE"),  # the digital shipment's
     ]
     shipments = (await gql(client, operation("Shipments"), {}, coordinator))["data"]["shipments"]
     assert [s["state"] for s in shipments["nodes"]] == [
@@ -153,4 +154,18 @@ async def test_demo_offers_and_requests_match_at_once(settings: Settings, client
         "RECEIVED",
         "AWAITING_APPROVAL",
         "DRAFT",
+        "DISPATCHED",
     ]
+
+
+async def test_demo_without_ffmpeg_says_it_made_no_lecture_video(
+    settings: Settings, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))  # no ffmpeg on it
+    result = await invoke(settings, "demo")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == (
+        "note: ffmpeg is not installed (apt-get install ffmpeg): the demo lecture has no video"
+    )
+    assert lines[1] == "Demo data loaded."

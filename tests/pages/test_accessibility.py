@@ -57,6 +57,16 @@ async def test_no_serious_accessibility_violation_on_any_page(
             uow=uow,
             policy=runtime.policy,
         )
+        lecture = WorkDraft(
+            WorkKind.RECORDED_LECTURE,
+            [("ko-Hang", "선형대수 3강")],
+            "kor",
+            partner_id=uuid.UUID(world.national),
+            course_number="MATH-201",
+            instructor="Han Myŏng-ok",
+            duration_seconds=5400,
+        )
+        await catalogue.create(SYSTEM, lecture, uow=uow, policy=runtime.policy)
     await person(runtime, "axe@example.org", world.national, Role.LIBRARIAN)
     app = create_app(settings)
     with serving(app) as base:
@@ -74,6 +84,8 @@ async def test_no_serious_accessibility_violation_on_any_page(
             "/catalogue?q=수학",
             f"/catalogue/works/{work.id}",
             "/catalogue?year_from=x",
+            "/lectures?course=math",
+            "/lectures?sort=x",
         ]
         for path in visits:
             await page.goto(base + path)

@@ -14,6 +14,7 @@ from exchange.runtime import Runtime
 from tests.conftest import World
 from tests.objects.helpers import make_available
 from tests.objects.scene import build_scene, draft
+from tests.pages.people import rows
 
 
 async def test_work_page_offers_each_copy_or_says_why_not(
@@ -69,6 +70,12 @@ async def test_work_page_offers_each_copy_or_says_why_not(
     assert ranged.status_code == 206
     assert ranged.content == video[50000:50010]
     assert ranged.headers["content-type"] == "video/x-matroska"  # sniffed, not declared
+    # a player seeking asks for a later range: served, but the download is counted once
+    seeking = await client.get(video_link[1], headers={"Range": "bytes=50000-"})
+    assert seeking.status_code == 303
+    again = await client.get(video_link[1], headers={"Range": "bytes=0-"})
+    assert again.status_code == 303
+    assert await rows(runtime, "SELECT count(*) FROM download") == [(2,)]
 
     refused_id = re.search(r'data-object-id="([^"]+)" data-entitlement="not_shared"', page.text)
     assert refused_id

@@ -65,6 +65,7 @@ async def test_researchers_of_the_receiving_partner_download_only_after_receipt(
     assert received.state == ShipmentState.RECEIVED.value
 
     grant = await fetch(researcher)
+    assert grant.download is not None
     assert grant.download.partner_id == scene.campus
     with pytest.raises(PermissionDenied):
         await fetch(stranger)
