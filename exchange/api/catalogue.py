@@ -206,7 +206,7 @@ class CatalogueQuery:
                 given.available_digitally,
             )
             wanted = node_fields(info)
-            async with ctx.runtime.db.read() as session:
+            async with ctx.reads.session() as session:
                 page = await service.list(
                     ctx.identity, filters, size, cursor, session=session, policy=ctx.runtime.policy
                 )

@@ -21,6 +21,7 @@ from exchange.api.inputs import guard as guard_inputs
 from exchange.api.objects import BYTE_COUNT, ByteCount, ObjectMutation, ObjectQuery
 from exchange.api.offers import OfferMutation, OfferQuery
 from exchange.api.partners import PartnerMutation, PartnerQuery
+from exchange.api.reads import UnsharedMutations
 from exchange.api.resource_requests import RequestMutation, RequestQuery
 from exchange.api.seminars import SeminarMutation, SeminarQuery
 from exchange.api.shipments import ShipmentMutation, ShipmentQuery
@@ -91,6 +92,7 @@ def build(settings: Settings) -> Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
+    extensions.append(UnsharedMutations)  # a mutation's reads see what it wrote
     extensions.append(LoggedMaskErrors)  # after the others, so it sees every error
     extensions.append(UnavailableAsStatus)  # leaves first: sees the unmasked errors
     config = StrawberryConfig(scalar_map={ByteCount: BYTE_COUNT})
