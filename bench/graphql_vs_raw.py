@@ -9,7 +9,9 @@ and the hand-written reference (``bench/raw_offers.py``: Starlette + SQLAlchemy 
 the same SELECTs, the same JSON) each with uvicorn in a process of its own on 127.0.0.1.
 The two answers are asserted equal; then rounds alternate between them (the order
 flipping each round), ``--clients`` keep-alive clients each, and the median req/s of each
-and their ratio are printed. Statements per request (round trips: SELECTs, BEGIN,
+and their ratio are printed, with the median server CPU time per request of each (read
+from ``/proc``: the figure that holds when others load the machine) and its ratio.
+Statements per request (round trips: SELECTs, BEGIN,
 ROLLBACK, pool pings; ``tests/statements.py``) are counted in-process for ``first`` 10
 and 50. On SQLite (a WAL file) and on a throwaway PostgreSQL (``tests/servers``).
 """
@@ -159,13 +161,21 @@ async def count_statements(runtime: Runtime, token: str) -> dict[tuple[str, int]
     return counts
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def rate(
-    base: str, path: str, body: dict[str, Any], token: str, clients: int, seconds: float
-) -> float:
+    base: str, path: str, body: dict[str, Any], token: str, pid: int, args: argparse.Namespace
+) -> tuple[float, float]:
+    """Requests per second over ``args.seconds``, and the server's CPU ms per request
+    (the figure that holds when other work shares the machine)."""
     done = 0
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as client:
-        stop = time.perf_counter() + seconds
+        stop = time.perf_counter() + args.seconds
 
         async def one() -> None:
             nonlocal done
@@ -174,17 +184,21 @@ async def rate(
                 assert response.status_code == 200, response.text
                 done += 1
 
-        start = time.perf_counter()
-        await asyncio.gather(*(one() for _ in range(clients)))
-        return done / (time.perf_counter() - start)
+        start, cpu = time.perf_counter(), cpu_seconds(pid)
+        await asyncio.gather(*(one() for _ in range(args.clients)))
+        wall = time.perf_counter() - start
+        return done / wall, (cpu_seconds(pid) - cpu) * 1000 / done
+
+
+Figures = dict[str, tuple[float, float]]  # which: (req/s, server CPU ms per request)
 
 
 async def compare(
-    urls: dict[str, str], token: str, args: argparse.Namespace
-) -> tuple[float, float]:
-    async with httpx.AsyncClient(
-        headers={"Authorization": f"Bearer {token}"}, timeout=60
-    ) as client:
+    urls: dict[str, str], pids: dict[str, int], token: str, args: argparse.Namespace
+) -> Figures:
+    """The medians over interleaved rounds, after asserting both answer the same."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(headers=headers, timeout=60) as client:
         answers = {}
         for which, base in urls.items():
             path, body = request_of(which, PAGE)
@@ -192,15 +206,16 @@ async def compare(
     assert "errors" not in answers["graphql"], answers["graphql"]
     assert answers["graphql"] == answers["raw"], "the two endpoints answer differently"
     assert len(answers["raw"]["data"]["offers"]["nodes"]) == PAGE
-    rates: dict[str, list[float]] = {"graphql": [], "raw": []}
+    rounds: dict[str, list[tuple[float, float]]] = {"graphql": [], "raw": []}
     for round_ in range(args.rounds):
         order = ["graphql", "raw"] if round_ % 2 == 0 else ["raw", "graphql"]
         for which in order:
             path, body = request_of(which, PAGE)
-            rates[which].append(
-                await rate(urls[which], path, body, token, args.clients, args.seconds)
-            )
-    return statistics.median(rates["graphql"]), statistics.median(rates["raw"])
+            rounds[which].append(await rate(urls[which], path, body, token, pids[which], args))
+    return {
+        which: (statistics.median(r for r, _ in found), statistics.median(c for _, c in found))
+        for which, found in rounds.items()
+    }
 
 
 def started(which: str, url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -233,19 +248,23 @@ async def prepare(url: str, data_dir: Path, count: int) -> tuple[str, dict[tuple
 
 def measure(name: str, url: str, data_dir: Path, args: argparse.Namespace) -> None:
     token, counts = asyncio.run(prepare(url, data_dir, args.offers))
-    children, urls = [], {}
+    children, urls, pids = [], {}, {}
     try:
         for which in ("graphql", "raw"):
             child, urls[which] = started(which, url, data_dir)
             children.append(child)
-        graphql, raw = asyncio.run(compare(urls, token, args))
+            pids[which] = child.pid
+        found = asyncio.run(compare(urls, pids, token, args))
     finally:
         for child in children:
             child.terminate()
             child.wait(timeout=30)
+    (graphql, graphql_cpu), (raw, raw_cpu) = found["graphql"], found["raw"]
     print(
         f"{name}: offers(first: {PAGE}) GraphQL {graphql:.1f} req/s, raw {raw:.1f} req/s,"
-        f" ratio {graphql / raw:.2f}; statements per request at first 10/50:"
+        f" ratio {graphql / raw:.2f}; server CPU per request GraphQL {graphql_cpu:.1f} ms,"
+        f" raw {raw_cpu:.1f} ms, ratio {raw_cpu / graphql_cpu:.2f};"
+        f" statements per request at first 10/{PAGE}:"
         f" GraphQL {counts['graphql', 10]}/{counts['graphql', PAGE]},"
         f" raw {counts['raw', 10]}/{counts['raw', PAGE]}"
     )
