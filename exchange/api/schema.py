@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 import strawberry
 from graphql import GraphQLError
@@ -24,6 +25,7 @@ from exchange.api.offers import OfferMutation, OfferQuery
 from exchange.api.partners import PartnerMutation, PartnerQuery
 from exchange.api.reads import UnsharedMutations
 from exchange.api.resource_requests import RequestMutation, RequestQuery
+from exchange.api.scalars import DATE_TIME
 from exchange.api.seminars import SeminarMutation, SeminarQuery
 from exchange.api.shipments import ShipmentMutation, ShipmentQuery
 from exchange.api.sync import SyncQuery
@@ -96,7 +98,7 @@ def build(settings: Settings) -> Schema:
     extensions.append(UnsharedMutations)  # a mutation's reads see what it wrote
     extensions.append(LoggedMaskErrors)  # after the others, so it sees every error
     extensions.append(UnavailableAsStatus)  # leaves first: sees the unmasked errors
-    config = StrawberryConfig(scalar_map={ByteCount: BYTE_COUNT})
+    config = StrawberryConfig(scalar_map={ByteCount: BYTE_COUNT, datetime: DATE_TIME})
     guard_inputs(Query, Mutation)  # every argument passes the domain's text and instant rules
     return Schema(
         query=Query,
