@@ -164,7 +164,7 @@ class AllocationQuery:
     ) -> list[Suggestion]:
         ctx = info.context
         try:
-            async with ctx.runtime.db.read() as session:
+            async with ctx.reads.session() as session:
                 found = await matching.suggestions(
                     ctx.identity,
                     to_uuid(request_line_id, "requestLineId"),

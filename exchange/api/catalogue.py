@@ -206,11 +206,12 @@ class CatalogueQuery:
                 given.available_digitally,
             )
             wanted = node_fields(info)
-            async with ctx.runtime.db.read() as session:
+            async with ctx.reads.session() as session:
                 page = await service.list(
                     ctx.identity, filters, size, cursor, session=session, policy=ctx.runtime.policy
                 )
-                nodes = await works.described(ctx, [r.work for r in page.items], wanted, session)
+                await works.prime(ctx, [r.work for r in page.items], wanted, session)
+            nodes = [Work.from_model(r.work) for r in page.items]
         except errors.ExchangeError as error:
             raise query_error(error) from error
         edges = [

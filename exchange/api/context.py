@@ -9,6 +9,7 @@ from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
 from exchange.api.loaders import Loaders
+from exchange.api.reads import RequestReads
 from exchange.identity.identity import Identity
 from exchange.runtime import Runtime
 
@@ -20,6 +21,7 @@ class Context:
     runtime: Runtime
     identity: Identity
     bearer: str | None
+    reads: RequestReads
     loaders: Loaders
 
 

@@ -20,6 +20,7 @@ from strawberry.asgi import GraphQL
 
 from exchange.api.context import Context, client_address
 from exchange.api.loaders import Loaders
+from exchange.api.reads import RequestReads
 from exchange.errors import RateLimited, Unauthenticated, Unavailable
 from exchange.identity import signin
 from exchange.identity.identity import ANONYMOUS, Identity
@@ -50,8 +51,17 @@ class GraphQLApp(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
+        reads = RequestReads(self.runtime.db)
         try:
-            identity, bearer = await self._identity(request)
+            await self._respond(request, reads, scope, receive, send)
+        finally:
+            await reads.close()
+
+    async def _respond(
+        self, request: Request, reads: RequestReads, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        try:
+            identity, bearer = await self._identity(request, reads)
         except Unauthenticated as error:
             body = {
                 "errors": [
@@ -70,7 +80,7 @@ class GraphQLApp(GraphQL[Context, None]):
             refusal = unavailable(error)
         else:
             state = scope.setdefault("state", {})
-            state["identity"], state["bearer"] = identity, bearer
+            state["identity"], state["bearer"], state["reads"] = identity, bearer, reads
             state["request_id"] = request.headers.get("x-request-id") or uuid.uuid4().hex
             try:
                 response = await self.run(request)
@@ -81,13 +91,18 @@ class GraphQLApp(GraphQL[Context, None]):
             return
         await refusal(scope, receive, send)
 
-    async def _identity(self, request: Request) -> tuple[Identity, str | None]:
+    async def _identity(self, request: Request, reads: RequestReads) -> tuple[Identity, str | None]:
         bearer = bearer_token(request)
         if bearer is None:
             return ANONYMOUS, None
-        identity = await signin.authenticate(
-            self.runtime.db, bearer, address=client_address(request), limits=self.limits
-        )
+        async with reads.session() as session:  # the request's one read session
+            identity = await signin.authenticate(
+                self.runtime.db,
+                bearer,
+                address=client_address(request),
+                limits=self.limits,
+                session=session,
+            )
         return identity, bearer
 
     def decode_json(self, data: str | bytes) -> object:
@@ -103,11 +118,13 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Request, response: Response | None) -> Context:  # type: ignore[override]
         identity: Identity = request.state.identity
+        reads: RequestReads = request.state.reads
         return Context(
             request=request,
             response=response,
             runtime=self.runtime,
             identity=identity,
             bearer=request.state.bearer,
-            loaders=Loaders.make(identity, self.runtime.db, self.runtime.policy),
+            reads=reads,
+            loaders=Loaders.make(identity, reads, self.runtime.policy),
         )

@@ -151,7 +151,7 @@ class IdentityQuery:
         ctx = info.context
         if ctx.identity.account_id is None:
             return Viewer(anonymous=True, account=None, memberships=[])
-        async with ctx.runtime.db.read() as session:
+        async with ctx.reads.session() as session:
             account = await session.get(AccountRow, ctx.identity.account_id)
             rows = await service.memberships_of(ctx.identity, session=session)
         return Viewer(

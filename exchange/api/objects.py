@@ -310,7 +310,7 @@ class ObjectQuery:
     async def digital_object(self, info: Info, id: strawberry.ID) -> DigitalObject | None:
         ctx = info.context
         try:
-            async with ctx.runtime.db.read() as session:
+            async with ctx.reads.session() as session:
                 row = await service.get(
                     ctx.identity, to_uuid(id), session=session, policy=ctx.runtime.policy
                 )
@@ -337,7 +337,7 @@ class ObjectQuery:
                 _uuid(given.owner_partner_id, "ownerPartnerId"),
                 given.state,
             )
-            async with ctx.runtime.db.read() as session:
+            async with ctx.reads.session() as session:
                 page = await service.list(
                     ctx.identity,
                     filters,
@@ -363,7 +363,7 @@ class ObjectQuery:
     ) -> UsageReport:
         ctx = info.context
         try:
-            async with ctx.runtime.db.read() as session:
+            async with ctx.reads.session() as session:
                 report = await downloads.usage_report(
                     ctx.identity,
                     from_,

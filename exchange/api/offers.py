@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Annotated
 
@@ -9,6 +10,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock, errors
+from exchange.api import offer_page
 from exchange.api.context import Info
 from exchange.api.errors import (
     Conflict,
@@ -17,16 +19,19 @@ from exchange.api.errors import (
     ValidationError,
     to_graphql,
 )
-from exchange.api.pagination import Connection, connection
+from exchange.api.loaders.resolved import resolved
+from exchange.api.pagination import Connection, connection, node_fields
 from exchange.api.partners import Partner
 from exchange.api.resolvers import listing, lookup, perform
 from exchange.api.scalars import to_uuid
 from exchange.api.works import JournalIssue, Work
+from exchange.catalogue.models import Work as WorkRow
 from exchange.offers import service
 from exchange.offers.models import Condition, Format, OfferState
 from exchange.offers.models import Offer as OfferRow
 from exchange.offers.models import OfferLine as OfferLineRow
 from exchange.pagination import Page, PageRequest
+from exchange.partners.models import Partner as PartnerRow
 
 OfferStateEnum = strawberry.enum(OfferState, name="OfferState")
 FormatEnum = strawberry.enum(Format, name="Format")
@@ -58,9 +63,8 @@ class OfferLine:
         )
 
     @strawberry.field
-    async def work(self, info: Info) -> Work | None:
-        row = await info.context.loaders.work_by_id.load(to_uuid(self.work_id))
-        return None if row is None else Work.from_model(row)
+    def work(self, info: Info) -> Work | None:
+        return resolved(info.context.loaders.work_by_id.load(to_uuid(self.work_id)), _work)
 
     @strawberry.field(description="The offer this line belongs to.")
     async def offer(self, info: Info) -> Offer | None:
@@ -87,10 +91,14 @@ class Offer:
     terms: str
     licence: str | None
     created_at: datetime
+    key: strawberry.Private[uuid.UUID]
+    donor: strawberry.Private[uuid.UUID]
 
     @classmethod
     def from_model(cls, row: OfferRow) -> Offer:
         return cls(
+            key=row.id,
+            donor=row.partner_id,
             id=strawberry.ID(str(row.id)),
             partner_id=strawberry.ID(str(row.partner_id)),
             state=row.effective_state(clock.now()),
@@ -101,14 +109,24 @@ class Offer:
         )
 
     @strawberry.field
-    async def lines(self, info: Info) -> list[OfferLine]:
-        rows = await info.context.loaders.offer_lines_by_offer_id.load(to_uuid(self.id))
-        return [OfferLine.from_model(r) for r in rows]
+    def lines(self, info: Info) -> list[OfferLine]:
+        return resolved(info.context.loaders.offer_lines_by_offer_id.load(self.key), _lines)
 
     @strawberry.field
-    async def partner(self, info: Info) -> Partner | None:
-        row = await info.context.loaders.partner_by_id.load(to_uuid(self.partner_id))
-        return None if row is None else Partner.from_model(row)
+    def partner(self, info: Info) -> Partner | None:
+        return resolved(info.context.loaders.partner_by_id.load(self.donor), _partner)
+
+
+def _work(row: WorkRow | None) -> Work | None:
+    return None if row is None else Work.from_model(row)
+
+
+def _lines(rows: list[OfferLineRow]) -> list[OfferLine]:
+    return [OfferLine.from_model(r) for r in rows]
+
+
+def _partner(row: PartnerRow | None) -> Partner | None:
+    return None if row is None else Partner.from_model(row)
 
 
 @strawberry.input(
@@ -194,6 +212,7 @@ class OfferQuery:
         after: str | None = None,
     ) -> Connection[Offer]:
         ctx, given = info.context, filter or OfferFilter()
+        wanted, line_fields = node_fields(info), node_fields(info, "lines")
 
         async def read(session: AsyncSession) -> Page[OfferRow]:
             filters = service.OfferFilter(
@@ -201,13 +220,15 @@ class OfferQuery:
                 given.state,
                 to_uuid(given.work_id, "workId") if given.work_id else None,
             )
-            return await service.list(
+            found, donors = await service.listed(
                 ctx.identity,
                 filters,
                 PageRequest.parse(first, after),
                 session=session,
                 policy=ctx.runtime.policy,
             )
+            await offer_page.prime(ctx, found.items, donors, wanted, line_fields, session)
+            return found
 
         return await listing(
             ctx, read, lambda page: connection(page, Offer.from_model, lambda row: row.id)

@@ -54,11 +54,14 @@ def connection(
     )
 
 
-def node_fields(info: Info[Any, Any]) -> frozenset[str]:
+def node_fields(info: Info[Any, Any], *within: str) -> frozenset[str]:
     """The fields a query selects on the nodes of the connection being resolved (through
     ``edges { node }`` or ``nodes``, fragments included), so that a resolver can read
-    what they need along with the page instead of one batch per field afterwards."""
+    what they need along with the page instead of one batch per field afterwards; with
+    ``within`` (field names, outermost first), the fields selected under those fields of
+    the nodes instead."""
     wanted: set[str] = set()
+    path = ("node", *within)
 
     def walk(selections: Iterable[Selection], depth: int) -> None:
         for selection in selections:
@@ -66,10 +69,10 @@ def node_fields(info: Info[Any, Any]) -> frozenset[str]:
                 walk(selection.selections, depth)
             elif depth == 0 and selection.name in ("edges", "nodes"):
                 walk(selection.selections, 1 if selection.name == "edges" else 2)
-            elif depth == 1 and selection.name == "node":
-                walk(selection.selections, 2)
-            elif depth == 2:
+            elif depth == len(path) + 1:
                 wanted.add(selection.name)
+            elif depth >= 1 and selection.name == path[depth - 1]:
+                walk(selection.selections, depth + 1)
 
     for field in info.selected_fields:
         walk(field.selections, 0)

@@ -148,7 +148,7 @@ class PartnerQuery:
             filters = service.PartnerFilter(
                 given.country, given.kind, given.status, given.tag, given.search
             )
-            async with ctx.runtime.db.read() as session:
+            async with ctx.reads.session() as session:
                 page = await service.list(
                     ctx.identity, filters, page_request, session=session, policy=ctx.runtime.policy
                 )

@@ -39,7 +39,7 @@ async def lookup(
     ctx: Context, read: Callable[[AsyncSession], Awaitable[Row]], render: Callable[[Row], Out]
 ) -> Out | None:
     try:
-        async with ctx.runtime.db.read() as session:
+        async with ctx.reads.session() as session:
             row = await read(session)
     except (errors.NotFound, errors.PermissionDenied):
         return None
@@ -52,7 +52,7 @@ async def listing(
     ctx: Context, read: Callable[[AsyncSession], Awaitable[Row]], render: Callable[[Row], Out]
 ) -> Out:
     try:
-        async with ctx.runtime.db.read() as session:
+        async with ctx.reads.session() as session:
             found = await read(session)
     except errors.ExchangeError as error:
         raise query_error(error) from error

@@ -118,7 +118,7 @@ class SeminarQuery:
             page_request = PageRequest.parse(first, after)
             host = None if given.host_partner_id is None else to_uuid(given.host_partner_id)
             filters = service.SeminarFilter(host, given.language, given.held_from, given.held_to)
-            async with ctx.runtime.db.read() as session:
+            async with ctx.reads.session() as session:
                 page = await service.list(
                     ctx.identity, filters, page_request, session=session, policy=ctx.runtime.policy
                 )

@@ -101,7 +101,7 @@ class SyncQuery:
     async def sync_peers(self, info: Info) -> list[SyncPeerState]:
         ctx = info.context
         try:
-            async with ctx.runtime.db.read() as session:
+            async with ctx.reads.session() as session:
                 states = await status.peer_states(ctx.identity, session=session)
         except ExchangeError as error:
             raise query_error(error) from error

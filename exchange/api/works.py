@@ -1,8 +1,10 @@
 """The ``Work`` type of the GraphQL schema: a work with what is listed under it.
 
-A page of works (``works``) reads the lists its query asks for along with the page
-(``described``); a work that comes alone (``work``, a seminar's materials, an offer line's
-work) reads them through the request's loaders.
+Every list under a work and its creating partner come from the request's loaders, one
+path per field (``resolved``). A page of works (``works``) primes those loaders with what
+its query asks for, read along with the page (``prime``: three or four queries whatever
+the page's size); a work that comes alone (``work``, a seminar's materials, an offer
+line's work) has its loaders read in batches.
 """
 
 from __future__ import annotations
@@ -10,20 +12,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.api.context import Context, Info
 from exchange.api.loaders.relations_by_work_id import WorkRelations, relations_of
+from exchange.api.loaders.resolved import resolved
 from exchange.api.partners import LocalizedName, Partner
-from exchange.api.scalars import to_uuid
 from exchange.catalogue import identifiers
 from exchange.catalogue.models import IdentifierScheme, WorkKind, WorkLevel
 from exchange.catalogue.models import Work as WorkRow
 from exchange.catalogue.validation import ContributorRole
 from exchange.partners import service as partners
+from exchange.partners.models import Partner as PartnerRow
 
 if TYPE_CHECKING:
     from exchange.api.seminars import Seminar
@@ -77,13 +80,8 @@ class Work:
     )
     created_at: datetime
     updated_at: datetime
+    key: strawberry.Private[uuid.UUID]
     partner_id: strawberry.Private[uuid.UUID]
-    # Read along with a page of works when the query asks for them (see ``works``); the
-    # fields below then answer without awaiting anything, and fall back to the loaders
-    # for works that come one at a time.
-    relations: strawberry.Private[WorkRelations | None] = None
-    creator: strawberry.Private[Partner | None] = None
-    creator_known: strawberry.Private[bool] = False
 
     @classmethod
     def from_model(cls, row: WorkRow) -> Work:
@@ -104,31 +102,16 @@ class Work:
             available_digitally=row.available_digitally,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            key=row.id,
             partner_id=row.created_by_partner_id,
         )
 
-    # The resolvers below are plain functions: with the data at hand they return it, and a
-    # list of 20 works costs no coroutine, task or event-loop turn per field (measured: 100
-    # async leaf resolvers were a third of a search page's time). Without it they return
-    # the loader's awaitable, which graphql-core awaits like an async resolver's result.
-
     def _related(self, info: Info, pick: Callable[[WorkRelations], list[T]]) -> list[T]:
-        if self.relations is not None:
-            return pick(self.relations)
-        return cast("list[T]", self._load_related(info, pick))
-
-    async def _load_related(self, info: Info, pick: Callable[[WorkRelations], list[T]]) -> list[T]:
-        return pick(await info.context.loaders.relations_by_work_id.load(to_uuid(self.id)))
-
-    async def _load_creator(self, info: Info) -> Partner | None:
-        row = await info.context.loaders.partner_by_id.load(self.partner_id)
-        return None if row is None else Partner.from_model(row)
+        return resolved(info.context.loaders.relations_by_work_id.load(self.key), pick)
 
     @strawberry.field(description="The partner that catalogued it, when visible to you.")
     def created_by(self, info: Info) -> Partner | None:
-        if self.creator_known:
-            return self.creator
-        return cast("Partner | None", self._load_creator(info))
+        return resolved(info.context.loaders.partner_by_id.load(self.partner_id), _partner)
 
     @strawberry.field
     def contributors(self, info: Info) -> list[Contributor]:
@@ -195,24 +178,25 @@ def _seminars_of(found: WorkRelations) -> list[Seminar]:
 RELATED_FIELDS = frozenset({"contributors", "identifiers", "issues", "coAuthors", "seminars"})
 
 
-async def described(
+def _partner(row: PartnerRow | None) -> Partner | None:
+    return None if row is None else Partner.from_model(row)
+
+
+async def prime(
     ctx: Context, rows: list[WorkRow], wanted: frozenset[str], session: AsyncSession
-) -> list[Work]:
-    """Works of a page, with the relations and creating partners the query asks for read
-    in the page's own session: three or four queries for the page, whatever its size."""
-    nodes = [Work.from_model(row) for row in rows]
+) -> None:
+    """Primes the request's loaders with what the query asks of a page of works
+    (``wanted``: its node fields), read in the page's own session: the relations (two or
+    three queries) and the creating partners (one query, one batched decision), each
+    exactly as the loaders would read them."""
     if not rows:
-        return nodes
-    who, policy = ctx.identity, ctx.runtime.policy
+        return
+    who, policy, loaders = ctx.identity, ctx.runtime.policy, ctx.loaders
     if wanted & RELATED_FIELDS:
         ids = [row.id for row in rows]
         found = await relations_of(who, ids, session=session, policy=policy)
-        for node, related in zip(nodes, found, strict=True):
-            node.relations = related
+        loaders.relations_by_work_id.prime_many(dict(zip(ids, found, strict=True)))
     if "createdBy" in wanted:
         creators = {row.created_by_partner_id for row in rows}
         readable = await partners.get_many(who, creators, session=session, policy=policy)
-        shown = {i: Partner.from_model(p) for i, p in readable.items()}  # one per partner
-        for node in nodes:
-            node.creator, node.creator_known = shown.get(node.partner_id), True
-    return nodes
+        loaders.partner_by_id.prime_many({i: readable.get(i) for i in creators})

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from exchange.db.engine import Database
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Unauthenticated
@@ -109,15 +111,23 @@ async def start_session(
 
 
 async def authenticate(
-    db: Database, secret: str, *, address: str, limits: SignInLimits
+    db: Database,
+    secret: str,
+    *,
+    address: str,
+    limits: SignInLimits,
+    session: AsyncSession | None = None,
 ) -> Identity:
     """``tokens.authenticate`` within the limit of failed look-ups per address: once it is
     spent, a token that fails is answered ``RateLimited`` instead of ``Unauthenticated``.
     A valid token is never refused (one query on the path every request takes; a 256-bit
-    token cannot be guessed, the limit bounds the cost of trying)."""
+    token cannot be guessed, the limit bounds the cost of trying). The look-up reads through
+    ``session`` when given (a request's one read session), else a short one of its own."""
     try:
-        async with db.read() as session:
+        if session is not None:
             return await tokens.authenticate(session, secret)
+        async with db.read() as own:
+            return await tokens.authenticate(own, secret)
     except Unauthenticated:
         check = [(limits.token_failures, address)]
         async with db.unit_of_work() as uow:

@@ -236,11 +236,26 @@ async def list(
     """Offers the identity may read ("offer.read": a draft only by its donor's librarians
     and admins, the others by any member), oldest first. The state filter uses the
     effective state (open past its expiry counts as expired)."""
+    found, _donors = await listed(identity, filters, page, session=session, policy=policy)
+    return found
+
+
+async def listed(
+    identity: Identity,
+    filters: OfferFilter,
+    page: PageRequest,
+    *,
+    session: AsyncSession,
+    policy: PolicyEngine,
+) -> tuple[Page[Offer], dict[uuid.UUID, Partner]]:
+    """``list``, with the donors of the page's offers by id: read to decide each offer,
+    they are handed on so that a caller showing them does not read them again (they are
+    not checked for "partner.read": that is the caller's to ask)."""
     policy.require(identity, "offer.list", PLATFORM)
     statement = select(Offer)
     if not identity.has_role(Role.ADMIN):
         if not identity.partner_ids():
-            return Page([], False)
+            return Page([], False), {}
         own = builtins.list(identity.partners_with(Role.LIBRARIAN))
         statement = statement.where(
             (col(Offer.state) != OfferState.DRAFT.value) | col(Offer.partner_id).in_(own)
@@ -268,7 +283,7 @@ async def list(
         identity, "offer.read", [resource(o, donors[o.partner_id]) for o in found.items]
     )
     readable = [o for o, ok in zip(found.items, decisions, strict=True) if ok]
-    return Page(readable, found.has_next)
+    return Page(readable, found.has_next), donors
 
 
 async def _partners(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, Partner]:

@@ -112,8 +112,17 @@ async def get_many(
     if not wanted:
         return {}
     rows = builtins.list((await session.exec(_BY_IDS, params={"ids": wanted})).all())
-    decisions = policy.allowed_many(identity, "partner.read", [resource(p) for p in rows])
-    return {p.id: p for p, ok in zip(rows, decisions, strict=True) if ok}
+    return readable(identity, rows, policy=policy)
+
+
+def readable(
+    identity: Identity, rows: Iterable[Partner], *, policy: PolicyEngine
+) -> dict[uuid.UUID, Partner]:
+    """The partners among ``rows`` (already read) the identity may read ("partner.read"),
+    by id: one batched decision."""
+    found = builtins.list(rows)
+    decisions = policy.allowed_many(identity, "partner.read", [resource(p) for p in found])
+    return {p.id: p for p, ok in zip(found, decisions, strict=True) if ok}
 
 
 def _escape_like(term: str) -> str:

@@ -3,9 +3,10 @@ evaluation error or an entity that does not match the schema all deny."""
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
+from collections import OrderedDict
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from exchange.policy.resource import Resource, principal_entity, uid
 
 log = logging.getLogger(__name__)
 
+DECISIONS_KEPT = 16_384  # about 1 KiB each (the key is the request and entities as JSON)
 DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "policies"
 
 
@@ -47,8 +49,13 @@ class PolicyEngine:
         # costs tens of microseconds, an evaluation hundreds (the entity graph is parsed
         # and checked against the schema each time), and the same questions come back
         # (a page of works asks "work.search" per related list; every allocation between
-        # two partners asks the same). Changed grants or attributes are another key.
-        self._decision = functools.lru_cache(maxsize=4096)(self._decide)
+        # two partners asks the same; a page of offers asks "offer.read" of the same
+        # offers request after request). Changed grants or attributes are another key.
+        # ``allowed`` and ``allowed_many`` share the memo: a batch evaluates only the
+        # questions it has not met, in one call.
+        self._decisions: OrderedDict[str, bool] = OrderedDict()
+        self.evaluated = 0  # decisions Cedar made, since the engine was built
+        self.recalled = 0  # decisions answered from the memo
         # Cedar names policies policy0, policy1... in the order of the text; people name them
         # by their @id annotation.
         parsed = json.loads(cedarpy.policies_to_json_str(self.policy_text))
@@ -81,11 +88,29 @@ class PolicyEngine:
         except (TypeError, ValueError):  # not JSON, so not a valid Cedar request: a deny
             log.exception("policy request for %s is not JSON", action)
             return False
-        return self._decision(key)
+        known = self._recall(key)
+        if known is None:
+            known = self._decide(request, entities)
+            self._remember(key, known)
+        return known
 
-    def _decide(self, key: str) -> bool:
-        request, entities = json.loads(key)
+    def _recall(self, key: str) -> bool | None:
+        known = self._decisions.get(key)
+        if known is not None:
+            self.recalled += 1
+            with suppress(KeyError):  # dropped meanwhile by another thread
+                self._decisions.move_to_end(key)
+        return known
+
+    def _remember(self, key: str, allowed: bool) -> None:
+        self._decisions[key] = allowed
+        if len(self._decisions) > DECISIONS_KEPT:
+            with suppress(KeyError):
+                self._decisions.popitem(last=False)
+
+    def _decide(self, request: dict[str, Any], entities: list[dict[str, Any]]) -> bool:
         action = request["action"]["id"]
+        self.evaluated += 1
         try:
             result = cedarpy.is_authorized(request, self._policies, entities, self._schema)
         except Exception:  # cedarpy raises on malformed input: that is a deny, never an allow
@@ -118,22 +143,57 @@ class PolicyEngine:
     def allowed_many(
         self, identity: Identity, action: str, resources: list[Resource]
     ) -> list[bool]:
-        """One decision per resource, evaluated in a single call."""
+        """One decision per resource, as ``allowed`` gives it: remembered decisions are
+        reused, the others evaluated in a single batched call (and remembered)."""
         if not resources:
             return []
         principal = principal_entity(identity)
+        requests = [self._request(identity, action, r, None) for r in resources]
+        decided: list[bool | None] = []
+        keys: list[str] = []
+        for request, resource in zip(requests, resources, strict=True):
+            try:
+                key = json.dumps([request, [principal, *resource.entities()]], sort_keys=True)
+            except (TypeError, ValueError):  # as in ``allowed``: not JSON, a deny
+                log.exception("policy request for %s is not JSON", action)
+                decided.append(False)
+                keys.append("")
+                continue
+            decided.append(self._recall(key))
+            keys.append(key)
+        missing = [i for i, known in enumerate(decided) if known is None]
+        if missing:
+            fresh = self._decide_many(principal, action, [resources[i] for i in missing])
+            for n, i in enumerate(missing):
+                decided[i] = fresh is not None and fresh[n]
+                if fresh is not None:  # a failed batch denies and is not remembered
+                    self._remember(keys[i], fresh[n])
+        return [bool(d) for d in decided]
+
+    def _decide_many(
+        self, principal: dict[str, Any], action: str, resources: list[Resource]
+    ) -> list[bool] | None:
         entities: dict[str, dict[str, Any]] = {_key(principal): principal}
         for resource in resources:
             for entity in resource.entities():
                 entities.setdefault(_key(entity), entity)
-        requests = [self._request(identity, action, r, None) for r in resources]
+        requests = [
+            {
+                "principal": principal["uid"],
+                "action": uid("Action", action),
+                "resource": r.uid,
+                "context": {},
+            }
+            for r in resources
+        ]
+        self.evaluated += len(requests)
         try:
             results = cedarpy.is_authorized_batch(
                 requests, self._policies, list(entities.values()), self._schema
             )
         except Exception:
             log.exception("batched policy evaluation failed for %s", action)
-            return [False] * len(resources)
+            return None
         return [bool(r.allowed) for r in results]
 
     def require(

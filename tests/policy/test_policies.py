@@ -119,5 +119,20 @@ def test_decisions_are_kept_and_follow_changed_grants_and_attributes() -> None:
     assert engine.allowed(own, "partner.update", partner(OWN)) is True
     assert engine.allowed(own, "partner.update", partner(OWN, "suspended")) is False
     assert engine.allowed(own, "partner.update", partner(OWN)) is True
-    info = engine._decision.cache_info()
-    assert (info.hits, info.misses) == (2, 4)
+    assert (engine.recalled, engine.evaluated) == (2, 4)
+
+
+def test_a_batch_evaluates_only_the_decisions_not_met_before() -> None:
+    engine = PolicyEngine()
+    own = Identity(account_id=uuid.uuid4(), grants=(Grant(OWN, Role.LIBRARIAN),))
+    both = [partner(OWN), partner(OTHER)]
+
+    assert engine.allowed_many(own, "partner.update", both) == [True, False]
+    assert (engine.recalled, engine.evaluated) == (0, 2)
+    assert engine.allowed_many(own, "partner.update", both) == [True, False]
+    assert (engine.recalled, engine.evaluated) == (2, 2)
+    assert engine.allowed(own, "partner.update", partner(OWN)) is True  # the batch's answer
+    assert (engine.recalled, engine.evaluated) == (3, 2)
+    suspended = [partner(OWN), partner(OWN, "suspended")]
+    assert engine.allowed_many(own, "partner.update", suspended) == [True, False]
+    assert (engine.recalled, engine.evaluated) == (4, 3)

@@ -22,9 +22,10 @@ from collections.abc import AsyncIterator, Callable, Hashable
 from typing import Generic, TypeVar
 
 from anyio import to_thread
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
+from strawberry.types import ExecutionContext
 
 from exchange.api.guard.measure import Limits, Refused, check
 
@@ -71,6 +72,20 @@ def _parse(query: str, max_tokens: int) -> DocumentNode | _Failed:
         return _Failed(error)
 
 
+# The words of the GraphQL spec (§6.1 GetOperation) and of graphql-core.
+MULTIPLE_OPERATIONS = "Must provide operation name if query contains multiple operations."
+
+
+def _unnamed_choice(ctx: ExecutionContext, document: DocumentNode) -> bool:
+    """Whether the document has several operations and the request named none: Strawberry
+    would run the first (its ``operation_name`` falls back to the first operation's name
+    before graphql-core, which refuses this, sees the request)."""
+    if getattr(ctx, "_provided_operation_name", None) is not None:
+        return False
+    operations = (d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    return next(operations, None) is not None and next(operations, None) is not None
+
+
 class QueryGuard(SchemaExtension):
     """Parses, checks ``limits`` and validates, as described in the module docstring."""
 
@@ -101,6 +116,12 @@ class QueryGuard(SchemaExtension):
         ctx = self.execution_context
         document = ctx.graphql_document
         assert document is not None
+        if _unnamed_choice(ctx, document):
+            ctx.pre_execution_errors = [
+                GraphQLError(MULTIPLE_OPERATIONS, extensions={"code": "OPERATION_NAME_REQUIRED"})
+            ]
+            yield
+            return
         try:
             check(ctx.schema._schema, document, ctx.variables, self.limits)
         except Refused as refused:

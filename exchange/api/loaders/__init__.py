@@ -1,4 +1,5 @@
-"""Dataloaders, made per request; each batch reads through a short session of its own."""
+"""Dataloaders, made per request; every batch reads through the request's one session
+(``exchange.api.reads``), in turn."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from exchange.api.loaders.shipment_events_by_shipment_id import ShipmentEventsBy
 from exchange.api.loaders.shipment_items_by_shipment_id import ShipmentItemsByShipmentIdLoader
 from exchange.api.loaders.verified_manifest_by_shipment import VerifiedManifestByShipmentLoader
 from exchange.api.loaders.work_by_id import WorkByIdLoader
-from exchange.db.engine import Database
+from exchange.api.reads import RequestReads
 from exchange.identity.identity import Identity
 from exchange.policy import PolicyEngine
 
@@ -51,24 +52,26 @@ class Loaders:
     actor_name_by_account_id: ActorNameByAccountIdLoader
 
     @classmethod
-    def make(cls, identity: Identity, db: Database, policy: PolicyEngine) -> Loaders:
+    def make(cls, identity: Identity, reads: RequestReads, policy: PolicyEngine) -> Loaders:
         return cls(
-            partner_by_id=PartnerByIdLoader(identity, db, policy),
-            memberships_by_partner_id=MembershipsByPartnerIdLoader(identity, db, policy),
-            account_by_id=AccountByIdLoader(identity, db, policy),
-            relations_by_work_id=RelationsByWorkIdLoader(identity, db, policy),
-            materials_by_seminar_id=MaterialsBySeminarIdLoader(identity, db, policy),
-            work_by_id=WorkByIdLoader(identity, db, policy),
-            offer_lines_by_offer_id=OfferLinesByOfferIdLoader(identity, db, policy),
-            request_lines_by_request_id=RequestLinesByRequestIdLoader(identity, db, policy),
-            shipment_items_by_shipment_id=ShipmentItemsByShipmentIdLoader(identity, db, policy),
-            shipment_events_by_shipment_id=ShipmentEventsByShipmentIdLoader(identity, db, policy),
-            available_actions_by_shipment=AvailableActionsByShipmentLoader(identity, db, policy),
-            verified_manifest_by_shipment=VerifiedManifestByShipmentLoader(identity, db, policy),
-            offer_by_id=OfferByIdLoader(identity, db, policy),
-            offer_line_by_id=OfferLineByIdLoader(identity, db, policy),
-            request_line_by_id=RequestLineByIdLoader(identity, db, policy),
-            allocation_by_id=AllocationByIdLoader(identity, db, policy),
-            issues_by_offer_line_id=IssuesByOfferLineIdLoader(identity, db, policy),
-            actor_name_by_account_id=ActorNameByAccountIdLoader(identity, db, policy),
+            partner_by_id=PartnerByIdLoader(identity, reads, policy),
+            memberships_by_partner_id=MembershipsByPartnerIdLoader(identity, reads, policy),
+            account_by_id=AccountByIdLoader(identity, reads, policy),
+            relations_by_work_id=RelationsByWorkIdLoader(identity, reads, policy),
+            materials_by_seminar_id=MaterialsBySeminarIdLoader(identity, reads, policy),
+            work_by_id=WorkByIdLoader(identity, reads, policy),
+            offer_lines_by_offer_id=OfferLinesByOfferIdLoader(identity, reads, policy),
+            request_lines_by_request_id=RequestLinesByRequestIdLoader(identity, reads, policy),
+            shipment_items_by_shipment_id=ShipmentItemsByShipmentIdLoader(identity, reads, policy),
+            shipment_events_by_shipment_id=ShipmentEventsByShipmentIdLoader(
+                identity, reads, policy
+            ),
+            available_actions_by_shipment=AvailableActionsByShipmentLoader(identity, reads, policy),
+            verified_manifest_by_shipment=VerifiedManifestByShipmentLoader(identity, reads, policy),
+            offer_by_id=OfferByIdLoader(identity, reads, policy),
+            offer_line_by_id=OfferLineByIdLoader(identity, reads, policy),
+            request_line_by_id=RequestLineByIdLoader(identity, reads, policy),
+            allocation_by_id=AllocationByIdLoader(identity, reads, policy),
+            issues_by_offer_line_id=IssuesByOfferLineIdLoader(identity, reads, policy),
+            actor_name_by_account_id=ActorNameByAccountIdLoader(identity, reads, policy),
         )

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
-from exchange.db.engine import Database
+from exchange.api.reads import RequestReads
 from exchange.identity import service as identity_service
 from exchange.identity.identity import Identity
 from exchange.identity.models import Account
@@ -15,12 +15,12 @@ from exchange.policy import PolicyEngine
 class AccountByIdLoader(DataLoader[uuid.UUID, Account | None]):
     """Accounts the identity may see (its own, or members of partners it may list)."""
 
-    def __init__(self, identity: Identity, db: Database, policy: PolicyEngine) -> None:
+    def __init__(self, identity: Identity, reads: RequestReads, policy: PolicyEngine) -> None:
         super().__init__(load_fn=self._load)
-        self.identity, self.db, self.policy = identity, db, policy
+        self.identity, self.reads, self.policy = identity, reads, policy
 
     async def _load(self, ids: Sequence[uuid.UUID]) -> list[Account | None]:
-        async with self.db.read() as session:
+        async with self.reads.session() as session:
             found = await identity_service.accounts(
                 self.identity, list(ids), session=session, policy=self.policy
             )

@@ -4,7 +4,7 @@ from collections.abc import Hashable, Sequence
 
 from strawberry.dataloader import DataLoader
 
-from exchange.db.engine import Database
+from exchange.api.reads import RequestReads
 from exchange.identity.identity import Identity
 from exchange.policy import PolicyEngine
 from exchange.shipments import service as shipments
@@ -22,12 +22,12 @@ class AvailableActionsByShipmentLoader(DataLoader[Shipment, list[Action]]):
     was allowed to see): one query for every shipment's partners and one batch of Cedar
     decisions per permission."""
 
-    def __init__(self, identity: Identity, db: Database, policy: PolicyEngine) -> None:
+    def __init__(self, identity: Identity, reads: RequestReads, policy: PolicyEngine) -> None:
         super().__init__(load_fn=self._load, cache_key_fn=_version)
-        self.identity, self.db, self.policy = identity, db, policy
+        self.identity, self.reads, self.policy = identity, reads, policy
 
     async def _load(self, rows: Sequence[Shipment]) -> list[list[Action]]:
-        async with self.db.read() as session:
+        async with self.reads.session() as session:
             return await shipments.available_actions_many(
                 self.identity, rows, session=session, policy=self.policy
             )

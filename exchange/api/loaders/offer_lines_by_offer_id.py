@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
-from exchange.db.engine import Database
+from exchange.api.reads import RequestReads
 from exchange.identity.identity import Identity
 from exchange.offers import service as offers
 from exchange.offers.models import OfferLine
@@ -15,11 +15,11 @@ from exchange.policy import PolicyEngine
 class OfferLinesByOfferIdLoader(DataLoader[uuid.UUID, list[OfferLine]]):
     """Lines of offers already shown to the caller (the offer's read was authorized)."""
 
-    def __init__(self, identity: Identity, db: Database, policy: PolicyEngine) -> None:
+    def __init__(self, identity: Identity, reads: RequestReads, policy: PolicyEngine) -> None:
         super().__init__(load_fn=self._load)
-        self.identity, self.db, self.policy = identity, db, policy
+        self.identity, self.reads, self.policy = identity, reads, policy
 
     async def _load(self, ids: Sequence[uuid.UUID]) -> list[list[OfferLine]]:
-        async with self.db.read() as session:
+        async with self.reads.session() as session:
             found = await offers.lines_of(ids, session=session)
         return [found.get(i, []) for i in ids]

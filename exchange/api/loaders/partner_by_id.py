@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
-from exchange.db.engine import Database
+from exchange.api.reads import RequestReads
 from exchange.identity.identity import Identity
 from exchange.partners import service as partners
 from exchange.partners.models import Partner
@@ -15,11 +15,11 @@ from exchange.policy import PolicyEngine
 class PartnerByIdLoader(DataLoader[uuid.UUID, Partner | None]):
     """Partners the identity may read, by id; None for the rest."""
 
-    def __init__(self, identity: Identity, db: Database, policy: PolicyEngine) -> None:
+    def __init__(self, identity: Identity, reads: RequestReads, policy: PolicyEngine) -> None:
         super().__init__(load_fn=self._load)
-        self.identity, self.db, self.policy = identity, db, policy
+        self.identity, self.reads, self.policy = identity, reads, policy
 
     async def _load(self, ids: Sequence[uuid.UUID]) -> list[Partner | None]:
-        async with self.db.read() as session:
+        async with self.reads.session() as session:
             found = await partners.get_many(self.identity, ids, session=session, policy=self.policy)
         return [found.get(i) for i in ids]

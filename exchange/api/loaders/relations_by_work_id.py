@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from exchange.api.reads import RequestReads
 from exchange.catalogue import service as works
 from exchange.catalogue.relations import Contributor, Identifier, Issue
-from exchange.db.engine import Database
 from exchange.identity.identity import Identity
 from exchange.partners.models import Partner
 from exchange.policy import PolicyEngine
@@ -50,12 +50,12 @@ async def relations_of(
 
 class RelationsByWorkIdLoader(DataLoader[uuid.UUID, WorkRelations]):
     """The relations of works asked for one by one (a work, its seminar's materials...),
-    batched and read in one short session of their own."""
+    batched and read through the request's session."""
 
-    def __init__(self, identity: Identity, db: Database, policy: PolicyEngine) -> None:
+    def __init__(self, identity: Identity, reads: RequestReads, policy: PolicyEngine) -> None:
         super().__init__(load_fn=self._load)
-        self.identity, self.db, self.policy = identity, db, policy
+        self.identity, self.reads, self.policy = identity, reads, policy
 
     async def _load(self, ids: Sequence[uuid.UUID]) -> list[WorkRelations]:
-        async with self.db.read() as session:
+        async with self.reads.session() as session:
             return await relations_of(self.identity, ids, session=session, policy=self.policy)

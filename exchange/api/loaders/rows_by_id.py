@@ -11,7 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from exchange.allocations import links
 from exchange.allocations.models import Allocation
-from exchange.db.engine import Database
+from exchange.api.reads import RequestReads
 from exchange.identity.identity import Identity
 from exchange.offers.models import Offer, OfferLine
 from exchange.policy import PolicyEngine
@@ -24,12 +24,12 @@ class _RowsById(DataLoader[uuid.UUID, Row | None], Generic[Row]):
     model: type[Row]
     permission: str
 
-    def __init__(self, identity: Identity, db: Database, policy: PolicyEngine) -> None:
+    def __init__(self, identity: Identity, reads: RequestReads, policy: PolicyEngine) -> None:
         super().__init__(load_fn=self._load)
-        self.identity, self.db, self.policy = identity, db, policy
+        self.identity, self.reads, self.policy = identity, reads, policy
 
     async def _load(self, ids: Sequence[uuid.UUID]) -> list[Row | None]:
-        async with self.db.read() as session:
+        async with self.reads.session() as session:
             found = await links.by_ids(
                 self.identity,
                 self.model,

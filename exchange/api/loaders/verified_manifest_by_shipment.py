@@ -6,7 +6,7 @@ from collections.abc import Hashable, Sequence
 
 from strawberry.dataloader import DataLoader
 
-from exchange.db.engine import Database
+from exchange.api.reads import RequestReads
 from exchange.identity.identity import Identity
 from exchange.keys import jwks
 from exchange.manifests import verify
@@ -26,9 +26,9 @@ class VerifiedManifestByShipmentLoader(DataLoader[Shipment, verify.VerifiedManif
     before dispatch; a manifest that does not verify raises its ``SignatureInvalid`` from
     ``load`` (the resolver turns it into the field's error)."""
 
-    def __init__(self, identity: Identity, db: Database, policy: PolicyEngine) -> None:
+    def __init__(self, identity: Identity, reads: RequestReads, policy: PolicyEngine) -> None:
         super().__init__(load_fn=self._load, cache_key_fn=_version)
-        self.identity, self.db, self.policy = identity, db, policy
+        self.identity, self.reads, self.policy = identity, reads, policy
 
     async def _load(
         self, rows: Sequence[Shipment]
@@ -36,7 +36,7 @@ class VerifiedManifestByShipmentLoader(DataLoader[Shipment, verify.VerifiedManif
         documents = [row.manifest for row in rows]
         if all(d is None for d in documents):
             return [None for _ in rows]
-        async with self.db.read() as session:
+        async with self.reads.session() as session:
             ring = jwks.parse(await jwks.build(self.identity, session=session, policy=self.policy))
         found: list[verify.VerifiedManifest | BaseException | None] = []
         for row in rows:

@@ -5,20 +5,20 @@ from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
+from exchange.api.reads import RequestReads
 from exchange.catalogue import service as catalogue
 from exchange.catalogue.models import Work
-from exchange.db.engine import Database
 from exchange.identity.identity import Identity
 from exchange.policy import PolicyEngine
 
 
 class WorkByIdLoader(DataLoader[uuid.UUID, Work | None]):
-    def __init__(self, identity: Identity, db: Database, policy: PolicyEngine) -> None:
+    def __init__(self, identity: Identity, reads: RequestReads, policy: PolicyEngine) -> None:
         super().__init__(load_fn=self._load)
-        self.identity, self.db, self.policy = identity, db, policy
+        self.identity, self.reads, self.policy = identity, reads, policy
 
     async def _load(self, ids: Sequence[uuid.UUID]) -> list[Work | None]:
-        async with self.db.read() as session:
+        async with self.reads.session() as session:
             found = await catalogue.get_many(
                 self.identity, ids, session=session, policy=self.policy
             )
