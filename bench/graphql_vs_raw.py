@@ -38,6 +38,7 @@ import uvicorn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import headline
 import raw_offers
 
 from exchange import clock
@@ -246,6 +247,9 @@ async def prepare(url: str, data_dir: Path, count: int) -> tuple[str, dict[tuple
         await runtime.close()
 
 
+ROWS: list[headline.Row] = []  # the figures of the last line, filled by ``measure``
+
+
 def measure(name: str, url: str, data_dir: Path, args: argparse.Namespace) -> None:
     token, counts = asyncio.run(prepare(url, data_dir, args.offers))
     children, urls, pids = [], {}, {}
@@ -268,6 +272,15 @@ def measure(name: str, url: str, data_dir: Path, args: argparse.Namespace) -> No
         f" GraphQL {counts['graphql', 10]}/{counts['graphql', PAGE]},"
         f" raw {counts['raw', 10]}/{counts['raw', PAGE]}"
     )
+    raw_endpoint = "raw Starlette + SQLAlchemy Core endpoint"
+    ROWS.append(
+        headline.Row(f"offers(first: {PAGE}) {name}", graphql, "req/s", "higher", raw, raw_endpoint)
+    )
+    ROWS.append(
+        headline.Row(
+            f"server CPU per offers page, {name}", graphql_cpu, "ms", "lower", raw_cpu, raw_endpoint
+        )
+    )
 
 
 def main() -> None:
@@ -280,7 +293,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="--rounds 4 --seconds 2")
     args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.seconds = 4, 2.0
     print(f"load before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} CPUs")
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
@@ -291,6 +307,7 @@ def main() -> None:
             url = stack.enter_context(running_postgres(tmp / "pg"))
             measure("PostgreSQL", url, tmp / "pg-data", args)
     print(f"load after: {os.getloadavg()[0]:.2f} (1 min)")
+    headline.emit("graphql_vs_raw", ROWS)
 
 
 if __name__ == "__main__":
