@@ -67,3 +67,17 @@ def later(moment: datetime, step: timedelta) -> datetime:
     if moment >= LATEST - step:
         return LATEST
     return moment + step
+
+
+LONGEST_SPAN_DAYS = 36_500  # a hundred years: longer than any lifetime or term we give
+
+
+def span_of_days(days: int, field: str, longest: int = LONGEST_SPAN_DAYS) -> timedelta:
+    """``days`` whole days as a ``timedelta``, for lifetimes and terms given by callers.
+
+    Raises ``ValidationFailed`` naming ``field`` (code ``out_of_range``) unless
+    1 <= ``days`` <= ``longest``: ``timedelta`` itself overflows past 999,999,999 days, and any
+    instant that far off lies past ``LATEST`` anyway."""
+    if not 1 <= days <= longest:
+        raise ValidationFailed([FieldError(field, "out_of_range", f"between 1 and {longest} days")])
+    return timedelta(days=days)

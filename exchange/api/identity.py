@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from exchange import errors
+from exchange import errors, periods
 from exchange.api.context import Info, client_address
 from exchange.api.errors import (
     AuthenticationFailed,
@@ -243,7 +243,7 @@ class IdentityMutation:
                     account_id,
                     uow=uow,
                     policy=ctx.runtime.policy,
-                    ttl=timedelta(days=days),
+                    ttl=periods.span_of_days(days, "days"),
                     label=input.label,
                 )
         except errors.ExchangeError as error:

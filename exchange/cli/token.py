@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 import click
 
+from exchange import periods
 from exchange.cli.output import say
 from exchange.cli.runner import with_runtime
 from exchange.identity import service as identity
@@ -29,7 +28,7 @@ def create(ctx: click.Context, email: str, days: int | None) -> None:
     """Print a new bearer token for an account."""
 
     async def work(runtime: Runtime) -> str:
-        ttl = timedelta(days=days or runtime.settings.token_ttl_days)
+        ttl = periods.span_of_days(days or runtime.settings.token_ttl_days, "days")
         async with runtime.db.unit_of_work() as uow:
             account = await identity.account_by_email(uow.session, email)
             _token, secret = await tokens.issue_token(account, uow=uow, ttl=ttl, label="cli")

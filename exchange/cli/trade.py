@@ -9,11 +9,10 @@ to the owner as a proposal, and the command says so (``proposed, awaiting instan
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 
 import click
 
-from exchange import clock
+from exchange import clock, periods
 from exchange.catalogue import service as catalogue
 from exchange.catalogue.models import IdentifierScheme, WorkKind
 from exchange.catalogue.validation import WorkDraft
@@ -119,7 +118,7 @@ def create_offer(
         work_id, quantity, fmt, Condition(condition) if fmt is Format.PRINT else None
     )
     draft = offers.OfferDraft(
-        partner_id, [line], clock.now() + timedelta(days=days), licence=licence
+        partner_id, [line], clock.now() + periods.span_of_days(days, "days"), licence=licence
     )
 
     async def work(runtime: Runtime) -> tuple[uuid.UUID, uuid.UUID]:

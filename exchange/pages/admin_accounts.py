@@ -7,14 +7,13 @@ domain's reason."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from exchange import errors
+from exchange import errors, periods
 from exchange.identity import directory, service, tokens
 from exchange.identity.identity import Role
 from exchange.pages import web
@@ -214,7 +213,7 @@ def routes(runtime: Runtime) -> list[Route]:
                     account_id,
                     uow=uow,
                     policy=policy,
-                    ttl=timedelta(days=days),
+                    ttl=periods.span_of_days(days, "days"),
                     label=form.label,
                 )
         except errors.ValidationFailed as error:

@@ -253,3 +253,20 @@ async def test_an_admin_issues_and_revokes_another_accounts_token_audited(
     unknown = {"input": {"accountId": str(uuid.uuid4())}}
     missing = await gql(client, operation("IssueAccountToken"), unknown, world.tokens["admin"])
     assert missing["data"]["issueAccountToken"]["__typename"] == "NotFound"
+
+
+@pytest.mark.parametrize("days", [0, -1, 36_501, 2_147_483_647])
+async def test_a_token_lifetime_out_of_range_is_refused_on_its_field(
+    client: Any, world: World, runtime: Runtime, days: int
+) -> None:
+    # found by the fuzzer: 2**31 - 1 days overflowed timedelta and answered "internal"
+    researcher = world.account_ids["researcher"]
+    before = (await tokens_of(runtime, researcher), await audit_head(runtime))
+    variables = {"input": {"accountId": researcher, "days": days}}
+    refused = await gql(client, operation("IssueAccountToken"), variables, world.tokens["admin"])
+    answer = refused["data"]["issueAccountToken"]
+    assert answer["__typename"] == "ValidationError"
+    assert answer["fields"] == [
+        {"field": "days", "code": "out_of_range", "message": "between 1 and 36500 days"}
+    ]
+    assert (await tokens_of(runtime, researcher), await audit_head(runtime)) == before
