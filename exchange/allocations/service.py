@@ -26,6 +26,7 @@ from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, InsufficientQuantity, NotFound, ValidationFailed
 from exchange.identity.identity import Identity
 from exchange.ids import uuid7
+from exchange.messages import N_
 from exchange.offers.models import OfferLine, OfferState
 from exchange.pagination import Page, PageRequest
 from exchange.policy import PLATFORM, PolicyEngine
@@ -78,9 +79,14 @@ async def allocate(
     policy.require(identity, "allocation.create", resource(sides.donor, sides.requester))
     now = clock.now()
     if sides.offer_state is not OfferState.OPEN:
-        raise Conflict(f"the offer is {sides.offer_state.value}", sides.offer_id)
+        raise Conflict(
+            N_("the offer is {offer_state}", offer_state=sides.offer_state.value), sides.offer_id
+        )
     if sides.request_state not in (RequestState.OPEN.value, RequestState.PARTIALLY_FILLED.value):
-        raise Conflict(f"the request is {sides.request_state}", sides.request_id)
+        raise Conflict(
+            N_("the request is {request_state}", request_state=sides.request_state),
+            sides.request_id,
+        )
     if sides.donor.id == sides.requester.id:
         raise Conflict("a partner cannot allocate its own offer to itself", sides.offer_id)
     if sides.request_work_id is not None and sides.request_work_id != sides.offer_work_id:
