@@ -33,6 +33,7 @@ from exchange.requests.models import RequestLine, ResourceRequest
 
 MAX_SUGGESTIONS = 100
 _LINE = table(RequestLine)
+_REQUEST = table(ResourceRequest)
 _OFFER = table(Offer)
 FULL_SCORE = 100
 
@@ -45,38 +46,85 @@ class Suggestion:
     score: int
 
 
-def _subject_matches(dialect: str) -> sa.ColumnElement[bool]:
-    """The work's subjects hold the request line's subject (case-blind on SQLite, whose
-    JSON has no containment operator)."""
+def _subject_matches(dialect: str, offered: sa.CTE) -> sa.ColumnElement[bool]:
+    """The offered work's subjects hold the request line's subject (case-blind on SQLite,
+    whose JSON has no containment operator: there each open line's subjects are read out
+    of their JSON once, ``_subjects_of``, not once per request line)."""
     if dialect == "postgresql":
-        clause = "work.subjects @> jsonb_build_array(request_line.subject)"
-    else:
-        clause = (
-            "EXISTS (SELECT 1 FROM json_each(work.subjects)"
-            " WHERE lower(json_each.value) = lower(request_line.subject))"
-        )
-    return sa.text(clause)  # type: ignore[return-value]
+        clause = "open_line.subjects @> jsonb_build_array(request_line.subject)"
+        return sa.text(clause)  # type: ignore[return-value]
+    subjects = _subjects_of(offered)
+    return sa.exists().where(
+        subjects.c.offer_line_id == offered.c.offer_line_id,
+        subjects.c.subject == sa.func.lower(_LINE.c.subject),
+    )
+
+
+def _subjects_of(offered: sa.CTE) -> sa.CTE:
+    """Each subject of each open line, lower-cased (SQLite's ``json_each``)."""
+    each = sa.func.json_each(offered.c.subjects).table_valued("value").alias("subject_value")
+    return (
+        sa.select(offered.c.offer_line_id, sa.func.lower(each.c.value).label("subject"))
+        .select_from(offered)
+        .join(each, sa.true())
+        .cte("open_subject")
+        .prefix_with("MATERIALIZED")
+    )
 
 
 def _stated(column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
     return sa.func.coalesce(column, "") != ""
 
 
-def _candidates(dialect: str, line_ids: Sequence[uuid.UUID], exact_lines: bool) -> sa.Select[Any]:
-    """Offer lines that could fill each of ``line_ids`` naming a work (``exact_lines``) or
-    describing a need, with what is left, whether it is the very work, and the score."""
+def _open_lines() -> sa.CTE:
+    """Every offer line that may be suggested (open offer, not expired, active donor,
+    copies left) with its work's attributes: read once per query and kept (MATERIALIZED),
+    so a described need is compared with it without a lookup per pair."""
     available = col(OfferLine.quantity) - col(OfferLine.allocated)
+    columns: list[Any] = [
+        col(OfferLine.id).label("offer_line_id"),
+        col(OfferLine.work_id).label("work_id"),
+        col(Offer.partner_id).label("partner_id"),
+        available.label("available"),
+        col(Offer.expires_at).label("expires_at"),
+        col(Work.language).label("language"),
+        col(Work.level).label("level"),
+        col(Work.kind).label("kind"),
+        col(Work.subjects).label("subjects"),
+    ]
+    return (
+        sa.select(*columns)
+        .join(Offer, col(Offer.id) == col(OfferLine.offer_id))
+        .join(Partner, col(Partner.id) == col(Offer.partner_id))
+        .join(Work, col(Work.id) == col(OfferLine.work_id))
+        .where(
+            _OFFER.c.state == OfferState.OPEN.value,
+            _OFFER.c.expires_at > clock.now(),
+            col(Partner.status) == PartnerStatus.ACTIVE.value,
+            available > 0,
+        )
+        .cte("open_line")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _candidates(
+    dialect: str, line_ids: Sequence[uuid.UUID], exact_lines: bool, offered: sa.CTE
+) -> sa.Select[Any]:
+    """Offer lines (of ``offered``) that could fill each of ``line_ids`` naming a work
+    (``exact_lines``) or describing a need, with what is left, whether it is the very
+    work, and the score."""
     if exact_lines:
-        joined = col(OfferLine.work_id) == col(RequestLine.work_id)
+        joined = offered.c.work_id == _LINE.c.work_id
         exact_rank: sa.ColumnElement[int] = sa.literal(1)
         score: sa.ColumnElement[int] = sa.literal(FULL_SCORE)
         relevant: sa.ColumnElement[bool] = sa.true()
     else:
         criteria = [
-            (_stated(_LINE.c.subject), _subject_matches(dialect)),
-            (_stated(_LINE.c.language), col(Work.language) == col(RequestLine.language)),
-            (_stated(_LINE.c.level), col(Work.level) == col(RequestLine.level)),
-            (_stated(_LINE.c.kind), col(Work.kind) == col(RequestLine.kind)),
+            (_stated(_LINE.c.subject), _subject_matches(dialect, offered)),
+            (_stated(_LINE.c.language), offered.c.language == _LINE.c.language),
+            (_stated(_LINE.c.level), offered.c.level == _LINE.c.level),
+            (_stated(_LINE.c.kind), offered.c.kind == _LINE.c.kind),
         ]
         met_each = [sa.and_(stated, matches) for stated, matches in criteria]
         met = sum((sa.case((m, 1), else_=0) for m in met_each), sa.literal(0))
@@ -89,29 +137,24 @@ def _candidates(dialect: str, line_ids: Sequence[uuid.UUID], exact_lines: bool) 
         cheap_first = [*met_each[1:], met_each[0]]
         joined, exact_rank, relevant = sa.true(), sa.literal(0), sa.or_(*cheap_first)
     columns: list[Any] = [
-        col(RequestLine.id).label("request_line_id"),
-        col(OfferLine.id).label("offer_line_id"),
-        available.label("available"),
+        _LINE.c.id.label("request_line_id"),
+        offered.c.offer_line_id,
+        offered.c.available,
         exact_rank.label("exact"),
         score.label("score"),
-        col(Offer.expires_at).label("expires_at"),
+        offered.c.expires_at,
     ]
     return (
         sa.select(*columns)
-        .select_from(RequestLine)
-        .join(ResourceRequest, col(ResourceRequest.id) == col(RequestLine.request_id))
-        .join(OfferLine, joined)
-        .join(Offer, col(Offer.id) == col(OfferLine.offer_id))
-        .join(Partner, col(Partner.id) == col(Offer.partner_id))
-        .join(Work, col(Work.id) == col(OfferLine.work_id))
+        .select_from(_LINE)
+        .join(_REQUEST, _REQUEST.c.id == _LINE.c.request_id)
+        .join(offered, joined)
         .where(
-            col(RequestLine.id).in_(line_ids),
-            _LINE.c.work_id.is_not(None) if exact_lines else _LINE.c.work_id.is_(None),
-            _OFFER.c.state == OfferState.OPEN.value,
-            _OFFER.c.expires_at > clock.now(),
-            col(Partner.status) == PartnerStatus.ACTIVE.value,
-            col(Offer.partner_id) != col(ResourceRequest.partner_id),
-            available > 0,
+            _LINE.c.id.in_(line_ids),
+            # an expression, not the column: the lines come by their ids (primary key),
+            # never by a scan of every line without a work (the work_id index)
+            sa.case((_LINE.c.work_id.is_(None), 0), else_=1) == int(exact_lines),
+            offered.c.partner_id != _REQUEST.c.partner_id,
             relevant,
         )
     )
@@ -121,23 +164,30 @@ async def _ranked(
     session: AsyncSession, line_ids: Sequence[uuid.UUID], first: int
 ) -> dict[uuid.UUID, list[Suggestion]]:
     """The best ``first`` suggestions of each request line, in one statement: the
-    candidates of every line, numbered per line by rank (exact first, then score, then
-    the offer expiring soonest, then the oldest line)."""
+    candidates of every line, scored once (kept, MATERIALIZED) and numbered per line by
+    rank (exact first, then score, then the offer expiring soonest, then the oldest line).
+    A line names a work or describes a need, never both: each kind is ranked apart."""
     result: dict[uuid.UUID, list[Suggestion]] = {line_id: [] for line_id in line_ids}
     if not line_ids:
         return result
     dialect = session.bind.dialect.name if session.bind else "sqlite"
-    union = sa.union_all(
-        _candidates(dialect, line_ids, True), _candidates(dialect, line_ids, False)
-    ).subquery("candidate")
-    order = (union.c.exact.desc(), union.c.score.desc(), union.c.expires_at, union.c.offer_line_id)
-    rank = sa.func.row_number().over(partition_by=union.c.request_line_id, order_by=order)
-    ranked = sa.select(union, rank.label("rank")).subquery("ranked")
+    offered = _open_lines()
+    kept = []
+    for exact_lines in (True, False):
+        candidate = (
+            _candidates(dialect, line_ids, exact_lines, offered)
+            .cte("exact_candidate" if exact_lines else "need_candidate")
+            .prefix_with("MATERIALIZED")
+        )
+        order = (candidate.c.score.desc(), candidate.c.expires_at, candidate.c.offer_line_id)
+        rank = sa.func.row_number().over(partition_by=candidate.c.request_line_id, order_by=order)
+        numbered = sa.select(candidate, rank.label("rank")).subquery()
+        kept.append(sa.select(numbered).where(numbered.c.rank <= first))
+    ranked = sa.union_all(*kept).subquery("ranked")
     statement = (
         select(OfferLine, ranked.c.request_line_id, ranked.c.available, ranked.c.exact)
         .add_columns(ranked.c.score)
         .join(ranked, ranked.c.offer_line_id == col(OfferLine.id))
-        .where(ranked.c.rank <= first)
         .order_by(ranked.c.request_line_id, ranked.c.rank)
     )
     rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
