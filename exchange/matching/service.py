@@ -46,9 +46,22 @@ class Suggestion:
     score: int
 
 
+def _subject_matches(dialect: str, offered: sa.CTE) -> sa.ColumnElement[bool]:
+    """The offered work's subjects hold the request line's subject (case-blind on SQLite,
+    whose JSON has no containment operator: there each open line's subjects are read out
+    of their JSON once, ``_subjects_of``, not once per request line)."""
+    if dialect == "postgresql":
+        clause = "open_line.subjects @> jsonb_build_array(request_line.subject)"
+        return sa.text(clause)  # type: ignore[return-value]
+    subjects = _subjects_of(offered)
+    return sa.exists().where(
+        subjects.c.offer_line_id == offered.c.offer_line_id,
+        subjects.c.subject == sa.func.lower(_LINE.c.subject),
+    )
+
+
 def _subjects_of(offered: sa.CTE) -> sa.CTE:
-    """Each subject of each open line, lower-cased, read out of the JSON once (SQLite's
-    ``json_each``; its JSON has no containment operator)."""
+    """Each subject of each open line, lower-cased (SQLite's ``json_each``)."""
     each = sa.func.json_each(offered.c.subjects).table_valued("value").alias("subject_value")
     return (
         sa.select(offered.c.offer_line_id, sa.func.lower(each.c.value).label("subject"))
@@ -66,7 +79,7 @@ def _stated(column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
 def _open_lines() -> sa.CTE:
     """Every offer line that may be suggested (open offer, not expired, active donor,
     copies left) with its work's attributes: read once per query and kept (MATERIALIZED),
-    so a request line is compared with it without a lookup per pair."""
+    so a described need is compared with it without a lookup per pair."""
     available = col(OfferLine.quantity) - col(OfferLine.allocated)
     columns: list[Any] = [
         col(OfferLine.id).label("offer_line_id"),
@@ -95,80 +108,34 @@ def _open_lines() -> sa.CTE:
     )
 
 
-def _lines(line_ids: Sequence[uuid.UUID], exact_lines: bool) -> sa.ColumnElement[bool]:
-    """The request lines asked for, of one kind. The kind is tested by an expression, not
-    the column: the lines come by their ids (primary key), never by a scan of every line
-    without a work (the work_id index)."""
-    kind = sa.case((_LINE.c.work_id.is_(None), 0), else_=1) == int(exact_lines)
-    return sa.and_(_LINE.c.id.in_(line_ids), kind)
-
-
-class _Open:
-    """The open lines of one query, and (SQLite) their subjects."""
-
-    def __init__(self, dialect: str) -> None:
-        self.dialect = dialect
-        self.lines = _open_lines()
-        self.subjects = None if dialect == "postgresql" else _subjects_of(self.lines)
-
-    def subject_matches(self) -> sa.ColumnElement[bool]:
-        """The offered work's subjects hold the request line's subject (case-blind on
-        SQLite, whose ``json_each`` ``lower``s ASCII only, as before)."""
-        if self.subjects is None:
-            clause = "open_line.subjects @> jsonb_build_array(request_line.subject)"
-            return sa.text(clause)  # type: ignore[return-value]
-        return sa.exists().where(
-            self.subjects.c.offer_line_id == self.lines.c.offer_line_id,
-            self.subjects.c.subject == sa.func.lower(_LINE.c.subject),
-        )
-
-    def hits(self, line_ids: Sequence[uuid.UUID]) -> sa.CTE:
-        """(need line, open line) pairs meeting at least one stated criterion, found by
-        equality joins (indexed) rather than by testing every pair."""
-        offered, need = self.lines, _lines(line_ids, False)
-        parts: list[Any] = [
-            sa.select(_LINE.c.id.label("request_line_id"), offered.c.offer_line_id)
-            .select_from(_LINE)
-            .join(offered, offered.c[name] == _LINE.c[name])
-            .where(need, _stated(_LINE.c[name]))
-            for name in ("language", "level", "kind")
-        ]
-        if self.subjects is None:
-            by_subject = sa.select(_LINE.c.id, offered.c.offer_line_id).join(
-                offered, self.subject_matches()
-            )
-        else:
-            by_subject = sa.select(_LINE.c.id, self.subjects.c.offer_line_id).join(
-                self.subjects, self.subjects.c.subject == sa.func.lower(_LINE.c.subject)
-            )
-        parts.append(by_subject.where(need, _stated(_LINE.c.subject)))
-        return sa.union(*parts).cte("need_hit").prefix_with("MATERIALIZED")
-
-
-def _candidates(found: _Open, line_ids: Sequence[uuid.UUID], exact_lines: bool) -> sa.Select[Any]:
-    """Offer lines that could fill each of ``line_ids`` naming a work (``exact_lines``) or
-    describing a need, with what is left, whether it is the very work, and the score."""
-    offered = found.lines
+def _candidates(
+    dialect: str, line_ids: Sequence[uuid.UUID], exact_lines: bool, offered: sa.CTE
+) -> sa.Select[Any]:
+    """Offer lines (of ``offered``) that could fill each of ``line_ids`` naming a work
+    (``exact_lines``) or describing a need, with what is left, whether it is the very
+    work, and the score."""
     if exact_lines:
+        joined = offered.c.work_id == _LINE.c.work_id
         exact_rank: sa.ColumnElement[int] = sa.literal(1)
         score: sa.ColumnElement[int] = sa.literal(FULL_SCORE)
+        relevant: sa.ColumnElement[bool] = sa.true()
     else:
         criteria = [
-            (_stated(_LINE.c.subject), found.subject_matches()),
+            (_stated(_LINE.c.subject), _subject_matches(dialect, offered)),
             (_stated(_LINE.c.language), offered.c.language == _LINE.c.language),
             (_stated(_LINE.c.level), offered.c.level == _LINE.c.level),
             (_stated(_LINE.c.kind), offered.c.kind == _LINE.c.kind),
         ]
-        met = sum(
-            (sa.case((sa.and_(stated, matches), 1), else_=0) for stated, matches in criteria),
-            sa.literal(0),
-        )
+        met_each = [sa.and_(stated, matches) for stated, matches in criteria]
+        met = sum((sa.case((m, 1), else_=0) for m in met_each), sa.literal(0))
         stated_count = sum((sa.case((s, 1), else_=0) for s, _ in criteria), sa.literal(0))
         # integer division on both databases: whole percentages, rounded down
         score = sa.cast(met * FULL_SCORE, sa.Integer) // sa.case(
             (stated_count == 0, 1), else_=stated_count
         )
-        exact_rank = sa.literal(0)
+        # the subject's test reads the work's JSON: the cheap column tests go first
+        cheap_first = [*met_each[1:], met_each[0]]
+        joined, exact_rank, relevant = sa.true(), sa.literal(0), sa.or_(*cheap_first)
     columns: list[Any] = [
         _LINE.c.id.label("request_line_id"),
         offered.c.offer_line_id,
@@ -177,16 +144,19 @@ def _candidates(found: _Open, line_ids: Sequence[uuid.UUID], exact_lines: bool) 
         score.label("score"),
         offered.c.expires_at,
     ]
-    statement = sa.select(*columns).select_from(_LINE)
-    if exact_lines:
-        statement = statement.join(offered, offered.c.work_id == _LINE.c.work_id)
-    else:
-        hit = found.hits(line_ids)
-        statement = statement.join(hit, hit.c.request_line_id == _LINE.c.id).join(
-            offered, offered.c.offer_line_id == hit.c.offer_line_id
+    return (
+        sa.select(*columns)
+        .select_from(_LINE)
+        .join(_REQUEST, _REQUEST.c.id == _LINE.c.request_id)
+        .join(offered, joined)
+        .where(
+            _LINE.c.id.in_(line_ids),
+            # an expression, not the column: the lines come by their ids (primary key),
+            # never by a scan of every line without a work (the work_id index)
+            sa.case((_LINE.c.work_id.is_(None), 0), else_=1) == int(exact_lines),
+            offered.c.partner_id != _REQUEST.c.partner_id,
+            relevant,
         )
-    return statement.join(_REQUEST, _REQUEST.c.id == _LINE.c.request_id).where(
-        _lines(line_ids, exact_lines), offered.c.partner_id != _REQUEST.c.partner_id
     )
 
 
@@ -200,11 +170,12 @@ async def _ranked(
     result: dict[uuid.UUID, list[Suggestion]] = {line_id: [] for line_id in line_ids}
     if not line_ids:
         return result
-    found = _Open(session.bind.dialect.name if session.bind else "sqlite")
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    offered = _open_lines()
     kept = []
     for exact_lines in (True, False):
         candidate = (
-            _candidates(found, line_ids, exact_lines)
+            _candidates(dialect, line_ids, exact_lines, offered)
             .cte("exact_candidate" if exact_lines else "need_candidate")
             .prefix_with("MATERIALIZED")
         )
