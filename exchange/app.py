@@ -9,6 +9,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -45,6 +46,17 @@ from exchange.storage.local import LocalStorage
 
 WEB = Path(__file__).resolve().parents[1] / "web"
 HEALTH_TIMEOUT_S = 2.0
+# Text is compressed (pages, CSS, JS, JSON: a matching board of 150 KB travels as ~15 KB,
+# bench/pages.py); files already compressed or served by byte ranges are not.
+NOT_COMPRESSED = (
+    *DEFAULT_EXCLUDED_CONTENT_TYPES,
+    "application/pdf",
+    "application/octet-stream",
+    "application/epub+zip",
+    "application/x-tar",
+    "image/*",
+    "font/*",
+)
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
@@ -94,6 +106,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         ],
         lifespan=lifespan,
         middleware=[
+            Middleware(
+                GZipMiddleware,
+                minimum_size=1024,
+                compresslevel=6,
+                exclude_content_types=NOT_COMPRESSED,
+            ),
             Middleware(SecurityHeaders),
             Middleware(
                 BodyLimit,

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from exchange.messages import N_, Message
+
 
 def message_style(text: str) -> str:
     """``text`` in the house style: "The number has an invalid length." becomes "the number
@@ -49,7 +51,7 @@ class NotFound(ExchangeError):
     code = "not_found"
 
     def __init__(self, entity: str, entity_id: object) -> None:
-        super().__init__(f"{entity} {entity_id} not found")
+        super().__init__(N_("{entity} {id} not found", entity=Message(entity), id=entity_id))
         self.entity = entity
         self.entity_id = str(entity_id)
 
@@ -61,7 +63,11 @@ class PermissionDenied(ExchangeError):
     code = "permission_denied"
 
     def __init__(self, action: str, reason: str = "") -> None:
-        super().__init__(f"not allowed to {action}" + (f": {reason}" if reason else ""))
+        super().__init__(
+            N_("not allowed to {action}: {reason}", action=action, reason=reason)
+            if reason
+            else N_("not allowed to {action}", action=action)
+        )
         self.action = action
         self.reason = reason
 
@@ -117,7 +123,10 @@ class InsufficientQuantity(Conflict):
     code = "insufficient_quantity"
 
     def __init__(self, line: str, line_id: object, available: int) -> None:
-        super().__init__(f"only {available} left on the {line} line", line_id)
+        super().__init__(
+            N_("only {available} left on the {line} line", available=available, line=Message(line)),
+            line_id,
+        )
         self.line = line
         self.available = available
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from exchange.errors import ValidationFailed
+from exchange.messages import N_
 
 T = TypeVar("T")
 
@@ -27,7 +28,9 @@ class PageRequest:
         size = DEFAULT_PAGE if first is None else first
         if not 1 <= size <= MAX_PAGE:
             raise ValidationFailed.single(
-                "first", "out_of_range", f"first must be between 1 and {MAX_PAGE}"
+                "first",
+                "out_of_range",
+                N_("first must be between 1 and {max_page}", max_page=MAX_PAGE),
             )
         return cls(size, None if after is None else decode_cursor(after))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from exchange.errors import FieldError, ValidationFailed
+from exchange.messages import N_
 
 EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 LATEST = datetime(9999, 12, 31, tzinfo=UTC)
@@ -30,7 +31,11 @@ def instant_problem(value: datetime, field: str) -> FieldError | None:
     except OverflowError:
         utc = LATEST if value.year > 1 else EARLIEST - timedelta(microseconds=1)
     if not EARLIEST <= utc < LATEST:
-        return FieldError(field, "out_of_range", f"between {FIRST_DAY} and {LAST_DAY} (UTC)")
+        return FieldError(
+            field,
+            "out_of_range",
+            N_("between {first_day} and {last_day} (UTC)", first_day=FIRST_DAY, last_day=LAST_DAY),
+        )
     return None
 
 
@@ -45,7 +50,11 @@ def instant(value: datetime, field: str) -> datetime:
 
 def day_problem(value: date, field: str) -> FieldError | None:
     if not FIRST_DAY <= value <= LAST_DAY:
-        return FieldError(field, "out_of_range", f"between {FIRST_DAY} and {LAST_DAY}")
+        return FieldError(
+            field,
+            "out_of_range",
+            N_("between {first_day} and {last_day}", first_day=FIRST_DAY, last_day=LAST_DAY),
+        )
     return None
 
 
@@ -79,5 +88,7 @@ def span_of_days(days: int, field: str, longest: int = LONGEST_SPAN_DAYS) -> tim
     1 <= ``days`` <= ``longest``: ``timedelta`` itself overflows past 999,999,999 days, and any
     instant that far off lies past ``LATEST`` anyway."""
     if not 1 <= days <= longest:
-        raise ValidationFailed([FieldError(field, "out_of_range", f"between 1 and {longest} days")])
+        raise ValidationFailed(
+            [FieldError(field, "out_of_range", N_("between 1 and {longest} days", longest=longest))]
+        )
     return timedelta(days=days)

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from exchange.errors import FieldError, ValidationFailed
+from exchange.messages import N_
 
 PREFIX = "EXCHANGE_"
 PORT_MAX = 65535  # TCP ports are 16 bits (RFC 9293 §3.1)
@@ -26,7 +27,9 @@ def _bool(name: str, raw: str) -> bool:
         return True
     if value in {"0", "false", "no", "off"}:
         return False
-    raise ValidationFailed([FieldError(name, "invalid", f"{name} must be true or false")])
+    raise ValidationFailed(
+        [FieldError(name, "invalid", N_("{name} must be true or false", name=name))]
+    )
 
 
 def _int(name: str, raw: str, minimum: int = 1, maximum: int | None = None) -> int:
@@ -34,12 +37,24 @@ def _int(name: str, raw: str, minimum: int = 1, maximum: int | None = None) -> i
         value = int(raw)
     except ValueError:
         raise ValidationFailed(
-            [FieldError(name, "invalid", f"{name} must be an integer")]
+            [FieldError(name, "invalid", N_("{name} must be an integer", name=name))]
         ) from None
     if value < minimum:
-        raise ValidationFailed([FieldError(name, "too_small", f"{name} must be >= {minimum}")])
+        raise ValidationFailed(
+            [
+                FieldError(
+                    name, "too_small", N_("{name} must be >= {minimum}", name=name, minimum=minimum)
+                )
+            ]
+        )
     if maximum is not None and value > maximum:
-        raise ValidationFailed([FieldError(name, "too_large", f"{name} must be <= {maximum}")])
+        raise ValidationFailed(
+            [
+                FieldError(
+                    name, "too_large", N_("{name} must be <= {maximum}", name=name, maximum=maximum)
+                )
+            ]
+        )
     return value
 
 
@@ -155,7 +170,11 @@ class Settings:
         for name, choices in (("STORAGE", ("local", "s3")), ("S3_ADDRESSING", ("path", "virtual"))):
             if (raw := get(name)) is not None:
                 if raw.strip().lower() not in choices:
-                    message = f"{PREFIX + name} must be one of {', '.join(choices)}"
+                    message = N_(
+                        "{name} must be one of {choices}",
+                        name=PREFIX + name,
+                        choices=", ".join(choices),
+                    )
                     raise ValidationFailed.single(PREFIX + name, "invalid", message)
                 kwargs[name.lower()] = raw.strip().lower()
         if (raw := get("PUBLIC_URL")) is not None:
@@ -189,7 +208,9 @@ def _key_encryption_key(name: str, raw: str) -> str:
     except (binascii.Error, ValueError):
         decoded = b""
     if len(decoded) != 32:
-        raise ValidationFailed.single(name, "invalid", f"{name} must be 32 bytes in base64")
+        raise ValidationFailed.single(
+            name, "invalid", N_("{name} must be 32 bytes in base64", name=name)
+        )
     return value
 
 
@@ -198,7 +219,9 @@ def _public_url(name: str, raw: str) -> str:
     value = raw.strip().rstrip("/")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ValidationFailed.single(name, "invalid", f"{name} must be an http(s) URL")
+        raise ValidationFailed.single(
+            name, "invalid", N_("{name} must be an http(s) URL", name=name)
+        )
     return value
 
 

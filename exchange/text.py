@@ -23,6 +23,7 @@ import unicodedata
 import xml.etree.ElementTree as ET
 
 from exchange.errors import FieldError, ValidationFailed
+from exchange.messages import N_
 
 # Bounds, in code points. A field with no bound of its own is held to MAX_ANY.
 MAX_ANY = 10_000
@@ -50,18 +51,19 @@ def problems(
     ``field`` (codes ``forbidden_character`` and ``too_long``). Text far above the bound is
     refused without being normalised, so its cost stays linear in the bound."""
     if len(value) > 4 * limit:
-        return value, [FieldError(field, "too_long", f"at most {limit} characters")]
+        return value, [FieldError(field, "too_long", N_("at most {limit} characters", limit=limit))]
     found = FORBIDDEN.search(value)
     if found is not None:
-        message = (
-            f"{_describe(found.group())} at position {found.start()} is not allowed in text "
-            "(XML 1.0 characters only)"
+        message = N_(
+            "{character} at position {position} is not allowed in text (XML 1.0 characters only)",
+            character=_describe(found.group()),
+            position=found.start(),
         )
         return value, [FieldError(field, "forbidden_character", message)]
     if normalise and not unicodedata.is_normalized("NFC", value):
         value = unicodedata.normalize("NFC", value)
     if len(value) > limit:
-        return value, [FieldError(field, "too_long", f"at most {limit} characters")]
+        return value, [FieldError(field, "too_long", N_("at most {limit} characters", limit=limit))]
     return value, []
 
 

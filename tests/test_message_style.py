@@ -24,7 +24,10 @@ STARTS_WITH_A_WORD = re.compile(r"^[A-Z][a-z]")
 
 
 def _text(node: ast.expr) -> str | None:
-    """The literal text of a string or of an f-string's constant parts (``{}`` for values)."""
+    """The literal text of a string, of an f-string's constant parts (``{}`` for values),
+    or of a ``N_("template", ...)`` message."""
+    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "N_" and node.args:
+        return _text(node.args[0])
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):

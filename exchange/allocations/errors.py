@@ -7,6 +7,7 @@ Conflict
 from __future__ import annotations
 
 from exchange.errors import Conflict
+from exchange.messages import N_
 
 # What a shipment in each state still allows to free its allocations (shipment actions).
 _WAYS = {
@@ -19,8 +20,8 @@ _WAYS = {
 }
 
 _ADVICE: dict[tuple[str, ...], str] = {
-    ("cancel",): "cancel the shipment first",
-    ("lose",): "mark the shipment lost first",
+    ("cancel",): N_("cancel the shipment first"),
+    ("lose",): N_("mark the shipment lost first"),
 }
 
 
@@ -34,10 +35,15 @@ class AllocationTravels(Conflict):
 
     def __init__(self, allocation_id: object, shipment_id: object, shipment_state: str) -> None:
         ways: tuple[str, ...] = _WAYS.get(shipment_state, ())
-        advice = _ADVICE.get(ways, "it has arrived and cannot be released")
+        advice = _ADVICE.get(ways, N_("it has arrived and cannot be released"))
         super().__init__(
-            f"allocation {allocation_id} travels in shipment {shipment_id}"
-            f" ({shipment_state}): {advice}",
+            N_(
+                "allocation {allocation} travels in shipment {shipment} ({state}): {advice}",
+                allocation=allocation_id,
+                shipment=shipment_id,
+                state=shipment_state,
+                advice=advice,
+            ),
             shipment_id,
         )
         self.allocation_id = str(allocation_id)

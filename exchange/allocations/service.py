@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
-from exchange.allocations import ledger
+from exchange.allocations import ledger, visible
 from exchange.allocations import sides as sides_of
 from exchange.allocations.errors import AllocationTravels
 from exchange.allocations.models import Allocation, AllocationState
@@ -23,14 +23,14 @@ from exchange.audit.chain import AuditRecord
 from exchange.db.keyset import fetch_page
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, InsufficientQuantity, NotFound, ValidationFailed
-from exchange.identity.identity import Identity, Role
+from exchange.identity.identity import Identity
 from exchange.ids import uuid7
-from exchange.offers.models import Offer, OfferLine, OfferState
+from exchange.messages import N_
+from exchange.offers.models import OfferLine, OfferState
 from exchange.pagination import Page, PageRequest
-from exchange.partners import service as partners
-from exchange.policy import PLATFORM, PolicyEngine, Resource
+from exchange.policy import PLATFORM, PolicyEngine
 from exchange.requests import service as requests
-from exchange.requests.models import RequestLine, RequestState, ResourceRequest
+from exchange.requests.models import RequestLine, RequestState
 from exchange.shipments.models import Shipment, ShipmentItem, ShipmentState
 
 # A shipment in these states no longer carries its allocations; one received delivered them.
@@ -54,18 +54,7 @@ class AllocationFilter:
     state: AllocationState | None = None
 
 
-def resource(
-    offer_partner: partners.Party, request_partner: partners.Party, allocation_id: str = "new"
-) -> Resource:
-    giver, taker = partners.resource(offer_partner), partners.resource(request_partner)
-    related = {e["uid"]["id"]: e for e in (*giver.entities(), *taker.entities())}
-    return Resource(
-        "Allocation",
-        allocation_id,
-        {"offerPartner": giver.ref, "requestPartner": taker.ref},
-        related=tuple(related.values()),
-        parents=(giver.uid, taker.uid),
-    )
+resource = visible.resource
 
 
 async def allocate(
@@ -86,9 +75,14 @@ async def allocate(
     policy.require(identity, "allocation.create", resource(sides.donor, sides.requester))
     now = clock.now()
     if sides.offer_state is not OfferState.OPEN:
-        raise Conflict(f"the offer is {sides.offer_state.value}", sides.offer_id)
+        raise Conflict(
+            N_("the offer is {offer_state}", offer_state=sides.offer_state.value), sides.offer_id
+        )
     if sides.request_state not in (RequestState.OPEN.value, RequestState.PARTIALLY_FILLED.value):
-        raise Conflict(f"the request is {sides.request_state}", sides.request_id)
+        raise Conflict(
+            N_("the request is {request_state}", request_state=sides.request_state),
+            sides.request_id,
+        )
     if sides.donor.id == sides.requester.id:
         raise Conflict("a partner cannot allocate its own offer to itself", sides.offer_id)
     if sides.request_work_id is not None and sides.request_work_id != sides.offer_work_id:
@@ -247,25 +241,9 @@ async def list(
 ) -> Page[Allocation]:
     """The allocations the identity may read (see ``get``), oldest first."""
     policy.require(identity, "allocation.list", PLATFORM)
-    statement = select(Allocation)
-    if not (identity.has_role(Role.ADMIN) or identity.has_role(Role.COORDINATOR)):
-        own = builtins.list(identity.partners_with(Role.LIBRARIAN))
-        if not own:
-            return Page([], False)
-        offered = (
-            select(OfferLine.id)
-            .join(Offer, col(Offer.id) == col(OfferLine.offer_id))
-            .where(col(Offer.partner_id).in_(own))
-        )
-        requested = (
-            select(RequestLine.id)
-            .join(ResourceRequest, col(ResourceRequest.id) == col(RequestLine.request_id))
-            .where(col(ResourceRequest.partner_id).in_(own))
-        )
-        statement = statement.where(
-            col(Allocation.offer_line_id).in_(offered)
-            | col(Allocation.request_line_id).in_(requested)
-        )
+    statement = visible.restricted(identity, select(Allocation))
+    if statement is None:
+        return Page([], False)
     if filters.offer_line_id:
         statement = statement.where(Allocation.offer_line_id == filters.offer_line_id)
     if filters.request_line_id:
@@ -273,10 +251,5 @@ async def list(
     if filters.state:
         statement = statement.where(Allocation.state == filters.state.value)
     found = await fetch_page(session, statement, col(Allocation.id), page)
-    sides = await sides_of.parties(session, [a.id for a in found.items])
-    decisions = policy.allowed_many(
-        identity,
-        "allocation.read",
-        [resource(*sides[a.id], allocation_id=str(a.id)) for a in found.items],
-    )
-    return Page([a for a, ok in zip(found.items, decisions, strict=True) if ok], found.has_next)
+    shown = await visible.readable(identity, found.items, session=session, policy=policy)
+    return Page(shown, found.has_next)

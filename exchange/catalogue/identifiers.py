@@ -13,6 +13,7 @@ import uuid
 
 from exchange.catalogue.models import IdentifierScheme
 from exchange.errors import FieldError, message_style
+from exchange.messages import N_
 
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 # An ISBN as cataloguers write it: the number, then terms of availability or a qualifier
@@ -21,6 +22,13 @@ QUALIFIED = re.compile(r"^\s*([0-9Xx](?:[0-9Xx -]*[0-9Xx])?)(.*)$", re.DOTALL)
 MAX_QUALIFIER = 100
 DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:")
 MAX_CALL_NUMBER = 100
+# python-stdnum's messages as ``message_style`` gives them, marked for the pages' catalogue.
+STDNUM_MESSAGES = (
+    N_("the number has an invalid format"),
+    N_("the number's checksum or check digit is invalid"),
+    N_("the number has an invalid length"),
+    N_("one of the parts of the number are invalid or unknown"),
+)
 
 
 # python-stdnum is imported where it is used: its ``stdnum.util`` imports ``pydoc``, a tenth
@@ -100,7 +108,13 @@ def normalize(
         return lowered
     local = " ".join(text.split())
     if not local or len(local) > MAX_CALL_NUMBER:
-        errors.append(FieldError(field, "invalid_format", f"1 to {MAX_CALL_NUMBER} characters"))
+        errors.append(
+            FieldError(
+                field,
+                "invalid_format",
+                N_("1 to {max_call_number} characters", max_call_number=MAX_CALL_NUMBER),
+            )
+        )
         return None
     return f"{scope}:{local}"
 

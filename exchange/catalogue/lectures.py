@@ -24,6 +24,7 @@ from exchange.catalogue.models import Work, WorkKind
 from exchange.catalogue.search import fold
 from exchange.errors import ValidationFailed
 from exchange.identity.identity import Identity
+from exchange.messages import N_
 from exchange.policy import PLATFORM, PolicyEngine
 
 PAGE_SIZE = 20
@@ -87,7 +88,9 @@ async def browse(
     ``MAX_PAGE``; a page past the last answers empty, with the true ``pages``."""
     policy.require(identity, "work.search", PLATFORM)
     if not 1 <= page <= MAX_PAGE:
-        raise ValidationFailed.single("page", "out_of_range", f"between 1 and {MAX_PAGE}")
+        raise ValidationFailed.single(
+            "page", "out_of_range", N_("between 1 and {max_page}", max_page=MAX_PAGE)
+        )
     where: list[sa.ColumnElement[bool]] = [col(Work.kind) == WorkKind.RECORDED_LECTURE.value]
     if filters.words:
         for word in fold(filters.words).split():

@@ -38,6 +38,7 @@ from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, NotFound, ValidationFailed
 from exchange.identity.identity import Identity
 from exchange.ids import uuid7
+from exchange.messages import N_
 from exchange.pagination import Page
 from exchange.partners import service as partners
 from exchange.partners.models import Partner
@@ -279,7 +280,13 @@ async def _write(
         ).first()
         if existing is not None:
             raise Conflict(
-                f"{scheme} {value} already identifies work {existing.work_id}", existing.work_id
+                N_(
+                    "{scheme} {value} already identifies work {work_id}",
+                    scheme=scheme,
+                    value=value,
+                    work_id=existing.work_id,
+                ),
+                existing.work_id,
             )
     for name, value in prepared.work.items():
         setattr(work, name, value)
@@ -387,7 +394,12 @@ async def create_many(
         clash = next((key for key in keys if key in taken), None)
         if clash is not None:
             owner = taken[clash]
-            message = f"{clash[0]} {clash[1]} already identifies work {owner}"
+            message = N_(
+                "{scheme} {value} already identifies work {work_id}",
+                scheme=clash[0],
+                value=clash[1],
+                work_id=owner,
+            )
             results[index] = Conflict(message, owner)
             continue
         taken.update(dict.fromkeys(keys, item.work["id"]))

@@ -13,6 +13,7 @@ from exchange import text as text_rule
 from exchange.catalogue import identifiers
 from exchange.catalogue.models import IdentifierScheme, WorkKind, WorkLevel
 from exchange.errors import FieldError
+from exchange.messages import N_
 from exchange.partners.validation import language_tag
 
 MAX_TITLE = 500
@@ -78,7 +79,11 @@ def titles(raw: list[tuple[str, str]], errors: list[FieldError]) -> list[dict[st
     if not raw:
         errors.append(FieldError("titles", "required", "at least one title is required"))
     if len(raw) > MAX_TITLES:
-        errors.append(FieldError("titles", "too_many", f"at most {MAX_TITLES} titles"))
+        errors.append(
+            FieldError(
+                "titles", "too_many", N_("at most {max_titles} titles", max_titles=MAX_TITLES)
+            )
+        )
     result: list[dict[str, str]] = []
     for index, (lang, value) in enumerate(raw):
         tag = language_tag(lang, f"titles[{index}].lang", errors)
@@ -98,20 +103,32 @@ def language(raw: str, errors: list[FieldError]) -> str:
     elif len(code) == 3:
         found = pycountry.languages.get(alpha_3=code) or pycountry.languages.get(bibliographic=code)
     if found is None:
-        errors.append(FieldError("language", "unknown_language", f"{raw!r} is not ISO 639"))
+        errors.append(
+            FieldError("language", "unknown_language", N_("{raw} is not ISO 639", raw=repr(raw)))
+        )
         return code[:3]
     return str(getattr(found, "alpha_2", None) or found.alpha_3)
 
 
 def year(raw: int | None, name: str, errors: list[FieldError]) -> int | None:
     if raw is not None and not MIN_YEAR <= raw <= clock.now().year + 5:
-        errors.append(FieldError(name, "out_of_range", f"a year from {MIN_YEAR} to next years"))
+        errors.append(
+            FieldError(
+                name, "out_of_range", N_("a year from {min_year} to next years", min_year=MIN_YEAR)
+            )
+        )
     return raw
 
 
 def subjects(raw: list[str], errors: list[FieldError]) -> list[str]:
     if len(raw) > MAX_SUBJECTS:
-        errors.append(FieldError("subjects", "too_many", f"at most {MAX_SUBJECTS} subjects"))
+        errors.append(
+            FieldError(
+                "subjects",
+                "too_many",
+                N_("at most {max_subjects} subjects", max_subjects=MAX_SUBJECTS),
+            )
+        )
     result: list[str] = []
     for index, subject in enumerate(raw):
         value = text(subject, f"subjects[{index}]", 100, errors)
@@ -122,7 +139,13 @@ def subjects(raw: list[str], errors: list[FieldError]) -> list[str]:
 
 def contributors(raw: list[ContributorDraft], errors: list[FieldError]) -> list[ContributorDraft]:
     if len(raw) > MAX_CONTRIBUTORS:
-        errors.append(FieldError("contributors", "too_many", f"at most {MAX_CONTRIBUTORS}"))
+        errors.append(
+            FieldError(
+                "contributors",
+                "too_many",
+                N_("at most {max_contributors}", max_contributors=MAX_CONTRIBUTORS),
+            )
+        )
     result: list[ContributorDraft] = []
     for index, item in enumerate(raw):
         name = text(item.name, f"contributors[{index}].name", 300, errors)
@@ -139,7 +162,13 @@ def identifier_values(
     """Normalized (scheme, value, qualifier) triples, an ISBN-10 and ISBN-13 of one book
     counted once (the first one's qualifier kept)."""
     if len(raw) > MAX_IDENTIFIERS:
-        errors.append(FieldError("identifiers", "too_many", f"at most {MAX_IDENTIFIERS}"))
+        errors.append(
+            FieldError(
+                "identifiers",
+                "too_many",
+                N_("at most {max_identifiers}", max_identifiers=MAX_IDENTIFIERS),
+            )
+        )
     result: list[tuple[str, str, str | None]] = []
     seen: set[tuple[str, str]] = set()
     for index, (scheme, value) in enumerate(raw):
@@ -155,7 +184,11 @@ def kind_fields(draft: WorkDraft, errors: list[FieldError]) -> None:
     if draft.issues and draft.kind is not WorkKind.JOURNAL:
         errors.append(FieldError("issues", "not_allowed", "only journals have issues"))
     if len(draft.issues) > MAX_ISSUES:
-        errors.append(FieldError("issues", "too_many", f"at most {MAX_ISSUES} issues"))
+        errors.append(
+            FieldError(
+                "issues", "too_many", N_("at most {max_issues} issues", max_issues=MAX_ISSUES)
+            )
+        )
     seen: set[tuple[str, str]] = set()
     for index, issue in enumerate(draft.issues):
         key = (issue.volume.strip(), issue.number.strip())

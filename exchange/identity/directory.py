@@ -21,6 +21,7 @@ from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, NotFound
 from exchange.identity.identity import Identity, Role
 from exchange.identity.models import Account, Membership, Token
+from exchange.messages import N_
 from exchange.pagination import Page, PageRequest
 from exchange.partners.models import Partner
 from exchange.partners.service import resource as partner_resource
@@ -166,8 +167,12 @@ async def set_disabled(
     if disabled and account.id == identity.account_id:
         raise Conflict("you cannot disable your own account", account.id)
     if (account.disabled_at is not None) == disabled:
-        state = "disabled" if disabled else "enabled"
-        raise Conflict(f"the account is already {state}", account.id)
+        already = (
+            N_("the account is already disabled")
+            if disabled
+            else N_("the account is already enabled")
+        )
+        raise Conflict(already, account.id)
     before = {
         "disabled_at": None if account.disabled_at is None else clock.iso(account.disabled_at)
     }

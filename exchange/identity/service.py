@@ -17,6 +17,7 @@ from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
 from exchange.identity import passwords
 from exchange.identity.identity import Identity, Role
 from exchange.identity.models import Account, Membership
+from exchange.messages import N_
 from exchange.partners.models import Partner
 from exchange.partners.service import resource as partner_resource
 from exchange.policy import PLATFORM, PolicyEngine
@@ -58,7 +59,11 @@ async def create_account(
         errors.extend(found[1])
         if not found[1] and len(draft.password) < passwords.MIN_LENGTH:
             errors.append(
-                FieldError("password", "too_short", f"at least {passwords.MIN_LENGTH} characters")
+                FieldError(
+                    "password",
+                    "too_short",
+                    N_("at least {min_length} characters", min_length=passwords.MIN_LENGTH),
+                )
             )
     if errors:
         raise ValidationFailed(errors)

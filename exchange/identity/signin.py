@@ -25,11 +25,12 @@ from exchange.identity import sessions, tokens
 from exchange.identity.identity import Identity
 from exchange.identity.models import Token, WebSession
 from exchange.identity.service import normalize_email
+from exchange.messages import N_
 from exchange.ratelimits import service as counters
 from exchange.ratelimits.service import Rule
 from exchange.settings import Settings
 
-TOO_MANY = "too many failed attempts; retry later"
+TOO_MANY = N_("too many failed attempts; retry later")
 T = TypeVar("T")
 
 

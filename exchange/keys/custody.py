@@ -17,9 +17,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from exchange.errors import Conflict
+from exchange.messages import N_
 
 NONCE_BYTES = 12
-DISABLED = "custodial keys are disabled: EXCHANGE_KEY_ENCRYPTION_KEY is not set"
+DISABLED = N_("custodial keys are disabled: EXCHANGE_KEY_ENCRYPTION_KEY is not set")
 
 
 class Custody:
@@ -60,6 +61,9 @@ class Custody:
             )
         except InvalidTag:
             raise Conflict(
-                f"custodial key {kid} does not open with the configured key-encryption key"
+                N_(
+                    "custodial key {kid} does not open with the configured key-encryption key",
+                    kid=kid,
+                )
             ) from None
         return Ed25519PrivateKey.from_private_bytes(raw)

@@ -24,6 +24,7 @@ from exchange.keys.custody import Custody
 from exchange.keys.models import SigningKey
 from exchange.manifests import signing
 from exchange.manifests.statement import Manifest, Receipt
+from exchange.messages import N_
 from exchange.partners.models import Partner
 from exchange.partners.service import resource as partner_resource
 from exchange.policy import PolicyEngine
@@ -124,8 +125,12 @@ async def revoke(
         raise ValidationFailed.single("at", "invalid", "the revocation time needs a time zone")
     if row.revoked_at is not None and moment >= row.revoked_at:
         raise Conflict(
-            f"key {kid} was already revoked at {clock.iso(row.revoked_at)}; a revocation "
-            "can only be moved earlier",
+            N_(
+                "key {kid} was already revoked at {revoked_at};"
+                " a revocation can only be moved earlier",
+                kid=kid,
+                revoked_at=clock.iso(row.revoked_at),
+            ),
             row.id,
         )
     if moment > now:

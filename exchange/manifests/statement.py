@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from exchange import clock
 from exchange.errors import FieldError, ValidationFailed
+from exchange.messages import N_
 from exchange.signing.canonical import canonical_json
 
 MANIFEST_TYPE = "scholarly-exchange/manifest/v1"
@@ -84,7 +85,9 @@ class Manifest:
             {"type", "shipment_id", "sender", "receiver", "created_at", "items"},
         )
         if data.get("type") != MANIFEST_TYPE:
-            reader.fail("type", "invalid", f"must be {MANIFEST_TYPE!r}")
+            reader.fail(
+                "type", "invalid", N_("must be {manifest_type}", manifest_type=repr(MANIFEST_TYPE))
+            )
         items = reader.array("items", data.get("items"), reader.item, minimum=1)
         manifest = cls(
             shipment_id=reader.uuid("shipment_id", data.get("shipment_id")),
@@ -136,7 +139,9 @@ class Receipt:
             "", value, {"type", "manifest_sha256", "received_at", "discrepancies"}
         )
         if data.get("type") != RECEIPT_TYPE:
-            reader.fail("type", "invalid", f"must be {RECEIPT_TYPE!r}")
+            reader.fail(
+                "type", "invalid", N_("must be {receipt_type}", receipt_type=repr(RECEIPT_TYPE))
+            )
         digest = reader.text("manifest_sha256", data.get("manifest_sha256"))
         if digest and not SHA256_HEX.match(digest):
             reader.fail("manifest_sha256", "invalid", "must be 64 lowercase hex digits")
@@ -223,7 +228,7 @@ class _Reader:
         if not value.strip() and not empty:
             self.fail(field, "required", "must not be empty")
         elif len(value) > maximum:
-            self.fail(field, "too_long", f"at most {maximum} characters")
+            self.fail(field, "too_long", N_("at most {maximum} characters", maximum=maximum))
         return value
 
     def integer(self, field: str, value: Any, *, minimum: int) -> int:
@@ -231,7 +236,15 @@ class _Reader:
             self.fail(field, "invalid", "must be an integer")
             return minimum
         if not minimum <= value <= MAX_SAFE_INTEGER:
-            self.fail(field, "out_of_range", f"must be between {minimum} and {MAX_SAFE_INTEGER}")
+            self.fail(
+                field,
+                "out_of_range",
+                N_(
+                    "must be between {minimum} and {max_safe_integer}",
+                    minimum=minimum,
+                    max_safe_integer=MAX_SAFE_INTEGER,
+                ),
+            )
         return value
 
     def uuid(self, field: str, value: Any) -> uuid.UUID:
@@ -267,7 +280,9 @@ class _Reader:
             self.fail(field, "invalid", "must be an array")
             return []
         if len(value) < minimum:
-            self.fail(field, "required", f"must hold at least {minimum} entries")
+            self.fail(
+                field, "required", N_("must hold at least {minimum} entries", minimum=minimum)
+            )
         return [read(f"{field}[{index}]", entry) for index, entry in enumerate(value)]
 
     def identifier(self, field: str, value: Any) -> Identifier:

@@ -59,6 +59,29 @@ async def recipients_of(session: AsyncSession, object_id: uuid.UUID) -> list[uui
     return [row[0] if isinstance(row[0], uuid.UUID) else uuid.UUID(str(row[0])) for row in rows]
 
 
+async def recipients_of_many(
+    session: AsyncSession, object_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """``recipients_of`` each object, in one query: object id to its recipients."""
+    wanted = list(set(object_ids))
+    result: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in wanted}
+    if not wanted:
+        return result
+    statement = (
+        sa.select(_ITEM.c.object_id, _SHIPMENT.c.receiver_id)
+        .distinct()
+        .join(_ITEM, _ITEM.c.shipment_id == _SHIPMENT.c.id)
+        .where(_ITEM.c.object_id.in_(wanted), _SHIPMENT.c.state.in_(RECEIVED))
+    )
+    for object_id, receiver_id in (await session.exec(statement)).all():  # type: ignore[call-overload]
+        result[_uuid(object_id)].append(_uuid(receiver_id))
+    return result
+
+
+def _uuid(value: object) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
 async def owner_of(session: AsyncSession, obj: DigitalObject) -> Partner:
     owner = await session.get(Partner, obj.owner_partner_id)
     if owner is None:  # pragma: no cover - a foreign key guarantees it

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from exchange.catalogue.models import Work
 from exchange.errors import Conflict, NotFound, ValidationFailed
 from exchange.identity.identity import Identity
+from exchange.messages import N_
 from exchange.partners.models import Partner
 from exchange.policy import PolicyEngine
 from exchange.seminars.models import Seminar
@@ -69,4 +70,4 @@ async def check(
         if shipment.mode != ShipmentMode.DIGITAL.value:
             raise Conflict("only a digital shipment carries files", shipment.id)
         if ShipmentState(shipment.state) not in workflow.BEFORE_DISPATCH:
-            raise Conflict(f"the shipment is {shipment.state}", shipment.id)
+            raise Conflict(N_("the shipment is {state}", state=shipment.state), shipment.id)

@@ -21,6 +21,7 @@ from exchange.db.engine import Database
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, NotFound
 from exchange.identity.identity import Identity
+from exchange.messages import N_
 from exchange.objects import access
 from exchange.objects.errors import UploadRejected
 from exchange.objects.models import DigitalObject, FixityCheck, FixityStatus, ObjectState
@@ -68,7 +69,9 @@ async def pending(
     owner = await access.owner_of(session, obj)
     policy.require(identity, "object.upload", access.resource(obj, owner, clock.now().date()))
     if obj.state != ObjectState.PENDING.value:
-        raise Conflict(f"the upload is no longer pending: the object is {obj.state}", obj.id)
+        raise Conflict(
+            N_("the upload is no longer pending: the object is {state}", state=obj.state), obj.id
+        )
     return obj, await session.get(UploadSessionRow, obj.id)
 
 

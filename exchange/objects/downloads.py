@@ -17,6 +17,7 @@ from exchange.audit.chain import AuditRecord
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, NotFound, ValidationFailed
 from exchange.identity.identity import Identity
+from exchange.messages import N_
 from exchange.objects import access
 from exchange.objects.errors import ObjectDamaged
 from exchange.objects.models import DigitalObject, Download, FixityStatus, ObjectState
@@ -67,7 +68,7 @@ async def download(
     if not policy.allowed(identity, "object.read", entity):
         raise NotFound("digital object", object_id)
     if obj.state != ObjectState.AVAILABLE.value:
-        raise Conflict(f"the object is {obj.state}, not available", obj.id)
+        raise Conflict(N_("the object is {state}, not available", state=obj.state), obj.id)
     if obj.fixity_status in DAMAGED:
         raise ObjectDamaged(obj.id, obj.fixity_status)
     memberships = await access.partners_of(uow.session, identity)
@@ -152,7 +153,9 @@ async def usage_report(
     if end < start:
         raise ValidationFailed.single("to", "before_from", "the period ends before it starts")
     if (end - start).days > MAX_REPORT_DAYS:
-        raise ValidationFailed.single("to", "too_long", f"at most {MAX_REPORT_DAYS} days")
+        raise ValidationFailed.single(
+            "to", "too_long", N_("at most {max_report_days} days", max_report_days=MAX_REPORT_DAYS)
+        )
     if partner_id is None:
         policy.require(identity, "report.usage", PLATFORM)
     else:

@@ -56,18 +56,19 @@ async def of(
     policy: PolicyEngine,
 ) -> dict[uuid.UUID, Entitlement]:
     """The entitlement of ``identity`` to each object it can already see (a work page's
-    digital copies): one policy decision per object, the partner tags read once."""
+    digital copies): one policy decision per object; the partner tags, owners and recipients
+    read once for all."""
     today = clock.now().date()
     memberships = await access.partners_of(session, identity)
     tags = sorted({tag for partner in memberships for tag in partner.tags})
     owners = await access.owners_of(session, list(objects))
+    received = await access.recipients_of_many(session, [obj.id for obj in objects])
     result: dict[uuid.UUID, Entitlement] = {}
     for obj in objects:
         if obj.state != ObjectState.AVAILABLE.value or obj.fixity_status in DAMAGED:
             result[obj.id] = Entitlement(obj.id, "not_available")
             continue
-        recipients = await access.recipients_of(session, obj.id)
-        entity = access.resource(obj, owners[obj.owner_partner_id], today, recipients)
+        entity = access.resource(obj, owners[obj.owner_partner_id], today, received[obj.id])
         decision = policy.explain(identity, "object.download", entity, {"partnerTags": tags})
         result[obj.id] = _reason(obj, decision.allowed, decision.policies)
     return result

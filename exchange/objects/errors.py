@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 
 from exchange.errors import Conflict, ExchangeError
+from exchange.messages import N_
 
 
 class ObjectDamaged(Conflict):
@@ -21,8 +22,11 @@ class ObjectDamaged(Conflict):
 
     def __init__(self, object_id: uuid.UUID, fixity_status: str) -> None:
         super().__init__(
-            f"the object failed its fixity check ({fixity_status}) and is not served until"
-            " it is repaired and re-verified",
+            N_(
+                "the object failed its fixity check ({status}) and is not served until"
+                " it is repaired and re-verified",
+                status=fixity_status,
+            ),
             object_id,
         )
         self.fixity_status = fixity_status
@@ -34,6 +38,6 @@ class UploadRejected(ExchangeError):
     code = "upload_rejected"
 
     def __init__(self, object_id: str, reason: str) -> None:
-        super().__init__(f"upload rejected: {reason}")
+        super().__init__(N_("upload rejected: {reason}", reason=reason))
         self.object_id = object_id
         self.reason = reason

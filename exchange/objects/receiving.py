@@ -24,6 +24,7 @@ from anyio import to_thread
 from exchange.db.engine import Database
 from exchange.errors import ValidationFailed
 from exchange.identity.identity import Identity
+from exchange.messages import N_
 from exchange.objects import uploads
 from exchange.objects.sniffing import HEAD_SIZE, sniff
 from exchange.policy import PolicyEngine
@@ -64,7 +65,12 @@ async def spool(chunks: AsyncIterable[bytes], directory: Path, max_size: int) ->
             checksum.update(chunk)
             if checksum.size > max_size:
                 raise ValidationFailed.single(
-                    "file", "too_large", f"a file sent with the form takes at most {max_size} bytes"
+                    "file",
+                    "too_large",
+                    N_(
+                        "a file sent with the form takes at most {max_size} bytes",
+                        max_size=max_size,
+                    ),
                 )
             if len(head) < HEAD_SIZE:
                 head += chunk[: HEAD_SIZE - len(head)]

@@ -21,6 +21,7 @@ from exchange.audit.chain import AuditRecord
 from exchange.db.uow import UnitOfWork
 from exchange.errors import FieldError, NotFound, ValidationFailed
 from exchange.identity.identity import Identity, Role
+from exchange.messages import N_
 from exchange.objects import access, attachments, licences
 from exchange.objects.attachments import Attachment as Attachment  # re-exported: part of the draft
 from exchange.objects.completion import (
@@ -117,7 +118,11 @@ def _validated(draft: UploadDraft, identity: Identity) -> tuple[licences.Licence
     if not filename or len(filename) > 255 or any(c in filename for c in "/\\\x00"):
         errors.append(FieldError("filename", "invalid", "1–255 characters, no slashes"))
     if not 1 <= draft.size <= MAX_SIZE:
-        errors.append(FieldError("size", "out_of_range", f"between 1 byte and {MAX_SIZE} bytes"))
+        errors.append(
+            FieldError(
+                "size", "out_of_range", N_("between 1 byte and {max_size} bytes", max_size=MAX_SIZE)
+            )
+        )
     if not SHA256_HEX.fullmatch(draft.sha256):
         errors.append(FieldError("sha256", "invalid", "64 lowercase hex digits"))
     if not MEDIA_TYPE.fullmatch(draft.media_type.strip().lower()):
@@ -217,7 +222,10 @@ async def start_upload(
         raise ValidationFailed.single(
             "multipart",
             "too_large",
-            f"one upload URL takes at most {MAX_SINGLE_PUT} bytes; upload in parts",
+            N_(
+                "one upload URL takes at most {max_single_put} bytes; upload in parts",
+                max_single_put=MAX_SINGLE_PUT,
+            ),
         )
     obj = await _prepared(identity, draft, uow.session, policy)
     now = obj.created_at

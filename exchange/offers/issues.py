@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.catalogue.models import JournalIssue
 from exchange.errors import FieldError, ValidationFailed
+from exchange.messages import N_
 from exchange.offers.models import OfferLine, OfferLineIssue
 
 MAX_ISSUES = 500
@@ -27,7 +28,11 @@ async def check(
     for index, (_work, ids) in enumerate(lines):
         if len(ids) > MAX_ISSUES:
             errors.append(
-                FieldError(f"lines[{index}].issueIds", "too_many", f"at most {MAX_ISSUES}")
+                FieldError(
+                    f"lines[{index}].issueIds",
+                    "too_many",
+                    N_("at most {max_issues}", max_issues=MAX_ISSUES),
+                )
             )
     work_of: dict[uuid.UUID, uuid.UUID] = {}
     if wanted:

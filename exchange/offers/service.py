@@ -21,6 +21,7 @@ from exchange.db.keyset import fetch_page
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
 from exchange.identity.identity import Identity, Role
+from exchange.messages import N_
 from exchange.offers import issues
 from exchange.offers.models import Condition, Format, Offer, OfferLine, OfferState
 from exchange.pagination import Page, PageRequest
@@ -97,7 +98,9 @@ async def load(
 
 def _validate(draft: OfferDraft, now: datetime) -> None:
     if len(draft.lines) > MAX_LINES:  # refused whole: nothing is done per line
-        raise ValidationFailed.single("lines", "too_many", f"at most {MAX_LINES} lines")
+        raise ValidationFailed.single(
+            "lines", "too_many", N_("at most {max_lines} lines", max_lines=MAX_LINES)
+        )
     errors: builtins.list[FieldError] = []
     if not draft.lines:
         errors.append(FieldError("lines", "required", "an offer has at least one line"))
@@ -105,7 +108,9 @@ def _validate(draft: OfferDraft, now: datetime) -> None:
         if not 1 <= line.quantity <= MAX_QUANTITY:
             errors.append(
                 FieldError(
-                    f"lines[{index}].quantity", "out_of_range", f"between 1 and {MAX_QUANTITY}"
+                    f"lines[{index}].quantity",
+                    "out_of_range",
+                    N_("between 1 and {max_quantity}", max_quantity=MAX_QUANTITY),
                 )
             )
         if line.format is Format.PRINT and line.condition is None:
@@ -200,7 +205,10 @@ async def transition(
     now = clock.now()
     current = offer.effective_state(now)
     if current not in allowed:
-        raise Conflict(f"cannot {verb} an offer that is {current.value}", offer.id)
+        raise Conflict(
+            N_("cannot {verb} an offer that is {current}", verb=verb, current=current.value),
+            offer.id,
+        )
     if target is OfferState.OPEN and offer.expires_at <= now:
         raise Conflict("the offer has expired", offer.id)
     before = offer.snapshot()

@@ -112,8 +112,7 @@ def routes(runtime: Runtime) -> list[Route]:
                     policy=runtime.policy,
                 )
         except errors.ValidationFailed as error:
-            gettext = who.language.gettext
-            context["errors"] = {f.field: gettext(f.message) for f in error.errors}
+            context["errors"] = {f.field: who.language.say(f.message) for f in error.errors}
             return web.render(request, who, "catalogue.html", context, status_code=400)
         more = page.items[-1].cursor.encode() if page.has_next and page.items else None
         context["works"] = [ranked.work for ranked in page.items]

@@ -23,6 +23,8 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.requests import Request
 
+from exchange.messages import Message
+
 LOCALE_DIR = Path(__file__).resolve().parents[2] / "web" / "locale"
 LANGUAGES = ("en", "ko")
 DEFAULT = "en"
@@ -73,6 +75,24 @@ class Language:
     def gettext(self, message: str, **variables: Any) -> str:
         text = self.catalogue.gettext(message)
         return text % variables if variables else text
+
+    def say(self, message: str) -> str:
+        """A domain message in this language: a ``Message``'s template looked up and its
+        values filled in (values that are messages said in turn); other text looked up
+        whole. A translation whose fields do not fit shows the English text."""
+        if not isinstance(message, Message):
+            return self.catalogue.gettext(message)
+        template = self.catalogue.gettext(message.template)
+        if not message.params:
+            return template
+        values = {
+            name: self.say(value) if isinstance(value, Message) else value
+            for name, value in message.params.items()
+        }
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError):
+            return str(message)
 
     def format_datetime(self, value: datetime | None) -> str:
         if value is None:

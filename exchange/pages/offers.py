@@ -105,7 +105,7 @@ def routes(runtime: Runtime) -> list[Route]:
             shown = web.field_errors(who, error, lambda name: field_id(name, positions))
             return await compose(request, who, form, errors=shown, status_code=400)
         except errors.PermissionDenied as error:
-            shown = {"partner": who.language.gettext(error.message)}
+            shown = {"partner": web.described(who, error)}
             return await compose(request, who, form, errors=shown, status_code=403)
         return web.redirect(f"/offers/{offer.id}")
 
@@ -142,10 +142,10 @@ def routes(runtime: Runtime) -> list[Route]:
         except (ValueError, errors.NotFound):
             return web.not_found(request, who)
         except errors.PermissionDenied as error:
-            message = who.language.gettext(error.message)
+            message = web.described(who, error)
             return web.render(request, who, "error.html", {"message": message}, status_code=403)
         except errors.Conflict as error:
-            message = who.language.gettext(error.message)
+            message = web.described(who, error)
             return web.render(request, who, "error.html", {"message": message}, status_code=409)
         return web.redirect(f"/offers/{offer_id}?done={verb}")
 

@@ -100,7 +100,7 @@ def routes(runtime: Runtime) -> list[Route]:
             shown = web.field_errors(who, error, lambda name: field_id(name, positions))
             return await compose(request, who, form, errors=shown, status_code=400)
         except errors.PermissionDenied as error:
-            shown = {"partner": who.language.gettext(error.message)}
+            shown = {"partner": web.described(who, error)}
             return await compose(request, who, form, errors=shown, status_code=403)
         return web.redirect(f"/requests/{created.id}")
 
@@ -127,7 +127,7 @@ def routes(runtime: Runtime) -> list[Route]:
                     who.identity, page, session=session, policy=policy
                 )
         except errors.ValidationFailed as error:
-            message = who.language.gettext(error.message)
+            message = web.described(who, error)
             return web.render(request, who, "error.html", {"message": message}, status_code=400)
         except errors.PermissionDenied:
             return web.not_found(request, who)

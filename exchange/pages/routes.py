@@ -29,9 +29,7 @@ def routes(runtime: Runtime) -> list[Route]:
                     policy=runtime.policy,
                 )
         except errors.ValidationFailed as error:
-            return web.render(
-                request, who, "error.html", {"message": error.message}, status_code=400
-            )
+            return web.refused(request, who, error)
         next_cursor = encode_cursor(page.items[-1].id) if page.has_next else None
         return web.render(
             request,

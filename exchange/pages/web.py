@@ -3,6 +3,7 @@ its CSRF check. Routes stay thin: parse the form, call one service, ``render``."
 
 from __future__ import annotations
 
+import functools
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
@@ -65,10 +66,11 @@ class Visitor:
         self.session = session
         self._secret = secret
 
-    @property
+    @functools.cached_property
     def csrf(self) -> str:
-        """The token every form that changes something must carry."""
-        return sessions.csrf_token(self._secret) if self.session else ""
+        """The token every form that changes something must carry: the session's token
+        masked afresh for each response (``masked``), the same in all its forms."""
+        return masked(sessions.csrf_token(self._secret)) if self.session else ""
 
     @property
     def identity(self) -> Identity:
@@ -80,8 +82,31 @@ class Visitor:
         return (
             self.session is not None
             and isinstance(submitted, str)
-            and sessions.csrf_valid(self._secret, submitted)
+            and sessions.csrf_valid(self._secret, unmasked(submitted))
         )
+
+
+# Pages are compressed (gzip) and carry the CSRF token beside text a visitor typed (a
+# search): a token repeated byte for byte in every response could be guessed from the
+# compressed sizes (BREACH, CVE-2013-3587). So each response carries it XORed with a fresh
+# random pad, pad first (as Django does); ``unmasked`` takes the pad off.
+def masked(token: str) -> str:
+    """``token`` (hex) as pad + (token XOR pad), in hex; a new pad at every call."""
+    raw = bytes.fromhex(token)
+    pad = secrets.token_bytes(len(raw))
+    return (pad + bytes(a ^ b for a, b in zip(pad, raw, strict=True))).hex()
+
+
+def unmasked(value: str) -> str:
+    """The token inside ``masked(token)``; "" for anything that is not one."""
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        return ""
+    if not raw or len(raw) % 2:
+        return ""
+    half = len(raw) // 2
+    return bytes(a ^ b for a, b in zip(raw[:half], raw[half:], strict=True)).hex()
 
 
 async def visitor(request: Request, runtime: Runtime) -> Visitor:
@@ -208,8 +233,16 @@ def field_errors(
     (``where`` maps a domain field name to it)."""
     shown: dict[str, str] = {}
     for problem in error.errors:
-        shown.setdefault(where(problem.field), who.language.gettext(problem.message))
+        shown.setdefault(where(problem.field), who.language.say(problem.message))
     return shown
+
+
+def described(who: Visitor, error: errors.ExchangeError) -> str:
+    """What the domain says of ``error``, in the visitor's language: the one place pages
+    turn a domain error into words (messages carry their templates, ``exchange.messages``)."""
+    if isinstance(error, errors.ValidationFailed) and error.errors:
+        return "; ".join(f"{p.field}: {who.language.say(p.message)}" for p in error.errors)
+    return who.language.say(error.message)
 
 
 def forbidden(request: Request, who: Visitor) -> Response:
@@ -241,7 +274,7 @@ def status_of(error: errors.ExchangeError) -> int:
 def refused(request: Request, who: Visitor, error: errors.ExchangeError) -> Response:
     """A page saying why an action was refused, with the status its kind calls for."""
     status = status_of(error)
-    message = who.language.gettext(error.message)
+    message = described(who, error)
     return render(request, who, "error.html", {"message": message}, status_code=status)
 
 

@@ -22,6 +22,7 @@ from exchange.audit.chain import AuditRecord
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
 from exchange.identity.identity import Identity
+from exchange.messages import N_
 from exchange.pagination import Page, PageRequest
 from exchange.partners import validation
 from exchange.partners.models import Partner, PartnerKind, PartnerStatus
@@ -273,7 +274,7 @@ async def _set_status(
     partner = await _load(uow.session, partner_id, for_update=True)
     policy.require(identity, action, resource(partner))
     if partner.status == status.value:
-        raise Conflict(f"partner is already {status.value}", partner.id)
+        raise Conflict(N_("partner is already {status}", status=status.value), partner.id)
     if len(note) > 1000:
         raise ValidationFailed.single("reason", "too_long", "at most 1000 characters")
     before = partner.snapshot()

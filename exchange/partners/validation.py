@@ -10,6 +10,7 @@ import pycountry
 from exchange import text
 from exchange.errors import FieldError
 from exchange.folding import fold
+from exchange.messages import N_
 
 LANG_TAG = re.compile(r"^([a-zA-Z]{2,3})(?:-([a-zA-Z]{4}))?(?:-([a-zA-Z]{2}|[0-9]{3}))?$")
 TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
@@ -32,7 +33,12 @@ def _language_tag(raw: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     kept because a large import asks for the same few tags on every record."""
     match = LANG_TAG.match(raw.strip())
     if not match:
-        return raw, (("invalid_language", f"{raw!r} is not a language tag such as en or ko-Hang"),)
+        return raw, (
+            (
+                "invalid_language",
+                N_("{raw} is not a language tag such as en or ko-Hang", raw=repr(raw)),
+            ),
+        )
     problems: list[tuple[str, str]] = []
     language, script, region = match.groups()
     language = language.lower()
@@ -42,9 +48,16 @@ def _language_tag(raw: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         else pycountry.languages.get(alpha_3=language)
     )
     if found is None:
-        problems.append(("unknown_language", f"{language!r} is not an ISO 639 language"))
+        problems.append(
+            (
+                "unknown_language",
+                N_("{language} is not an ISO 639 language", language=repr(language)),
+            )
+        )
     if script and pycountry.scripts.get(alpha_4=script.title()) is None:
-        problems.append(("unknown_script", f"{script!r} is not an ISO 15924 script"))
+        problems.append(
+            ("unknown_script", N_("{script} is not an ISO 15924 script", script=repr(script)))
+        )
     parts = [language]
     if script:
         parts.append(script.title())
@@ -58,7 +71,9 @@ def names(raw: list[tuple[str, str]], errors: list[FieldError]) -> list[dict[str
         errors.append(FieldError("names", "required", "at least one name is required"))
         return []
     if len(raw) > MAX_NAMES:
-        errors.append(FieldError("names", "too_many", f"at most {MAX_NAMES} names"))
+        errors.append(
+            FieldError("names", "too_many", N_("at most {max_names} names", max_names=MAX_NAMES))
+        )
     result: list[dict[str, str]] = []
     seen: set[str] = set()
     for index, (lang, value) in enumerate(raw):
@@ -68,7 +83,9 @@ def names(raw: list[tuple[str, str]], errors: list[FieldError]) -> list[dict[str
             errors.append(FieldError(f"names[{index}].value", "required", "a name cannot be empty"))
         if tag in seen:
             errors.append(
-                FieldError(f"names[{index}].lang", "duplicate", f"a second name in {tag}")
+                FieldError(
+                    f"names[{index}].lang", "duplicate", N_("a second name in {tag}", tag=tag)
+                )
             )
         seen.add(tag)
         result.append({"lang": tag, "value": name})
@@ -79,14 +96,20 @@ def country(raw: str, errors: list[FieldError]) -> str:
     code = raw.strip().upper()
     if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
         errors.append(
-            FieldError("country", "invalid_country", f"{raw!r} is not an ISO 3166-1 alpha-2 code")
+            FieldError(
+                "country",
+                "invalid_country",
+                N_("{raw} is not an ISO 3166-1 alpha-2 code", raw=repr(raw)),
+            )
         )
     return code
 
 
 def tags(raw: list[str], errors: list[FieldError]) -> list[str]:
     if len(raw) > MAX_TAGS:
-        errors.append(FieldError("tags", "too_many", f"at most {MAX_TAGS} tags"))
+        errors.append(
+            FieldError("tags", "too_many", N_("at most {max_tags} tags", max_tags=MAX_TAGS))
+        )
     result: set[str] = set()
     for index, tag in enumerate(raw):
         found = len(errors)

@@ -18,6 +18,8 @@ from typing import Any
 
 import cedarpy
 
+from exchange.messages import N_, Message
+
 _GROUPS = re.compile(r'action\s+"([^"]+)"\s+in\s+\[([^\]]*)\]')
 
 
@@ -84,9 +86,22 @@ class Explainer:
         fired (``forbidding``: Cedar's policy ids), else who the permits let in."""
         held = [self.conditions[p] for p in forbidding if p in self.conditions]
         if held:
-            return "; ".join(dict.fromkeys(held))
+            return _joined(list(dict.fromkeys(held)), "; ")
         who = self.allowed_by.get(action, ())
         if not who:
-            return "no one may"
-        listed = who[0] if len(who) == 1 else f"{', '.join(who[:-1])} or {who[-1]}"
-        return f"only {listed} may"
+            return N_("no one may")
+        listed = (
+            Message(who[0])
+            if len(who) == 1
+            else N_(
+                "{others} or {last}", others=_joined(list(who[:-1]), ", "), last=Message(who[-1])
+            )
+        )
+        return N_("only {listed} may", listed=listed)
+
+
+def _joined(texts: list[str], separator: str) -> Message:
+    """``texts`` (annotations of ``policies/``, each in the catalogue) joined by
+    ``separator``, each translatable on its own."""
+    template = separator.join(f"{{p{i}}}" for i in range(len(texts)))
+    return Message(template, **{f"p{i}": Message(text) for i, text in enumerate(texts)})

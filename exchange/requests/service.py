@@ -25,6 +25,7 @@ from exchange.db.types import UTCDateTime
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
 from exchange.identity.identity import Identity, Role
+from exchange.messages import N_
 from exchange.pagination import Page, PageRequest
 from exchange.partners import service as partners
 from exchange.partners.models import Partner
@@ -95,7 +96,9 @@ async def load(
 
 def _validate(draft: RequestDraft) -> builtins.list[FieldError]:
     if len(draft.lines) > MAX_LINES:  # refused whole: nothing is done per line
-        raise ValidationFailed.single("lines", "too_many", f"at most {MAX_LINES} lines")
+        raise ValidationFailed.single(
+            "lines", "too_many", N_("at most {max_lines} lines", max_lines=MAX_LINES)
+        )
     errors: builtins.list[FieldError] = []
     if not draft.lines:
         errors.append(FieldError("lines", "required", "a request has at least one line"))
@@ -103,7 +106,9 @@ def _validate(draft: RequestDraft) -> builtins.list[FieldError]:
         if not 1 <= line.quantity <= MAX_QUANTITY:
             errors.append(
                 FieldError(
-                    f"lines[{index}].quantity", "out_of_range", f"between 1 and {MAX_QUANTITY}"
+                    f"lines[{index}].quantity",
+                    "out_of_range",
+                    N_("between 1 and {max_quantity}", max_quantity=MAX_QUANTITY),
                 )
             )
         described = any(v is not None for v in (line.subject, line.language, line.level, line.kind))

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange.allocations import service as allocations
-from exchange.allocations.models import Allocation, AllocationState
+from exchange.allocations import visible
+from exchange.allocations.models import Allocation
 from exchange.catalogue import service as catalogue
 from exchange.catalogue.models import Work
-from exchange.errors import PermissionDenied
 from exchange.identity.identity import Identity
 from exchange.matching import service as matching
 from exchange.offers.models import Offer
@@ -96,29 +95,41 @@ async def read_many(
     notes = {s.request.id: s.note for s in seen}
     lines = await requests.lines_of([r.id for r in shown], session=session)
     everything = [line for r in shown for line in lines.get(r.id, [])]
-    active = await _active(identity, everything, session=session, policy=policy)
-    suggested: dict[uuid.UUID, list[matching.Suggestion]] = {}
-    for line in everything:
-        if line.allocated < line.quantity:
-            try:
-                suggested[line.id] = await matching.suggestions(
-                    identity, line.id, SUGGESTIONS_PER_LINE, session=session, policy=policy
-                )
-            except PermissionDenied:
-                suggested[line.id] = []
+    active = await visible.active_for_lines(
+        identity,
+        [line.id for line in everything if line.allocated > 0],
+        session=session,
+        policy=policy,
+    )
+    named = await partners.get_many(
+        identity, {r.partner_id for r in shown}, session=session, policy=policy
+    )
+    requesters = {
+        r.id: named.get(r.partner_id) or (await requests.load(session, r.id))[1] for r in shown
+    }
+    by_id = {r.id: r for r in shown}
+    suggested = await matching.suggestions_for(
+        identity,
+        [
+            (line, by_id[line.request_id], requesters[line.request_id])
+            for line in everything
+            if line.allocated < line.quantity
+        ],
+        SUGGESTIONS_PER_LINE,
+        session=session,
+        policy=policy,
+    )
     offer_lines = [s.offer_line for found in suggested.values() for s in found]
     offers = await _offers(session, {o.offer_id for o in offer_lines})
     work_ids = {line.work_id for line in everything if line.work_id} | {
         o.work_id for o in offer_lines
     }
     works = await catalogue.get_many(identity, work_ids, session=session, policy=policy)
-    wanted = {r.partner_id for r in shown} | {o.partner_id for o in offers.values()}
-    named = await partners.get_many(identity, wanted, session=session, policy=policy)
+    donors = {o.partner_id for o in offers.values()} - set(named)
+    named |= await partners.get_many(identity, donors, session=session, policy=policy)
     views: list[RequestView] = []
     for request in shown:
-        requester = named.get(request.partner_id)
-        if requester is None:
-            _request, requester = await requests.load(session, request.id)
+        requester = requesters[request.id]
         line_views = [
             LineView(
                 line,
@@ -137,28 +148,6 @@ async def read_many(
         ]
         views.append(RequestView(request, notes[request.id], requester, line_views))
     return views
-
-
-async def _active(
-    identity: Identity,
-    lines: Sequence[RequestLine],
-    *,
-    session: AsyncSession,
-    policy: PolicyEngine,
-) -> dict[uuid.UUID, list[Allocation]]:
-    result: dict[uuid.UUID, list[Allocation]] = {}
-    for line in lines:
-        if line.allocated == 0:
-            continue
-        page = await allocations.list(
-            identity,
-            allocations.AllocationFilter(request_line_id=line.id, state=AllocationState.ACTIVE),
-            PageRequest.parse(100, None),
-            session=session,
-            policy=policy,
-        )
-        result[line.id] = list(page.items)
-    return result
 
 
 async def _offers(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, Offer]:

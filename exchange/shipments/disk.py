@@ -35,6 +35,7 @@ from exchange.identity.models import Account
 from exchange.keys import jwks
 from exchange.keys.custody import Custody
 from exchange.manifests import signing, verify
+from exchange.messages import N_
 from exchange.objects import access
 from exchange.objects.models import DigitalObject, FixityStatus, ObjectState
 from exchange.objects.uploads import storage_key
@@ -110,9 +111,16 @@ async def export_bag(
             raise FixityFailed(obj.id, obj.filename, str(obj.fixity_status))
         expected = listed.get(str(obj.id))
         if expected is None or (obj.size, obj.sha256) != (expected.size, expected.sha256):
-            raise Conflict(f"object {obj.id} is not as the signed manifest lists it", obj.id)
+            raise Conflict(
+                N_("object {id} is not as the signed manifest lists it", id=obj.id), obj.id
+            )
     for object_id in set(listed) - {str(obj.id) for obj in rows}:
-        raise Conflict(f"object {object_id} of the signed manifest is no longer attached")
+        raise Conflict(
+            N_(
+                "object {object_id} of the signed manifest is no longer attached",
+                object_id=object_id,
+            )
+        )
     writer = bag.BagWriter(directory)
     limiter = anyio.CapacityLimiter(PARALLEL_HASHING if verify else PARALLEL_COPIES)
 
@@ -124,7 +132,9 @@ async def export_bag(
                 obj.storage_key, await writer.target(path), digest=verify
             )
             if copied.size != expected.size or (verify and copied.sha256 != expected.sha256):
-                raise Conflict(f"stored object {obj.id} no longer matches the manifest", obj.id)
+                raise Conflict(
+                    N_("stored object {id} no longer matches the manifest", id=obj.id), obj.id
+                )
             writer.record(bag.PayloadFile(path, expected.size, expected.sha256))
 
     try:

@@ -11,6 +11,7 @@ ValidationFailed
 from __future__ import annotations
 
 from exchange.errors import Conflict, FieldError, ValidationFailed
+from exchange.messages import N_
 
 
 class IllegalTransition(Conflict):
@@ -21,9 +22,15 @@ class IllegalTransition(Conflict):
     def __init__(
         self, action: str, state: str, allowed: tuple[str, ...], shipment_id: object
     ) -> None:
-        names = ", ".join(allowed) or "none"
+        names = ", ".join(allowed) or N_("none")
         super().__init__(
-            f"cannot {action} a shipment that is {state}; allowed: {names}", shipment_id
+            N_(
+                "cannot {action} a shipment that is {state}; allowed: {names}",
+                action=action,
+                state=state,
+                names=names,
+            ),
+            shipment_id,
         )
         self.action = action
         self.state = state
@@ -48,8 +55,13 @@ class FixityFailed(Conflict):
 
     def __init__(self, object_id: object, filename: str, status: str) -> None:
         super().__init__(
-            f"object {object_id} ({filename}) failed its last fixity check ({status}); "
-            "it is not exported until it is repaired and checked again",
+            N_(
+                "object {object} ({filename}) failed its last fixity check ({status}); "
+                "it is not exported until it is repaired and checked again",
+                object=object_id,
+                filename=filename,
+                status=status,
+            ),
             object_id,
         )
         self.object_id = str(object_id)

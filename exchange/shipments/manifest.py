@@ -19,6 +19,7 @@ from exchange.keys import jwks
 from exchange.keys import service as keys
 from exchange.keys.custody import Custody
 from exchange.manifests import signing, statement, verify
+from exchange.messages import N_
 from exchange.objects.models import DigitalObject, ObjectState
 from exchange.offers.models import OfferLine
 from exchange.policy import PolicyEngine
@@ -78,8 +79,11 @@ async def build(session: AsyncSession, shipment: Shipment) -> statement.Manifest
         )
     if missing:
         raise Conflict(
-            "a digital shipment needs an available file on every item; none on allocation "
-            + ", ".join(missing),
+            N_(
+                "a digital shipment needs an available file on every item;"
+                " none on allocation {missing}",
+                missing=", ".join(missing),
+            ),
             shipment.id,
         )
     return statement.Manifest(
@@ -94,8 +98,10 @@ async def build(session: AsyncSession, shipment: Shipment) -> statement.Manifest
 def _available(custody: Custody, partner_id: uuid.UUID) -> None:
     if not custody.enabled:
         raise SigningUnavailable(
-            "manifests cannot be signed: no key-encryption key is configured"
-            " (EXCHANGE_KEY_ENCRYPTION_KEY)",
+            N_(
+                "manifests cannot be signed: no key-encryption key is configured"
+                " (EXCHANGE_KEY_ENCRYPTION_KEY)"
+            ),
             partner_id,
         )
 
@@ -116,7 +122,10 @@ async def sign(
         )
     except NotFound:
         raise SigningUnavailable(
-            f"partner {manifest.sender} (the sender) has no custodial signing key",
+            N_(
+                "partner {partner} (the sender) has no custodial signing key",
+                partner=manifest.sender,
+            ),
             manifest.sender,
         ) from None
 
@@ -139,7 +148,11 @@ async def countersign(
         )
     except NotFound:
         raise SigningUnavailable(
-            f"partner {receiver} (the receiver) has no custodial signing key", receiver
+            N_(
+                "partner {partner} (the receiver) has no custodial signing key",
+                partner=receiver,
+            ),
+            receiver,
         ) from None
 
 

@@ -27,6 +27,7 @@ from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
 from exchange.identity.identity import Identity
 from exchange.keys.custody import Custody
 from exchange.manifests import signing, statement
+from exchange.messages import N_
 from exchange.objects.models import DigitalObject, ObjectState
 from exchange.offers.models import Format, Offer, OfferLine
 from exchange.policy import PolicyEngine
@@ -102,7 +103,9 @@ async def create(
     wanted = builtins.list(dict.fromkeys(allocation_ids))
     if not 1 <= len(wanted) <= MAX_ITEMS:
         raise ValidationFailed.single(
-            "allocationIds", "out_of_range", f"between 1 and {MAX_ITEMS} allocations"
+            "allocationIds",
+            "out_of_range",
+            N_("between 1 and {max_items} allocations", max_items=MAX_ITEMS),
         )
     session = uow.session
     rows = (
@@ -131,10 +134,15 @@ async def create(
     expected_format = Format.DIGITAL if mode is ShipmentMode.DIGITAL else Format.PRINT
     for allocation, line, _offer, _request in rows:
         if allocation.state != AllocationState.ACTIVE.value:
-            raise Conflict(f"allocation {allocation.id} is {allocation.state}", allocation.id)
+            raise Conflict(
+                N_("allocation {id} is {state}", id=allocation.id, state=allocation.state),
+                allocation.id,
+            )
         if line.format != expected_format.value:
             raise ValidationFailed.single(
-                "mode", "format_mismatch", f"allocation {allocation.id} is {line.format}"
+                "mode",
+                "format_mismatch",
+                N_("allocation {id} is {format}", id=allocation.id, format=line.format),
             )
     shipped = (
         await session.exec(
@@ -144,7 +152,9 @@ async def create(
         )
     ).first()
     if shipped is not None:
-        raise Conflict(f"allocation {shipped} is already in a shipment", shipped)
+        raise Conflict(
+            N_("allocation {shipped} is already in a shipment", shipped=shipped), shipped
+        )
     now = clock.now()
     shipment = Shipment(
         sender_id=parties.sender.id,
@@ -274,7 +284,7 @@ async def attach_object(
     if shipment.mode != ShipmentMode.DIGITAL.value:
         raise Conflict("only a digital shipment carries files", shipment.id)
     if ShipmentState(shipment.state) not in workflow.BEFORE_DISPATCH:
-        raise Conflict(f"the shipment is {shipment.state}", shipment.id)
+        raise Conflict(N_("the shipment is {state}", state=shipment.state), shipment.id)
     item = (
         await uow.session.exec(
             select(ShipmentItem).where(
@@ -288,7 +298,7 @@ async def attach_object(
     if obj is None or obj.shipment_id != shipment.id:
         raise NotFound("digital object of the shipment", object_id)
     if obj.state != ObjectState.AVAILABLE.value:
-        raise Conflict(f"the object is {obj.state}", obj.id)
+        raise Conflict(N_("the object is {state}", state=obj.state), obj.id)
     before = None if item.object_id is None else str(item.object_id)
     item.object_id = obj.id
     uow.session.add(item)

@@ -25,6 +25,7 @@ import anyio
 from anyio import to_thread
 
 from exchange.errors import ValidationFailed
+from exchange.messages import N_
 from exchange.storage.errors import InvalidKey, PartsRejected
 from exchange.storage.integrity import Checksum
 
@@ -256,7 +257,9 @@ def _write(handle: BinaryIO, checksum: Checksum | None, chunk: bytes) -> None:
 def check_part_number(part_number: int) -> int:
     if not 1 <= part_number <= MAX_PARTS:
         raise ValidationFailed.single(
-            "part_number", "invalid", f"part numbers run from 1 to {MAX_PARTS}"
+            "part_number",
+            "invalid",
+            N_("part numbers run from 1 to {max_parts}", max_parts=MAX_PARTS),
         )
     return part_number
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from exchange.errors import ValidationFailed
+from exchange.messages import N_
 from exchange.settings import Settings
 from exchange.storage.base import Storage
 from exchange.storage.local import LocalStorage
@@ -21,7 +22,9 @@ def url_signer(settings: Settings) -> UrlSigner:
         secret = settings.url_signing_key.encode()
         if len(secret) < MIN_KEY_BYTES:
             raise ValidationFailed.single(
-                "EXCHANGE_URL_SIGNING_KEY", "too_short", f"use at least {MIN_KEY_BYTES} bytes"
+                "EXCHANGE_URL_SIGNING_KEY",
+                "too_short",
+                N_("use at least {min_key_bytes} bytes", min_key_bytes=MIN_KEY_BYTES),
             )
         return UrlSigner(secret)
     return UrlSigner(load_or_create_key(settings.url_signing_key_path))

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.errors import Unauthenticated, ValidationFailed
+from exchange.messages import N_
 from exchange.signing.instance_key import b64url, b64url_decode
 from exchange.sync import peers
 from exchange.sync.models import SyncPeer
@@ -68,7 +69,7 @@ async def authenticate(
         raise Unauthenticated("the request's time is too far from ours")
     peer = await session.get(SyncPeer, peer_id)
     if peer is None:
-        raise Unauthenticated(f"instance {peer_id} is not a registered peer")
+        raise Unauthenticated(N_("instance {peer_id} is not a registered peer", peer_id=peer_id))
     try:
         peers.public_key(peer.jwk).verify(signature, f"{method} {path} {peer_id} {at}".encode())
     except (InvalidSignature, ValueError):

@@ -20,6 +20,7 @@ from exchange.audit.chain import AuditRecord
 from exchange.db.uow import UnitOfWork
 from exchange.errors import NotFound, PermissionDenied, ValidationFailed
 from exchange.identity.identity import Identity
+from exchange.messages import N_
 from exchange.partners.models import Partner
 from exchange.signing.instance_key import INSTANCE_KID_PREFIX, b64url_decode, key_id
 from exchange.sync import instance
@@ -46,7 +47,7 @@ def instance_key_of(jwks: Any) -> dict[str, Any]:
     ]
     if len(found) != 1:
         raise ValidationFailed.single(
-            "jwks", "invalid", f"expected one instance key, found {len(found)}"
+            "jwks", "invalid", N_("expected one instance key, found {count}", count=len(found))
         )
     jwk = found[0]
     if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or not isinstance(jwk.get("x"), str):

@@ -23,6 +23,7 @@ from exchange.errors import Conflict, ValidationFailed
 from exchange.identity.identity import Identity
 from exchange.keys.custody import Custody
 from exchange.manifests import signing, statement
+from exchange.messages import N_
 from exchange.offers.models import OfferLine
 from exchange.policy import PolicyEngine
 from exchange.shipments import manifest as manifests
@@ -137,7 +138,9 @@ async def confirm_receipt(
     if shipment.state != ShipmentState.DELIVERED.value:
         raise IllegalTransition("receive", shipment.state, (), shipment.id)
     if await _pending_receipt(uow, shipment_id):
-        raise Conflict(f"a receipt is already proposed, awaiting instance {owner}", shipment_id)
+        raise Conflict(
+            N_("a receipt is already proposed, awaiting instance {owner}", owner=owner), shipment_id
+        )
     document = json.loads(shipment.manifest)
     sent = signing.signed_manifest(document)
     receipt = statement.Receipt(

@@ -22,6 +22,7 @@ from exchange.catalogue.models import Work
 from exchange.catalogue.relations import Contributor, Identifier
 from exchange.catalogue.validation import WorkDraft
 from exchange.errors import FieldError
+from exchange.messages import N_
 
 # Unicode character-name prefixes -> ISO 15924 script codes.
 SCRIPTS = (
@@ -123,7 +124,9 @@ def _strip(value: Any, path: str, pair: tuple[str, str] | None, found: list[Fiel
     if isinstance(value, str):
         cleaned, removed = text.strip(value)
         if removed:
-            message = f"removed {removed} characters that XML 1.0 does not allow"
+            message = N_(
+                "removed {removed} characters that XML 1.0 does not allow", removed=removed
+            )
             found.append(FieldError(path, "stripped_characters", message))
         return cleaned
     if isinstance(value, tuple) and pair is not None and len(value) == len(pair):

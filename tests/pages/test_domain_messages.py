@@ -1,0 +1,195 @@
+"""Domain messages on Korean pages are Korean: every message template of the domain (and
+every word of ``policies/`` a denial quotes) has a Korean translation with the same fields,
+no domain error is built from text the catalogue cannot know (an f-string or a sum), and a
+Korean page showing a field error, a conflict or a denial shows it in Korean."""
+
+from __future__ import annotations
+
+import ast
+import re
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from exchange import errors
+from exchange.catalogue import service as catalogue
+from exchange.catalogue.models import WorkKind
+from exchange.catalogue.validation import WorkDraft
+from exchange.identity.identity import SYSTEM, Grant, Identity, Role
+from exchange.messages import N_, Message
+from exchange.pages.i18n import Language, translations
+from exchange.policy import PLATFORM
+from exchange.policy.annotations import extract as extract_cedar
+from exchange.runtime import Runtime
+from tests.conftest import World
+from tests.pages.people import person, sign_in
+
+ROOT = Path(__file__).resolve().parents[2]
+# The error constructors whose literal message argument is extracted (scripts/messages.sh),
+# with the position of that argument.
+MESSAGE_AT = {
+    "FieldError": 2,
+    "single": 2,
+    "Conflict": 0,
+    "Unauthenticated": 0,
+    "NotFound": 0,
+    "InsufficientQuantity": 0,
+    "fail": 2,
+    "ExchangeError": 0,
+    "RateLimited": 0,
+    "SigningUnavailable": 0,
+}
+FIELD = re.compile(r"\{(\w+)\}")
+
+
+def _domain_files() -> list[Path]:
+    skipped = {"pages", "api", "cli"}
+    return [
+        path
+        for path in sorted((ROOT / "exchange").rglob("*.py"))
+        if not skipped & set(path.relative_to(ROOT / "exchange").parts)
+    ]
+
+
+def _name(call: ast.Call) -> str:
+    return str(getattr(call.func, "attr", None) or getattr(call.func, "id", None))
+
+
+def _templates() -> dict[str, str]:
+    """Each message template of the domain and of the policies, with where it is."""
+    found: dict[str, str] = {}
+    for path in _domain_files():
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            at = 0 if _name(node) == "N_" else MESSAGE_AT.get(_name(node))
+            if at is None or len(node.args) <= at:
+                continue
+            argument = node.args[at]
+            if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                found.setdefault(argument.value, f"{path.relative_to(ROOT)}:{node.lineno}")
+    for path in sorted((ROOT / "policies").glob("*.cedar")):
+        with path.open("rb") as handle:
+            for line, _function, text, _comments in extract_cedar(handle, None, None, None):
+                found.setdefault(text, f"{path.relative_to(ROOT)}:{line}")
+    return found
+
+
+def test_every_domain_message_template_has_a_korean_translation_with_its_fields() -> None:
+    templates = _templates()
+    assert len(templates) > 200  # the walk finds the messages
+    korean = translations("ko")
+    untranslated = sorted(
+        where for text, where in templates.items() if korean.gettext(text) == text
+    )
+    assert untranslated == [], "run bash scripts/messages.sh and translate these"
+    mismatched = sorted(
+        text
+        for text in templates
+        if set(FIELD.findall(korean.gettext(text))) != set(FIELD.findall(text))
+    )
+    assert mismatched == []
+
+
+def test_no_domain_error_is_built_from_text_the_catalogue_cannot_know() -> None:
+    """A message made by an f-string, ``+`` or ``%`` has no template to look up: it must be
+    ``N_("… {field} …", field=value)`` instead."""
+    built = []
+    for path in _domain_files():
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Call) and _name(node) in MESSAGE_AT:
+                at = MESSAGE_AT[_name(node)]
+                if len(node.args) > at and isinstance(node.args[at], ast.JoinedStr | ast.BinOp):
+                    built.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert built == []
+
+
+def test_a_message_reads_as_english_and_is_said_in_korean_with_its_values() -> None:
+    message = N_("at most {limit} characters", limit=500)
+    assert message == "at most 500 characters"
+    korean = Language("ko", translations("ko"))
+    assert korean.say(message) == "500자 이하"
+    nested = errors.InsufficientQuantity("offer", uuid.uuid4(), 2).message
+    assert nested == "only 2 left on the offer line"
+    assert korean.say(nested) == "제공 항목에 2개만 남았습니다"
+    assert korean.say(Message("a value the catalogue does not know")) == (
+        "a value the catalogue does not know"
+    )
+
+
+@pytest.fixture
+async def korean_librarian(client: httpx.AsyncClient, runtime: Runtime, world: World) -> str:
+    """The donor's librarian, signed in, reading Korean; returns the session's CSRF token."""
+    await person(runtime, "lena@example.org", world.donor, Role.LIBRARIAN)
+    async with runtime.db.unit_of_work() as uow:
+        draft = WorkDraft(
+            WorkKind.TEXTBOOK, [("en", "Calculus")], "eng", partner_id=uuid.UUID(world.donor)
+        )
+        await catalogue.create(SYSTEM, draft, uow=uow, policy=runtime.policy)
+    csrf = await sign_in(client, "lena@example.org")
+    client.cookies.set("lang", "ko")
+    return csrf
+
+
+async def test_a_korean_offer_form_shows_the_domain_field_errors_in_korean(
+    client: httpx.AsyncClient, runtime: Runtime, world: World, korean_librarian: str
+) -> None:
+    form = {
+        "csrf": korean_librarian,
+        "line_count": "1",
+        "partner": world.donor,
+        "expires": "2001-01-01",
+        "terms": "",
+        "licence": "",
+        "line-0-query": "",
+        "line-0-work": str(uuid.uuid4()),
+        "line-0-quantity": "0",
+        "line-0-format": "print",
+        "line-0-condition": "good",
+        "action": "save",
+    }
+    response = await client.post("/offers/new", data=form)
+    assert response.status_code == 400
+    assert '<html lang="ko"' in response.text
+    assert 'id="line-0-quantity-error">1에서 100000 사이<' in response.text
+    assert 'id="expires-error">만료 시각은 미래여야 합니다<' in response.text
+    assert "between 1 and" not in response.text
+    async with runtime.db.read() as session:
+        connection = await session.connection()
+        count = (await connection.execute(sa.text("SELECT count(*) FROM offer"))).scalar_one()
+    assert count == 0
+
+
+async def test_a_korean_refusal_page_says_the_denial_and_its_reason_in_korean(
+    client: httpx.AsyncClient, runtime: Runtime, world: World, korean_librarian: str
+) -> None:
+    line = uuid.uuid4()
+    refused = await client.post(
+        f"/request-lines/{line}/claim",
+        data={"csrf": korean_librarian, "offer_line": str(uuid.uuid4()), "quantity": "0"},
+    )
+    assert refused.status_code == 400
+    assert "quantity: 1에서 100000 사이" in refused.text
+
+    offer_line = uuid.uuid4()
+    missing = await client.post(
+        f"/request-lines/{line}/claim",
+        data={"csrf": korean_librarian, "offer_line": str(offer_line), "quantity": "1"},
+    )
+    assert missing.status_code == 404
+    assert f"제공 항목 {offer_line}을(를) 찾을 수 없습니다" in missing.text
+
+
+def test_a_policy_denial_names_who_may_in_korean(runtime: Runtime, world: World) -> None:
+    librarian = Identity(uuid.uuid4(), grants=(Grant(uuid.UUID(world.donor), Role.LIBRARIAN),))
+    with pytest.raises(errors.PermissionDenied) as denied:
+        runtime.policy.require(librarian, "partner.create", PLATFORM)
+    assert denied.value.message == "not allowed to partner.create: only admins may"
+    korean = Language("ko", translations("ko"))
+    assert (
+        korean.say(denied.value.message)
+        == "partner.create 권한이 없습니다: 관리자만 할 수 있습니다"
+    )
