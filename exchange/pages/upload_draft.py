@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -17,8 +17,10 @@ from exchange.objects import uploads
 from exchange.pages import web
 from exchange.pages.i18n import N_
 from exchange.runtime import Runtime
-from exchange.storage.cors import CorsCheck, ensure_browser_uploads
-from exchange.storage.s3 import S3Storage
+from exchange.storage.local import LocalStorage
+
+if TYPE_CHECKING:
+    from exchange.storage.cors import CorsCheck
 
 MiB = 1024 * 1024
 # Parts small enough that progress moves and a failed part costs little to resend.
@@ -88,6 +90,12 @@ async def check_cors(runtime: Runtime) -> CorsCheck | None:
     """At start-up, on S3: make sure the bucket lets the pages of ``EXCHANGE_PUBLIC_URL``
     upload straight to it (``storage.cors``), and warn when it cannot."""
     storage = runtime.storage
+    if isinstance(storage, LocalStorage):
+        return None
+    # boto3 is imported only when the storage is S3 (start-up of a local instance stays light)
+    from exchange.storage.cors import ensure_browser_uploads
+    from exchange.storage.s3 import S3Storage
+
     if not isinstance(storage, S3Storage):
         return None
     check = await ensure_browser_uploads(storage, runtime.settings.public_url)

@@ -32,7 +32,7 @@ from exchange.shipments.models import ShipmentMode
 from exchange.shipments.workflow import BEFORE_DISPATCH
 from exchange.storage.base import Part
 from exchange.storage.cors import origin_of
-from exchange.storage.s3 import S3Storage
+from exchange.storage.local import LocalStorage
 
 
 def routes(runtime: Runtime) -> list[Route]:
@@ -76,7 +76,7 @@ def routes(runtime: Runtime) -> list[Route]:
         }
         status = 400 if problems else 200
         response = web.render(request, who, "upload.html", context, status)
-        if isinstance(storage, S3Storage):  # the page's script PUTs to the bucket's origin
+        if not isinstance(storage, LocalStorage):  # the page's script PUTs to the bucket's origin
             probe = await storage.presign_download(
                 "objects/probe", expires=upload_draft.BROWSER_LIMITS.url_ttl
             )

@@ -18,13 +18,15 @@ import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from anyio import to_thread
-from botocore.exceptions import BotoCoreError, ClientError
 
-from exchange.storage.s3 import S3Storage
+if TYPE_CHECKING:  # botocore and boto3 load only when the storage is S3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from exchange.storage.s3 import S3Storage
 
 NO_CONFIGURATION = "NoSuchCORSConfiguration"
 # What the pages send with a PUT (the single-URL ticket's signed headers included).
@@ -94,6 +96,8 @@ def upload_rule(origin: str) -> dict[str, Any]:
 
 
 def _code(error: ClientError | BotoCoreError) -> str:
+    from botocore.exceptions import ClientError
+
     if isinstance(error, ClientError):
         return str(error.response.get("Error", {}).get("Code", "")) or "error"
     return type(error).__name__
@@ -109,6 +113,8 @@ async def ensure_browser_uploads(
     Never raises for the server's answers: an unreachable server, a denial (AccessDenied)
     or a server without the CORS calls gives REFUSED with the reason in ``problem``.
     ``ValueError`` when ``public_url`` is not an absolute URL."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     origin = origin_of(public_url)
     client, bucket = storage.client, storage.bucket
     try:

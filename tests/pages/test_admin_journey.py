@@ -33,7 +33,7 @@ WORDS = {
            "reason": "a partner it concerns is suspended"},
     "ko": {"find": "자료 찾기", "save": "초안으로 저장", "suspended": "정지됨",
            "active": "유효", "accounts": "계정",
-           "reason": "관련 협력기관이 정지되었습니다"},
+           "reason": "관련 협력 기관이 정지되었습니다"},
 }  # fmt: skip
 
 

@@ -169,7 +169,10 @@ async def test_a_refused_field_shows_beside_it_with_the_values_kept(
     )
     assert posted.status_code == 400
     assert "저장되지 않았습니다. 아래 표시된 칸을 고치십시오." in posted.text
-    assert 'id="licence-error">use a common SPDX id or LicenseRef-&lt;name&gt;</p>' in posted.text
+    assert (
+        'id="licence-error">일반적인 SPDX 식별자나 LicenseRef-&lt;이름&gt;을 쓰십시오</p>'
+        in posted.text
+    )
     assert 'name="licence" value="Whatever-1.0"' in posted.text
     assert 'name="required_tag" value="staff-only"' in posted.text
     assert await objects_held(runtime) == []
