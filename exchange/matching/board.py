@@ -87,6 +87,8 @@ def _statement(named: set[uuid.UUID], needs: bool, dialect: str) -> sa.Select[An
         col(Work.level),
         col(Work.kind),
         _raw(col(Work.subjects), dialect),
+        # SQLite's text is what it orders by; PostgreSQL's timestamps come as they are
+        col(Offer.expires_at) if dialect == "postgresql" else _raw(col(Offer.expires_at), dialect),
     ]
     statement = (
         sa.select(*columns)
@@ -99,9 +101,6 @@ def _statement(named: set[uuid.UUID], needs: bool, dialect: str) -> sa.Select[An
             col(Partner.status) == PartnerStatus.ACTIVE.value,
             available > 0,
         )
-        # rank order within a score group; both databases order UUIDs as their 128-bit
-        # values (PostgreSQL's uuid, SQLite's hex text), as ``candidates`` relies on too
-        .order_by(col(Offer.expires_at), col(OfferLine.id))
     )
     if not needs:
         statement = statement.where(col(OfferLine.work_id).in_(named))
@@ -127,7 +126,12 @@ async def read_market(
     if not works and not needs:
         return market
     named = {uuid.UUID(work) for work in works}
-    rows = (await session.exec(_statement(named, bool(needs), dialect))).all()  # type: ignore[call-overload]
+    statement = _statement(named, bool(needs), dialect)
+    read = (await session.exec(statement)).all()  # type: ignore[call-overload]
+    # rank order within a score group: expiry, then id — sorted here rather than by the
+    # database, in the same order: ids as their 128-bit values (``key_of``'s texts sort
+    # so, as PostgreSQL's uuid and SQLite's hex text do; see ``candidates``)
+    rows = sorted(read, key=lambda row: (row[8], row[0]))
     wanted = [{v for need in needs if (v := need[n])} for n in range(len(CRITERIA))]
     indexes = [{value: set[int]() for value in values} for values in wanted]
     market.by_value = dict(zip(CRITERIA, indexes, strict=True))
