@@ -25,7 +25,7 @@ from exchange.requests.models import Priority
 from exchange.runtime import Runtime
 from exchange.sync import proposals
 
-BOARD_PAGE = 10
+BOARD_PAGE = 5  # requests a board page shows (each with its lines)
 
 
 def routes(runtime: Runtime) -> list[Route]:

@@ -25,7 +25,8 @@ from exchange.policy import PolicyEngine
 from exchange.requests import service as requests
 from exchange.requests.models import RequestLine, RequestState, ResourceRequest
 
-SUGGESTIONS_PER_LINE = 5
+SUGGESTIONS_PER_LINE = 5  # on a request's page
+BOARD_SUGGESTIONS = 3  # on the matching board, which links each line to its request's page
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,7 @@ class LineView:
     work: Work | None
     allocations: list[Allocation]
     candidates: list[Candidate]
+    more_candidates: bool = False  # more suggestions than shown (on the request's page)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +67,8 @@ async def open_requests(
     identity: Identity, page: PageRequest, *, session: AsyncSession, policy: PolicyEngine
 ) -> tuple[list[RequestView], bool]:
     """The matching board: open and partly filled requests, oldest first, a page at a time
-    (``first`` requests); the bool says whether more follow."""
+    (``first`` requests), each line with its best ``BOARD_SUGGESTIONS`` suggestions; the
+    bool says whether more requests follow."""
     shown: list[requests.Seen] = []
     more = False
     for state in (RequestState.OPEN, RequestState.PARTIALLY_FILLED):
@@ -79,18 +82,22 @@ async def open_requests(
         shown += listed.items
         more = more or listed.has_next
     shown.sort(key=lambda seen: seen.request.id)
-    return await read_many(identity, shown[: page.first], session=session, policy=policy), (
-        more or len(shown) > page.first
+    views = await read_many(
+        identity, shown[: page.first], BOARD_SUGGESTIONS, session=session, policy=policy
     )
+    return views, more or len(shown) > page.first
 
 
 async def read_many(
     identity: Identity,
     seen: Sequence[requests.Seen],
+    suggestions: int = SUGGESTIONS_PER_LINE,
     *,
     session: AsyncSession,
     policy: PolicyEngine,
 ) -> list[RequestView]:
+    """The views of ``seen`` requests, each open line with its best ``suggestions`` (one
+    more is read, to tell whether there are more than shown)."""
     shown = [s.request for s in seen]
     notes = {s.request.id: s.note for s in seen}
     lines = await requests.lines_of([r.id for r in shown], session=session)
@@ -115,7 +122,7 @@ async def read_many(
             for line in everything
             if line.allocated < line.quantity
         ],
-        SUGGESTIONS_PER_LINE,
+        suggestions + 1,
         session=session,
         policy=policy,
     )
@@ -141,8 +148,9 @@ async def read_many(
                         works.get(s.offer_line.work_id),
                         named.get(offers[s.offer_line.offer_id].partner_id),
                     )
-                    for s in suggested.get(line.id, [])
+                    for s in suggested.get(line.id, [])[:suggestions]
                 ],
+                len(suggested.get(line.id, [])) > suggestions,
             )
             for line in lines.get(request.id, [])
         ]

@@ -17,6 +17,7 @@ from exchange.matching import candidates
 from exchange.matching import service as matching
 from exchange.offers.models import Offer, OfferLine
 from exchange.partners.models import Partner
+from exchange.requests import service as requests
 from exchange.requests.models import RequestLine
 from exchange.runtime import Runtime
 from tests.matching.market import Market, build
@@ -109,4 +110,28 @@ async def test_suggestions_rank_as_the_brute_force_reference(
                 assert await ranked(runtime, market, line_id, first) == expected, (need, first)
                 compared += len(expected)
     # the markets leave something to rank for every need (so the comparison is not empty)
+    assert compared > 2 * 6 * (1 + 7 + 20)
+
+
+async def test_suggestions_of_many_lines_rank_as_the_brute_force_reference(
+    runtime: Runtime,
+) -> None:
+    """The board's path (``suggestions_for``: one read of the market, ranked in memory)
+    gives every line of a request exactly the reference's ranking, whatever ``first``."""
+    compared = 0
+    for seed in (3, 4):
+        market = await build(runtime, works=24, lines=900, seed=seed)
+        async with runtime.db.read() as session:
+            lines = [await session.get(RequestLine, i) for i in market.request_lines.values()]
+            request, requester = await requests.load(session, lines[0].request_id)  # type: ignore[union-attr]
+            asked = [(line, request, requester) for line in lines if line is not None]
+            for first in (1, 7, 100):
+                found = await matching.suggestions_for(
+                    market.requester, asked, first, session=session, policy=runtime.policy
+                )
+                for need, line_id in market.request_lines.items():
+                    expected = await reference(runtime, market, line_id, first)
+                    got = [(s.offer_line.id, s.available, s.exact, s.score) for s in found[line_id]]
+                    assert got == expected, (need, first)
+                    compared += len(expected)
     assert compared > 2 * 6 * (1 + 7 + 20)
