@@ -69,7 +69,10 @@ def status_command(ctx: click.Context) -> None:
         async with runtime.db.read() as session:
             return await status.peer_states(SYSTEM, session=session)
 
-    for state in with_runtime(ctx, work):
+    states = with_runtime(ctx, work)
+    if not states:
+        say("No peers yet: register one with `exchange peers add` (see its --help).")
+    for state in states:
         say(f"peer {state.peer_id}")
         for o in state.origins:
             say(

@@ -4,6 +4,11 @@ SQLite (the embedded default) gets two engines on the same file: writers start t
 transactions with ``BEGIN IMMEDIATE`` so that concurrent writers queue on the busy
 timeout instead of failing on lock upgrade, while readers use plain deferred
 transactions and run beside the writer thanks to WAL. PostgreSQL gets one pooled engine.
+
+Importing this module registers every table (``exchange.db.metadata``): the CLI imports a
+command's module only when it runs, and a query touching ``download`` failed with
+``NoReferencedTableError`` ('account' unknown) when no imported module had loaded the
+identity models. Whoever opens a ``Database`` has the whole metadata.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.audit import linker
 from exchange.db import files
+from exchange.db import metadata as _metadata  # noqa: F401  (every table, see above)
 from exchange.db.reachability import unreachable
 from exchange.db.uow import UnitOfWork, WriteGuard
 from exchange.errors import Unavailable

@@ -24,6 +24,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 
 from exchange.messages import Message
+from exchange.pages import labels
 
 LOCALE_DIR = Path(__file__).resolve().parents[2] / "web" / "locale"
 LANGUAGES = ("en", "ko")
@@ -78,21 +79,31 @@ class Language:
 
     def say(self, message: str) -> str:
         """A domain message in this language: a ``Message``'s template looked up and its
-        values filled in (values that are messages said in turn); other text looked up
-        whole. A translation whose fields do not fit shows the English text."""
+        values filled in (values that are messages said in turn, enum values such as states
+        and actions by their labels, ``labels.VALUES``); other text looked up whole. A
+        translation whose fields do not fit shows the English text."""
         if not isinstance(message, Message):
             return self.catalogue.gettext(message)
         template = self.catalogue.gettext(message.template)
         if not message.params:
             return template
-        values = {
-            name: self.say(value) if isinstance(value, Message) else value
-            for name, value in message.params.items()
-        }
+        values = {name: self._value(value) for name, value in message.params.items()}
         try:
             return template.format(**values)
         except (KeyError, IndexError, ValueError):
             return str(message)
+
+    def _value(self, value: Any) -> Any:
+        if isinstance(value, Message):
+            return self.say(value)
+        found = labels.value_labels(value) if isinstance(value, str) else None
+        if found is None:
+            return value
+        return ", ".join(self.catalogue.gettext(label) for label in found)
+
+    def field(self, name: str) -> str:
+        """A form field's name as the pages say it (``labels.FIELDS``), else as it is."""
+        return self.catalogue.gettext(labels.FIELDS[name]) if name in labels.FIELDS else name
 
     def format_datetime(self, value: datetime | None) -> str:
         if value is None:

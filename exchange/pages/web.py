@@ -241,7 +241,9 @@ def described(who: Visitor, error: errors.ExchangeError) -> str:
     """What the domain says of ``error``, in the visitor's language: the one place pages
     turn a domain error into words (messages carry their templates, ``exchange.messages``)."""
     if isinstance(error, errors.ValidationFailed) and error.errors:
-        return "; ".join(f"{p.field}: {who.language.say(p.message)}" for p in error.errors)
+        return "; ".join(
+            f"{who.language.field(p.field)}: {who.language.say(p.message)}" for p in error.errors
+        )
     return who.language.say(error.message)
 
 

@@ -24,8 +24,10 @@ from exchange.pages.i18n import Language, translations
 from exchange.policy import PLATFORM
 from exchange.policy.annotations import extract as extract_cedar
 from exchange.runtime import Runtime
-from tests.conftest import World
+from exchange.shipments.errors import IllegalTransition
+from tests.conftest import World, db_state
 from tests.pages.people import person, sign_in
+from tests.shipments.scene import allocate, make_scene
 
 ROOT = Path(__file__).resolve().parents[2]
 # The error constructors whose literal message argument is extracted (scripts/messages.sh),
@@ -172,7 +174,7 @@ async def test_a_korean_refusal_page_says_the_denial_and_its_reason_in_korean(
         data={"csrf": korean_librarian, "offer_line": str(uuid.uuid4()), "quantity": "0"},
     )
     assert refused.status_code == 400
-    assert "quantity: 1에서 100000 사이" in refused.text
+    assert "수량: 1에서 100000 사이" in refused.text  # the field by its label too
 
     offer_line = uuid.uuid4()
     missing = await client.post(
@@ -193,3 +195,69 @@ def test_a_policy_denial_names_who_may_in_korean(runtime: Runtime, world: World)
         korean.say(denied.value.message)
         == "partner.create 권한이 없습니다: 관리자만 할 수 있습니다"
     )
+
+
+def test_enum_values_and_field_names_in_a_message_are_said_by_their_labels() -> None:
+    """States, actions and formats inside a message are internal names; a Korean page says
+    their labels (``exchange.pages.labels``), and a field error's field too."""
+    korean = Language("ko", translations("ko"))
+    illegal = IllegalTransition(
+        "receive", "received_with_discrepancy", ("cancel", "lose"), uuid.uuid4()
+    )
+    assert korean.say(illegal.message) == (
+        "불일치 수령 상태인 발송물에는 수령 확인을(를) 할 수 없습니다. "
+        "허용되는 동작: 취소, 분실로 표시"
+    )
+    nothing = IllegalTransition("pack", "lost", (), uuid.uuid4())
+    assert korean.say(nothing.message) == (
+        "분실 상태인 발송물에는 포장을(를) 할 수 없습니다. 허용되는 동작: 없음"
+    )
+    offer = N_("cannot {verb} an offer that is {current}", verb="publish", current="withdrawn")
+    assert korean.say(offer) == "철회 상태인 제공에는 게시을(를) 할 수 없습니다"
+    assert korean.say(N_("the shipment is {state}", state="in_transit")) == (
+        korean.gettext("the shipment is {state}").format(state="운송 중")
+    )
+    # a value that is not an enum's (an id, a name) is shown as it is
+    assert korean.say(N_("allocation {id} is {state}", id="open-x", state="released")) == (
+        korean.gettext("allocation {id} is {state}").format(id="open-x", state="해제")
+    )
+    assert korean.gettext("an offer with DIGITAL lines needs a licence") == (
+        "전자 항목이 있는 제공에는 라이선스가 필요합니다"
+    )
+    assert korean.field("filters") == "조회 조건"
+    assert korean.field("line-0-work") == "line-0-work"
+    english = Language("en", translations("en"))
+    assert english.say(illegal.message) == (
+        "cannot confirm receipt a shipment that is received with discrepancy; "
+        "allowed: cancel, mark lost"
+    )
+    assert str(illegal.message) == (
+        "cannot receive a shipment that is received_with_discrepancy; allowed: cancel, lose"
+    )  # the CLI and GraphQL keep the internal names
+
+
+async def test_a_korean_illegal_transition_page_names_the_state_and_action_in_korean(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    scene = await make_scene(runtime, world, custodial=False)
+    await allocate(runtime, scene, scene.national, scene.print_line, 1)
+    await person(runtime, "packer@example.org", scene.donor, Role.LIBRARIAN)
+    csrf = await sign_in(client, "packer@example.org")
+    client.cookies.set("lang", "ko")
+    packing = await client.get("/shipments/new")
+    allocation_ids = re.findall(r'name="allocation" value="([^"]+)"', packing.text)
+    created = await client.post(
+        "/shipments/new", data={"csrf": csrf, "mode": "physical", "allocation": allocation_ids}
+    )
+    assert created.status_code == 303
+    path = created.headers["location"]
+    assert (await client.post(path + "/pack", data={"csrf": csrf})).status_code == 303
+    before = await db_state(runtime)
+
+    again = await client.post(path + "/pack", data={"csrf": csrf})
+    assert again.status_code == 409
+    assert '<html lang="ko"' in again.text
+    assert "승인 대기 상태인 발송물에는 포장을(를) 할 수 없습니다. 허용되는 동작: " in again.text
+    assert "awaiting_approval" not in again.text
+    assert "cannot pack" not in again.text
+    assert await db_state(runtime) == before

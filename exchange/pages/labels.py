@@ -1,0 +1,76 @@
+"""The words pages show for the domain's enum values and field names inside its messages.
+
+A domain message carries internal names as values: ``cannot {action} a shipment that is
+{state}`` with ``action="receive"``, ``state="received_with_discrepancy"``; a field error
+names its field (``filters``). ``Language.say`` (``exchange.pages.i18n``) looks each value up
+here and says its label, so a Korean page reads "불일치 수령 상태인 발송물에는 수령 확인을(를)
+할 수 없습니다" instead of the English internals. The labels are the ones the templates show
+for the same values (``web/templates/_labels.html``; actions as verbs); a value not listed
+(an id, a number, a name) is shown as it is.
+"""
+
+from __future__ import annotations
+
+from exchange.messages import N_
+
+# States of offers, requests, allocations, shipments, objects and partners; shipment
+# actions and offer verbs (as verbs, lower case: they stand inside a sentence); formats,
+# modes and conditions.
+VALUES: dict[str, str] = {
+    "draft": N_("draft"),
+    "open": N_("open"),
+    "closed": N_("closed"),
+    "withdrawn": N_("withdrawn"),
+    "expired": N_("expired"),
+    "partially_filled": N_("partially filled"),
+    "filled": N_("filled"),
+    "cancelled": N_("cancelled"),
+    "active": N_("active"),
+    "released": N_("released"),
+    "packed": N_("packed"),
+    "awaiting_approval": N_("awaiting approval"),
+    "approved": N_("approved"),
+    "dispatched": N_("dispatched"),
+    "in_transit": N_("in transit"),
+    "delivered": N_("delivered"),
+    "received": N_("received"),
+    "received_with_discrepancy": N_("received with discrepancy"),
+    "lost": N_("lost"),
+    "pending": N_("pending"),
+    "available": N_("available"),
+    "rejected": N_("rejected"),
+    "suspended": N_("suspended"),
+    "pack": N_("pack"),
+    "approve": N_("approve"),
+    "dispatch": N_("dispatch"),
+    "mark_in_transit": N_("mark in transit"),
+    "mark_delivered": N_("mark delivered"),
+    "receive": N_("confirm receipt"),
+    "cancel": N_("cancel"),
+    "lose": N_("mark lost"),
+    "publish": N_("publish"),
+    "withdraw": N_("withdraw"),
+    "close": N_("close"),
+    "print": N_("print"),
+    "digital": N_("digital"),
+    "physical": N_("physical"),
+    "new": N_("new"),
+    "good": N_("good"),
+    "fair": N_("fair"),
+}
+
+# Field names that page forms report errors on (``field: message``).
+FIELDS: dict[str, str] = {
+    "filters": N_("filters"),
+    "partner": N_("partner"),
+    "quantity": N_("quantity"),
+}
+
+
+def value_labels(value: str) -> list[str] | None:
+    """The English labels of an enum value, or of each of a ``", "``-joined list of them (an
+    illegal transition's allowed actions); ``None`` when any part is not a known value."""
+    parts = value.split(", ")
+    if all(part in VALUES for part in parts):
+        return [VALUES[part] for part in parts]
+    return None
