@@ -35,6 +35,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import headline
 import pages_data
 
 from exchange.db import migrate
@@ -122,7 +123,12 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1]
 
 
-def measure(pages: dict[str, tuple[httpx.Client, str]], rounds: int, count: int) -> None:
+ROWS: list[headline.Row] = []  # the figures of the last line
+
+
+def measure(
+    pages: dict[str, tuple[httpx.Client, str]], rounds: int, count: int, where: str
+) -> None:
     rows: dict[str, list[tuple[float, float]]] = {name: [] for name in [*pages, REFERENCE]}
     for _ in range(rounds):
         reference: list[float] = []
@@ -135,15 +141,21 @@ def measure(pages: dict[str, tuple[httpx.Client, str]], rounds: int, count: int)
             rows[name].append((statistics.median(own), p95(own)))
         rows[REFERENCE].append((statistics.median(reference), p95(reference)))
     ref50 = statistics.median(r[0] for r in rows[REFERENCE])
+    ref95 = statistics.median(r[1] for r in rows[REFERENCE])
     print(f"  {'page':28} {'p50 ms':>8} {'p95 ms':>8} {'p50/ref':>8}  target p95 < 50 ms")
     for name, figures in rows.items():
         median50 = statistics.median(f[0] for f in figures)
         median95 = statistics.median(f[1] for f in figures)
         verdict = "" if name == REFERENCE else ("ok" if median95 < 50 else "MISSED")
         print(f"  {name:28} {median50:8.1f} {median95:8.1f} {median50 / ref50:8.1f}  {verdict}")
+        if name != REFERENCE:
+            ROWS.append(
+                headline.Row(f"{name} p95, {where}", median95, "ms", "lower", ref95, "/health p95")
+            )
 
 
-def weight(pages: dict[str, tuple[httpx.Client, str]]) -> None:
+def weight(pages: dict[str, tuple[httpx.Client, str]], where: str) -> None:
+    heaviest = 0
     print(f"  {'page':28} {'identity':>10} {'gzip':>10}  (HTML + CSS + JS, bytes on the wire)")
     for name, (client, path) in pages.items():
         sizes = []
@@ -156,7 +168,11 @@ def weight(pages: dict[str, tuple[httpx.Client, str]]) -> None:
             sizes.append(total)
         # browsers ask for gzip: that is what travels
         verdict = "ok" if sizes[1] < 100_000 else "OVER 100 KB"
+        heaviest = max(heaviest, sizes[1])
         print(f"  {name:28} {sizes[0]:10,} {sizes[1]:10,}  {verdict}")
+    ROWS.append(
+        headline.Row(f"heaviest page with its CSS and JS, gzip, {where}", heaviest, "bytes")
+    )
 
 
 def run(url: str, work: Path, args: argparse.Namespace) -> None:
@@ -171,8 +187,9 @@ def run(url: str, work: Path, args: argparse.Namespace) -> None:
             "matching board": (coordinator, "/board"),
             **{name: (librarian, path) for name, path in SEARCHES.items()},
         }
-        measure(pages, args.rounds, args.count)
-        weight(pages)
+        where = "postgresql" if url.startswith("postgresql") else "sqlite"
+        measure(pages, args.rounds, args.count, where)
+        weight(pages, where)
 
 
 def main() -> None:
@@ -182,7 +199,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--count", type=int, default=20)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="--postgres --rounds 3 --count 10")
     args = parser.parse_args()
+    if args.quick:
+        args.postgres, args.rounds, args.count = True, 3, 10
     print(f"load average before: {os.getloadavg()}, {os.cpu_count()} cores")
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
@@ -195,6 +215,7 @@ def main() -> None:
             print("PostgreSQL:")
             run(url, tmp / "pg-work", args)
     print(f"load average after: {os.getloadavg()}")
+    headline.emit("pages", ROWS)
 
 
 if __name__ == "__main__":
