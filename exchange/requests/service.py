@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock, text
 from exchange.audit.chain import AuditRecord
+from exchange.catalogue import validation as catalogue_validation
 from exchange.catalogue.models import Work, WorkKind, WorkLevel
 from exchange.db.keyset import fetch_page
 from exchange.db.table import table
@@ -122,14 +123,23 @@ def _validate(draft: RequestDraft) -> builtins.list[FieldError]:
             errors.append(
                 FieldError(f"lines[{index}].subject", "invalid", "a subject is 1 to 200 characters")
             )
-        if line.language is not None and not (
-            line.language.isalpha() and len(line.language) in (2, 3)
-        ):
+        if line.language is not None and _language(line.language) is None:
             errors.append(
                 FieldError(f"lines[{index}].language", "invalid_language", "an ISO 639 code")
             )
     text.check(draft.note, "note", errors, limit=text.MAX_NOTE)
     return errors
+
+
+def _language(raw: str) -> str | None:
+    """An ISO 639 code as the catalogue stores a work's language (two letters where ISO 639-1
+    has them: ``kor`` -> ``ko``), so that a described need matches on it; None when ``raw``
+    is not ISO 639."""
+    if not (raw.isascii() and raw.isalpha() and len(raw) in (2, 3)):
+        return None
+    problems: list[FieldError] = []
+    code = catalogue_validation.language(raw, problems)
+    return None if problems else code
 
 
 async def create(
@@ -169,7 +179,7 @@ async def create(
             request_id=request.id,
             work_id=line.work_id,
             subject=line.subject.strip() if line.subject else None,
-            language=line.language.lower() if line.language else None,
+            language=_language(line.language) if line.language else None,
             level=line.level.value if line.level else None,
             kind=line.kind.value if line.kind else None,
             quantity=line.quantity,

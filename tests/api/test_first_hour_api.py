@@ -171,16 +171,19 @@ async def test_offers_and_requests_default_to_the_callers_library(
     ]
 
 
+@pytest.mark.parametrize("language", ["en", "eng", "EN"])
 async def test_a_described_need_scores_the_share_of_its_criteria_met(
-    client: Any, world: World, runtime: Runtime
+    client: Any, world: World, runtime: Runtime, language: str
 ) -> None:
+    # a need's language in any ISO 639 spelling is stored as the catalogue stores a work's
+    # (``eng`` -> ``en``): stored as typed, ``eng`` never matched and scored 66 at most
     full = await make_work(runtime, world, "Soils", subjects=["soil"], level=WorkLevel.GRADUATE)
     partial = await make_work(runtime, world, "Soils for schools", subjects=["soil"])
     await open_offer(client, world, [print_line(full, 1), print_line(partial, 1)])
     request = await post_request(
         client,
         world,
-        [{"subject": "soil", "language": "en", "level": "GRADUATE", "quantity": 1}],
+        [{"subject": "soil", "language": language, "level": "GRADUATE", "quantity": 1}],
     )
     found = await gql(
         client,
