@@ -211,13 +211,20 @@ async def issue_for(
 
 
 async def revoke_by_id(
-    identity: Identity, token_id: uuid.UUID, *, uow: UnitOfWork, policy: PolicyEngine
+    identity: Identity,
+    token_id: uuid.UUID,
+    *,
+    uow: UnitOfWork,
+    policy: PolicyEngine,
+    account_id: uuid.UUID | None = None,
 ) -> Token:
     """Revoke any account's token by its id (admins; Cedar ``token.revoke``); audited.
-    ``NotFound`` for an unknown id; ``Conflict`` when it is already revoked."""
+    ``account_id``, when given, is the account the caller names as the token's holder.
+    ``NotFound`` for an unknown id, or a token of another account than ``account_id``
+    (nothing is changed); ``Conflict`` when it is already revoked."""
     policy.require(identity, "token.revoke", PLATFORM)
     token = await uow.session.get(Token, token_id)
-    if token is None:
+    if token is None or (account_id is not None and token.account_id != account_id):
         raise NotFound("token", token_id)
     if token.revoked_at is not None:
         raise Conflict("the token is already revoked", token.id)

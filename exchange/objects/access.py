@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -19,12 +20,31 @@ from exchange.policy import Resource
 from exchange.policy.resource import ref
 
 
+@dataclass(frozen=True, slots=True)
+class Carrier:
+    """The shipment an object is attached to, as its access rule needs it: ``parties`` the
+    partners who may see its files (the sender; the receiver too once it left),
+    ``released`` whether it was dispatched (or went further)."""
+
+    parties: tuple[uuid.UUID, ...]
+    released: bool
+
+
 def resource(
-    obj: DigitalObject, owner: Partner, today: date, recipients: Iterable[uuid.UUID] = ()
+    obj: DigitalObject,
+    owner: Partner,
+    today: date,
+    recipients: Iterable[uuid.UUID] = (),
+    carrier: Carrier | None = None,
 ) -> Resource:
     """The Cedar entity of ``obj``; ``embargoed`` is decided against ``today``;
-    ``recipients`` are the partners that received it in a shipment (see ``recipients_of``)."""
+    ``recipients`` are the partners that received it in a shipment (see ``recipients_of``);
+    ``carrier`` the shipment it is attached to (see ``carriers_of``). An object attached
+    to a shipment whose carrier is not given is seen by its owner, coordinators and admins
+    only (``objects-shipment-files-stay-with-parties``). Readers and downloads build the
+    entity with ``resources``, which reads all of it."""
     owner_resource = partners.resource(owner)
+    parties = {obj.owner_partner_id, *(carrier.parties if carrier is not None else ())}
     return Resource(
         "DigitalObject",
         str(obj.id),
@@ -35,16 +55,67 @@ def resource(
             "embargoed": obj.embargo_until is not None and today < obj.embargo_until,
             "available": obj.state == ObjectState.AVAILABLE.value,
             "recipients": [ref("Partner", str(p)) for p in sorted(set(recipients))],
+            "inShipment": obj.shipment_id is not None,
+            "shipmentReleased": carrier is not None and carrier.released,
+            "shipmentParties": [ref("Partner", str(p)) for p in sorted(parties)],
         },
         tuple(owner_resource.entities()),
         parents=(owner_resource.uid,),
     )
 
 
+async def resources(
+    session: AsyncSession, objects: Sequence[DigitalObject], today: date
+) -> dict[uuid.UUID, Resource]:
+    """The Cedar entity of each object, for reading and downloading it: owner, recipients
+    and carrying shipment read in one query each. Object id to entity."""
+    owners = await owners_of(session, list(objects))
+    received = await recipients_of_many(session, [o.id for o in objects])
+    carriers = await carriers_of(session, objects)
+    return {
+        o.id: resource(
+            o,
+            owners[o.owner_partner_id],
+            today,
+            received[o.id],
+            None if o.shipment_id is None else carriers.get(o.shipment_id),
+        )
+        for o in objects
+    }
+
+
 # The shipment tables, named rather than imported: shipments build on objects, not back.
 _ITEM = sa.table("shipment_item", sa.column("shipment_id"), sa.column("object_id"))
-_SHIPMENT = sa.table("shipment", sa.column("id"), sa.column("receiver_id"), sa.column("state"))
+_SHIPMENT = sa.table(
+    "shipment",
+    sa.column("id"),
+    sa.column("sender_id"),
+    sa.column("receiver_id"),
+    sa.column("state"),
+)
 RECEIVED = ("received", "received_with_discrepancy")
+# the states of a shipment that left its sender (exchange/shipments/workflow.py)
+RELEASED = ("dispatched", "in_transit", "delivered", "lost", *RECEIVED)
+
+
+async def carriers_of(
+    session: AsyncSession, objects: Iterable[DigitalObject]
+) -> dict[uuid.UUID, Carrier]:
+    """The shipments the objects are attached to, in one query: shipment id to carrier.
+    Its sender sees the files from the start, its receiver once it was dispatched (as
+    ``shipments-parties-read`` lets both see the shipment itself)."""
+    wanted = list({o.shipment_id for o in objects if o.shipment_id is not None})
+    if not wanted:
+        return {}
+    statement = sa.select(
+        _SHIPMENT.c.id, _SHIPMENT.c.sender_id, _SHIPMENT.c.receiver_id, _SHIPMENT.c.state
+    ).where(_SHIPMENT.c.id.in_(wanted))
+    result: dict[uuid.UUID, Carrier] = {}
+    for shipment_id, sender, receiver, state in (await session.exec(statement)).all():  # type: ignore[call-overload]
+        released = state in RELEASED
+        parties = (_uuid(sender), _uuid(receiver)) if released else (_uuid(sender),)
+        result[_uuid(shipment_id)] = Carrier(parties, released)
+    return result
 
 
 async def recipients_of(session: AsyncSession, object_id: uuid.UUID) -> list[uuid.UUID]:

@@ -61,10 +61,9 @@ async def download(
     obj = await uow.session.get(DigitalObject, object_id)
     if obj is None:
         raise NotFound("digital object", object_id)
-    owner = await access.owner_of(uow.session, obj)
     now = clock.now()
     recipients = await access.recipients_of(uow.session, obj.id)
-    entity = access.resource(obj, owner, now.date(), recipients)
+    entity = (await access.resources(uow.session, [obj], now.date()))[obj.id]
     if not policy.allowed(identity, "object.read", entity):
         raise NotFound("digital object", object_id)
     if obj.state != ObjectState.AVAILABLE.value:

@@ -61,14 +61,13 @@ async def of(
     today = clock.now().date()
     memberships = await access.partners_of(session, identity)
     tags = sorted({tag for partner in memberships for tag in partner.tags})
-    owners = await access.owners_of(session, list(objects))
-    received = await access.recipients_of_many(session, [obj.id for obj in objects])
+    entities = await access.resources(session, objects, today)
     result: dict[uuid.UUID, Entitlement] = {}
     for obj in objects:
         if obj.state != ObjectState.AVAILABLE.value or obj.fixity_status in DAMAGED:
             result[obj.id] = Entitlement(obj.id, "not_available")
             continue
-        entity = access.resource(obj, owners[obj.owner_partner_id], today, received[obj.id])
+        entity = entities[obj.id]
         decision = policy.explain(identity, "object.download", entity, {"partnerTags": tags})
         result[obj.id] = _reason(obj, decision.allowed, decision.policies)
     return result

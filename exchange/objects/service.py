@@ -35,10 +35,8 @@ async def _readable(
     session: AsyncSession,
     policy: PolicyEngine,
 ) -> builtins.list[DigitalObject]:
-    owners = await access.owners_of(session, rows)
-    today = clock.now().date()
-    resources = [access.resource(o, owners[o.owner_partner_id], today) for o in rows]
-    decisions = policy.allowed_many(identity, "object.read", resources)
+    entities = await access.resources(session, rows, clock.now().date())
+    decisions = policy.allowed_many(identity, "object.read", [entities[o.id] for o in rows])
     return [o for o, ok in zip(rows, decisions, strict=True) if ok]
 
 

@@ -238,9 +238,13 @@ def routes(runtime: Runtime) -> list[Route]:
         who, _data = got
         account_id = account_id_of(request)
         try:
+            if account_id is None:
+                raise ValueError("not an account id")
             token_id = uuid.UUID(request.path_params["token_id"])
             async with runtime.db.unit_of_work() as uow:
-                token = await tokens.revoke_by_id(who.identity, token_id, uow=uow, policy=policy)
+                token = await tokens.revoke_by_id(
+                    who.identity, token_id, uow=uow, policy=policy, account_id=account_id
+                )
         except (ValueError, errors.NotFound):
             return web.not_found(request, who)
         except errors.Conflict as error:

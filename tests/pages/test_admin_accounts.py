@@ -280,3 +280,31 @@ async def test_refusals_are_shown_in_korean(
     assert '<html lang="ko">' in refused.text
     assert 'id="email-error">전자우편 주소가 아닙니다</p>' in refused.text
     assert 'id="display_name-error">이름을 입력해야 합니다</p>' in refused.text
+
+
+AUDITS = "SELECT (SELECT count(*) FROM audit_event), (SELECT count(*) FROM audit_pending)"
+
+
+async def test_revoking_names_the_tokens_own_account_or_finds_nothing(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    """``/admin/accounts/<A>/tokens/<a token of B>/revoke`` is a 404 and revokes nothing;
+    under B's own address it revokes it (the newcomer's trial, item 2)."""
+    csrf = await admin_signed_in(client, runtime, world)
+    named, holder = world.account_ids["librarian"], world.account_ids["researcher"]
+    [(token_id, label, revoked)] = await _tokens(runtime, holder)
+    assert not revoked
+    before = (await _tokens(runtime, named), await _tokens(runtime, holder))
+    audits = await rows(runtime, AUDITS)
+    crossed = await client.post(
+        f"/admin/accounts/{named}/tokens/{token_id}/revoke", data={"csrf": csrf}
+    )
+    assert crossed.status_code == 404
+    assert (await _tokens(runtime, named), await _tokens(runtime, holder)) == before
+    assert await rows(runtime, AUDITS) == audits
+    own = await client.post(
+        f"/admin/accounts/{holder}/tokens/{token_id}/revoke", data={"csrf": csrf}
+    )
+    assert own.status_code == 303
+    assert own.headers["location"] == f"/admin/accounts/{holder}?done=revoked"
+    assert await _tokens(runtime, holder) == [(token_id, label, True)]

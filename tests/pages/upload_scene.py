@@ -24,6 +24,7 @@ class UploadScene:
     shipment: uuid.UUID
     sender: uuid.UUID  # the partners
     receiver: uuid.UUID
+    unrelated: uuid.UUID  # a partner neither sending nor receiving it
 
     @property
     def page(self) -> str:
@@ -40,7 +41,7 @@ async def upload_scene(runtime: Runtime, world: World) -> UploadScene:
     await person(runtime, SENDER, scene.donor, Role.LIBRARIAN)
     await person(runtime, RESEARCHER, scene.donor, Role.RESEARCHER)
     await person(runtime, FOREIGN, scene.national, Role.LIBRARIAN)
-    return UploadScene(shipment.id, scene.donor, scene.national)
+    return UploadScene(shipment.id, scene.donor, scene.national, scene.campus)
 
 
 async def objects_held(runtime: Runtime) -> list[tuple[object, ...]]:

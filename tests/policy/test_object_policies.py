@@ -10,11 +10,13 @@ import pytest
 
 from exchange import clock
 from exchange.identity.identity import ANONYMOUS, Grant, Identity, Role
-from exchange.objects.access import resource
+from exchange.objects.access import RELEASED, Carrier, resource
 from exchange.objects.models import DigitalObject
 from exchange.partners.models import Partner
 from exchange.partners.service import resource as partner_resource
 from exchange.policy import PLATFORM, PolicyEngine
+from exchange.shipments import workflow
+from exchange.shipments.models import ShipmentState
 
 OWN = uuid.UUID("0190b6a0-0000-7000-8000-0000000000a1")
 OTHER = uuid.UUID("0190b6a0-0000-7000-8000-0000000000b2")
@@ -173,3 +175,90 @@ def test_who_reads_usage_and_maintains_storage(
     assert policy.allowed(identity, "report.usage", PLATFORM) is everyone
     assert policy.allowed(identity, "report.usage", partner_resource(owner())) is own
     assert policy.allowed(identity, "object.maintain", PLATFORM) is (who == "admin")
+
+
+RECEIVER = uuid.UUID("0190b6a0-0000-7000-8000-0000000000c3")
+SHIPPING = {
+    **PEOPLE,
+    "receiver researcher": person(Role.RESEARCHER, RECEIVER),
+    "receiver librarian": person(Role.LIBRARIAN, RECEIVER),
+}
+
+
+def shipped(licence_open: bool, released: bool) -> tuple[DigitalObject, Carrier]:
+    """A file of a shipment from OWN (its owner, the sender) to RECEIVER."""
+    o = obj(licence_open=licence_open)
+    o.work_id, o.shipment_id = None, uuid.uuid4()
+    parties = (OWN, RECEIVER) if released else (OWN,)
+    return o, Carrier(parties, released)
+
+
+# who → (restricted draft, open draft, restricted dispatched, open dispatched) they may see
+SHIPMENT_FILE_READS = [
+    ("anonymous", (False, False, False, True)),
+    ("own researcher", (True, True, True, True)),
+    ("own librarian", (True, True, True, True)),
+    ("other librarian", (False, False, False, True)),
+    ("other researcher", (False, False, False, True)),
+    ("receiver researcher", (False, False, True, True)),
+    ("receiver librarian", (False, False, True, True)),
+    ("coordinator", (True, True, True, True)),
+    ("admin", (True, True, True, True)),
+]
+CASES = ((False, False), (True, False), (False, True), (True, True))
+
+
+@pytest.mark.parametrize(("who", "expected"), SHIPMENT_FILE_READS)
+def test_shipment_files_are_seen_by_its_parties_only(
+    policy: PolicyEngine, who: str, expected: tuple[bool, ...]
+) -> None:
+    """An available object attached to a shipment: the sender's side sees it before
+    dispatch, the receiver's after, staff always, others only an open one that left."""
+    seen = []
+    for licence_open, released in CASES:
+        o, carrier = shipped(licence_open, released)
+        entity = resource(o, owner(), TODAY, carrier=carrier)
+        seen.append(policy.allowed(SHIPPING[who], "object.read", entity))
+    assert tuple(seen) == expected
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", (False, False, False, True)),
+        ("other librarian", (False, False, False, True)),
+        ("own researcher", (True, True, True, True)),
+        # the receiver downloads a restricted file once it received it (``recipients``)
+        ("receiver librarian", (False, False, False, True)),
+        # staff see every shipment: an open file is theirs to download before it leaves
+        ("coordinator", (False, True, False, True)),
+        ("admin", (True, True, True, True)),
+    ],
+)
+def test_shipment_files_download_only_where_seen(
+    policy: PolicyEngine, who: str, expected: tuple[bool, ...]
+) -> None:
+    got = []
+    for licence_open, released in CASES:
+        o, carrier = shipped(licence_open, released)
+        entity = resource(o, owner(), TODAY, carrier=carrier)
+        got.append(policy.allowed(SHIPPING[who], "object.download", entity, {"partnerTags": []}))
+    assert tuple(got) == expected
+
+
+def test_a_shipment_file_without_its_carrier_is_the_owners_and_staffs_only(
+    policy: PolicyEngine,
+) -> None:
+    """Fails closed: an entity built without the shipment (``carrier``) hides the file
+    from everyone but the owner's members and staff, even when its licence is open."""
+    o, _carrier = shipped(licence_open=True, released=True)
+    entity = resource(o, owner(), TODAY)
+    seen = {
+        who for who, identity in SHIPPING.items() if policy.allowed(identity, "object.read", entity)
+    }
+    assert seen == {"own researcher", "own librarian", "coordinator", "admin"}
+
+
+def test_released_states_are_those_after_dispatch() -> None:
+    gone = {s.value for s in ShipmentState} - {s.value for s in workflow.BEFORE_DISPATCH}
+    assert set(RELEASED) == gone - {ShipmentState.CANCELLED.value}

@@ -66,6 +66,9 @@ def thing(entity_type: str, status: str) -> Resource:
             "embargoed": False,
             "available": False,
             "recipients": [],
+            "inShipment": False,
+            "shipmentReleased": False,
+            "shipmentParties": [home.ref],
         },
         "Shipment": {"sender": home.ref, "receiver": peer.ref, "approved": True},
     }

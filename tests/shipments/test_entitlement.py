@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from exchange.errors import PermissionDenied
+from exchange.errors import NotFound, PermissionDenied
 from exchange.identity import service as identity_service
 from exchange.identity.identity import SYSTEM, Grant, Identity, Role
 from exchange.objects import downloads
@@ -55,9 +55,17 @@ async def test_researchers_of_the_receiving_partner_download_only_after_receipt(
                 policy=runtime.policy,
             )
 
-    for action in (Action.PACK, Action.DISPATCH, Action.MARK_IN_TRANSIT, Action.MARK_DELIVERED):
+    # before dispatch the receiver does not even see the file; from dispatch on it sees it
+    # but downloads a restricted one only once received
+    refusals = (
+        (Action.PACK, NotFound),
+        (Action.DISPATCH, PermissionDenied),
+        (Action.MARK_IN_TRANSIT, PermissionDenied),
+        (Action.MARK_DELIVERED, PermissionDenied),
+    )
+    for action, refusal in refusals:
         await take(runtime, scene, shipment.id, action, scene.sender)
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(refusal):
             await fetch(researcher)
     received = await take(
         runtime, scene, shipment.id, Action.RECEIVE, scene.receivers[scene.campus]
@@ -67,5 +75,5 @@ async def test_researchers_of_the_receiving_partner_download_only_after_receipt(
     grant = await fetch(researcher)
     assert grant.download is not None
     assert grant.download.partner_id == scene.campus
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # not a party to the shipment: a restricted file is hidden
         await fetch(stranger)
