@@ -79,7 +79,7 @@ def parts_of(raw: object) -> list[Part]:
         listed = json.loads(raw if isinstance(raw, str) else "", parse_constant=_no_constant)
     except (ValueError, RecursionError):
         listed = None
-    if not isinstance(listed, list) or not 1 <= len(listed) <= MAX_PARTS:
+    if not isinstance(listed, list) or not len(listed) <= MAX_PARTS:
         raise errors.ValidationFailed.single("parts", "invalid", PARTS_UNREADABLE)
     parts: list[Part] = []
     for item in listed:
