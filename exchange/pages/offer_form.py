@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from starlette.datastructures import FormData
 
-from exchange import clock, errors, periods
+from exchange import clock, errors
 from exchange.offers.models import Condition, Format
 from exchange.offers.service import MAX_LINES, MAX_QUANTITY, OfferDraft, OfferLineDraft
 from exchange.pages import web
@@ -104,8 +104,6 @@ class OfferForm:
         expires = _end_of_day(self.expires)
         if expires is None:
             problems.append(errors.FieldError("expires", "invalid", N_("Enter a date.")))
-        elif (beyond := periods.instant_problem(expires, "expires")) is not None:
-            problems.append(beyond)  # the rule GraphQL's expiresAt follows
         drafts: list[OfferLineDraft] = []
         positions: list[int] = []
         for index, line in enumerate(self.lines):
