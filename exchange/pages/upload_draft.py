@@ -56,7 +56,7 @@ def draft_of(
         ) from None
     return uploads.UploadDraft(
         filename=filename,
-        size=web.whole_number(fields.get("size"), "size", high=uploads.MAX_SIZE),
+        size=_declared_size(fields.get("size", "")),
         sha256=fields.get("sha256", "").strip().lower(),
         media_type=media_type or "application/octet-stream",
         licence=fields.get("licence", ""),
@@ -65,6 +65,14 @@ def draft_of(
         required_tag=fields.get("required_tag") or None,
         embargo_until=until,
     )
+
+
+def _declared_size(raw: str) -> int:
+    """The size the script declares (``ValidationFailed`` on ``size`` when it is not a whole
+    number); 0 when none is (the form without JavaScript: the instance measures the file)."""
+    if not raw.strip():
+        return 0
+    return web.whole_number(raw, "size", high=uploads.MAX_SIZE)
 
 
 MAX_ETAG = 1024  # characters of one part's ETag as the page's script reports it
