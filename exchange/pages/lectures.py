@@ -52,7 +52,10 @@ class LectureForm:
             raise errors.ValidationFailed.single("sort", "invalid", message) from None
 
     def number(self) -> int:
-        return web.whole_number(self.page, "page", low=1, high=lectures.MAX_PAGE)
+        try:
+            return web.whole_number(self.page, "page", low=1, high=lectures.MAX_PAGE)
+        except errors.ValidationFailed:
+            raise errors.ValidationFailed.single("page", "out_of_range", NO_SUCH_PAGE) from None
 
     def query(self, **changes: str) -> str:
         """The URL query of this listing with ``changes`` (another page, another order)."""

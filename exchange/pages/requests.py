@@ -147,9 +147,7 @@ def routes(runtime: Runtime) -> list[Route]:
         who, data = got
         back = web.local_path(str(data.get("back", "")), "/board")
         try:
-            quantity = web.whole_number(
-                data.get("quantity"), "quantity", high=requests.MAX_QUANTITY
-            )
+            quantity = web.whole_number(data.get("quantity"), "quantity", high=web.LARGEST_INTEGER)
             request_line = uuid.UUID(request.path_params["line_id"])
             offer_line = uuid.UUID(str(data.get("offer_line", "")))
             async with runtime.db.unit_of_work() as uow:

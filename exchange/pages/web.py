@@ -35,6 +35,7 @@ SESSION_COOKIE = "sx_session"
 # visitor in to an account of its choosing.
 PRESESSION_COOKIE = "sx_presession"
 MAX_FORM_BYTES = 64 * 1024
+LARGEST_INTEGER = 2**31 - 1  # what an INTEGER column holds (SQL standard, PostgreSQL, SQLite)
 
 
 def _printable(value: Any) -> Any:
