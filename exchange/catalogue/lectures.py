@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange import text
 from exchange.catalogue.models import Work, WorkKind
 from exchange.catalogue.search import fold
 from exchange.errors import ValidationFailed
@@ -29,6 +30,7 @@ from exchange.policy import PLATFORM, PolicyEngine
 
 PAGE_SIZE = 20
 MAX_PAGE = 10_000
+MAX_COURSE = 50  # code points of a course number prefix
 LIKE_SPECIAL = re.compile(r"([\\%_])")
 
 
@@ -85,12 +87,18 @@ async def browse(
 ) -> LecturePage:
     """One page of the recorded lectures matching ``filters`` in ``order``. Raises
     ``ValidationFailed`` (field ``page``, ``out_of_range``) for a page below 1 or above
-    ``MAX_PAGE``; a page past the last answers empty, with the true ``pages``."""
+    ``MAX_PAGE``, and for filter text the text rule refuses (``exchange.text``: fields
+    ``words``, ``course``, ``instructor``); a page past the last answers empty, with the true
+    ``pages``."""
     policy.require(identity, "work.search", PLATFORM)
     if not 1 <= page <= MAX_PAGE:
         raise ValidationFailed.single(
             "page", "out_of_range", N_("between 1 and {max_page}", max_page=MAX_PAGE)
         )
+    bounds = ((filters.words, "words", text.MAX_SEARCH), (filters.course, "course", MAX_COURSE))
+    for value, field, limit in (*bounds, (filters.instructor, "instructor", text.MAX_NAME)):
+        if value is not None:
+            text.checked(value, field, limit=limit)
     where: list[sa.ColumnElement[bool]] = [col(Work.kind) == WorkKind.RECORDED_LECTURE.value]
     if filters.words:
         for word in fold(filters.words).split():

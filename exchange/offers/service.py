@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange import clock, text
+from exchange import clock, periods, text
 from exchange.audit.chain import AuditRecord
 from exchange.catalogue.models import Work
 from exchange.db.keyset import fetch_page
@@ -129,6 +129,8 @@ def _validate(draft: OfferDraft, now: datetime) -> None:
             )
     if draft.expires_at.tzinfo is None:
         errors.append(FieldError("expiresAt", "invalid", "give a time zone"))
+    elif (beyond := periods.instant_problem(draft.expires_at, "expiresAt")) is not None:
+        errors.append(beyond)  # out_of_range: what every layer can hold
     elif draft.expires_at <= now:
         errors.append(FieldError("expiresAt", "in_the_past", "the expiry must be in the future"))
     text.check(draft.terms, "terms", errors, limit=MAX_TERMS)  # XML 1.0 characters, length

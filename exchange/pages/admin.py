@@ -54,7 +54,7 @@ def routes(runtime: Runtime) -> list[Route]:
         who = await admin(request)
         if isinstance(who, Response):
             return who
-        search = request.query_params.get("q", "")[:200]
+        search = request.query_params.get("q", "")
         try:
             async with runtime.db.read() as session:
                 page = await partners.list(
@@ -143,7 +143,7 @@ def routes(runtime: Runtime) -> list[Route]:
         verb = request.path_params["verb"]
         if not who.csrf_valid(data) or verb not in ("suspend", "reactivate"):
             return web.forbidden(request, who)
-        reason = str(data.get("reason", ""))[:1000]
+        reason = str(data.get("reason", "")).strip()
         change = partners.suspend if verb == "suspend" else partners.reactivate
         try:
             partner_id = uuid.UUID(request.path_params["partner_id"])

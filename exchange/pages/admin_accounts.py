@@ -39,7 +39,7 @@ def routes(runtime: Runtime) -> list[Route]:
         who = await web.member(request, runtime)
         if isinstance(who, Response):
             return who
-        search = request.query_params.get("q", "")[:200]
+        search = request.query_params.get("q", "")
         try:
             async with runtime.db.read() as session:
                 page = await directory.list_accounts(

@@ -135,11 +135,12 @@ class TokenForm:
         (``days``) unless a whole number from 1 to ``MAX_DAYS``."""
         if not self.days:
             return default
-        if not (self.days.isascii() and self.days.isdigit()) or not 1 <= int(self.days) <= MAX_DAYS:
+        try:
+            return web.whole_number(self.days, "days", low=1, high=MAX_DAYS)
+        except errors.ValidationFailed:
             raise errors.ValidationFailed.single(
                 "days", "out_of_range", N_("Enter a number of days from 1 to 3650.")
-            )
-        return int(self.days)
+            ) from None
 
 
 @dataclass

@@ -39,15 +39,15 @@ class SearchForm:
 
     @classmethod
     def parse(cls, params: QueryParams) -> SearchForm:
-        def text(name: str, limit: int) -> str:
-            return params.get(name, "").strip()[:limit]
+        def text(name: str) -> str:
+            return params.get(name, "").strip()
 
         return cls(
-            q=text("q", 500),
-            kind=text("kind", 30),
-            language=text("language", 35),
-            year_from=text("year_from", 4),
-            year_to=text("year_to", 4),
+            q=text("q"),
+            kind=text("kind"),
+            language=text("language"),
+            year_from=text("year_from"),
+            year_to=text("year_to"),
             digital=params.get("digital") == "1",
             after=params.get("after") or None,
         )
@@ -56,11 +56,13 @@ class SearchForm:
         problems: list[errors.FieldError] = []
         years: dict[str, int | None] = {}
         for name, raw in (("year_from", self.year_from), ("year_to", self.year_to)):
-            valid = raw.isdigit() and YEARS[0] <= int(raw) <= YEARS[1]
-            years[name] = int(raw) if valid else None
-            if raw and not valid:
-                message = N_("Enter a year such as 1998.")
-                problems.append(errors.FieldError(name, "invalid", message))
+            years[name] = None
+            if raw:
+                try:
+                    years[name] = web.whole_number(raw, name, low=YEARS[0], high=YEARS[1])
+                except errors.ValidationFailed:
+                    message = N_("Enter a year such as 1998.")
+                    problems.append(errors.FieldError(name, "invalid", message))
         if self.kind and self.kind not in {kind.value for kind in WorkKind}:
             message = N_("Choose a kind from the list.")
             problems.append(errors.FieldError("kind", "invalid", message))

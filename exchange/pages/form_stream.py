@@ -85,7 +85,10 @@ class FormStream:
         if self._file_part:
             self._file_done = True
         else:
-            self.fields[self._name] = self._value.decode("utf-8", "replace")
+            try:
+                self.fields[self._name] = self._value.decode("utf-8")
+            except UnicodeDecodeError:  # never stored as U+FFFD in place of what was sent
+                raise FormRejected(400, N_("The form is not valid UTF-8 text.")) from None
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -18,6 +18,8 @@ from exchange.pages import web
 from exchange.pages.i18n import N_
 from exchange.runtime import Runtime
 
+NO_SUCH_PAGE = N_("There is no such page.")
+
 
 @dataclass(frozen=True, slots=True)
 class LectureForm:
@@ -31,15 +33,15 @@ class LectureForm:
 
     @classmethod
     def parse(cls, params: QueryParams) -> LectureForm:
-        def text(name: str, limit: int, default: str = "") -> str:
-            return params.get(name, default).strip()[:limit] or default
+        def text(name: str, default: str = "") -> str:
+            return params.get(name, default).strip() or default
 
         return cls(
-            words=text("q", 200),
-            course=text("course", 50),
-            instructor=text("instructor", 300),
-            sort=text("sort", 20, lectures.LectureOrder.COURSE.value),
-            page=text("page", 6, "1"),
+            words=text("q"),
+            course=text("course"),
+            instructor=text("instructor"),
+            sort=text("sort", lectures.LectureOrder.COURSE.value),
+            page=text("page", "1"),
         )
 
     def order(self) -> lectures.LectureOrder:
@@ -50,10 +52,10 @@ class LectureForm:
             raise errors.ValidationFailed.single("sort", "invalid", message) from None
 
     def number(self) -> int:
-        if not self.page.isdigit() or not 1 <= int(self.page) <= lectures.MAX_PAGE:
-            message = N_("There is no such page.")
-            raise errors.ValidationFailed.single("page", "out_of_range", message)
-        return int(self.page)
+        try:
+            return web.whole_number(self.page, "page", low=1, high=lectures.MAX_PAGE)
+        except errors.ValidationFailed:
+            raise errors.ValidationFailed.single("page", "out_of_range", NO_SUCH_PAGE) from None
 
     def query(self, **changes: str) -> str:
         """The URL query of this listing with ``changes`` (another page, another order)."""
@@ -90,10 +92,14 @@ def routes(runtime: Runtime) -> list[Route]:
                     who.identity, filters, order, number, session=session, policy=runtime.policy
                 )
         except errors.ValidationFailed as error:
-            gettext = who.language.gettext
-            context["errors"] = {f.field: gettext(f.message) for f in error.errors}
+            context["errors"] = web.field_errors(who, error)
             context.setdefault("instructors", [])
             return web.render(request, who, "lectures.html", context, status_code=400)
+        listing = context["listing"]
+        assert isinstance(listing, lectures.LecturePage)
+        if listing.page > listing.pages:  # past the last page: not "no lecture matches"
+            context["errors"] = {"page": who.language.gettext(NO_SUCH_PAGE)}
+            return web.render(request, who, "lectures.html", context, status_code=404)
         return web.render(request, who, "lectures.html", context)
 
     return [Route("/lectures", listing, methods=["GET"])]

@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from exchange import clock, errors
 from exchange.offers.models import Condition, Format
 from exchange.offers.service import MAX_LINES, OfferDraft, OfferLineDraft
+from exchange.pages import web
 from exchange.pages.i18n import N_
 
 SHOWN_LINES = 3
@@ -64,27 +65,27 @@ class OfferForm:
 
     @classmethod
     def parse(cls, data: FormData) -> OfferForm:
-        def text(name: str, limit: int = 200) -> str:
+        def text(name: str) -> str:
             value = data.get(name, "")
-            return value.strip()[:limit] if isinstance(value, str) else ""
+            return value.strip() if isinstance(value, str) else ""
 
-        raw_count = text("line_count", 4)
-        count = min(int(raw_count), MAX_LINES) if raw_count.isdigit() else 0
+        raw_count = text("line_count")
+        count = web.whole_number(raw_count, "line_count", high=MAX_LINES) if raw_count else 0
         lines = [
             LineInput(
-                query=text(f"line-{i}-query", 500),
-                work_id=text(f"line-{i}-work", 36),
-                quantity=text(f"line-{i}-quantity", 7),
-                format=text(f"line-{i}-format", 10),
-                condition=text(f"line-{i}-condition", 10),
+                query=text(f"line-{i}-query"),
+                work_id=text(f"line-{i}-work"),
+                quantity=text(f"line-{i}-quantity"),
+                format=text(f"line-{i}-format"),
+                condition=text(f"line-{i}-condition"),
             )
             for i in range(count)
         ]
         return cls(
-            partner_id=text("partner", 36),
-            expires=text("expires", 10),
-            terms=text("terms", 5000),
-            licence=text("licence", 100),
+            partner_id=text("partner"),
+            expires=text("expires"),
+            terms=text("terms"),
+            licence=text("licence"),
             lines=lines,
         )
 
@@ -113,9 +114,13 @@ class OfferForm:
                 message = N_("Find the work and choose it.")
                 problems.append(errors.FieldError(f"line-{index}-work", "required", message))
                 continue
-            if not line.quantity.isdigit():
-                message = N_("Enter a whole number.")
-                problems.append(errors.FieldError(f"line-{index}-quantity", "invalid", message))
+            try:
+                # the service checks the range (1 to MAX_QUANTITY) with its other rules
+                quantity = web.whole_number(
+                    line.quantity, f"line-{index}-quantity", high=web.LARGEST_INTEGER
+                )
+            except errors.ValidationFailed as error:
+                problems.extend(error.errors)
                 continue
             kind = Format(line.format) if line.format in _FORMATS else Format.PRINT
             condition = Condition(line.condition) if line.condition in _CONDITIONS else None
@@ -123,7 +128,7 @@ class OfferForm:
             drafts.append(
                 OfferLineDraft(
                     work_id,
-                    int(line.quantity),
+                    quantity,
                     kind,
                     condition if kind is Format.PRINT else None,
                 )

@@ -80,7 +80,10 @@ def routes(runtime: Runtime) -> list[Route]:
         if isinstance(got, Response):
             return got
         who, data = got
-        form = OfferForm.parse(data)
+        try:
+            form = OfferForm.parse(data)
+        except errors.ValidationFailed as error:  # a hidden field tampered with
+            return web.refused(request, who, error)
         action = data.get("action")
         if action == "add":
             form.add_line()

@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 
 from exchange import errors
 from exchange.catalogue.models import WorkKind, WorkLevel
+from exchange.pages import web
 from exchange.pages.i18n import N_
 from exchange.requests.models import Priority
 from exchange.requests.service import MAX_LINES, RequestDraft, RequestLineDraft
@@ -63,25 +64,25 @@ class RequestForm:
 
     @classmethod
     def parse(cls, data: FormData) -> RequestForm:
-        def text(name: str, limit: int = 200) -> str:
+        def text(name: str) -> str:
             value = data.get(name, "")
-            return value.strip()[:limit] if isinstance(value, str) else ""
+            return value.strip() if isinstance(value, str) else ""
 
-        raw_count = text("line_count", 4)
-        count = min(int(raw_count), MAX_LINES) if raw_count.isdigit() else 0
+        raw_count = text("line_count")
+        count = web.whole_number(raw_count, "line_count", high=MAX_LINES) if raw_count else 0
         return cls(
-            partner_id=text("partner", 36),
-            note=text("note", 5000),
+            partner_id=text("partner"),
+            note=text("note"),
             lines=[
                 NeedInput(
-                    query=text(f"line-{i}-query", 500),
-                    work_id=text(f"line-{i}-work", 36),
-                    subject=text(f"line-{i}-subject", 200),
-                    language=text(f"line-{i}-language", 3),
-                    level=text(f"line-{i}-level", 20),
-                    kind=text(f"line-{i}-kind", 30),
-                    quantity=text(f"line-{i}-quantity", 7),
-                    priority=text(f"line-{i}-priority", 10),
+                    query=text(f"line-{i}-query"),
+                    work_id=text(f"line-{i}-work"),
+                    subject=text(f"line-{i}-subject"),
+                    language=text(f"line-{i}-language"),
+                    level=text(f"line-{i}-level"),
+                    kind=text(f"line-{i}-kind"),
+                    quantity=text(f"line-{i}-quantity"),
+                    priority=text(f"line-{i}-priority"),
                 )
                 for i in range(count)
             ],
@@ -115,14 +116,18 @@ class RequestForm:
                 message = N_("Find the work and choose it, or describe the need.")
                 problems.append(errors.FieldError(f"line-{index}-work", "required", message))
                 continue
-            if not need.quantity.isdigit():
-                message = N_("Enter a whole number.")
-                problems.append(errors.FieldError(f"line-{index}-quantity", "invalid", message))
+            try:
+                # the service checks the range (1 to MAX_QUANTITY) with its other rules
+                quantity = web.whole_number(
+                    need.quantity, f"line-{index}-quantity", high=web.LARGEST_INTEGER
+                )
+            except errors.ValidationFailed as error:
+                problems.extend(error.errors)
                 continue
             positions.append(index)
             drafts.append(
                 RequestLineDraft(
-                    quantity=int(need.quantity),
+                    quantity=quantity,
                     priority=Priority(need.priority)
                     if need.priority in _PRIORITIES
                     else Priority.NORMAL,

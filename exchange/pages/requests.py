@@ -79,7 +79,10 @@ def routes(runtime: Runtime) -> list[Route]:
         if isinstance(got, Response):
             return got
         who, data = got
-        form = RequestForm.parse(data)
+        try:
+            form = RequestForm.parse(data)
+        except errors.ValidationFailed as error:  # a hidden field tampered with
+            return web.refused(request, who, error)
         action = data.get("action")
         if action == "add":
             form.add_line()
@@ -143,8 +146,8 @@ def routes(runtime: Runtime) -> list[Route]:
             return got
         who, data = got
         back = web.local_path(str(data.get("back", "")), "/board")
-        quantity = str(data.get("quantity", ""))
         try:
+            quantity = web.whole_number(data.get("quantity"), "quantity", high=web.LARGEST_INTEGER)
             request_line = uuid.UUID(request.path_params["line_id"])
             offer_line = uuid.UUID(str(data.get("offer_line", "")))
             async with runtime.db.unit_of_work() as uow:
@@ -152,7 +155,7 @@ def routes(runtime: Runtime) -> list[Route]:
                     who.identity,
                     offer_line,
                     request_line,
-                    int(quantity) if quantity.isdigit() else 0,
+                    quantity,
                     uow=uow,
                     policy=policy,
                 )

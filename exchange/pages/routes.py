@@ -17,7 +17,7 @@ from exchange.runtime import Runtime
 def routes(runtime: Runtime) -> list[Route]:
     async def directory(request: Request) -> Response:
         who = await web.visitor(request, runtime)
-        search = request.query_params.get("q", "")[:200]
+        search = request.query_params.get("q", "")
         try:
             page_request = PageRequest.parse(50, request.query_params.get("after"))
             async with runtime.db.read() as session:

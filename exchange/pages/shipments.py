@@ -18,7 +18,7 @@ from starlette.routing import Route
 from exchange import errors
 from exchange.identity.identity import Role
 from exchange.keys.custody import Custody
-from exchange.manifests.statement import Discrepancy
+from exchange.manifests.statement import MAX_SAFE_INTEGER, Discrepancy
 from exchange.pages import web
 from exchange.pages.i18n import N_
 from exchange.pagination import PageRequest
@@ -46,13 +46,17 @@ class ShipmentQuery:
 
     @classmethod
     def parse(cls, params: QueryParams) -> ShipmentQuery:
-        def text(name: str, limit: int) -> str:
-            return params.get(name, "").strip()[:limit]
+        def text(name: str) -> str:
+            return params.get(name, "").strip()
 
-        return cls(text("state", 30), text("partner", 36), text("from", 10), text("to", 10))
+        return cls(text("state"), text("partner"), text("from"), text("to"))
 
     def filters(self) -> shipments.ShipmentFilter:
         """``ValidationFailed`` naming the field for a value that is not one."""
+        if self.state and self.state not in STATES:
+            raise errors.ValidationFailed.single(
+                "state", "invalid", N_("Choose a state from the list.")
+            )
         try:
             partner = uuid.UUID(self.partner) if self.partner else None
             since = date.fromisoformat(self.since) if self.since else None
@@ -62,7 +66,7 @@ class ShipmentQuery:
                 "filters", "invalid", N_("Choose a partner and dates from the form.")
             ) from None
         return shipments.ShipmentFilter(
-            state=ShipmentState(self.state) if self.state in STATES else None,
+            state=ShipmentState(self.state) if self.state else None,
             partner_id=partner,
             updated_from=datetime.combine(since, time(), tzinfo=UTC) if since else None,
             updated_to=(
@@ -84,29 +88,39 @@ class ShipmentQuery:
 
 
 def _details(data: FormData) -> transitions.EventDetails:
-    def text(name: str, limit: int) -> str | None:
+    def text(name: str) -> str | None:
         value = data.get(name, "")
-        return (value.strip()[:limit] or None) if isinstance(value, str) else None
+        return (value.strip() or None) if isinstance(value, str) else None
 
     return transitions.EventDetails(
-        location=text("location", 200),
-        note=text("note", 2000),
-        tracking_number=text("tracking_number", 100),
-        carrier=text("carrier", 100),
+        location=text("location"),
+        note=text("note"),
+        tracking_number=text("tracking_number"),
+        carrier=text("carrier"),
     )
 
 
 def _discrepancies(data: FormData, expected: dict[str, tuple[uuid.UUID, int]]) -> list[Discrepancy]:
     """Items whose received count differs from what was sent (``expected``: item id →
-    (work id, quantity)); a count that is not a number counts as nothing received."""
+    (work id, quantity)); a missing count means all were received. ``ValidationFailed``
+    naming every ``received-<item>`` field that is not a whole number up to
+    ``MAX_SAFE_INTEGER`` (what a signed receipt can carry). Notes are kept whole: the
+    domain's text rule refuses one too long (``transitions.receive``)."""
     found: list[Discrepancy] = []
+    problems: list[errors.FieldError] = []
     for item_id, (work_id, quantity) in expected.items():
         raw = data.get(f"received-{item_id}", str(quantity))
-        received = int(raw) if isinstance(raw, str) and raw.strip().isdigit() else 0
         note = data.get(f"note-{item_id}", "")
+        try:
+            received = web.whole_number(raw, f"received-{item_id}", high=MAX_SAFE_INTEGER)
+        except errors.ValidationFailed as error:
+            problems.extend(error.errors)
+            continue
         if received != quantity:
-            text = note.strip()[:500] if isinstance(note, str) else ""
-            found.append(Discrepancy(work_id, quantity, received, text))
+            written = note.strip() if isinstance(note, str) else ""
+            found.append(Discrepancy(work_id, quantity, received, written))
+    if problems:
+        raise errors.ValidationFailed(problems)
     return found
 
 

@@ -55,8 +55,8 @@ def routes(runtime: Runtime) -> list[Route]:
         who = await web.visitor(request, runtime)
         gettext = who.language.gettext
         data = await web.read_form(request)
-        email = str(data.get("email", ""))[:320]
-        password = str(data.get("password", ""))[:1000]
+        email = str(data.get("email", ""))
+        password = str(data.get("password", ""))
         cookie = request.cookies.get(web.PRESESSION_COOKIE, "")
         submitted = str(data.get("presession", ""))
         if not cookie or not hmac.compare_digest(cookie, submitted):

@@ -4,6 +4,7 @@ rules (logged, and shown on the page)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from datetime import date
@@ -17,6 +18,7 @@ from exchange.objects import uploads
 from exchange.pages import web
 from exchange.pages.i18n import N_
 from exchange.runtime import Runtime
+from exchange.storage.base import MAX_PARTS, Part
 from exchange.storage.local import LocalStorage
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ FORM_FIELDS = {
     "mediaType": "file",
 }
 VERIFIED = N_("The stored file was verified: its size and SHA-256 are the declared ones.")
+PARTS_UNREADABLE = N_("The list of uploaded parts could not be read.")
 REJECTED = N_("The file was refused and nothing was kept: %(reason)s")
 
 
@@ -45,10 +48,6 @@ def draft_of(
     fields: dict[str, str], shipment_id: uuid.UUID, filename: str, media_type: str
 ) -> uploads.UploadDraft:
     """The upload draft a posted form describes (``ValidationFailed`` on ``embargo_until``)."""
-
-    def number(name: str) -> int:
-        raw = fields.get(name, "").strip()
-        return int(raw) if raw.isdigit() and len(raw) < 16 else 0
 
     embargo = fields.get("embargo_until", "").strip()
     try:
@@ -59,7 +58,7 @@ def draft_of(
         ) from None
     return uploads.UploadDraft(
         filename=filename,
-        size=number("size"),
+        size=_declared_size(fields.get("size", "")),
         sha256=fields.get("sha256", "").strip().lower(),
         media_type=media_type or "application/octet-stream",
         licence=fields.get("licence", ""),
@@ -68,6 +67,48 @@ def draft_of(
         required_tag=fields.get("required_tag") or None,
         embargo_until=until,
     )
+
+
+def _declared_size(raw: str) -> int:
+    """The size the script declares (``ValidationFailed`` on ``size`` when it is not a whole
+    number); 0 when none is (the form without JavaScript: the instance measures the file)."""
+    if not raw.strip():
+        return 0
+    return web.whole_number(raw, "size", high=uploads.MAX_SIZE)
+
+
+MAX_ETAG = 1024  # characters of one part's ETag as the page's script reports it
+
+
+def parts_of(raw: object) -> list[Part]:
+    """The parts a page's script reports as uploaded: JSON ``[{"number": n, "etag": "..."}]``
+    with whole numbers 1 to ``MAX_PARTS`` (RFC 8259; S3 numbers parts 1-10,000). Raises
+    ``ValidationFailed`` (field ``parts``, code ``invalid``) for anything else: text that is
+    not JSON, nested too deep, numbers that are not whole or out of range, missing keys."""
+    try:
+        listed = json.loads(raw if isinstance(raw, str) else "", parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        listed = None
+    if not isinstance(listed, list) or not len(listed) <= MAX_PARTS:
+        raise errors.ValidationFailed.single("parts", "invalid", PARTS_UNREADABLE)
+    parts: list[Part] = []
+    for item in listed:
+        number = item.get("number") if isinstance(item, dict) else None
+        etag = item.get("etag") if isinstance(item, dict) else None
+        if (
+            not isinstance(number, int)
+            or isinstance(number, bool)
+            or not 1 <= number <= MAX_PARTS
+            or not isinstance(etag, str)
+            or not 1 <= len(etag) <= MAX_ETAG
+        ):
+            raise errors.ValidationFailed.single("parts", "invalid", PARTS_UNREADABLE)
+        parts.append(Part(number, etag))
+    return parts
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(name)  # NaN, Infinity, -Infinity are not JSON (RFC 8259 §6)
 
 
 def _uuid_or_none(raw: str) -> uuid.UUID | None:

@@ -11,7 +11,6 @@ session's CSRF token.
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from starlette.datastructures import FormData
@@ -30,7 +29,6 @@ from exchange.runtime import Runtime
 from exchange.shipments import view
 from exchange.shipments.models import ShipmentMode
 from exchange.shipments.workflow import BEFORE_DISPATCH
-from exchange.storage.base import Part
 from exchange.storage.cors import origin_of
 from exchange.storage.local import LocalStorage
 
@@ -171,10 +169,12 @@ def routes(runtime: Runtime) -> list[Route]:
         who, data = got
         try:
             object_id = uuid.UUID(request.path_params["object_id"])
-            listed = json.loads(str(data.get("parts", "[]")))
-            parts = [Part(int(p["number"]), str(p["etag"])) for p in listed]
-        except (ValueError, TypeError, KeyError):
+        except ValueError:
             return JSONResponse({"error": "not found"}, status_code=404)
+        try:
+            parts = upload_draft.parts_of(data.get("parts", "[]"))
+        except errors.ValidationFailed as error:
+            return upload_draft.failure(who, error)
         try:
             completion = await uploads.complete_upload(
                 who.identity, object_id, parts, db=runtime.db, storage=storage, policy=policy

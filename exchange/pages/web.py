@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from exchange import errors, text
+from exchange import errors, messages, text
 from exchange.identity import sessions
 from exchange.identity.identity import ANONYMOUS, Identity
 from exchange.pages.i18n import N_, Language, language_of
@@ -35,6 +35,7 @@ SESSION_COOKIE = "sx_session"
 # visitor in to an account of its choosing.
 PRESESSION_COOKIE = "sx_presession"
 MAX_FORM_BYTES = 64 * 1024
+LARGEST_INTEGER = 2**31 - 1  # what an INTEGER column holds (SQL standard, PostgreSQL, SQLite)
 
 
 def _printable(value: Any) -> Any:
@@ -144,10 +145,42 @@ async def read_form(request: Request) -> FormData:
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
         raise FormRejected(413, N_("The form is too large."))
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/x-www-form-urlencoded":
+        _require_utf8(await request.body())
     try:
         return await request.form(max_files=0, max_fields=500)
     except (HTTPException, MultiPartException, ValueError):
         raise FormRejected(400, N_("The form could not be read.")) from None
+
+
+def _require_utf8(body: bytes) -> None:
+    """``FormRejected`` (400) when a name or value of an urlencoded ``body`` is not UTF-8
+    once percent-decoded (WHATWG URL, application/x-www-form-urlencoded parsing): Starlette
+    would store U+FFFD in place of each bad byte, silently changing what was typed."""
+    for pair in body.split(b"&"):
+        try:
+            unquote_to_bytes(pair.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise FormRejected(400, N_("The form is not valid UTF-8 text.")) from None
+
+
+def whole_number(raw: object, field: str, *, low: int = 0, high: int) -> int:
+    """The whole number typed in ``field`` (ASCII digits 0-9 only, surrounding spaces
+    ignored), between ``low`` and ``high`` included. The one parser of numbers on the pages:
+    ``str.isdigit`` also accepts "²" and other digits ``int`` refuses, and an unbounded
+    number overflows the database's integers.
+
+    Raises ``ValidationFailed`` naming ``field``: code ``invalid`` for anything that is not
+    digits, ``out_of_range`` outside [``low``, ``high``] (checked on the length first, so
+    a huge number is never converted)."""
+    value = raw.strip() if isinstance(raw, str) else ""
+    if not (value.isascii() and value.isdigit()):
+        raise errors.ValidationFailed.single(field, "invalid", "Enter a whole number.")
+    if len(value.lstrip("0")) > len(str(high)) or not low <= int(value) <= high:
+        message = messages.N_("between {low} and {high}", low=low, high=high)
+        raise errors.ValidationFailed.single(field, "out_of_range", message)
+    return int(value)
 
 
 def on_form_rejected(runtime: Runtime) -> Callable[[Request, Exception], Awaitable[Response]]:

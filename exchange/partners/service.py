@@ -29,6 +29,8 @@ from exchange.partners.models import Partner, PartnerKind, PartnerStatus
 from exchange.policy import PLATFORM, PolicyEngine, Resource
 from exchange.policy.resource import partner as partner_entity
 
+MAX_REASON = 1_000  # code points of a suspension or reactivation reason
+
 
 @dataclass(frozen=True, slots=True)
 class PartnerDraft:
@@ -275,8 +277,7 @@ async def _set_status(
     policy.require(identity, action, resource(partner))
     if partner.status == status.value:
         raise Conflict(N_("partner is already {status}", status=status.value), partner.id)
-    if len(note) > 1000:
-        raise ValidationFailed.single("reason", "too_long", "at most 1000 characters")
+    note = text.checked(note, "reason", limit=MAX_REASON)
     before = partner.snapshot()
     partner.status = status.value
     partner.updated_at = clock.now()
@@ -295,7 +296,9 @@ async def suspend(
     uow: UnitOfWork,
     policy: PolicyEngine,
 ) -> Partner:
-    """Suspend a partner: it can still be read, but nothing it owns can be written."""
+    """Suspend a partner: it can still be read, but nothing it owns can be written.
+    ``reason`` is held to the text rule (``exchange.text``, at most ``MAX_REASON`` code
+    points): ``ValidationFailed`` on field ``reason`` (``forbidden_character``, ``too_long``)."""
     return await _set_status(
         identity,
         partner_id,

@@ -137,7 +137,7 @@ def _language(raw: str) -> str | None:
     is not ISO 639."""
     if not (raw.isascii() and raw.isalpha() and len(raw) in (2, 3)):
         return None
-    problems: list[FieldError] = []
+    problems: builtins.list[FieldError] = []
     code = catalogue_validation.language(raw, problems)
     return None if problems else code
 

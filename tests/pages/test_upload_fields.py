@@ -1,0 +1,142 @@
+"""What the upload steps refuse, by the field it concerns, with nothing stored: a declared
+size that is not a whole ASCII number ("²": once a 500 on the form and a 404 on the
+script's step) and a parts list that is not the JSON shape the script sends (a number
+1e999 overflowed ``int``, 20,000 nested lists overflowed the parser's stack: both 500)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from exchange.runtime import Runtime
+from exchange.settings import Settings
+from tests.conftest import World
+from tests.pages.people import sign_in
+from tests.pages.upload_scene import SENDER, UploadScene, objects_held, stored_keys, upload_scene
+from tests.shipments.conftest import KEY_ENCRYPTION_KEY
+
+DATA = b"%PDF-1.4\n" + bytes(range(256)) * 64
+PARTS_UNREADABLE = "The list of uploaded parts could not be read."
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data", database_url=database_url, key_encryption_key=KEY_ENCRYPTION_KEY
+    )
+
+
+@pytest.fixture
+async def scene(runtime: Runtime, world: World) -> UploadScene:
+    return await upload_scene(runtime, world)
+
+
+def _fields(csrf: str, scene: UploadScene, **extra: str) -> dict[str, str]:
+    return {
+        "csrf": csrf,
+        "shipment": str(scene.shipment),
+        "owner": str(scene.sender),
+        "licence": "CC-BY-4.0",
+        **extra,
+    }
+
+
+async def test_the_form_refuses_a_size_in_superscript(
+    client: httpx.AsyncClient, runtime: Runtime, scene: UploadScene
+) -> None:
+    csrf = await sign_in(client, SENDER)
+    posted = await client.post(
+        "/uploads/file",
+        data=_fields(csrf, scene, size="²"),
+        files={"file": ("x.pdf", DATA, "application/pdf")},
+    )
+    assert posted.status_code == 400, posted.text
+    assert "Enter a whole number." in posted.text
+    assert await objects_held(runtime) == []
+    assert await stored_keys(runtime) == []
+
+
+async def test_the_script_step_refuses_a_size_in_superscript(
+    client: httpx.AsyncClient, runtime: Runtime, scene: UploadScene
+) -> None:
+    csrf = await sign_in(client, SENDER)
+    fields = _fields(
+        csrf,
+        scene,
+        filename="x.pdf",
+        size="²",
+        sha256=hashlib.sha256(DATA).hexdigest(),
+        media_type="application/pdf",
+    )
+    answer = await client.post("/uploads/start", data=fields)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["fields"] == {"size": "Enter a whole number."}
+    assert await objects_held(runtime) == []
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        '[{"number": 1e999, "etag": "x"}]',
+        "[" * 5_000 + "]" * 5_000,  # past the parser's stack, within the form's 64 KiB
+        '[{"number": NaN, "etag": "x"}]',
+        '[{"number": 1.5, "etag": "x"}]',
+        '[{"number": true, "etag": "x"}]',
+        '[{"number": 0, "etag": "x"}]',
+        '[{"number": 10001, "etag": "x"}]',
+        '[{"number": 1}]',
+        '[{"number": 1, "etag": ""}]',
+        '{"number": 1, "etag": "x"}',
+        "[1]",
+        "not json",
+    ],
+)
+async def test_a_parts_list_of_the_wrong_shape_is_a_400_and_nothing_completes(
+    client: httpx.AsyncClient, runtime: Runtime, scene: UploadScene, parts: str
+) -> None:
+    csrf = await sign_in(client, SENDER)
+    fields = _fields(
+        csrf,
+        scene,
+        filename="x.pdf",
+        size=str(len(DATA)),
+        sha256=hashlib.sha256(DATA).hexdigest(),
+        media_type="application/pdf",
+    )
+    started = (await client.post("/uploads/start", data=fields)).json()
+    done = await client.post(started["complete"], data={"csrf": csrf, "parts": parts})
+    assert done.status_code == 400, done.text
+    assert done.json() == {
+        "error": f"parts: {PARTS_UNREADABLE}",
+        "fields": {"parts": PARTS_UNREADABLE},
+    }
+    assert [row[3] for row in await objects_held(runtime)] == ["pending"]
+    # the same object still completes with a list of the right shape
+    ticket = started["ticket"]
+    sent = await client.put(ticket["url"], content=DATA, headers=ticket["headers"])
+    assert sent.status_code == 200, sent.text
+    finished = await client.post(started["complete"], data={"csrf": csrf, "parts": json.dumps([])})
+    assert finished.json()["state"] == "available"
+
+
+async def test_twenty_thousand_nested_lists_are_refused_as_too_large_not_a_fault(
+    client: httpx.AsyncClient, runtime: Runtime, scene: UploadScene
+) -> None:
+    csrf = await sign_in(client, SENDER)
+    fields = _fields(
+        csrf,
+        scene,
+        filename="x.pdf",
+        size=str(len(DATA)),
+        sha256=hashlib.sha256(DATA).hexdigest(),
+        media_type="application/pdf",
+    )
+    started = (await client.post("/uploads/start", data=fields)).json()
+    nested = "[" * 20_000 + "]" * 20_000  # 120 KB once percent-encoded
+    done = await client.post(started["complete"], data={"csrf": csrf, "parts": nested})
+    assert done.status_code == 413
+    assert [row[3] for row in await objects_held(runtime)] == ["pending"]
