@@ -13,11 +13,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from exchange import errors
-from exchange.catalogue import record
+from exchange.catalogue import record, rights
 from exchange.catalogue import service as catalogue
 from exchange.catalogue.models import WorkKind
 from exchange.catalogue.search import Cursor
-from exchange.pages import lectures, web
+from exchange.objects import uploaders
+from exchange.pages import cataloguing, lectures, web
 from exchange.pages.i18n import N_
 from exchange.runtime import Runtime
 
@@ -100,6 +101,7 @@ def routes(runtime: Runtime) -> list[Route]:
             "form": form,
             "kinds": [k.value for k in WorkKind],
             "errors": {},
+            "may_catalogue": False,
         }
         try:
             filters = form.filters()
@@ -113,6 +115,12 @@ def routes(runtime: Runtime) -> list[Route]:
                     session=session,
                     policy=runtime.policy,
                 )
+                if who.session is not None:
+                    context["may_catalogue"] = bool(
+                        await rights.cataloguing_partners(
+                            identity, session=session, policy=runtime.policy
+                        )
+                    )
         except errors.ValidationFailed as error:
             context["errors"] = {f.field: who.language.say(f.message) for f in error.errors}
             return web.render(request, who, "catalogue.html", context, status_code=400)
@@ -128,12 +136,23 @@ def routes(runtime: Runtime) -> list[Route]:
             work_id = uuid.UUID(request.path_params["work_id"])
             async with runtime.db.read() as session:
                 found = await record.read(identity, work_id, session=session, policy=runtime.policy)
+                owners = []
+                if who.session is not None:
+                    owners = await uploaders.owners_for_work(
+                        identity, work_id, session=session, policy=runtime.policy
+                    )
         except (ValueError, errors.NotFound):
             message = who.language.gettext("No such work in the catalogue.")
             return web.render(request, who, "error.html", {"message": message}, status_code=404)
-        return web.render(request, who, "work.html", {"record": found})
+        creator = found.creator
+        may_edit = creator is not None and rights.may_update(
+            identity, found.work, creator, runtime.policy
+        )
+        context = {"record": found, "may_edit": may_edit, "may_upload": bool(owners)}
+        return web.render(request, who, "work.html", context)
 
     return [
+        *cataloguing.routes(runtime),
         Route("/catalogue", search, methods=["GET"]),
         Route("/catalogue/works/{work_id}", work, methods=["GET"]),
         *lectures.routes(runtime),

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from exchange import errors
+from exchange.catalogue import rights
 from exchange.identity.identity import Role
 from exchange.pages import web
 from exchange.pagination import PageRequest
@@ -41,6 +42,9 @@ def routes(runtime: Runtime) -> list[Route]:
                 except errors.NotFound:
                     continue
                 cards.append({"partner": partner, "role": grant.role.value, "counts": counts})
+            cataloguers = await rights.cataloguing_partners(
+                identity, session=session, policy=runtime.policy
+            )
             awaiting = None
             if identity.has_role(Role.COORDINATOR):
                 awaiting = await shipments.list(
@@ -58,6 +62,7 @@ def routes(runtime: Runtime) -> list[Route]:
                 "cards": cards,
                 "awaiting": awaiting.items if awaiting else None,
                 "shipment_states": SHIPMENT_STATES,
+                "may_catalogue": bool(cataloguers),
             },
         )
 

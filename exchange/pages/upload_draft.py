@@ -11,14 +11,16 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from exchange import errors
-from exchange.objects import uploads
+from exchange.middleware import headers
+from exchange.objects import licences, uploads
 from exchange.pages import web
 from exchange.pages.i18n import N_
 from exchange.runtime import Runtime
-from exchange.storage.base import MAX_PARTS, Part
+from exchange.storage.base import MAX_PARTS, Part, Storage
+from exchange.storage.cors import origin_of
 from exchange.storage.local import LocalStorage
 
 if TYPE_CHECKING:
@@ -38,14 +40,41 @@ FORM_FIELDS = {
     "filename": "file",
     "file": "file",
     "mediaType": "file",
+    "ownerPartnerId": "owner",
 }
 VERIFIED = N_("The stored file was verified: its size and SHA-256 are the declared ones.")
 PARTS_UNREADABLE = N_("The list of uploaded parts could not be read.")
 REJECTED = N_("The file was refused and nothing was kept: %(reason)s")
+# The licences the form suggests: open ones first (anyone downloads), then the others
+# (``objects.licences``); a ``LicenseRef-<name>`` may be typed too.
+SUGGESTED_LICENCES = (*sorted(licences.OPEN), *sorted(licences.RESTRICTED))
+# the form fields that name what the file is attached to (one of them)
+_ATTACHED_TO = ("shipment", "work")
+
+
+def attachment_of(fields: dict[str, str]) -> uploads.Attachment:
+    """What the posted form attaches its file to: a shipment or a work, by id. Raises
+    ``ValueError`` when it names neither, or a malformed id (the page then answers 404)."""
+    named = [name for name in _ATTACHED_TO if fields.get(name)]
+    if len(named) != 1:
+        raise ValueError("the form names no shipment or work")
+    target = uuid.UUID(fields[named[0]])
+    if named[0] == "work":
+        return uploads.Attachment(work_id=target)
+    return uploads.Attachment(shipment_id=target)
+
+
+async def open_to_storage(response: Response, storage: Storage) -> Response:
+    """An upload page on S3: its script PUTs to the bucket's origin, which the page's
+    Content-Security-Policy must then name (``connect-src``)."""
+    if not isinstance(storage, LocalStorage):
+        probe = await storage.presign_download("objects/probe", expires=BROWSER_LIMITS.url_ttl)
+        response.headers["Content-Security-Policy"] = headers.connecting_to(origin_of(probe))
+    return response
 
 
 def draft_of(
-    fields: dict[str, str], shipment_id: uuid.UUID, filename: str, media_type: str
+    fields: dict[str, str], attachment: uploads.Attachment, filename: str, media_type: str
 ) -> uploads.UploadDraft:
     """The upload draft a posted form describes (``ValidationFailed`` on ``embargo_until``)."""
 
@@ -62,7 +91,7 @@ def draft_of(
         sha256=fields.get("sha256", "").strip().lower(),
         media_type=media_type or "application/octet-stream",
         licence=fields.get("licence", ""),
-        attachment=uploads.Attachment(shipment_id=shipment_id),
+        attachment=attachment,
         owner_partner_id=_uuid_or_none(fields.get("owner", "")),
         required_tag=fields.get("required_tag") or None,
         embargo_until=until,

@@ -1,4 +1,4 @@
-"""Uploading a file for a digital shipment, in pages.
+"""Uploading a file for a digital shipment or a work, in pages (one form, one script).
 
 Without JavaScript the form posts the file to the instance (``POST /uploads/file``), which
 streams it through ``objects.receiving`` into storage. With ``/static/upload.js`` the
@@ -19,18 +19,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from exchange import errors
-from exchange.middleware import headers
 from exchange.objects import receiving, uploads
 from exchange.objects import service as objects
-from exchange.pages import upload_draft, web
+from exchange.pages import upload_draft, web, work_uploads
 from exchange.pages.form_stream import FormStream
 from exchange.pagination import PageRequest
 from exchange.runtime import Runtime
 from exchange.shipments import view
 from exchange.shipments.models import ShipmentMode
 from exchange.shipments.workflow import BEFORE_DISPATCH
-from exchange.storage.cors import origin_of
-from exchange.storage.local import LocalStorage
 
 
 def routes(runtime: Runtime) -> list[Route]:
@@ -39,11 +36,26 @@ def routes(runtime: Runtime) -> list[Route]:
     async def show(
         request: Request,
         who: web.Visitor,
+        attachment: uploads.Attachment,
+        problems: dict[str, str] | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> Response:
+        """The upload page of what the file goes to (a shipment or a work); with
+        ``problems`` the refused form again (400), as it was."""
+        if attachment.work_id is not None:
+            return await work_uploads.show(
+                runtime, request, who, attachment.work_id, problems, fields
+            )
+        assert attachment.shipment_id is not None
+        return await shipment_page(request, who, attachment.shipment_id, problems, fields)
+
+    async def shipment_page(
+        request: Request,
+        who: web.Visitor,
         shipment_id: uuid.UUID,
         problems: dict[str, str] | None = None,
         fields: dict[str, str] | None = None,
     ) -> Response:
-        """The upload page; with ``problems`` the refused form again (400), as it was."""
         try:
             async with runtime.db.read() as session:
                 shown = await view.read(who.identity, shipment_id, session=session, policy=policy)
@@ -59,6 +71,9 @@ def routes(runtime: Runtime) -> list[Route]:
         shipment = shown.shipment
         context = {
             "view": shown,
+            "work": None,
+            "owners": [],
+            "licences": upload_draft.SUGGESTED_LICENCES,
             "files": files.items,
             "open": shipment.mode == ShipmentMode.DIGITAL.value
             and shipment.state in {s.value for s in BEFORE_DISPATCH},
@@ -74,12 +89,7 @@ def routes(runtime: Runtime) -> list[Route]:
         }
         status = 400 if problems else 200
         response = web.render(request, who, "upload.html", context, status)
-        if not isinstance(storage, LocalStorage):  # the page's script PUTs to the bucket's origin
-            probe = await storage.presign_download(
-                "objects/probe", expires=upload_draft.BROWSER_LIMITS.url_ttl
-            )
-            response.headers["Content-Security-Policy"] = headers.connecting_to(origin_of(probe))
-        return response
+        return await upload_draft.open_to_storage(response, storage)
 
     async def page(request: Request) -> Response:
         who = await web.member(request, runtime)
@@ -89,7 +99,7 @@ def routes(runtime: Runtime) -> list[Route]:
             shipment_id = uuid.UUID(request.path_params["shipment_id"])
         except ValueError:
             return web.not_found(request, who)
-        return await show(request, who, shipment_id)
+        return await shipment_page(request, who, shipment_id)
 
     async def post_file(request: Request) -> Response:
         who = await web.member(request, runtime)
@@ -100,11 +110,11 @@ def routes(runtime: Runtime) -> list[Route]:
         if not who.csrf_valid(FormData(list(fields.items()))):
             return web.forbidden(request, who)
         try:
-            shipment_id = uuid.UUID(fields.get("shipment", ""))
+            attachment = upload_draft.attachment_of(fields)
         except ValueError:
             return web.not_found(request, who)
         try:
-            draft = upload_draft.draft_of(fields, shipment_id, form.filename or "", form.media_type)
+            draft = upload_draft.draft_of(fields, attachment, form.filename or "", form.media_type)
             completion = await receiving.receive(
                 who.identity,
                 draft,
@@ -119,7 +129,7 @@ def routes(runtime: Runtime) -> list[Route]:
             problems = web.field_errors(
                 who, error, lambda name: upload_draft.FORM_FIELDS.get(name, "form")
             )
-            return await show(request, who, shipment_id, problems, fields)
+            return await show(request, who, attachment, problems, fields)
         except errors.ExchangeError as error:
             return web.refused(request, who, error)
         return web.redirect(f"/uploads/{completion.object.id}")
@@ -131,9 +141,11 @@ def routes(runtime: Runtime) -> list[Route]:
         who, data = got
         fields = {k: v for k, v in data.items() if isinstance(v, str)}
         try:
-            shipment_id = uuid.UUID(fields.get("shipment", ""))
             draft = upload_draft.draft_of(
-                fields, shipment_id, fields.get("filename", ""), fields.get("media_type", "")
+                fields,
+                upload_draft.attachment_of(fields),
+                fields.get("filename", ""),
+                fields.get("media_type", ""),
             )
             async with runtime.db.unit_of_work() as uow:
                 started = await uploads.start_upload(
@@ -224,6 +236,7 @@ def routes(runtime: Runtime) -> list[Route]:
 
     return [
         Route("/shipments/{shipment_id}/upload", page, methods=["GET"]),
+        *work_uploads.routes(runtime),
         Route(upload_draft.FILE_PATH, post_file, methods=["POST"]),
         Route("/uploads/start", start, methods=["POST"]),
         Route("/uploads/{object_id}/complete", complete, methods=["POST"]),

@@ -131,8 +131,8 @@
     progress.value = 0;
     say("hashing");
     var fields = new URLSearchParams();
-    ["csrf", "shipment", "owner", "licence", "required_tag", "embargo_until"].forEach(function (n) {
-      fields.append(n, form.elements[n].value);
+    ["csrf", "shipment", "work", "owner", "licence", "required_tag", "embargo_until"].forEach(function (n) {
+      if (form.elements[n]) { fields.append(n, form.elements[n].value); }
     });
     fields.append("filename", file.name);
     fields.append("size", String(file.size));

@@ -1,0 +1,34 @@
+"""Who may catalogue and edit works, asked the way the writers ask (``service.create``,
+``service.update``): pages use these to offer a form or a link only to those the policy
+would let through, never by looking at roles themselves."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from exchange.catalogue import service as catalogue
+from exchange.catalogue.models import Work
+from exchange.identity.identity import Identity
+from exchange.partners import service as partners
+from exchange.partners.models import Partner
+from exchange.policy import PolicyEngine
+
+
+async def cataloguing_partners(
+    identity: Identity, *, session: AsyncSession, policy: PolicyEngine
+) -> list[Partner]:
+    """The partners the identity belongs to that it may catalogue works for (Cedar's
+    ``work.create`` on the partner, as ``service.create`` asks it), ordered by id; empty
+    for a visitor or when none is allowed (a suspended partner is read-only)."""
+    found = await partners.get_many(
+        identity, identity.partner_ids(), session=session, policy=policy
+    )
+    listed = [found[p] for p in sorted(found)]
+    decisions = policy.allowed_many(identity, "work.create", [partners.resource(p) for p in listed])
+    return [p for p, ok in zip(listed, decisions, strict=True) if ok]
+
+
+def may_update(identity: Identity, work: Work, creator: Partner, policy: PolicyEngine) -> bool:
+    """Whether ``service.update`` would let the identity change ``work`` (Cedar's
+    ``work.update``); ``creator`` is the partner that catalogued it."""
+    return policy.allowed(identity, "work.update", catalogue.resource(work, creator))

@@ -1,0 +1,86 @@
+"""Uploading a digital copy of a work: ``/catalogue/works/{id}/upload`` shows the same
+form and script as a shipment's upload page (``uploads``), its file attached to the work
+and held by one of the uploader's partners. The form is offered to those the policy lets
+upload (``objects.uploaders``); the posts go to the shared ``/uploads/…`` routes, which
+ask the service again."""
+
+from __future__ import annotations
+
+import uuid
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from exchange import errors
+from exchange.catalogue import service as catalogue
+from exchange.objects import service as objects
+from exchange.objects import uploaders
+from exchange.pages import upload_draft, web
+from exchange.pagination import PageRequest
+from exchange.runtime import Runtime
+
+FILES_SHOWN = 100
+
+
+async def show(
+    runtime: Runtime,
+    request: Request,
+    who: web.Visitor,
+    work_id: uuid.UUID,
+    problems: dict[str, str] | None = None,
+    fields: dict[str, str] | None = None,
+) -> Response:
+    """The upload page of a work; with ``problems`` the refused form again (400), as it
+    was. 404 for an unknown work; the page says so when the visitor may not upload."""
+    policy = runtime.policy
+    try:
+        async with runtime.db.read() as session:
+            work = await catalogue.get(who.identity, work_id, session=session, policy=policy)
+            owners = await uploaders.owners_for_work(
+                who.identity, work_id, session=session, policy=policy
+            )
+            files = await objects.list(
+                who.identity,
+                objects.ObjectFilter(work_id=work_id),
+                PageRequest.parse(FILES_SHOWN, None),
+                session=session,
+                policy=policy,
+            )
+    except errors.NotFound:
+        return web.not_found(request, who)
+    context = {
+        "view": None,
+        "work": work,
+        "owners": owners,
+        "licences": upload_draft.SUGGESTED_LICENCES,
+        "files": files.items,
+        "open": bool(owners),
+        "cors": upload_draft.cors_of(request),
+        "limits": upload_draft.BROWSER_LIMITS,
+        "errors": problems or {},
+        "form": {
+            "licence": "CC-BY-4.0",
+            "required_tag": "",
+            "embargo_until": "",
+            "owner": str(owners[0].id) if owners else "",
+            **(fields or {}),
+        },
+    }
+    status = 400 if problems else 200
+    response = web.render(request, who, "upload.html", context, status)
+    return await upload_draft.open_to_storage(response, runtime.storage)
+
+
+def routes(runtime: Runtime) -> list[Route]:
+    async def page(request: Request) -> Response:
+        who = await web.member(request, runtime)
+        if isinstance(who, Response):
+            return who
+        try:
+            work_id = uuid.UUID(request.path_params["work_id"])
+        except ValueError:
+            return web.not_found(request, who)
+        return await show(runtime, request, who, work_id)
+
+    return [Route("/catalogue/works/{work_id}/upload", page, methods=["GET"])]
