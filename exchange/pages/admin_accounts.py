@@ -16,7 +16,7 @@ from starlette.routing import Route
 from exchange import errors, periods
 from exchange.identity import directory, service, tokens
 from exchange.identity.identity import Role
-from exchange.pages import web
+from exchange.pages import partner_picker, web
 from exchange.pages.admin_forms import (
     ACCOUNT_FIELDS,
     AccountForm,
@@ -115,6 +115,8 @@ def routes(runtime: Runtime) -> list[Route]:
             "view": view,
             "roles": [r.value for r in Role],
             "membership": extra.pop("membership", MembershipForm()),
+            "choice": extra.pop("choice", partner_picker.PartnerChoice()),
+            "partner_matches": extra.pop("partner_matches", []),
             "token_form": extra.pop("token_form", TokenForm()),
             "errors": extra.pop("errors", {}),
             "alert": extra.pop("alert", ""),
@@ -146,8 +148,14 @@ def routes(runtime: Runtime) -> list[Route]:
         if account_id is None:
             return web.not_found(request, who)
         form = MembershipForm.parse(data)
+        choice = partner_picker.PartnerChoice.parse(data)
+        if data.get("action") == "find":
+            return await find_partners(request, who, account_id, form, choice)
+        picked = await partner_picker.pick(runtime, who.identity, choice)
+        form.partner = choice.chosen = picked.chosen
+        shown_again = {"membership": form, "choice": choice, "partner_matches": picked.matches}
         try:
-            partner_id, role = form.chosen()
+            partner_id, role = partner_picker.checked(picked, form.chosen)
             async with runtime.db.unit_of_work() as uow:
                 await service.add_membership(
                     who.identity, account_id, partner_id, role, uow=uow, policy=policy
@@ -155,23 +163,43 @@ def routes(runtime: Runtime) -> list[Route]:
         except errors.ValidationFailed as error:
             shown = web.field_errors(who, error)
             return await account_page(
-                request, who, account_id, status_code=400, membership=form, errors=shown
+                request, who, account_id, status_code=400, errors=shown, **shown_again
             )
         except errors.NotFound as error:
             if error.entity == "account":
                 return web.not_found(request, who)
             shown = {"partner": reason_of(who, error)}
             return await account_page(
-                request, who, account_id, status_code=404, membership=form, errors=shown
+                request, who, account_id, status_code=404, errors=shown, **shown_again
             )
         except errors.Conflict as error:
             shown = {"role": reason_of(who, error)}
             return await account_page(
-                request, who, account_id, status_code=409, membership=form, errors=shown
+                request, who, account_id, status_code=409, errors=shown, **shown_again
             )
         except errors.ExchangeError as error:
             return web.refused(request, who, error)
         return web.redirect(f"/admin/accounts/{account_id}?done=added")
+
+    async def find_partners(
+        request: Request,
+        who: web.Visitor,
+        account_id: uuid.UUID,
+        form: MembershipForm,
+        choice: partner_picker.PartnerChoice,
+    ) -> Response:
+        """The account page again, the membership form showing the partners that match."""
+        try:
+            found = await partner_picker.matches(runtime, who.identity, choice.query)
+        except errors.ValidationFailed as error:
+            shown = web.field_errors(who, error)
+            return await account_page(
+                request, who, account_id, status_code=400, membership=form, choice=choice,
+                errors=shown,
+            )  # fmt: skip
+        return await account_page(
+            request, who, account_id, membership=form, choice=choice, partner_matches=found
+        )
 
     async def remove_membership(request: Request) -> Response:
         got = await web.posted(request, runtime)

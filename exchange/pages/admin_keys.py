@@ -14,7 +14,7 @@ from starlette.routing import Route
 from exchange import errors
 from exchange.keys import registry
 from exchange.keys import service as keys
-from exchange.pages import web
+from exchange.pages import partner_picker, web
 from exchange.pages.admin_forms import KeyForm, reason_of, revocation_time
 from exchange.runtime import Runtime
 
@@ -38,6 +38,8 @@ def routes(runtime: Runtime) -> list[Route]:
         context = {
             "overview": found,
             "form": extra.pop("form", KeyForm()),
+            "choice": extra.pop("choice", partner_picker.PartnerChoice()),
+            "partner_matches": extra.pop("partner_matches", []),
             "errors": extra.pop("errors", {}),
             "alert": extra.pop("alert", ""),
             "done": notice if notice in NOTICES else "",
@@ -56,21 +58,34 @@ def routes(runtime: Runtime) -> list[Route]:
             return got
         who, data = got
         form = KeyForm.parse(data)
+        choice = partner_picker.PartnerChoice.parse(data)
+        if data.get("action") == "find":
+            try:
+                found = await partner_picker.matches(runtime, who.identity, choice.query)
+            except errors.ValidationFailed as error:
+                shown = web.field_errors(who, error)
+                return await board(
+                    request, who, status_code=400, form=form, choice=choice, errors=shown
+                )
+            return await board(request, who, form=form, choice=choice, partner_matches=found)
+        picked = await partner_picker.pick(runtime, who.identity, choice)
+        form.partner = choice.chosen = picked.chosen
+        again = {"form": form, "choice": choice, "partner_matches": picked.matches}
         try:
-            partner_id = form.partner_id()
+            partner_id = partner_picker.checked(picked, form.partner_id)
             async with runtime.db.unit_of_work() as uow:
                 await registry.register_pasted(
                     who.identity, partner_id, form.public_key, uow=uow, policy=policy
                 )
         except errors.ValidationFailed as error:
             shown = web.field_errors(who, error)
-            return await board(request, who, status_code=400, form=form, errors=shown)
+            return await board(request, who, status_code=400, errors=shown, **again)
         except errors.NotFound as error:
             shown = {"partner": reason_of(who, error)}
-            return await board(request, who, status_code=404, form=form, errors=shown)
+            return await board(request, who, status_code=404, errors=shown, **again)
         except errors.Conflict as error:
             shown = {"public_key": reason_of(who, error)}
-            return await board(request, who, status_code=409, form=form, errors=shown)
+            return await board(request, who, status_code=409, errors=shown, **again)
         except errors.ExchangeError as error:
             return web.refused(request, who, error)
         return web.redirect("/admin/keys?done=registered")
