@@ -123,6 +123,7 @@ async def test_a_librarian_catalogues_a_work_and_uploads_its_copy(
         if checked:
             assert await _violations(page) == []
         await _fits(page)
+        await page.locator("#identifier-0-value").scroll_into_view_if_needed()
         await shots.take(page, "refused")
 
         await page.fill("#identifier-0-value", ISBN)
@@ -156,7 +157,8 @@ async def test_a_librarian_catalogues_a_work_and_uploads_its_copy(
         await page.goto(f"{base}/catalogue/works/{work_id}")
         listed = page.locator("ul.objects li a")
         assert await listed.inner_text() == "grammar.pdf"
-        assert await page.get_attribute("ul.objects li", "data-entitlement") is not None
+        assert await page.get_attribute("ul.objects li", "data-entitlement") == "entitled"
+        await listed.scroll_into_view_if_needed()
         await shots.take(page, "listed")
         await context.close()
 
