@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from exchange import errors
 from exchange.identity.identity import Role
-from exchange.pages import admin_accounts, admin_keys, admin_sync, web
+from exchange.pages import admin_accounts, admin_keys, admin_sync, partner_picker, web
 from exchange.pages.partner_form import PartnerForm, field_id
 from exchange.pagination import PageRequest
 from exchange.partners import service as partners
@@ -173,6 +173,7 @@ def routes(runtime: Runtime) -> list[Route]:
         Route("/admin/policies", policies, methods=["GET"]),
         *admin_accounts.routes(runtime),
         *admin_keys.routes(runtime),
+        *partner_picker.routes(runtime),
         *admin_sync.routes(runtime),
     ]
 

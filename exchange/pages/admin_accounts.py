@@ -149,9 +149,16 @@ def routes(runtime: Runtime) -> list[Route]:
             return web.not_found(request, who)
         form = MembershipForm.parse(data)
         choice = partner_picker.PartnerChoice.parse(data)
-        if data.get("action") == "find":
-            return await find_partners(request, who, account_id, form, choice)
-        picked = await partner_picker.pick(runtime, who.identity, choice)
+        finding = data.get("action") == "find"
+        picked = await (partner_picker.find if finding else partner_picker.pick)(
+            runtime, who.identity, choice
+        )
+        if finding:
+            shown = {} if picked.problem is None else web.field_errors(who, picked.failure)
+            return await account_page(
+                request, who, account_id, status_code=400 if shown else 200, membership=form,
+                choice=choice, partner_matches=picked.matches, errors=shown,
+            )  # fmt: skip
         form.partner = choice.chosen = picked.chosen
         shown_again = {"membership": form, "choice": choice, "partner_matches": picked.matches}
         try:
@@ -180,26 +187,6 @@ def routes(runtime: Runtime) -> list[Route]:
         except errors.ExchangeError as error:
             return web.refused(request, who, error)
         return web.redirect(f"/admin/accounts/{account_id}?done=added")
-
-    async def find_partners(
-        request: Request,
-        who: web.Visitor,
-        account_id: uuid.UUID,
-        form: MembershipForm,
-        choice: partner_picker.PartnerChoice,
-    ) -> Response:
-        """The account page again, the membership form showing the partners that match."""
-        try:
-            found = await partner_picker.matches(runtime, who.identity, choice.query)
-        except errors.ValidationFailed as error:
-            shown = web.field_errors(who, error)
-            return await account_page(
-                request, who, account_id, status_code=400, membership=form, choice=choice,
-                errors=shown,
-            )  # fmt: skip
-        return await account_page(
-            request, who, account_id, membership=form, choice=choice, partner_matches=found
-        )
 
     async def remove_membership(request: Request) -> Response:
         got = await web.posted(request, runtime)

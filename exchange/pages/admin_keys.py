@@ -60,14 +60,12 @@ def routes(runtime: Runtime) -> list[Route]:
         form = KeyForm.parse(data)
         choice = partner_picker.PartnerChoice.parse(data)
         if data.get("action") == "find":
-            try:
-                found = await partner_picker.matches(runtime, who.identity, choice.query)
-            except errors.ValidationFailed as error:
-                shown = web.field_errors(who, error)
-                return await board(
-                    request, who, status_code=400, form=form, choice=choice, errors=shown
-                )
-            return await board(request, who, form=form, choice=choice, partner_matches=found)
+            found = await partner_picker.find(runtime, who.identity, choice)
+            shown = {} if found.problem is None else web.field_errors(who, found.failure)
+            return await board(
+                request, who, status_code=400 if shown else 200, form=form, choice=choice,
+                partner_matches=found.matches, errors=shown,
+            )  # fmt: skip
         picked = await partner_picker.pick(runtime, who.identity, choice)
         form.partner = choice.chosen = picked.chosen
         again = {"form": form, "choice": choice, "partner_matches": picked.matches}

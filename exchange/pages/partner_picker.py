@@ -12,9 +12,13 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from exchange import errors
 from exchange.identity.identity import Identity
+from exchange.pages import web
 from exchange.pages.i18n import N_
 from exchange.pagination import PageRequest
 from exchange.partners import service as partners
@@ -83,6 +87,21 @@ class Picked:
     matches: list[Partner]
     problem: errors.FieldError | None = None
 
+    @property
+    def failure(self) -> errors.ValidationFailed:
+        """The problem as the error pages show beside the field."""
+        return errors.ValidationFailed([self.problem] if self.problem else [])
+
+
+async def find(runtime: Runtime, identity: Identity, choice: PartnerChoice) -> Picked:
+    """ "Find": the partners the search text names, the choice kept when it is among them;
+    never raises (a search the directory refuses is the problem)."""
+    try:
+        found = await matches(runtime, identity, choice.query)
+    except errors.ValidationFailed as error:
+        return Picked(choice.chosen, [], error.errors[0])
+    return Picked(choice.chosen, found)
+
 
 async def pick(runtime: Runtime, identity: Identity, choice: PartnerChoice) -> Picked:
     """The partner the form names: the one chosen from the matches, else the only one the
@@ -93,8 +112,9 @@ async def pick(runtime: Runtime, identity: Identity, choice: PartnerChoice) -> P
         found = await matches(runtime, identity, choice.query)
     except errors.ValidationFailed as error:
         return Picked("", [], error.errors[0])
-    if len(found) == 1:
-        return Picked(str(found[0].id), found)
+    named = [p for p in found if choice.query.casefold() in _names(p)]
+    if len(found) == 1 or len(named) == 1:  # the only match, or the one it names exactly
+        return Picked(str((named or found)[0].id), found)
     code, message = ("ambiguous", SEVERAL) if found else ("not_found", NO_MATCH)
     return Picked("", found, errors.FieldError("partner", code, message))
 
@@ -112,3 +132,35 @@ def checked(picked: Picked, check: Callable[[], T]) -> T:
     if problems:
         raise errors.ValidationFailed(problems)
     return value
+
+
+def _names(partner: Partner) -> set[str]:
+    return {str(n["value"]).casefold() for n in partner.names}
+
+
+def routes(runtime: Runtime) -> list[Route]:
+    async def suggest(request: Request) -> Response:
+        """The partners whose names hold ``q``, as JSON for the page's script to offer while
+        one types (``/static/partner-picker.js``): ``{"partners": [{"id", "name", "lang",
+        "country"}]}``, at most ``MATCHES_SHOWN``. Signed-in visitors only; the directory
+        answers with what the visitor may read."""
+        who = await web.visitor(request, runtime)
+        if who.session is None:
+            return JSONResponse({"error": "sign in"}, status_code=401)
+        query = request.query_params.get("q", "").strip()[:MAX_QUERY]
+        try:
+            found = await matches(runtime, who.identity, query) if query else []
+        except errors.ValidationFailed:
+            found = []
+        listed = [
+            {
+                "id": str(p.id),
+                "name": p.preferred_name,
+                "lang": p.names[0]["lang"] if p.names else "und",
+                "country": p.country,
+            }
+            for p in found
+        ]
+        return JSONResponse({"partners": listed}, headers={"Cache-Control": "no-store"})
+
+    return [Route("/admin/partner-suggestions", suggest, methods=["GET"])]

@@ -13,15 +13,21 @@ import uuid
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from playwright.async_api import Browser
 
-from exchange.identity.identity import SYSTEM
+from exchange.app import create_app
+from exchange.identity.identity import SYSTEM, Role
 from exchange.keys.material import public_jwk
 from exchange.partners import service as partners
 from exchange.partners.models import PartnerKind
 from exchange.runtime import Runtime
+from exchange.settings import Settings
 from tests.conftest import World
-from tests.pages.people import rows
+from tests.pages.journey import sign_in, until
+from tests.pages.people import PASSWORD, person, rows
+from tests.pages.test_accessibility import _violations
 from tests.pages.test_admin_accounts import admin_signed_in
+from tests.servers.web import serving
 
 MANY = 530
 
@@ -96,7 +102,13 @@ async def test_a_membership_names_any_of_many_partners_by_search(
     )
     assert await _memberships(runtime, account) == before
 
-    # the one partner the text names (the 527th, past the former list's 500), or one chosen
+    # the one partner the text names (the 527th, past the former list's 500) — exactly,
+    # though an annex's name holds it too — or one chosen from the matches, or by its id
+    async with runtime.db.unit_of_work() as uow:
+        draft = partners.PartnerDraft(
+            [("en", "Library 0527 Annex")], "DE", PartnerKind.UNIVERSITY_LIBRARY, []
+        )
+        await partners.create(SYSTEM, draft, uow=uow, policy=runtime.policy)
     added = await client.post(
         url, data={"csrf": csrf, "partner_query": "Library 0527", "role": "librarian"}
     )
@@ -147,3 +159,57 @@ async def test_a_key_is_registered_for_the_partner_a_search_names(
     assert done.status_code == 303, done.text
     [(partner,)] = await rows(runtime, "SELECT partner_id FROM signing_key")
     assert str(uuid.UUID(str(partner))) == many[529]
+
+
+async def test_suggestions_are_for_the_signed_in_only(
+    client: httpx.AsyncClient, runtime: Runtime, world: World, many: dict[int, str]
+) -> None:
+    anonymous = await client.get("/admin/partner-suggestions", params={"q": "Library 052"})
+    assert anonymous.status_code == 401
+    await admin_signed_in(client, runtime, world)
+    answer = await client.get("/admin/partner-suggestions", params={"q": "library 0521"})
+    assert answer.json() == {
+        "partners": [{"id": many[521], "name": "Library 0521", "lang": "en", "country": "DE"}]
+    }
+    assert answer.headers["cache-control"] == "no-store"
+    hostile = await client.get("/admin/partner-suggestions", params={"q": "%_\\\x00"})
+    assert hostile.json() == {"partners": []}
+
+
+@pytest.mark.parametrize(("language", "width"), [("en", 1000), ("ko", 360)])
+async def test_partners_are_offered_as_one_types_and_the_key_goes_to_the_one_named(
+    browser: Browser,
+    settings: Settings,
+    runtime: Runtime,
+    world: World,
+    many: dict[int, str],
+    language: str,
+    width: int,
+) -> None:
+    await person(runtime, "root@example.org", world.national, Role.ADMIN)
+    jwk = json.dumps(public_jwk(Ed25519PrivateKey.generate().public_key()))
+    with serving(create_app(settings)) as base:
+        context = await browser.new_context(
+            viewport={"width": width, "height": 800},
+            locale=language,
+            extra_http_headers={"Accept-Language": language},
+            bypass_csp=True,  # axe-core is injected inline; the pages' own policy forbids that
+        )
+        page = await context.new_page()
+        await sign_in(page, base, "root@example.org", PASSWORD)
+        await page.goto(base + "/admin/keys")
+        await page.type("#partner_query", "Library 052", delay=20)
+        await until(page, "document.getElementById('partner-suggestions').dataset.count === '10'")
+        offered = await page.evaluate(
+            "[...document.querySelectorAll('#partner-suggestions option')].map(o => o.value)"
+        )
+        assert offered == [f"Library {n:04d}" for n in range(520, 530)]
+        assert await _violations(page) == []
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        await page.fill("#partner_query", "Library 0523")  # as picking the suggestion does
+        await page.fill("#public_key", jwk)
+        await page.click("#register button[value=register]")
+        await page.wait_for_url("**/admin/keys?done=registered")
+        await context.close()
+    [(partner,)] = await rows(runtime, "SELECT partner_id FROM signing_key")
+    assert str(uuid.UUID(str(partner))) == many[523]
