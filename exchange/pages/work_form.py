@@ -36,6 +36,7 @@ LEVELS = tuple(v.value for v in WorkLevel)
 ROLES = tuple(r.value for r in ContributorRole)
 # what a librarian picks from; a work read from a record keeps its own (an invalid ISBN)
 SCHEMES = tuple(s.value for s in IdentifierScheme if s is not IdentifierScheme.INVALID_ISBN)
+_ALL_SCHEMES = frozenset(s.value for s in IdentifierScheme)
 _ROW_FIELD = re.compile(r"^(titles|identifiers|contributors|subjects)\[(\d+)\](?:\.(\w+))?$")
 _ROW_NAMES = {"titles": "title", "identifiers": "identifier", "contributors": "contributor"}
 # Domain field names (as the service reports them) → this form's field ids.
@@ -204,7 +205,7 @@ class WorkForm:
 
     def schemes(self) -> list[str]:
         """The schemes the identifier rows offer: the usual ones and any a row holds."""
-        held = [i.scheme for i in self.identifiers if i.scheme and i.scheme not in SCHEMES]
+        held = [i.scheme for i in self.identifiers if i.scheme in _ALL_SCHEMES - set(SCHEMES)]
         return [*SCHEMES, *dict.fromkeys(held)]
 
     def draft(self) -> WorkDraft:

@@ -247,3 +247,33 @@ async def test_a_librarian_edits_its_partners_work_and_no_one_elses(
     assert refused.status_code == 403
     assert [w[4] for w in await _works(runtime)] == [2001]
     assert await _written(runtime) == before
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "shown"),
+    [
+        ({"year": "²"}, 400, ("year", "Enter a whole number.")),
+        ({"duration_minutes": "9" * 50}, 400, ("duration_minutes", "between 0 and 1440")),
+        ({"title-0-value": "조선어\x00문법"}, 400, ("title-0-value", "U+0000 at position")),
+        ({"kind": "pamphlet"}, 400, ("kind", "Choose a kind from the list.")),
+        ({"identifier-0-scheme": "ssn"}, 400, ("identifier-0-scheme", "Choose a kind of")),
+        ({"title_count": "²"}, 400, None),
+        ({"title_count": "51"}, 400, None),
+    ],
+)
+async def test_what_the_form_cannot_read_is_refused_by_its_field_and_nothing_written(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    world: World,
+    people: None,
+    fields: dict[str, str],
+    status: int,
+    shown: tuple[str, str] | None,
+) -> None:
+    csrf = await sign_in(client, LIBRARIAN)
+    posted = await client.post("/catalogue/works/new", data=_form(csrf, world.national, **fields))
+    assert posted.status_code == status
+    if shown is not None:
+        field, message = shown
+        assert f'<p class="error" id="{field}-error">{message}' in posted.text
+    assert await _written(runtime) == []
