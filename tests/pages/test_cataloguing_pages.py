@@ -12,7 +12,8 @@ import uuid
 import httpx
 import pytest
 
-from exchange.identity.identity import Role
+from exchange.identity.identity import SYSTEM, Role
+from exchange.partners import service as partners
 from exchange.runtime import Runtime
 from tests.conftest import World
 from tests.pages.people import person, rows, sign_in
@@ -277,3 +278,26 @@ async def test_what_the_form_cannot_read_is_refused_by_its_field_and_nothing_wri
         field, message = shown
         assert f'<p class="error" id="{field}-error">{message}' in posted.text
     assert await _written(runtime) == []
+
+
+async def test_a_suspended_partners_librarian_is_offered_nothing_and_refused(
+    client: httpx.AsyncClient, runtime: Runtime, world: World, people: None
+) -> None:
+    """Cedar's suspension rule, not a role, decides: the librarian keeps its role."""
+    csrf = await sign_in(client, LIBRARIAN)
+    await client.post("/catalogue/works/new", data=_form(csrf, world.national))
+    [(work_id, *_)] = await _works(runtime)
+    path = f"/catalogue/works/{uuid.UUID(str(work_id))}"
+    async with runtime.db.unit_of_work() as uow:
+        await partners.suspend(
+            SYSTEM, uuid.UUID(world.national), "dues", uow=uow, policy=runtime.policy
+        )
+    before = await _written(runtime)
+    assert 'href="/catalogue/works/new"' not in (await client.get("/dashboard")).text
+    work_page = (await client.get(path)).text
+    assert 'id="work-edit"' not in work_page
+    assert 'id="work-upload"' not in work_page
+    assert (await client.get("/catalogue/works/new")).status_code == 403
+    refused = await client.post(path + "/edit", data=_form(csrf, world.national, year="2001"))
+    assert refused.status_code == 403
+    assert await _written(runtime) == before
