@@ -262,9 +262,11 @@ class WorkForm:
 
     def patch(self) -> WorkPatch:
         """The edit: every field of the form replaces the work's (journal issues and
-        co-authors, which this form does not show, are kept). A publisher, course number
-        or instructor left empty is removed."""
+        co-authors, which this form does not show, are kept). A publisher, or a lecture's
+        course number or instructor, left empty is removed; a year, level or duration left
+        empty keeps its value (``WorkPatch`` reads None as "unchanged")."""
         draft = self.draft()
+        lecture = draft.kind is WorkKind.RECORDED_LECTURE
         return WorkPatch(
             kind=draft.kind,
             titles=draft.titles,
@@ -275,10 +277,8 @@ class WorkForm:
             subjects=draft.subjects,
             level=draft.level,
             identifiers=draft.identifiers,
-            course_number=draft.course_number or ""
-            if draft.kind is WorkKind.RECORDED_LECTURE
-            else None,
-            instructor=draft.instructor or "" if draft.kind is WorkKind.RECORDED_LECTURE else None,
+            course_number=(draft.course_number or "") if lecture else None,
+            instructor=(draft.instructor or "") if lecture else None,
             duration_seconds=draft.duration_seconds,
         )
 
