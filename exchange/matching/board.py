@@ -85,6 +85,11 @@ def _chunk(dialect: str, named: bool, after: bool) -> sa.Select[Any]:
     works' criteria joined to the chosen lines only. Built once."""
     available = col(OfferLine.quantity) - col(OfferLine.allocated)
     expires, line = _key(col(Offer.expires_at), dialect), _key(col(OfferLine.id), dialect)
+    state: Any = col(Offer.state)
+    if named and dialect == "sqlite":
+        # SQLite (no statistics) would walk every open offer by ``(state, expires_at)``;
+        # a unary ``+`` keeps that index out, so the ``work_id`` index finds the lines
+        state = sa.literal_column(f"+{Offer.__tablename__}.state")
     lines = (
         sa.select(
             _raw(col(OfferLine.id), dialect).label("line"),
@@ -98,7 +103,7 @@ def _chunk(dialect: str, named: bool, after: bool) -> sa.Select[Any]:
         .join(Offer, col(Offer.id) == col(OfferLine.offer_id))
         .join(Partner, col(Partner.id) == col(Offer.partner_id))
         .where(
-            col(Offer.state) == OfferState.OPEN.value,
+            state == OfferState.OPEN.value,
             col(Offer.expires_at) > sa.bindparam("now", type_=table(Offer).c.expires_at.type),
             col(Partner.status) == PartnerStatus.ACTIVE.value,
             available > 0,
