@@ -135,12 +135,12 @@ async def suggestions_for(
     session: AsyncSession,
     policy: PolicyEngine,
 ) -> dict[uuid.UUID, list[Suggestion]]:
-    """``suggestions`` of many request lines (each with its request and requester) in at
-    most three statements whatever their number (``board``: the named works' lines, the
-    market read in rank order only until every need has enough, then the chosen lines):
-    line id to its ranked offer lines, empty for a line
-    whose request the identity may not see suggestions of. ``first`` is trusted (1 to
-    ``MAX_SUGGESTIONS``)."""
+    """``suggestions`` of many request lines (each with its request and requester) in a
+    number of statements that does not grow with theirs (``board``: the named works'
+    lines, the market read in rank order a chunk at a time only until every need has
+    enough — one chunk on a market where the needs are met — then the chosen lines):
+    line id to its ranked offer lines, empty for a line whose request the identity may
+    not see suggestions of. ``first`` is trusted (1 to ``MAX_SUGGESTIONS``)."""
     requests_seen = {request.id: (request, requester) for _line, request, requester in lines}
     allowed = policy.allowed_many(
         identity,
