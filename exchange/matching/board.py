@@ -83,35 +83,40 @@ def _chunk(dialect: str, named: bool, after: bool) -> sa.Select[Any]:
     by the ``work_id`` index), else the next ``:size`` — after the key (``:expires``,
     ``:line``) when ``after`` — ranked without their works (narrow rows to order), the
     works' criteria joined to the chosen lines only. Built once."""
-    available = col(OfferLine.quantity) - col(OfferLine.allocated)
-    expires, line = _key(col(Offer.expires_at), dialect), _key(col(OfferLine.id), dialect)
-    state: Any = col(Offer.state)
-    if named and dialect == "sqlite":
-        # SQLite (no statistics) would walk every open offer by ``(state, expires_at)``;
-        # a unary ``+`` keeps that index out, so the ``work_id`` index finds the lines
-        state = sa.literal_column(f"+{Offer.__tablename__}.state")
+    source: Any = table(OfferLine)
+    if named:
+        # the few lines of the named works, by the ``work_id`` index; ``OFFSET 0`` keeps
+        # them a subquery of their own, read first (else a planner without statistics
+        # — SQLite's, PostgreSQL's on fresh tables — walks every open offer instead)
+        source = (
+            sa.select(source)
+            .where(source.c.work_id.in_(sa.bindparam("named", expanding=True)))
+            .offset(0)
+            .subquery("named_line")
+        )
+    available = source.c.quantity - source.c.allocated
+    expires, line = _key(col(Offer.expires_at), dialect), _key(source.c.id, dialect)
     lines = (
         sa.select(
-            _raw(col(OfferLine.id), dialect).label("line"),
-            col(OfferLine.work_id).label("work"),
-            _raw(col(OfferLine.work_id), dialect).label("work_key"),
+            _raw(source.c.id, dialect).label("line"),
+            source.c.work_id.label("work"),
+            _raw(source.c.work_id, dialect).label("work_key"),
             available.label("available"),
             _raw(col(Offer.partner_id), dialect).label("donor"),
             expires.label("expires"),
             line.label("rank"),
         )
-        .join(Offer, col(Offer.id) == col(OfferLine.offer_id))
+        .select_from(source)
+        .join(Offer, col(Offer.id) == source.c.offer_id)
         .join(Partner, col(Partner.id) == col(Offer.partner_id))
         .where(
-            state == OfferState.OPEN.value,
+            col(Offer.state) == OfferState.OPEN.value,
             col(Offer.expires_at) > sa.bindparam("now", type_=table(Offer).c.expires_at.type),
             col(Partner.status) == PartnerStatus.ACTIVE.value,
             available > 0,
         )
     )
-    if named:  # a few works' lines, found by work, all read
-        lines = lines.where(col(OfferLine.work_id).in_(sa.bindparam("named", expanding=True)))
-    else:
+    if not named:  # the market, a chunk at a time
         lines = lines.order_by(expires, line).limit(sa.bindparam("size", type_=sa.Integer))
     if after:
         bound = (
