@@ -1,18 +1,24 @@
 """Suggestions of many request lines at once (the matching board, a request's page) in a
-fixed number of statements, whatever the number of lines: the rule of ``service``
-(exact first, then score, then the offer expiring soonest, then the oldest line), applied
-to one read of the open market instead of scoring every (request line, offer line) pair
-in SQL.
+number of statements that does not grow with the number of lines, at a cost that grows
+with what the page shows rather than with the open market: the rule of ``service`` (exact
+first, then score, then the offer expiring soonest, then the oldest line), applied to
+offer lines read in rank order only until every line has enough.
 
-1. One statement reads every offer line that may be suggested (open, unexpired offer of
-   an active partner, copies left) with its donor, its offer's expiry and its work's
-   criteria (language, level, kind, subjects) — only the named works' lines when no
-   line describes a need.
-2. In memory, the lines are numbered in rank order within a score group (expiry, then
-   id) and indexed by work and by each criterion's value. A described need's score
-   groups (all of its ``k`` criteria met, then ``k - 1``, …) are intersections and unions
-   of those index sets; each group is read only until the line has enough. Lines with the
-   same need and requester share the answer.
+1. The offer lines that may be suggested (open, unexpired offer of an active partner,
+   copies left), each with its donor and its work's criteria (language, level, kind,
+   subjects), are read in rank order within a score group — the offer's expiry, then
+   the line's id (UUIDs as their 128-bit values, as PostgreSQL's ``uuid``, SQLite's hex
+   text and Python's ``UUID`` all compare; see ``candidates``).
+   The named works' lines: one statement, all of them (few, by the ``work_id`` index).
+   The market, for the described needs: one statement per chunk — the first
+   ``FIRST_BATCH`` lines, then twice as many after the last one read (keyset), … —
+   each chunk ordered on the narrow rows of lines and offers, the works' criteria joined
+   to the chunk only. A need's score groups (all ``k`` stated criteria met, then
+   ``k - 1``, …) fill in rank order; it is answered once its best group has ``first``
+   lines, and the reading stops when every need is — or at the end of the market, when
+   a need's best group holds fewer (then the whole market is read, as before).
+2. Lines with the same need and requester share the answer; a requester's own lines are
+   skipped.
 3. One statement loads the chosen offer lines.
 
 Subjects compare as the databases compare them in ``service``: exactly on PostgreSQL
@@ -21,11 +27,10 @@ Subjects compare as the databases compare them in ``service``: exactly on Postgr
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from itertools import combinations
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,38 +39,27 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
 from exchange.catalogue.models import Work
+from exchange.db.table import table
 from exchange.offers.models import Offer, OfferLine, OfferState
 from exchange.partners.models import Partner, PartnerStatus
 from exchange.requests.models import RequestLine
 
 FULL_SCORE = 100
+FIRST_BATCH = 128  # lines read first; each next chunk doubles, up to LAST_BATCH
+LAST_BATCH = 2048
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-CRITERIA = ("subject", "language", "level", "kind")
 
 Need = tuple[str | None, str | None, str | None, str | None]  # subject, language, level, kind
 Pick = tuple[str, int, bool, int]  # offer line id (``key_of``), available, exact, score
 
-
-@dataclass
-class Market:
-    """The open offer lines, numbered in rank order (expiry, then id), with indexes."""
-
-    ids: list[str] = field(default_factory=list)  # ids as ``key_of`` gives them
-    available: list[int] = field(default_factory=list)
-    by_work: dict[str, list[int]] = field(default_factory=dict)
-    by_partner: dict[str, set[int]] = field(default_factory=dict)
-    # criterion -> value -> positions whose work has that value
-    by_value: dict[str, dict[str, set[int]]] = field(
-        default_factory=lambda: {c: {} for c in CRITERIA}
-    )
-
-    def own(self, partner: str) -> set[int]:
-        return self.by_partner.get(partner, set())
+# a market row: line id, work id, available, donor (ids as ``key_of``), language, level,
+# kind, subjects (as ``_subject_key`` gives them)
+_LINE, _WORK, _AVAILABLE, _DONOR, _LANGUAGE, _LEVEL, _KIND, _SUBJECTS = range(8)
+_NEED_CELLS = (_SUBJECTS, _LANGUAGE, _LEVEL, _KIND)  # a ``Need``'s criteria, in order
 
 
 def _raw(column: Any, dialect: str) -> Any:
-    """``column`` as the database's text, read without conversion (ids and subjects are
-    converted only for the few lines chosen, or once per distinct value)."""
+    """``column`` as the database's text, read without conversion."""
     if dialect == "postgresql":
         return sa.cast(column, sa.Text)
     return sa.type_coerce(column, sa.String)
@@ -76,87 +70,179 @@ def key_of(value: uuid.UUID, dialect: str) -> str:
     return str(value) if dialect == "postgresql" else value.hex
 
 
-def _statement(named: set[uuid.UUID], needs: bool, dialect: str) -> sa.Select[Any]:
-    available = col(OfferLine.quantity) - col(OfferLine.allocated)
-    columns: list[Any] = [
-        _raw(col(OfferLine.id), dialect),
-        _raw(col(OfferLine.work_id), dialect),
-        available,
-        _raw(col(Offer.partner_id), dialect),
-        col(Work.language),
-        col(Work.level),
-        col(Work.kind),
-        _raw(col(Work.subjects), dialect),
-        # SQLite's text is what it orders by; PostgreSQL's timestamps come as they are
-        col(Offer.expires_at) if dialect == "postgresql" else _raw(col(Offer.expires_at), dialect),
-    ]
-    statement = (
-        sa.select(*columns)
-        .join(Offer, col(Offer.id) == col(OfferLine.offer_id))
+def _key(column: Any, dialect: str) -> Any:
+    """``column`` as the rank order compares it: SQLite's stored text, PostgreSQL's own
+    type (``timestamptz``, ``uuid``) — read back and bound again unchanged."""
+    return column if dialect == "postgresql" else sa.type_coerce(column, sa.String)
+
+
+@functools.cache
+def _chunk(dialect: str, named: bool, after: bool) -> sa.Select[Any]:
+    """The offer lines that may be suggested (open at ``:now``), in rank order within a
+    score group: those of the works ``:named`` when ``named`` (all: they are few, found
+    by the ``work_id`` index), else the next ``:size`` — after the key (``:expires``,
+    ``:line``) when ``after`` — ranked without their works (narrow rows to order), the
+    works' criteria joined to the chosen lines only. Built once."""
+    source: Any = table(OfferLine)
+    if named:
+        # the few lines of the named works, by the ``work_id`` index; ``OFFSET 0`` keeps
+        # them a subquery of their own, read first (else a planner without statistics
+        # — SQLite's, PostgreSQL's on fresh tables — walks every open offer instead)
+        source = (
+            sa.select(source)
+            .where(source.c.work_id.in_(sa.bindparam("named", expanding=True)))
+            .offset(0)
+            .subquery("named_line")
+        )
+    available = source.c.quantity - source.c.allocated
+    expires, line = _key(col(Offer.expires_at), dialect), _key(source.c.id, dialect)
+    lines = (
+        sa.select(
+            _raw(source.c.id, dialect).label("line"),
+            source.c.work_id.label("work"),
+            _raw(source.c.work_id, dialect).label("work_key"),
+            available.label("available"),
+            _raw(col(Offer.partner_id), dialect).label("donor"),
+            expires.label("expires"),
+            line.label("rank"),
+        )
+        .select_from(source)
+        .join(Offer, col(Offer.id) == source.c.offer_id)
         .join(Partner, col(Partner.id) == col(Offer.partner_id))
-        .join(Work, col(Work.id) == col(OfferLine.work_id))
         .where(
             col(Offer.state) == OfferState.OPEN.value,
-            col(Offer.expires_at) > clock.now(),
+            col(Offer.expires_at) > sa.bindparam("now", type_=table(Offer).c.expires_at.type),
             col(Partner.status) == PartnerStatus.ACTIVE.value,
             available > 0,
         )
     )
-    if not needs:
-        statement = statement.where(col(OfferLine.work_id).in_(named))
-    return statement
+    if not named:  # the market, a chunk at a time
+        lines = lines.order_by(expires, line).limit(sa.bindparam("size", type_=sa.Integer))
+    if after:
+        bound = (
+            sa.bindparam("expires", type_=expires.type),
+            sa.bindparam("line", type_=line.type),
+        )
+        lines = lines.where(sa.tuple_(expires, line) > sa.tuple_(*bound))
+    chosen = lines.subquery()
+    return sa.select(
+        chosen.c.line,
+        chosen.c.work_key,
+        chosen.c.available,
+        chosen.c.donor,
+        col(Work.language),
+        col(Work.level),
+        col(Work.kind),
+        _raw(col(Work.subjects), dialect),
+        chosen.c.expires,
+        chosen.c.rank,
+    ).join(
+        Work, col(Work.id) == chosen.c.work
+    )  # in no order: ``_walk`` orders the chosen as the database did (``_key``)
 
 
 def _subject_key(dialect: str, subject: str) -> str:
     return subject if dialect == "postgresql" else subject.translate(_ASCII_LOWER)
 
 
-async def read_market(
+class Ranking:
+    """One answer in the making: the first ``first`` lines (not the requester's) of each
+    score group, filled from rows given in rank order. ``stated`` are the criteria as
+    (row cell, value): a named work's is its id, exact; a need's its stated values."""
+
+    __slots__ = ("_exact", "_first", "_groups", "_requester", "_stated")
+
+    def __init__(
+        self, stated: list[tuple[int, str]], requester: str, first: int, exact: bool
+    ) -> None:
+        self._stated, self._requester, self._first, self._exact = stated, requester, first, exact
+        self._groups: list[list[tuple[str, int]]] = [[] for _ in range(len(stated) + 1)]
+
+    @property
+    def settled(self) -> bool:
+        """The best group has enough (or nothing is stated): no later row can change
+        the answer."""
+        return not self._stated or len(self._groups[-1]) >= self._first
+
+    def offer(self, row: tuple[Any, ...]) -> None:
+        """Count ``row`` (the next in rank order) in its group, if it still matters."""
+        if row[_DONOR] == self._requester:
+            return
+        met = 0
+        for cell, value in self._stated:
+            met += value in row[cell] if cell == _SUBJECTS else row[cell] == value
+        if met and len(self._groups[met]) < self._first:
+            self._groups[met].append((row[_LINE], row[_AVAILABLE]))
+
+    def picks(self) -> list[Pick]:
+        """Best first: groups from all criteria met down to one (score ``met * 100 //
+        k``, whole percentages rounded down), each in rank order; ``first`` at most."""
+        stated = len(self._stated)
+        found: list[Pick] = []
+        for met in range(stated, 0, -1):
+            score = FULL_SCORE if self._exact else met * FULL_SCORE // stated
+            found += [(line, left, self._exact, score) for line, left in self._groups[met]]
+        return found[: self._first]
+
+
+def for_work(work: str, requester: str, first: int) -> Ranking:
+    """The lines of the very work requested (``key_of`` both ids): score 100, exact."""
+    return Ranking([(_WORK, work)], requester, first, exact=True)
+
+
+def for_need(need: Need, requester: str, first: int) -> Ranking:
+    """The lines meeting ``need`` best: each stated criterion weighs the same."""
+    stated = [(cell, value) for cell, value in zip(_NEED_CELLS, need, strict=True) if value]
+    return Ranking(stated, requester, first, exact=False)
+
+
+async def rank(
     session: AsyncSession,
     works: set[str],
-    needs: set[Need],
-    requesters: set[str],
+    of_works: Sequence[Ranking],
+    of_needs: Sequence[Ranking],
     dialect: str,
-) -> Market:
-    """The open market (step 1) indexed (step 2) for what a page asks: the lines of the
-    ``works`` named, by work; the lines of each value a need in ``needs`` states, by
-    criterion and value; and each of the ``requesters``' own lines. Only the named works'
-    lines are read when no need is described. Ids are kept as ``key_of`` gives them."""
-    market = Market()
-    if not works and not needs:
-        return market
-    named = {uuid.UUID(work) for work in works}
-    statement = _statement(named, bool(needs), dialect)
-    read = (await session.exec(statement)).all()  # type: ignore[call-overload]
-    # rank order within a score group: expiry, then id — sorted here rather than by the
-    # database, in the same order: ids as their 128-bit values (``key_of``'s texts sort
-    # so, as PostgreSQL's uuid and SQLite's hex text do; see ``candidates``)
-    rows = sorted(read, key=lambda row: (row[8], row[0]))
-    wanted = [{v for need in needs if (v := need[n])} for n in range(len(CRITERIA))]
-    indexes = [{value: set[int]() for value in values} for values in wanted]
-    market.by_value = dict(zip(CRITERIA, indexes, strict=True))
-    subject_index, *column_indexes = indexes
-    own = market.by_partner = {requester: set() for requester in requesters}
-    by_work = market.by_work = {work: [] for work in works}
-    subjects_of: dict[str, list[set[int]]] = {}  # a work's subjects (JSON text): their sets
-    for position, row in enumerate(rows):
-        market.ids.append(row[0])
-        market.available.append(int(row[2]))
-        if row[1] in by_work:
-            by_work[row[1]].append(position)
-        if row[3] in own:
-            own[row[3]].add(position)
-        for index, value in zip(column_indexes, row[4:7], strict=True):
-            if value in index:
-                index[value].add(position)
-        if subject_index:
-            text = row[7] or "[]"
+) -> None:
+    """Fill the rankings (step 1): ``of_works`` (``for_work``) from the lines of the
+    ``works`` they name (ids as ``key_of`` gives them), ``of_needs`` (``for_need``) from
+    the market, each read only as long as a ranking is not settled."""
+    if of_works:
+        named = [uuid.UUID(work) for work in works]
+        await _walk(session, named, list(of_works), dialect)
+    if of_needs:
+        await _walk(session, [], list(of_needs), dialect)
+
+
+async def _walk(
+    session: AsyncSession, named: list[uuid.UUID], pending: list[Ranking], dialect: str
+) -> None:
+    """Offer the lines (of the works ``named``, or all) to the ``pending`` rankings in
+    rank order, a chunk at a time (``FIRST_BATCH`` lines, each next chunk twice as
+    many), until none is pending or the lines end. A chunk's lines are ordered here on
+    their keys as read — SQLite's texts, PostgreSQL's ``datetime`` and ``UUID`` — the
+    order the databases give (UUIDs compare as their 128-bit values in Python too)."""
+    subjects_of: dict[str | None, frozenset[str]] = {}  # a work's subjects (JSON text)
+    params: dict[str, Any] = {"now": clock.now()}
+    params |= {"named": named} if named else {"size": FIRST_BATCH}
+    after = False
+    while pending:
+        statement = _chunk(dialect, bool(named), after)
+        found = (await session.exec(statement, params=params)).all()  # type: ignore[call-overload]
+        rows = sorted(found, key=lambda row: (row[-2], row[-1]))
+        for row in rows:
+            text = row[_SUBJECTS]
             if text not in subjects_of:
-                keys = {_subject_key(dialect, str(s)) for s in json.loads(text)}
-                subjects_of[text] = [subject_index[k] for k in keys if k in subject_index]
-            for found in subjects_of[text]:
-                found.add(position)
-    return market
+                listed = json.loads(text) if text else []
+                subjects_of[text] = frozenset(_subject_key(dialect, str(s)) for s in listed)
+            cells = (*row[:_SUBJECTS], subjects_of[text])
+            for ranking in pending:
+                ranking.offer(cells)
+        pending = [ranking for ranking in pending if not ranking.settled]
+        if named or len(rows) < params["size"]:
+            return
+        after = True
+        params |= {"expires": rows[-1][-2], "line": rows[-1][-1]}
+        params["size"] = min(2 * params["size"], LAST_BATCH)
 
 
 def need_of(line: RequestLine, dialect: str) -> Need:
@@ -169,42 +255,6 @@ def _text(value: object) -> str | None:
     """A criterion's value as the column holds it (an enum's value), None when empty."""
     text = str(getattr(value, "value", value)) if value is not None else ""
     return text or None
-
-
-def rank_work(market: Market, work: str, requester: str, first: int) -> list[Pick]:
-    """The lines of the very work requested (``key_of`` both ids), best first (score
-    100, exact)."""
-    own = market.own(requester)
-    chosen = [p for p in market.by_work.get(work, []) if p not in own][:first]
-    return [(market.ids[p], market.available[p], True, FULL_SCORE) for p in chosen]
-
-
-def rank_need(market: Market, need: Need, requester: str, first: int) -> list[Pick]:
-    """The lines meeting ``need`` best, best first: each score group (``met`` of the
-    ``k`` stated criteria, score ``met * 100 // k``, whole percentages rounded down) in
-    rank order, groups read from all criteria met down to one, until ``first``."""
-    stated = [
-        market.by_value[criterion].get(value, set())
-        for criterion, value in zip(CRITERIA, need, strict=True)
-        if value
-    ]
-    own = market.own(requester)
-    found: list[Pick] = []
-    better: set[int] = set()  # positions meeting more criteria than the group read
-    for met in range(len(stated), 0, -1):
-        group: set[int] = set()
-        for chosen in combinations(stated, met):
-            group |= set.intersection(*chosen)
-        group -= better
-        better |= group
-        score = met * FULL_SCORE // len(stated)
-        wanted = first - len(found)
-        found += [
-            (market.ids[p], market.available[p], False, score) for p in sorted(group - own)[:wanted]
-        ]
-        if len(found) == first:
-            break
-    return found
 
 
 async def load(session: AsyncSession, keys: Sequence[str]) -> dict[str, OfferLine]:

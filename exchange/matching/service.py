@@ -135,11 +135,12 @@ async def suggestions_for(
     session: AsyncSession,
     policy: PolicyEngine,
 ) -> dict[uuid.UUID, list[Suggestion]]:
-    """``suggestions`` of many request lines (each with its request and requester) in two
-    statements whatever their number (``board``: one read of the open market, ranked in
-    memory, then the chosen lines): line id to its ranked offer lines, empty for a line
-    whose request the identity may not see suggestions of. ``first`` is trusted (1 to
-    ``MAX_SUGGESTIONS``)."""
+    """``suggestions`` of many request lines (each with its request and requester) in a
+    number of statements that does not grow with theirs (``board``: the named works'
+    lines, the market read in rank order a chunk at a time only until every need has
+    enough — one chunk on a market where the needs are met — then the chosen lines):
+    line id to its ranked offer lines, empty for a line whose request the identity may
+    not see suggestions of. ``first`` is trusted (1 to ``MAX_SUGGESTIONS``)."""
     requests_seen = {request.id: (request, requester) for _line, request, requester in lines}
     allowed = policy.allowed_many(
         identity,
@@ -157,23 +158,23 @@ async def suggestions_for(
         )
         for line, request in wanted
     ]
-    market = await board.read_market(
+    rankings: dict[tuple[str | board.Need, str], board.Ranking] = {}
+    for _, asked, requester in asks:  # lines with the same ask share the answer
+        if (asked, requester) not in rankings:
+            rankings[asked, requester] = (
+                board.for_work(asked, requester, first)
+                if isinstance(asked, str)
+                else board.for_need(asked, requester, first)
+            )
+    await board.rank(
         session,
         {asked for _, asked, _ in asks if isinstance(asked, str)},
-        {asked for _, asked, _ in asks if not isinstance(asked, str)},
-        {requester for _, _, requester in asks},
+        [r for (asked, _), r in rankings.items() if isinstance(asked, str)],
+        [r for (asked, _), r in rankings.items() if not isinstance(asked, str)],
         dialect,
     )
-    picked: dict[uuid.UUID, list[board.Pick]] = {}
-    shared: dict[tuple[str | board.Need, str], list[board.Pick]] = {}
-    for line_id, asked, requester in asks:
-        if (asked, requester) not in shared:
-            shared[asked, requester] = (
-                board.rank_work(market, asked, requester, first)
-                if isinstance(asked, str)
-                else board.rank_need(market, asked, requester, first)
-            )
-        picked[line_id] = shared[asked, requester]
+    shared = {ask: ranking.picks() for ask, ranking in rankings.items()}
+    picked = {line_id: shared[asked, requester] for line_id, asked, requester in asks}
     loaded = await board.load(session, [p[0] for found in shared.values() for p in found])
     return {
         line.id: [

@@ -116,8 +116,9 @@ async def test_suggestions_rank_as_the_brute_force_reference(
 async def test_suggestions_of_many_lines_rank_as_the_brute_force_reference(
     runtime: Runtime,
 ) -> None:
-    """The board's path (``suggestions_for``: one read of the market, ranked in memory)
-    gives every line of a request exactly the reference's ranking, whatever ``first``."""
+    """The board's path (``suggestions_for``: the market read in rank order until each
+    line has enough) gives every line of a request exactly the reference's ranking,
+    whatever ``first``."""
     compared = 0
     for seed in (3, 4):
         market = await build(runtime, works=24, lines=900, seed=seed)
