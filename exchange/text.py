@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
 
 from exchange.errors import FieldError, ValidationFailed
 from exchange.messages import N_
+
+if TYPE_CHECKING:  # only the catalogue's formats build XML (issue 15)
+    import xml.etree.ElementTree as ET
 
 # Bounds, in code points. A field with no bound of its own is held to MAX_ANY.
 MAX_ANY = 10_000

@@ -101,19 +101,20 @@ def test_serve_imports_neither_alembic_nor_boto3_nor_the_demo_loader() -> None:
     assert done.stdout.split() == ["none"]
 
 
-def test_serve_imports_neither_graphql_nor_cryptography_until_a_request_needs_them(
+def test_serve_leaves_what_only_some_requests_use_to_the_first_of_them(
     tmp_path: Path,
 ) -> None:
-    """The GraphQL endpoint (Strawberry, graphql-core, ``exchange.api``) is built on the first
-    ``/graphql`` request, and the instance key is read (``cryptography``) when first used,
-    not at start (issue 15): from ``exchange serve`` to a built app and its runtime, none of
-    them is imported (the key exists, as after any first start)."""
+    """Not at start but by the first request that needs them (issue 15): the GraphQL endpoint
+    (Strawberry, graphql-core, ``exchange.api``) at the first ``/graphql``; ``cryptography``
+    when a key is first used (the instance key exists, as after any first start); Jinja and
+    Babel at the first page; argon2 at the first password hashed or checked."""
     instance_key.load_or_create(tmp_path / "instance-key.pem")
     script = (
         "import sys; from exchange.cli.main import cli; cli.get_command(None, 'serve');"
         " from exchange.app import create_app; from exchange.settings import Settings;"
         " app = create_app(Settings.from_environ());"
-        " print(*[m for m in ('strawberry', 'graphql', 'exchange.api', 'cryptography')"
+        " print(*[m for m in ('strawberry', 'graphql', 'exchange.api', 'cryptography', 'jinja2',"
+        " 'babel', 'argon2')"
         " if any(n == m or n.startswith(m + '.') for n in sys.modules)] or ['none'])"
     )
     done = subprocess.run(
