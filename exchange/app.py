@@ -14,11 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
-from exchange.api.endpoint import GraphQLApp
-from exchange.api.schema import build as build_schema
 from exchange.errors import Unavailable
 from exchange.middleware.body_limit import BodyLimit
+from exchange.middleware.deferred import Deferred
 from exchange.middleware.headers import SecurityHeaders
 from exchange.middleware.responses import on_fault, on_unavailable
 from exchange.pages import (
@@ -63,8 +63,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     """The ASGI application. A given runtime is shared (tests); otherwise one is started."""
     logging.basicConfig(level=settings.log_level)
     rt = runtime or Runtime.start(settings)
-    # GraphiQL is served by exchange.pages.graphiql from local assets, not strawberry's CDN page.
-    graphql = GraphQLApp(rt, schema=build_schema(settings), graphql_ide=None)
+    graphql = Deferred(lambda: _graphql(settings, rt))  # on its first request (issue 15)
 
     async def health(_request: Request) -> Response:
         """200 when the database answers ``SELECT 1`` within 2 s, else 503 (``on_unavailable``)."""
@@ -130,6 +129,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     )
     app.state.runtime = rt
     return app
+
+
+def _graphql(settings: Settings, rt: Runtime) -> ASGIApp:
+    """The GraphQL endpoint; Strawberry and the schema are imported only when it is built."""
+    from exchange.api.endpoint import GraphQLApp
+    from exchange.api.schema import build as build_schema
+
+    # GraphiQL is served by exchange.pages.graphiql from local assets, not strawberry's CDN page.
+    return GraphQLApp(rt, schema=build_schema(settings), graphql_ide=None)
 
 
 def asgi() -> Starlette:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typing import TYPE_CHECKING
 
 from exchange.db import files
 from exchange.db.engine import Database
 from exchange.policy import PolicyEngine
 from exchange.settings import Settings
-from exchange.signing import instance_key
+from exchange.signing.key_file import KeyFile
 from exchange.storage import Storage, factory
 from exchange.sync import ownership
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,8 +22,13 @@ class Runtime:
     settings: Settings
     db: Database
     policy: PolicyEngine
-    instance_key: Ed25519PrivateKey
+    key_file: KeyFile
     storage: Storage
+
+    @property
+    def instance_key(self) -> Ed25519PrivateKey:
+        """The instance's signing key, read on first use (``exchange.signing.key_file``)."""
+        return self.key_file.key
 
     @classmethod
     def start(
@@ -36,7 +43,7 @@ class Runtime:
             settings=settings,
             db=Database(settings.effective_database_url, ownership.refuse_foreign_writes),
             policy=policy or PolicyEngine(),
-            instance_key=instance_key.load_or_create(settings.instance_key_path),
+            key_file=KeyFile.open(settings.instance_key_path),
             storage=storage or factory.build(settings),
         )
 

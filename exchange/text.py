@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
 
 from exchange.errors import FieldError, ValidationFailed
 from exchange.messages import N_
+
+if TYPE_CHECKING:  # only the catalogue's formats build XML (issue 15)
+    import xml.etree.ElementTree as ET
 
 # Bounds, in code points. A field with no bound of its own is held to MAX_ANY.
 MAX_ANY = 10_000
@@ -34,7 +37,10 @@ MAX_NOTE = 5_000
 MAX_EMAIL = 254  # RFC 5321 §4.5.3.1.3: a forward path is at most 256 octets with its <>
 MAX_PASSWORD = 1_024
 
-FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# The complement of XML 1.0's Char (§2.2): #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
+# [#x10000-#x10FFFF]. Written as the characters it excludes: the same set, compiled in
+# 0.4 ms where the negated class of the allowed ranges took 11 ms at every start (issue 15).
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Control characters (C0, DEL, C1) and the bidirectional overrides and isolates that can
 # reorder or rewrite what a terminal shows (CVE-2021-42574, "Trojan Source").
 _TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import os
 import uuid
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from typing import TYPE_CHECKING
 
 from exchange.errors import Conflict
 from exchange.messages import N_
+
+if TYPE_CHECKING:  # cryptography is imported where a key is used (issue 15)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 NONCE_BYTES = 12
 DISABLED = N_("custodial keys are disabled: EXCHANGE_KEY_ENCRYPTION_KEY is not set")
@@ -29,6 +29,8 @@ class Custody:
     def __init__(self, key_encryption_key: bytes | None) -> None:
         if key_encryption_key is not None and len(key_encryption_key) != 32:
             raise ValueError("the key-encryption key must be 32 bytes")
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         self._aead = None if key_encryption_key is None else AESGCM(key_encryption_key)
 
     @property
@@ -45,6 +47,8 @@ class Custody:
         return f"scholarly-exchange/custodial-key/v1|{partner_id}|{kid}".encode("ascii")
 
     def seal(self, key: Ed25519PrivateKey, kid: str, partner_id: uuid.UUID) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
         raw = key.private_bytes(
             serialization.Encoding.Raw,
             serialization.PrivateFormat.Raw,
@@ -54,6 +58,9 @@ class Custody:
         return nonce + self._cipher().encrypt(nonce, raw, self._context(kid, partner_id))
 
     def open(self, sealed: bytes, kid: str, partner_id: uuid.UUID) -> Ed25519PrivateKey:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         cipher = self._cipher()
         try:
             raw = cipher.decrypt(

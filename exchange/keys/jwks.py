@@ -17,9 +17,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -35,6 +34,9 @@ from exchange.signing.instance_key import (
     key_id,
     raw_public,
 )
+
+if TYPE_CHECKING:  # cryptography is imported where a key is used (issue 15)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,8 @@ def to_jwk(key: PublishedKey) -> dict[str, Any]:
 
 
 def published(row: SigningKey) -> PublishedKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     public_key = Ed25519PublicKey.from_public_bytes(jws.strict_b64url_decode(row.public_key))
     return PublishedKey(row.kid, row.partner_id, public_key, row.created_at, row.revoked_at)
 
@@ -119,6 +123,8 @@ def _key(jwk: dict[str, Any]) -> PublishedKey:
     raw = jws.strict_b64url_decode(str(jwk["x"]))
     if len(raw) != 32:
         raise ValueError("x is not 32 bytes")
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     public_key = Ed25519PublicKey.from_public_bytes(raw)
     kid = jwk.get("kid", key_id(public_key))
     if key_id(public_key) != kid:

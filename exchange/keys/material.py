@@ -4,16 +4,22 @@ public keys given as PEM or as a JWK."""
 from __future__ import annotations
 
 import json
-
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from exchange.errors import ValidationFailed
 from exchange.signing import jws
 from exchange.signing.instance_key import b64url, key_id, raw_public
 
+if TYPE_CHECKING:  # cryptography is imported where a key is used (issue 15)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
+
 
 def private_pem(key: Ed25519PrivateKey, passphrase: bytes | None) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(passphrase)
         if passphrase
@@ -25,6 +31,9 @@ def private_pem(key: Ed25519PrivateKey, passphrase: bytes | None) -> bytes:
 
 
 def load_private(pem: bytes, passphrase: bytes | None) -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     try:
         key = serialization.load_pem_private_key(pem, password=passphrase or None)
     except TypeError:
@@ -52,6 +61,9 @@ def public_jwk(key: Ed25519PublicKey) -> dict[str, str]:
 
 def load_public(data: bytes) -> Ed25519PublicKey:
     """A public key from a PEM file or a JWK (``{"kty": "OKP", "crv": "Ed25519", "x"}``)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     text = data.strip()
     if text.startswith(b"{"):
         try:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,6 +19,9 @@ from exchange.keys import material, service
 from exchange.keys.models import SigningKey
 from exchange.partners.models import Partner
 from exchange.policy import PLATFORM, PolicyEngine
+
+if TYPE_CHECKING:  # cryptography is imported where a key is used (issue 15)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 # A JWK or a PEM public key is a few hundred characters; a paste past this is not one.
 MAX_KEY_TEXT = 4000

@@ -9,9 +9,8 @@ from __future__ import annotations
 import builtins
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,6 +28,12 @@ from exchange.partners.models import Partner
 from exchange.partners.service import resource as partner_resource
 from exchange.policy import PolicyEngine
 from exchange.signing.instance_key import b64url, key_id, raw_public
+
+if TYPE_CHECKING:  # cryptography is imported where a key is used (issue 15)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 
 async def _partner(session: AsyncSession, partner_id: uuid.UUID) -> Partner:
@@ -92,6 +97,8 @@ async def create_custodial(
     key. Refused (Conflict) when no key-encryption key is configured."""
     partner = await _partner(uow.session, partner_id)
     policy.require(identity, "key.register", partner_resource(partner))
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     private_key = Ed25519PrivateKey.generate()
     public_key = private_key.public_key()
     sealed = custody.seal(private_key, key_id(public_key), partner.id)

@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime
-from typing import Any
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typing import TYPE_CHECKING, Any
 
 from exchange import clock
 from exchange.errors import Conflict, ValidationFailed
@@ -39,6 +37,9 @@ from exchange.manifests.statement import Manifest, Receipt
 from exchange.signing import jws
 from exchange.signing.canonical import canonical_json
 from exchange.signing.instance_key import key_id
+
+if TYPE_CHECKING:  # cryptography is imported where a key is used (issue 15)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 SIGNED_AT = "signed_at"
 RECEIPT = "receipt"

@@ -24,9 +24,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from typing import TYPE_CHECKING, Any
 
 from exchange import clock
 from exchange.errors import ValidationFailed
@@ -36,6 +34,9 @@ from exchange.manifests.statement import TIMESTAMP, Manifest, Receipt, manifest_
 from exchange.signing import jws
 from exchange.signing.canonical import canonical_json
 from exchange.signing.jws import SignatureInvalid
+
+if TYPE_CHECKING:  # cryptography is imported where a key is used (issue 15)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 __all__ = ["SignatureInvalid", "Signed", "VerifiedManifest", "verify"]
 

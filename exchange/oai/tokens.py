@@ -16,18 +16,21 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typing import TYPE_CHECKING
 
 from exchange.catalogue.harvest import Position
 from exchange.oai.errors import bad_resumption_token
+
+if TYPE_CHECKING:  # cryptography is imported where a key is used (issue 15)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 MAC_BYTES = 16
 
 
 def secret_from(instance_key: Ed25519PrivateKey) -> bytes:
     """The tokens' MAC key, derived from the instance key (so it survives restarts)."""
+    from cryptography.hazmat.primitives import serialization
+
     raw = instance_key.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )

@@ -14,17 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from babel import Locale, dates, numbers
-from babel.support import NullTranslations, Translations
-from jinja2 import pass_context
-from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.requests import Request
 
 from exchange.messages import Message
 from exchange.pages import labels
+
+if TYPE_CHECKING:  # babel and jinja2 are imported by the first page (issue 15)
+    from babel.support import NullTranslations
+    from jinja2.runtime import Context
 
 LOCALE_DIR = Path(__file__).resolve().parents[2] / "web" / "locale"
 LANGUAGES = ("en", "ko")
@@ -35,6 +35,8 @@ COOKIE = "lang"
 @functools.cache
 def translations(language: str) -> NullTranslations:
     """The compiled catalogue of ``language`` (English is the source text)."""
+    from babel.support import NullTranslations, Translations
+
     if language == DEFAULT:
         return NullTranslations()
     return Translations.load(str(LOCALE_DIR), [language], domain="messages")
@@ -108,19 +110,27 @@ class Language:
     def format_datetime(self, value: datetime | None) -> str:
         if value is None:
             return ""
+        from babel import Locale, dates
+
         return dates.format_datetime(value, format="medium", locale=Locale.parse(self.code))
 
     def format_date(self, value: datetime | None) -> str:
         if value is None:
             return ""
+        from babel import Locale, dates
+
         return dates.format_date(value, format="medium", locale=Locale.parse(self.code))
 
     def format_number(self, value: int | float) -> str:
+        from babel import Locale, numbers
+
         return numbers.format_decimal(value, locale=Locale.parse(self.code))
 
     def template_globals(self) -> dict[str, Callable[..., Any]]:
         """``gettext``/``ngettext`` as Jinja's i18n extension calls them (new style:
         variables are escaped, the message is not), plus the locale's formatters."""
+        from jinja2 import pass_context
+
         catalogue = self.catalogue
 
         @pass_context

@@ -21,7 +21,6 @@ from exchange.settings import PREFIX
 
 def endpoint(runtime: Runtime) -> Callable[[Request], Awaitable[Response]]:
     extra = runtime.settings.extra
-    secret = tokens.secret_from(runtime.instance_key)
     page_size = max(1, int(extra.get(f"{PREFIX}OAI_PAGE_SIZE", "100")))
     public = runtime.settings.public_url
     host = urlsplit(public).hostname or "localhost"
@@ -31,6 +30,8 @@ def endpoint(runtime: Runtime) -> Callable[[Request], Awaitable[Response]]:
         # langcodes, 0.1 s and some MiB that most instances never use (issue 15).
         from exchange.oai import protocol
 
+        # derived from the instance key, which is read when first used (issue 15)
+        secret = tokens.secret_from(runtime.instance_key)
         if request.method == "POST":
             items = [(k, v) for k, v in (await request.form()).multi_items() if isinstance(v, str)]
         else:

@@ -9,17 +9,15 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-import jinja2
 from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.templating import Jinja2Templates
 
 from exchange import errors, messages, text
 from exchange.identity import sessions
@@ -27,6 +25,9 @@ from exchange.identity.identity import ANONYMOUS, Identity
 from exchange.pages.i18n import N_, Language, language_of
 from exchange.pagination import encode_cursor
 from exchange.runtime import Runtime
+
+if TYPE_CHECKING:
+    from starlette.templating import Jinja2Templates
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "web" / "templates"
 SESSION_COOKIE = "sx_session"
@@ -48,15 +49,22 @@ def _printable(value: Any) -> Any:
     return value
 
 
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
-    autoescape=jinja2.select_autoescape(default=True),
-    extensions=["jinja2.ext.i18n"],
-    undefined=jinja2.StrictUndefined,
-    finalize=_printable,
-)
-_env.newstyle_gettext = True  # type: ignore[attr-defined]
-TEMPLATES = Jinja2Templates(env=_env)
+@functools.cache
+def templates() -> Jinja2Templates:
+    """The pages' templates, each compiled when first rendered. Jinja is imported by the
+    first page, not when the server starts (issue 15)."""
+    import jinja2
+    from starlette.templating import Jinja2Templates
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=jinja2.select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        finalize=_printable,
+    )
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    return Jinja2Templates(env=env)
 
 
 class Visitor:
@@ -230,7 +238,7 @@ def render(
         **who.language.template_globals(),
         **(context or {}),
     }
-    response = TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
+    response = templates().TemplateResponse(request, template, values, status_code=status_code)
     response.headers["Content-Language"] = who.language.code
     response.headers["Vary"] = "Accept-Language, Cookie"
     return response

@@ -43,7 +43,6 @@ class PolicyEngine:
         self.schema_text = (directory / "schema.cedarschema").read_text("utf-8")
         self._policies = cedarpy.PolicySet.from_str(self.policy_text)
         self._schema = cedarpy.Schema.from_str(self.schema_text)
-        self.explainer = Explainer.read(self.policy_text, self.schema_text)
         # A decision is a function of the request and its entities alone (the policies are
         # fixed for the life of the engine), so it is kept, keyed by their JSON: the key
         # costs tens of microseconds, an evaluation hundreds (the entity graph is parsed
@@ -58,7 +57,9 @@ class PolicyEngine:
         self.recalled = 0  # decisions answered from the memo
         # Cedar names policies policy0, policy1... in the order of the text; people name them
         # by their @id annotation.
+        # Read once, here, for the names and for the explainer.
         parsed = json.loads(cedarpy.policies_to_json_str(self.policy_text))
+        self.explainer = Explainer.read(parsed, self.schema_text)
         self._names = {
             pid: str(p.get("annotations", {}).get("id", pid))
             for pid, p in parsed["staticPolicies"].items()

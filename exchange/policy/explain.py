@@ -10,13 +10,10 @@ ours).
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
-
-import cedarpy
 
 from exchange.messages import N_, Message
 
@@ -59,8 +56,10 @@ class Explainer:
     conditions: dict[str, str]  # Cedar's policy id (policy0, …) of a forbid -> its condition
 
     @classmethod
-    def read(cls, policy_text: str, schema_text: str) -> Explainer:
-        policies = json.loads(cedarpy.policies_to_json_str(policy_text))["staticPolicies"]
+    def read(cls, policy_json: dict[str, Any], schema_text: str) -> Explainer:
+        """From Cedar's JSON form of the policy set (``cedarpy.policies_to_json_str``, parsed
+        once by the engine) and the text of the Cedar schema."""
+        policies = policy_json["staticPolicies"]
         groups = _groups(schema_text)
         allowed: defaultdict[str, list[str]] = defaultdict(list)
         conditions: dict[str, str] = {}

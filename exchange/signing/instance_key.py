@@ -12,9 +12,13 @@ import base64
 import hashlib
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+if TYPE_CHECKING:  # cryptography is imported where a key is used (issue 15)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 
 def b64url(data: bytes) -> str:
@@ -26,6 +30,8 @@ def b64url_decode(text: str) -> bytes:
 
 
 def raw_public(key: Ed25519PublicKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
@@ -59,6 +65,9 @@ def instance_jwk(key: Ed25519PublicKey) -> dict[str, str]:
 
 def load_or_create(path: Path) -> Ed25519PrivateKey:
     """Read the PEM private key at ``path``, creating it (mode 0600) when absent."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     if path.exists():
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(key, Ed25519PrivateKey):

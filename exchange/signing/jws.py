@@ -16,13 +16,16 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING, Any
 
 from exchange.signing.canonical import canonical_json
 from exchange.signing.instance_key import b64url, b64url_decode
+
+if TYPE_CHECKING:  # cryptography is imported where a key is used (issue 15)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 ACCEPTED_ALGS = frozenset({"Ed25519", "EdDSA"})
 EMITTED_ALG = "EdDSA"
@@ -88,7 +91,7 @@ class VerifiedSignature:
     header: dict[str, Any]
 
 
-KeyResolver = Callable[[str, dict[str, Any]], Ed25519PublicKey]
+KeyResolver = Callable[[str, dict[str, Any]], "Ed25519PublicKey"]
 
 
 def verify(document: dict[str, Any], resolve: KeyResolver) -> tuple[bytes, list[VerifiedSignature]]:
@@ -131,6 +134,8 @@ def verify(document: dict[str, Any], resolve: KeyResolver) -> tuple[bytes, list[
         if not isinstance(kid, str):
             raise SignatureInvalid(f"signature {index}: no kid")
         key = resolve(kid, header)
+        from cryptography.exceptions import InvalidSignature
+
         try:
             key.verify(signature, f"{entry['protected']}.{payload_b64}".encode("ascii"))
         except InvalidSignature:

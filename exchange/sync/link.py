@@ -25,8 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import anyio
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.errors import Unauthenticated, ValidationFailed
@@ -37,6 +35,7 @@ from exchange.sync.models import SyncPeer
 
 if TYPE_CHECKING:  # the client side only: `serve` answers links without httpx (issue 15)
     import httpx
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 SKEW = 300
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -70,6 +69,8 @@ async def authenticate(
     peer = await session.get(SyncPeer, peer_id)
     if peer is None:
         raise Unauthenticated(N_("instance {peer_id} is not a registered peer", peer_id=peer_id))
+    from cryptography.exceptions import InvalidSignature
+
     try:
         peers.public_key(peer.jwk).verify(signature, f"{method} {path} {peer_id} {at}".encode())
     except (InvalidSignature, ValueError):

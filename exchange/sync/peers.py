@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,6 +24,9 @@ from exchange.partners.models import Partner
 from exchange.signing.instance_key import INSTANCE_KID_PREFIX, b64url_decode, key_id
 from exchange.sync import instance
 from exchange.sync.models import PartnerHome, SyncPeer
+
+if TYPE_CHECKING:  # cryptography is imported where a key is used (issue 15)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,8 @@ def instance_key_of(jwks: Any) -> dict[str, Any]:
 
 
 def public_key(jwk: dict[str, Any]) -> Ed25519PublicKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         return Ed25519PublicKey.from_public_bytes(b64url_decode(str(jwk["x"])))
     except ValueError:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -12,6 +14,7 @@ from click.testing import CliRunner
 from exchange.cli import exit_codes
 from exchange.cli.group import OneLineUsageError
 from exchange.cli.main import COMMANDS, cli
+from exchange.signing import instance_key
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -94,5 +97,32 @@ def test_serve_imports_neither_alembic_nor_boto3_nor_the_demo_loader() -> None:
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.split() == ["none"]
+
+
+def test_serve_leaves_what_only_some_requests_use_to_the_first_of_them(
+    tmp_path: Path,
+) -> None:
+    """Not at start but by the first request that needs them (issue 15): the GraphQL endpoint
+    (Strawberry, graphql-core, ``exchange.api``) at the first ``/graphql``; ``cryptography``
+    when a key is first used (the instance key exists, as after any first start); Jinja and
+    Babel at the first page; argon2 at the first password hashed or checked."""
+    instance_key.load_or_create(tmp_path / "instance-key.pem")
+    script = (
+        "import sys; from exchange.cli.main import cli; cli.get_command(None, 'serve');"
+        " from exchange.app import create_app; from exchange.settings import Settings;"
+        " app = create_app(Settings.from_environ());"
+        " print(*[m for m in ('strawberry', 'graphql', 'exchange.api', 'cryptography', 'jinja2',"
+        " 'babel', 'argon2')"
+        " if any(n == m or n.startswith(m + '.') for n in sys.modules)] or ['none'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={**os.environ, "EXCHANGE_DATA_DIR": str(tmp_path)},
     )
     assert done.stdout.split() == ["none"]
