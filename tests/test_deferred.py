@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import anyio
 import httpx
 import pytest
@@ -62,3 +64,29 @@ async def test_a_failed_build_fails_its_request_and_the_next_request_builds_agai
         reply = await http.get("/thing")
     assert (reply.status_code, reply.text) == (200, "built 2: /thing")
     assert builds.count == 2
+
+
+async def test_the_event_loop_answers_other_requests_while_the_build_runs() -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> ASGIApp:
+        started.set()
+        assert release.wait(10)
+        return Builds()()
+
+    deferred = Deferred(slow)
+    order: list[str] = []
+    async with client(deferred) as http:
+
+        async def build_request() -> None:
+            order.append((await http.get("/thing")).text)
+
+        async def meanwhile() -> None:
+            await anyio.to_thread.run_sync(started.wait, 10)
+            order.append("loop free")
+            release.set()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(build_request)
+            group.start_soon(meanwhile)
+    assert order == ["loop free", "built 1: /thing"]
