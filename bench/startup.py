@@ -14,7 +14,9 @@ under ``uvicorn.run`` with the same defaults and log level. For each it measures
 - seconds from spawning the process to the first 200 from ``/health`` (wall, and the CPU
   seconds the server spent until then: the figure a busy machine does not inflate);
 - resident memory (``VmRSS``) once it answers (idle), and after ``--requests`` sequential
-  ``GET /health`` on one keep-alive connection.
+  ``GET /health`` on one keep-alive connection; and after one GraphQL request and one page
+  (``exchange serve`` builds its GraphQL endpoint and loads Jinja and Babel on first use;
+  the reference answers those two with 404).
 
 The package's bytecode is written first (``compileall``), as ``scripts/start.sh`` does:
 where PYTHONDONTWRITEBYTECODE is set, every start would otherwise compile ~200 modules,
@@ -53,6 +55,7 @@ class Start:
     cpu_s: float
     idle_mib: float
     busy_mib: float
+    used_mib: float
 
 
 def free_port() -> int:
@@ -96,6 +99,19 @@ def hammer(port: int, requests: int) -> None:
         connection.close()
 
 
+def first_uses(port: int) -> None:
+    """One GraphQL request and one page: what ``serve`` builds on first use."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        body = b'{"query": "{ __typename }"}'
+        connection.request("POST", "/graphql", body, {"Content-Type": "application/json"})
+        connection.getresponse().read()
+        connection.request("GET", "/", headers={"Accept-Language": "ko"})
+        connection.getresponse().read()
+    finally:
+        connection.close()
+
+
 def measure(command: list[str], env: dict[str, str], port: int, requests: int) -> Start:
     began = time.perf_counter()
     server = subprocess.Popen(
@@ -117,10 +133,12 @@ def measure(command: list[str], env: dict[str, str], port: int, requests: int) -
         idle = rss_mib(server.pid)
         hammer(port, requests)
         busy = rss_mib(server.pid)
+        first_uses(port)
+        used = rss_mib(server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    return Start(wall, cpu, idle, busy)
+    return Start(wall, cpu, idle, busy, used)
 
 
 def serve_reference(port: int, database_url: str) -> None:
@@ -216,6 +234,14 @@ def main() -> None:
             "lower",
             median(raw, "busy_mib"),
             "raw Starlette app, uvicorn",
+        ),
+        headline.Row(
+            "resident memory after a first GraphQL request and page",
+            median(ours, "used_mib"),
+            "MiB",
+            "lower",
+            median(raw, "used_mib"),
+            "raw Starlette app, uvicorn (answers 404)",
         ),
     ]
     for row in rows:
