@@ -308,3 +308,45 @@ async def test_revoking_names_the_tokens_own_account_or_finds_nothing(
     assert own.status_code == 303
     assert own.headers["location"] == f"/admin/accounts/{holder}?done=revoked"
     assert await _tokens(runtime, holder) == [(token_id, label, True)]
+
+
+async def test_the_domain_alone_decides_what_is_too_long_and_the_value_is_kept_whole(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    """The forms pass what was typed to the domain whole: a name past the domain's 200
+    characters is refused next to its field and shown back entire (not cut at the page's
+    own, different, limit), and text past that old cut is never dropped to make a value
+    valid (a partner's id followed by spaces and more text is not the partner)."""
+    csrf = await admin_signed_in(client, runtime, world)
+    [before] = await rows(runtime, ACCOUNT_COUNT)
+    name = "김" * 450
+    long = await client.post(
+        "/admin/accounts/new",
+        data={"csrf": csrf, "email": "kim@example.org", "display_name": name, "password": ""},
+    )
+    assert long.status_code == 400
+    assert '<p class="error" id="display_name-error">at most 200 characters</p>' in long.text
+    assert f'value="{name}"' in long.text
+    assert "maxlength" not in long.text
+    assert await rows(runtime, ACCOUNT_COUNT) == [before]
+
+    researcher = world.account_ids["researcher"]
+    roles = await _roles(runtime, researcher)
+    padded = f"{world.donor}    and more"
+    refused = await client.post(
+        f"/admin/accounts/{researcher}/memberships",
+        data={"csrf": csrf, "partner": padded, "role": "librarian"},
+    )
+    assert refused.status_code == 400
+    assert 'id="partner-error">Choose a partner.' in refused.text
+    assert await _roles(runtime, researcher) == roles
+
+    label = "l" * 150
+    tokens_before = await _tokens(runtime, researcher)
+    too_long = await client.post(
+        f"/admin/accounts/{researcher}/tokens", data={"csrf": csrf, "label": label, "days": ""}
+    )
+    assert too_long.status_code == 400
+    assert '<p class="error" id="label-error">at most 100 characters</p>' in too_long.text
+    assert f'value="{label}"' in too_long.text
+    assert await _tokens(runtime, researcher) == tokens_before
