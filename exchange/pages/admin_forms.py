@@ -69,7 +69,7 @@ DOMAIN_REASONS = (
 def reason_of(who: web.Visitor, error: errors.ExchangeError) -> str:
     """The domain's reason for a refusal, in the visitor's language when the catalogue
     has it (else as the domain said it)."""
-    return who.language.gettext(error.message)
+    return web.described(who, error)
 
 
 def _text(data: FormData, name: str) -> str:

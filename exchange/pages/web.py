@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -268,6 +268,29 @@ def field_errors(
     for problem in error.errors:
         shown.setdefault(where(problem.field), who.language.say(problem.message))
     return shown
+
+
+def form_errors(
+    who: Visitor,
+    error: errors.ExchangeError,
+    *,
+    fields: Mapping[str, str] | None = None,
+    conflict: str,
+    missing: str | None = None,
+) -> dict[str, str] | None:
+    """Where a form shows a domain refusal, field (of the form) -> message in the visitor's
+    language: each field error by its field (``fields`` renames the domain's names), a
+    ``Conflict`` at ``conflict``, a ``NotFound`` at ``missing``. ``None`` for any other
+    refusal (a denial, a missing record the form does not name): the route refuses the
+    page instead (``refused``, ``not_found``)."""
+    if isinstance(error, errors.ValidationFailed):
+        renamed = fields or {}
+        return field_errors(who, error, lambda name: renamed.get(name, name))
+    if isinstance(error, errors.Conflict):
+        return {conflict: described(who, error)}
+    if isinstance(error, errors.NotFound) and missing is not None:
+        return {missing: described(who, error)}
+    return None
 
 
 def described(who: Visitor, error: errors.ExchangeError) -> str:

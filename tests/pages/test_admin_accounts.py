@@ -11,9 +11,13 @@ import uuid
 import httpx
 from sqlmodel import col, select
 
+from exchange import errors
 from exchange.identity import service as identity_service
 from exchange.identity.identity import SYSTEM, Role
 from exchange.identity.models import Account, Membership, Token
+from exchange.messages import N_
+from exchange.pages import web
+from exchange.pages.i18n import Language, translations
 from exchange.runtime import Runtime
 from tests.conftest import World
 from tests.pages.people import person, rows, sign_in
@@ -350,3 +354,26 @@ async def test_the_domain_alone_decides_what_is_too_long_and_the_value_is_kept_w
     assert '<p class="error" id="label-error">at most 100 characters</p>' in too_long.text
     assert f'value="{label}"' in too_long.text
     assert await _tokens(runtime, researcher) == tokens_before
+
+
+def test_one_mapping_places_each_kind_of_refusal_on_the_form() -> None:
+    """``web.form_errors``, the mapping every account form uses: field errors by their
+    (renamed) field, a conflict and a missing record where the form says, anything else
+    (a denial) left to the route, which refuses the page."""
+    korean = web.Visitor(Language("ko", translations("ko")), None, "")
+    between = N_("between {low} and {high}", low=1, high=10)
+    invalid = errors.ValidationFailed.single("ttl", "out_of_range", between)
+    assert web.form_errors(korean, invalid, fields={"ttl": "days"}, conflict="alert") == {
+        "days": "1에서 10 사이"
+    }
+    clash = errors.Conflict("the token is already revoked")
+    assert web.form_errors(korean, clash, conflict="alert") == {
+        "alert": "토큰이 이미 폐기되었습니다"
+    }
+    missing = errors.NotFound("partner", "P-1")
+    assert web.form_errors(korean, missing, conflict="role", missing="partner") == {
+        "partner": korean.language.say(missing.message)
+    }
+    assert web.form_errors(korean, missing, conflict="role") is None
+    denied = errors.PermissionDenied("token.issue", "only admins may")
+    assert web.form_errors(korean, denied, conflict="alert", missing="partner") is None
