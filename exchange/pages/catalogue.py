@@ -130,7 +130,7 @@ def routes(runtime: Runtime) -> list[Route]:
                 found = await record.read(identity, work_id, session=session, policy=runtime.policy)
         except (ValueError, errors.NotFound):
             message = who.language.gettext("No such work in the catalogue.")
-            return web.render(request, who, "error.html", {"message": message}, status_code=404)
+            return web.error_page(request, who, message, 404)
         return web.render(request, who, "work.html", {"record": found})
 
     return [

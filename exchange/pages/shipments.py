@@ -195,7 +195,7 @@ def routes(runtime: Runtime) -> list[Route]:
                 )
         except ValueError:
             message = who.language.gettext("Choose the allocations to pack.")
-            return web.render(request, who, "error.html", {"message": message}, status_code=400)
+            return web.error_page(request, who, message, 400)
         except errors.ExchangeError as error:
             return web.refused(request, who, error)
         return web.redirect(f"/shipments/{created.id}")

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import unquote_to_bytes, urlencode, urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -190,15 +190,22 @@ def on_form_rejected(runtime: Runtime) -> Callable[[Request, Exception], Awaitab
         assert isinstance(error, FormRejected)
         who = await visitor(request, runtime)
         message = who.language.gettext(error.message)
-        return render(request, who, "error.html", {"message": message}, error.status_code)
+        return error_page(request, who, message, error.status_code)
 
     return handler
 
 
 async def member(request: Request, runtime: Runtime) -> Visitor | Response:
-    """The signed-in visitor, or the redirect to sign in (and back here)."""
+    """The signed-in visitor; else the redirect to sign in and back here, or, for a form
+    posted after the session ended (there is no page to come back to at a POST's address),
+    the error page (401) linking to sign-in and back to the form."""
     who = await visitor(request, runtime)
     if who.session is None:
+        if request.method not in ("GET", "HEAD"):
+            message = who.language.gettext(
+                "You are not signed in, so the form was not sent. Sign in, then send it again."
+            )
+            return error_page(request, who, message, 401)
         return redirect(f"/signin?next={request.url.path}")
     return who
 
@@ -303,15 +310,50 @@ def described(who: Visitor, error: errors.ExchangeError) -> str:
     return who.language.say(error.message)
 
 
+def came_from(request: Request) -> str | None:
+    """The page of this instance the visitor came from (path and query), from the
+    ``Referer`` a browser sends to its own origin (``Referrer-Policy: same-origin``); ``None``
+    when there is none, it names another origin, or it is the address just read (a form
+    posted to the address of its own page did come from there)."""
+    parts = urlsplit(request.headers.get("referer", "")[:2000])
+    if not parts.path or parts.netloc != request.url.netloc or parts.scheme != request.url.scheme:
+        return None
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    shown = local_path(target, "")
+    reading = request.method in ("GET", "HEAD")
+    return shown if shown and not (reading and shown == here) else None
+
+
+def error_page(request: Request, who: Visitor, message: str, status_code: int) -> Response:
+    """The one error page: ``message``, and the ways on from it: back to the page the
+    visitor came from, to their dashboard (the directory for a visitor), and, when nobody
+    is signed in, to sign-in (then back), saying so when a session cookie was sent but its
+    session has ended (expired, signed out)."""
+    back = came_from(request)
+    signed_in = who.session is not None
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    again = here if request.method in ("GET", "HEAD") else None
+    resume = back or again or "/dashboard"
+    context = {
+        "message": message,
+        "back": back,
+        "home": "/dashboard" if signed_in else "/",
+        "signin": None if signed_in else "/signin?" + urlencode({"next": resume}),
+        "expired": not signed_in and bool(request.cookies.get(SESSION_COOKIE)),
+    }
+    return render(request, who, "error.html", context, status_code=status_code)
+
+
 def forbidden(request: Request, who: Visitor) -> Response:
     """A form without this session's CSRF token: nothing is done."""
     message = who.language.gettext("The form expired. Please try again.")
-    return render(request, who, "error.html", {"message": message}, status_code=403)
+    return error_page(request, who, message, 403)
 
 
 def not_found(request: Request, who: Visitor) -> Response:
     message = who.language.gettext("Nothing is here, or it is not yours to see.")
-    return render(request, who, "error.html", {"message": message}, status_code=404)
+    return error_page(request, who, message, 404)
 
 
 # One table maps domain errors to the pages' status codes (the GraphQL adapter has its own).
@@ -331,9 +373,7 @@ def status_of(error: errors.ExchangeError) -> int:
 
 def refused(request: Request, who: Visitor, error: errors.ExchangeError) -> Response:
     """A page saying why an action was refused, with the status its kind calls for."""
-    status = status_of(error)
-    message = described(who, error)
-    return render(request, who, "error.html", {"message": message}, status_code=status)
+    return error_page(request, who, described(who, error), status_of(error))
 
 
 def proposed(request: Request, who: Visitor, owner: uuid.UUID, back: str) -> Response:
