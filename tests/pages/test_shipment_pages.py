@@ -19,8 +19,9 @@ from exchange.runtime import Runtime
 from exchange.settings import Settings
 from tests.conftest import World
 from tests.pages.people import person, sign_in
+from tests.pages.test_query_counts import statements
 from tests.shipments.conftest import KEY_ENCRYPTION_KEY
-from tests.shipments.scene import allocate, make_scene
+from tests.shipments.scene import allocate, draft, make_scene
 
 
 @pytest.fixture
@@ -131,3 +132,31 @@ async def test_shipments_filter_by_state_partner_and_days(
     bad = await client.get("/shipments", params={"from": "yesterday"})
     assert bad.status_code == 400
     assert "Choose a partner and dates from the form." in bad.text
+
+
+async def test_each_listed_shipment_names_its_sender_and_receiver_in_fixed_statements(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    """A row of ``/shipments`` names who sends and who receives (each name in its own
+    language), read with the page: as many statements for four shipments as for one."""
+    scene = await make_scene(runtime, world, custodial=False)
+    await person(runtime, "coord@example.org", scene.donor, Role.COORDINATOR)
+    first = await draft(runtime, scene, scene.national)
+    await sign_in(client, "coord@example.org")
+
+    async def listing() -> tuple[str, int]:
+        with statements(runtime) as seen:
+            page = await client.get("/shipments")
+        assert page.status_code == 200
+        return page.text, len(seen)
+
+    one, few = await listing()
+    row = re.search(rf'<tr data-shipment-id="{first.id}">(.*?)</tr>', one, re.S)
+    assert row is not None
+    assert '<td data-sender lang="en">Open Shelves Foundation</td>' in row.group(1)
+    assert '<td data-receiver lang="ko-Hang">인민대학습당</td>' in row.group(1)
+    more = [await draft(runtime, scene, to) for to in (scene.campus, scene.campus, scene.national)]
+    four, many = await listing()
+    assert re.findall(r'data-shipment-id="([^"]+)"', four) == [str(s.id) for s in (first, *more)]
+    assert four.count('<td data-receiver lang="en">Riverside University Library</td>') == 2
+    assert many == few
