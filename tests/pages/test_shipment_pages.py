@@ -6,6 +6,7 @@ dispatches (the manifest is signed), the receiver confirms receipt with a discre
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,8 +18,10 @@ from exchange import clock
 from exchange.identity.identity import Role
 from exchange.runtime import Runtime
 from exchange.settings import Settings
-from tests.conftest import World
-from tests.pages.people import person, sign_in
+from exchange.shipments import transitions
+from exchange.shipments.workflow import Action
+from tests.conftest import World, db_state
+from tests.pages.people import person, rows, sign_in
 from tests.pages.test_query_counts import statements
 from tests.shipments.conftest import KEY_ENCRYPTION_KEY
 from tests.shipments.scene import allocate, draft, make_scene
@@ -160,3 +163,75 @@ async def test_each_listed_shipment_names_its_sender_and_receiver_in_fixed_state
     assert re.findall(r'data-shipment-id="([^"]+)"', four) == [str(s.id) for s in (first, *more)]
     assert four.count('<td data-receiver lang="en">Riverside University Library</td>') == 2
     assert many == few
+
+
+async def test_release_is_offered_only_where_the_domain_would_release(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    """A request's page offers Release for an allocation only when Cedar allows the reader
+    to release it and no live shipment carries it; one that travels or has arrived links to
+    its shipment instead. Posting the release anyway is still refused, nothing changed."""
+    scene = await make_scene(runtime, world)
+    custody = scene.custody(runtime)
+    receiver = scene.receivers[scene.campus]
+    arrived = await draft(runtime, scene, scene.campus)
+    async with runtime.db.unit_of_work() as uow:
+        policy = runtime.policy
+        await transitions.act(scene.sender, arrived.id, Action.PACK, uow=uow, policy=policy)
+        await transitions.dispatch(
+            scene.sender, arrived.id, uow=uow, policy=policy, custody=custody
+        )
+        await transitions.act(receiver, arrived.id, Action.MARK_DELIVERED, uow=uow, policy=policy)
+        await transitions.receive(receiver, arrived.id, uow=uow, policy=policy, custody=custody)
+    waiting = await draft(runtime, scene, scene.campus, quantity=2)
+    free = await allocate(runtime, scene, scene.campus, scene.print_line, 1)
+    await person(runtime, "coord@example.org", scene.donor, Role.COORDINATOR)
+    await person(runtime, "sender@example.org", scene.donor, Role.LIBRARIAN)
+    csrf = await sign_in(client, "coord@example.org")
+
+    async def shown(allocation: str) -> str:
+        [(request_id,)] = await rows(
+            runtime,
+            "SELECT l.request_id FROM request_line l JOIN allocation a "
+            f"ON a.request_line_id = l.id WHERE a.id = '{uuid.UUID(allocation).hex}' "
+            f"OR a.id = '{allocation}'",
+        )
+        page = await client.get(f"/requests/{uuid.UUID(str(request_id))}")
+        assert page.status_code == 200
+        found = re.search(rf'<li data-allocation-id="{allocation}">(.*?)</li>', page.text, re.S)
+        assert found is not None
+        return found.group(1)
+
+    [(carried_by_arrived,)] = await rows(
+        runtime,
+        "SELECT allocation_id FROM shipment_item WHERE shipment_id IN "
+        f"('{arrived.id}', '{arrived.id.hex}')",
+    )
+    arrived_allocation = str(uuid.UUID(str(carried_by_arrived)))
+    [(carried_by_waiting,)] = await rows(
+        runtime,
+        "SELECT allocation_id FROM shipment_item WHERE shipment_id IN "
+        f"('{waiting.id}', '{waiting.id.hex}')",
+    )
+    waiting_allocation = str(uuid.UUID(str(carried_by_waiting)))
+
+    release = "/release"
+    assert release in await shown(str(free))
+    delivered = await shown(arrived_allocation)
+    assert release not in delivered
+    assert f'<a href="/shipments/{arrived.id}" data-carried-by>in a shipment (received)</a>' in (
+        delivered
+    )
+    packing = await shown(waiting_allocation)
+    assert release not in packing
+    assert f'<a href="/shipments/{waiting.id}" data-carried-by>in a shipment (draft)</a>' in packing
+
+    before = await db_state(runtime)
+    refused = await client.post(
+        f"/allocations/{arrived_allocation}/release", data={"csrf": csrf, "back": "/board"}
+    )
+    assert refused.status_code == 409
+    assert await db_state(runtime) == before
+
+    await sign_in(client, "sender@example.org")  # the donor's librarian reads, may not release
+    assert release not in await shown(str(free))
