@@ -1,12 +1,15 @@
 """The words pages show for the domain's enum values and field names inside its messages.
 
-A domain message carries internal names as values: ``cannot {action} a shipment that is
-{state}`` with ``action="receive"``, ``state="received_with_discrepancy"``; a field error
+A domain message carries internal names as values: ``cannot {action}: the shipment's state
+is {state}`` with ``action="receive"``, ``state="received_with_discrepancy"``; a field error
 names its field (``filters``). ``Language.say`` (``exchange.pages.i18n``) looks each value up
-here and says its label, so a Korean page reads "불일치 수령 상태인 발송물에는 수령 확인을(를)
-할 수 없습니다" instead of the English internals. The labels are the ones the templates show
-for the same values (``web/templates/_labels.html``; actions as verbs); a value not listed
-(an id, a number, a name) is shown as it is.
+here and says its label, so a Korean page reads "수령 확인할 수 없습니다: 발송물이 불일치 수령
+상태입니다" instead of the English internals. A label stands alone in its sentence (after
+"cannot", before a colon, after "is"), so that it reads naturally in English and needs no
+particle in Korean: an action is a verb phrase whose Korean label takes "-할" (수령 확인할),
+a state an adjective or noun that Korean follows with "상태". The labels are the ones the
+templates show for the same values (``web/templates/_labels.html``; actions as verbs); a
+value not listed (an id, a number, a name) is shown as it is.
 """
 
 from __future__ import annotations

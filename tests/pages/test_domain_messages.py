@@ -20,11 +20,16 @@ from exchange.catalogue.models import WorkKind
 from exchange.catalogue.validation import WorkDraft
 from exchange.identity.identity import SYSTEM, Grant, Identity, Role
 from exchange.messages import N_, Message
+from exchange.offers.models import OfferState
+from exchange.pages import labels
 from exchange.pages.i18n import Language, translations
 from exchange.policy import PLATFORM
 from exchange.policy.annotations import extract as extract_cedar
 from exchange.runtime import Runtime
+from exchange.shipments import workflow
 from exchange.shipments.errors import IllegalTransition
+from exchange.shipments.models import ShipmentState
+from exchange.shipments.workflow import Action, Facts
 from tests.conftest import World, db_state
 from tests.pages.people import person, sign_in
 from tests.shipments.scene import allocate, make_scene
@@ -198,42 +203,84 @@ def test_a_policy_denial_names_who_may_in_korean(runtime: Runtime, world: World)
 
 
 def test_enum_values_and_field_names_in_a_message_are_said_by_their_labels() -> None:
-    """States, actions and formats inside a message are internal names; a Korean page says
-    their labels (``exchange.pages.labels``), and a field error's field too."""
+    """States, actions and formats inside a message are internal names; a page says their
+    labels (``exchange.pages.labels``), in sentences that read naturally in English and in
+    Korean, and a field error's field too."""
     korean = Language("ko", translations("ko"))
+    english = Language("en", translations("en"))
     illegal = IllegalTransition(
         "receive", "received_with_discrepancy", ("cancel", "lose"), uuid.uuid4()
     )
+    assert english.say(illegal.message) == (
+        "cannot confirm receipt: the shipment's state is received with discrepancy; "
+        "allowed: cancel, mark lost"
+    )
     assert korean.say(illegal.message) == (
-        "불일치 수령 상태인 발송물에는 수령 확인을(를) 할 수 없습니다. "
-        "허용되는 동작: 취소, 분실로 표시"
+        "수령 확인할 수 없습니다: 발송물이 불일치 수령 상태입니다. 허용되는 동작: 취소, 분실로 표시"
     )
-    nothing = IllegalTransition("pack", "lost", (), uuid.uuid4())
+    assert str(illegal.message) == (
+        "cannot receive: the shipment's state is received_with_discrepancy; allowed: cancel, lose"
+    )  # the CLI and GraphQL keep the internal names
+    nothing = IllegalTransition("mark_in_transit", "lost", (), uuid.uuid4())
+    assert english.say(nothing.message) == (
+        "cannot mark in transit: the shipment's state is lost; allowed: none"
+    )
     assert korean.say(nothing.message) == (
-        "분실 상태인 발송물에는 포장을(를) 할 수 없습니다. 허용되는 동작: 없음"
+        "운송 중으로 표시할 수 없습니다: 발송물이 분실 상태입니다. 허용되는 동작: 없음"
     )
-    offer = N_("cannot {verb} an offer that is {current}", verb="publish", current="withdrawn")
-    assert korean.say(offer) == "철회 상태인 제공에는 게시을(를) 할 수 없습니다"
+    offer = N_("cannot {verb}: the offer's state is {current}", verb="publish", current="withdrawn")
+    assert english.say(offer) == "cannot publish: the offer's state is withdrawn"
+    assert korean.say(offer) == "게시할 수 없습니다: 제공이 철회 상태입니다"
     assert korean.say(N_("the shipment is {state}", state="in_transit")) == (
-        korean.gettext("the shipment is {state}").format(state="운송 중")
+        "발송물이 운송 중 상태입니다"
     )
-    # a value that is not an enum's (an id, a name) is shown as it is
-    assert korean.say(N_("allocation {id} is {state}", id="open-x", state="released")) == (
-        korean.gettext("allocation {id} is {state}").format(id="open-x", state="해제")
+    assert korean.say(N_("the offer is {offer_state}", offer_state="expired")) == (
+        "제공이 만료 상태입니다"
     )
     assert korean.gettext("an offer with DIGITAL lines needs a licence") == (
         "전자 항목이 있는 제공에는 라이선스가 필요합니다"
     )
     assert korean.field("filters") == "조회 조건"
     assert korean.field("line-0-work") == "line-0-work"
+
+
+# Korean particles written for either ending ("을(를)") are how a sentence shows that a
+# value was pasted in without regard to its last sound.
+EITHER_PARTICLE = re.compile(r"\((를|는|가|과|로)\)")
+
+
+def test_every_state_transition_refusal_reads_naturally_in_both_languages() -> None:
+    """Each refusal the shipment table and the offer verbs can give, for every action and
+    state, in English and Korean: the labels of both, no internal name left, no particle
+    written for either ending, and in Korean the action's verb form ("-할 수 없습니다")."""
+    korean = Language("ko", translations("ko"))
     english = Language("en", translations("en"))
-    assert english.say(illegal.message) == (
-        "cannot confirm receipt a shipment that is received with discrepancy; "
-        "allowed: cancel, mark lost"
-    )
-    assert str(illegal.message) == (
-        "cannot receive a shipment that is received_with_discrepancy; allowed: cancel, lose"
-    )  # the CLI and GraphQL keep the internal names
+    refusals: list[tuple[str, str, Message]] = []
+    for action in Action:
+        for state in ShipmentState:
+            allowed = workflow.possible(state, Facts(False))
+            if action not in allowed:
+                message = IllegalTransition(action, state, allowed, uuid.uuid4()).message
+                assert isinstance(message, Message)
+                refusals.append((labels.VALUES[action], labels.VALUES[state], message))
+    for verb in ("publish", "withdraw", "close"):
+        for current in OfferState:
+            message = N_(
+                "cannot {verb}: the offer's state is {current}", verb=verb, current=current
+            )
+            refusals.append((labels.VALUES[verb], labels.VALUES[current], message))
+    assert len(refusals) > 80
+    for action_label, state_label, message in refusals:
+        said = english.say(message)
+        assert said.startswith(f"cannot {action_label}: the "), said
+        assert f"'s state is {state_label}" in said, said
+        assert "_" not in said, said
+        spoken = korean.say(message)
+        verb, rest = korean.gettext(action_label), korean.gettext(state_label)
+        assert spoken.startswith(f"{verb}할 수 없습니다: "), spoken
+        assert f"이 {rest} 상태입니다" in spoken, spoken
+        assert EITHER_PARTICLE.search(spoken) is None, spoken
+        assert re.search("[a-z]", spoken) is None, spoken
 
 
 async def test_a_korean_illegal_transition_page_names_the_state_and_action_in_korean(
@@ -257,7 +304,7 @@ async def test_a_korean_illegal_transition_page_names_the_state_and_action_in_ko
     again = await client.post(path + "/pack", data={"csrf": csrf})
     assert again.status_code == 409
     assert '<html lang="ko"' in again.text
-    assert "승인 대기 상태인 발송물에는 포장을(를) 할 수 없습니다. 허용되는 동작: " in again.text
+    assert "포장할 수 없습니다: 발송물이 승인 대기 상태입니다. 허용되는 동작: " in again.text
     assert "awaiting_approval" not in again.text
     assert "cannot pack" not in again.text
     assert await db_state(runtime) == before
