@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
-from exchange.allocations import ledger, visible
+from exchange.allocations import ledger, names, visible
 from exchange.allocations import sides as sides_of
 from exchange.allocations.errors import AllocationTravels
 from exchange.allocations.models import Allocation, AllocationState
@@ -151,7 +151,8 @@ async def _end(
     params = {"allocation_id": allocation.id}
     carrier = (await uow.session.exec(_CARRIER, params=params)).first()
     if carrier is not None:
-        raise AllocationTravels(allocation.id, carrier[0], carrier[1])
+        title = (await names.titles(uow.session, [allocation.id])).get(allocation.id, ("", ""))
+        raise AllocationTravels(allocation.id, carrier[0], carrier[1], title)
     returned = await ledger.move(
         uow.session, OfferLine, allocation.offer_line_id, -allocation.quantity
     )

@@ -14,7 +14,11 @@ value not listed (an id, a number, a name) is shown as it is.
 
 from __future__ import annotations
 
-from exchange.messages import N_
+from collections.abc import Callable
+
+from markupsafe import Markup, escape
+
+from exchange.messages import N_, Ref
 
 # States of offers, requests, allocations, shipments, objects and partners; shipment
 # actions and offer verbs (as verbs, lower case: they stand inside a sentence); formats,
@@ -77,3 +81,30 @@ def value_labels(value: str) -> list[str] | None:
     if all(part in VALUES for part in parts):
         return [VALUES[part] for part in parts]
     return None
+
+
+# The page of each kind of record a message can name (``exchange.messages.Ref``).
+PAGES: dict[str, str] = {
+    "shipment": "/shipments/{id}",
+    "offer": "/offers/{id}",
+    "request": "/requests/{id}",
+    "work": "/catalogue/works/{id}",
+}
+
+
+def record(ref: Ref, gettext: Callable[[str], str], *, html: bool) -> str:
+    """How a page names ``ref`` inside a sentence: its kind in the page's language and,
+    when the domain knows it, its name in quotes ("allocation “Calculus”"), never its id;
+    as HTML, the name marked with its language and the whole a link to the record's page
+    (``PAGES``) unless the record has none."""
+    kind = gettext(ref.kind)
+    if not html:
+        return f"{kind} “{ref.name}”" if ref.name else kind
+    named = escape(kind)
+    if ref.name:
+        lang = Markup(' lang="{}"').format(ref.lang) if ref.lang else ""
+        named = Markup("{} “<span{}>{}</span>”").format(kind, lang, ref.name)
+    page = PAGES.get(ref.kind) if ref.link else None
+    if page is None:
+        return named
+    return Markup('<a href="{}">{}</a>').format(page.format(id=ref.id), named)

@@ -301,13 +301,17 @@ def form_errors(
 
 
 def described(who: Visitor, error: errors.ExchangeError) -> str:
-    """What the domain says of ``error``, in the visitor's language: the one place pages
-    turn a domain error into words (messages carry their templates, ``exchange.messages``)."""
+    """What the domain says of ``error``, in the visitor's language, as HTML: the one place
+    pages turn a domain error into words (messages carry their templates and the records
+    they name, ``exchange.messages``; a record is said by its name and linked, never by
+    its id)."""
+    language = who.language
     if isinstance(error, errors.ValidationFailed) and error.errors:
-        return "; ".join(
-            f"{who.language.field(p.field)}: {who.language.say(p.message)}" for p in error.errors
+        return Markup("; ").join(
+            Markup("{}: {}").format(language.field(p.field), language.say_html(p.message))
+            for p in error.errors
         )
-    return who.language.say(error.message)
+    return language.say_html(error.message)
 
 
 def came_from(request: Request) -> str | None:

@@ -187,7 +187,8 @@ async def test_a_korean_refusal_page_says_the_denial_and_its_reason_in_korean(
         data={"csrf": korean_librarian, "offer_line": str(offer_line), "quantity": "1"},
     )
     assert missing.status_code == 404
-    assert f"제공 항목 {offer_line}을(를) 찾을 수 없습니다" in missing.text
+    assert '<p id="problem">찾을 수 없습니다: 제공 항목</p>' in missing.text
+    assert str(offer_line) not in missing.text  # an id is no name
 
 
 def test_a_policy_denial_names_who_may_in_korean(runtime: Runtime, world: World) -> None:

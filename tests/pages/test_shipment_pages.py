@@ -165,6 +165,13 @@ async def test_each_listed_shipment_names_its_sender_and_receiver_in_fixed_state
     assert many == few
 
 
+def problem(html: str) -> str:
+    """What an error page says, as HTML."""
+    found = re.search(r'<p id="problem">(.*?)</p>', html, re.S)
+    assert found is not None, html
+    return found.group(1)
+
+
 async def test_release_is_offered_only_where_the_domain_would_release(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
@@ -231,7 +238,47 @@ async def test_release_is_offered_only_where_the_domain_would_release(
         f"/allocations/{arrived_allocation}/release", data={"csrf": csrf, "back": "/board"}
     )
     assert refused.status_code == 409
+    title = '“<span lang="en">Numerical Methods, part 1</span>”'
+    assert problem(refused.text) == (
+        f'allocation {title} travels in <a href="/shipments/{arrived.id}">shipment</a> '
+        "(received): it has arrived and cannot be released"
+    )
+    client.cookies.set("lang", "ko")
+    travels = await client.post(
+        f"/allocations/{waiting_allocation}/release", data={"csrf": csrf, "back": "/board"}
+    )
+    assert travels.status_code == 409
+    assert problem(travels.text) == (
+        f'배정 {title}: <a href="/shipments/{waiting.id}">발송물</a>(초안)에 실려 있습니다. '
+        "먼저 발송을 취소하십시오"
+    )
+    client.cookies.delete("lang")
     assert await db_state(runtime) == before
 
     await sign_in(client, "sender@example.org")  # the donor's librarian reads, may not release
     assert release not in await shown(str(free))
+
+
+async def test_a_refused_packing_names_the_allocation_by_its_work_not_its_id(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    """Packing an allocation a shipment already carries is refused by naming the work the
+    allocation promises, in English and Korean; the allocation's id is not shown."""
+    scene = await make_scene(runtime, world, custodial=False)
+    allocation = str(await allocate(runtime, scene, scene.national, scene.print_line, 2))
+    await person(runtime, "sender@example.org", scene.donor, Role.LIBRARIAN)
+    csrf = await sign_in(client, "sender@example.org")
+    form = {"csrf": csrf, "mode": "physical", "allocation": [allocation]}
+    assert (await client.post("/shipments/new", data=form)).status_code == 303
+    before = await db_state(runtime)
+
+    again = await client.post("/shipments/new", data=form)
+    assert again.status_code == 409
+    title = '“<span lang="en">Numerical Methods, part 1</span>”'
+    assert problem(again.text) == f"allocation {title} is already in a shipment"
+    client.cookies.set("lang", "ko")
+    korean = await client.post("/shipments/new", data=form)
+    assert korean.status_code == 409
+    assert problem(korean.text) == f"배정 {title}: 이미 발송물에 들어 있습니다"
+    assert allocation not in problem(again.text) + problem(korean.text)
+    assert await db_state(runtime) == before
