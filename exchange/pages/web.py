@@ -24,7 +24,9 @@ from starlette.templating import Jinja2Templates
 from exchange import errors, messages, text
 from exchange.identity import sessions
 from exchange.identity.identity import ANONYMOUS, Identity
+from exchange.pages.form_stream import FormStream
 from exchange.pages.i18n import N_, Language, language_of
+from exchange.pages.rejected import FormRejected as FormRejected  # re-exported (app)
 from exchange.pagination import encode_cursor
 from exchange.runtime import Runtime
 
@@ -129,25 +131,24 @@ async def visitor(request: Request, runtime: Runtime) -> Visitor:
     return Visitor(language, resumed, secret)
 
 
-class FormRejected(Exception):
-    """A posted form that cannot be read: too large, malformed, too many fields."""
-
-    def __init__(self, status_code: int, message: str) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.message = message
-
-
 async def read_form(request: Request) -> FormData:
     """The posted form; ``FormRejected`` past ``MAX_FORM_BYTES`` declared (a body without
-    a length is bounded by the instance's body limit), or when it cannot be parsed (no
-    file fields on these forms, at most 500 fields)."""
+    a length is bounded by the instance's body limit), when it cannot be parsed (no file
+    fields on these forms, at most 500 fields), or when a name or value is not UTF-8, in
+    either encoding a form may come in (Starlette would keep U+FFFD, or latin-1 mojibake
+    from a multipart body, in place of what was sent)."""
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
         raise FormRejected(413, N_("The form is too large."))
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/x-www-form-urlencoded":
         _require_utf8(await request.body())
+    elif content_type == "multipart/form-data":
+        stream = FormStream(request)
+        await stream.read_fields()
+        if stream.filename is not None:
+            raise FormRejected(400, N_("The form could not be read."))
+        return FormData([(name, value) for name, value in stream.items])
     try:
         return await request.form(max_files=0, max_fields=500)
     except (HTTPException, MultiPartException, ValueError):
