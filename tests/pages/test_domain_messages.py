@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from exchange import errors
 from exchange.catalogue import service as catalogue
-from exchange.catalogue.models import WorkKind
+from exchange.catalogue.models import IdentifierScheme, WorkKind
 from exchange.catalogue.validation import WorkDraft
 from exchange.identity.identity import SYSTEM, Grant, Identity, Role
 from exchange.messages import N_, Message
@@ -309,3 +309,39 @@ async def test_a_korean_illegal_transition_page_names_the_state_and_action_in_ko
     assert "awaiting_approval" not in again.text
     assert "cannot pack" not in again.text
     assert await db_state(runtime) == before
+
+
+async def test_a_record_in_a_refusal_is_said_by_its_name_and_linked_not_by_its_id(
+    runtime: Runtime, world: World
+) -> None:
+    """A work's identifier taken by another work: the CLI and GraphQL read the work's id
+    as before, a page names the work by its title (marked with its language) and links
+    to its page, in English and Korean."""
+    partner = uuid.UUID(world.donor)
+    isbn = [(IdentifierScheme.ISBN, "9780306406157")]
+    async with runtime.db.unit_of_work() as uow:
+        first = WorkDraft(
+            WorkKind.TEXTBOOK, [("ko-Hang", "수치해석")], "kor", partner, identifiers=isbn
+        )
+        owner = await catalogue.create(SYSTEM, first, uow=uow, policy=runtime.policy)
+    again = WorkDraft(WorkKind.TEXTBOOK, [("en", "Other")], "eng", partner, identifiers=isbn)
+    async with runtime.db.unit_of_work() as uow:
+        with pytest.raises(errors.Conflict) as taken:
+            await catalogue.create(SYSTEM, again, uow=uow, policy=runtime.policy)
+    message = taken.value.message
+    assert message == f"isbn 9780306406157 already identifies work {owner.id}"
+    link = f'<a href="/catalogue/works/{owner.id}">'
+    english = Language("en", translations("en"))
+    assert english.say_html(message) == (
+        f"isbn 9780306406157 already identifies {link}"
+        'work “<span lang="ko-Hang">수치해석</span>”</a>'
+    )
+    assert english.say(message) == "isbn 9780306406157 already identifies work “수치해석”"
+    korean = Language("ko", translations("ko"))
+    assert korean.say_html(message) == (
+        f'isbn 9780306406157은(는) 이미 {link}저작 “<span lang="ko-Hang">수치해석</span>”</a>의 '
+        "식별자입니다"
+    )
+    missing = errors.NotFound("shipment", uuid.uuid4())
+    assert korean.say_html(missing.message) == "찾을 수 없습니다: 발송물"  # no page to link
+    assert english.say_html(errors.NotFound("offer line", "<x>").message) == "offer line not found"
