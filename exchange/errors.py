@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from exchange.messages import N_, Message
+from exchange.messages import N_, Message, Ref
 
 
 def message_style(text: str) -> str:
@@ -51,7 +51,7 @@ class NotFound(ExchangeError):
     code = "not_found"
 
     def __init__(self, entity: str, entity_id: object) -> None:
-        super().__init__(N_("{entity} {id} not found", entity=Message(entity), id=entity_id))
+        super().__init__(N_("{record} not found", record=Ref(entity, entity_id, link=False)))
         self.entity = entity
         self.entity_id = str(entity_id)
 

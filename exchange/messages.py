@@ -35,9 +35,37 @@ def _rebuild(template: str, params: dict[str, Any]) -> Message:
     return Message(template, **params)
 
 
+class Ref(str):
+    """A record named inside a message: reads as "<kind> <id>" (``Ref("shipment", id)`` is
+    "shipment 0190…", so the CLI, GraphQL and logs name it as before), and carries what
+    people know it by (``name``, e.g. a work's title, in the language ``lang``) for a page
+    to say instead of the id, linking to the record where it has a page (unless ``link`` is
+    false: a record not found has no page). ``kind`` is a catalogue message ("offer line")."""
+
+    kind: str
+    id: str
+    name: str
+    lang: str
+    link: bool
+
+    def __new__(
+        cls, kind: str, id: object, /, name: str = "", lang: str = "", link: bool = True
+    ) -> Ref:
+        made = super().__new__(cls, f"{kind} {id}")
+        made.kind, made.id, made.name, made.lang, made.link = kind, str(id), name, lang, link
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_ref, (self.kind, self.id, self.name, self.lang, self.link))
+
+
+def _ref(kind: str, id: str, name: str, lang: str, link: bool) -> Ref:
+    return Ref(kind, id, name=name, lang=lang, link=link)
+
+
 def N_(template: str, /, **params: Any) -> Message:
     """Marks ``template`` for the catalogue; the message with ``params`` filled in."""
     return Message(template, **params)
 
 
-__all__ = ["N_", "Message"]
+__all__ = ["N_", "Message", "Ref"]

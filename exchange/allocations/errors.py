@@ -7,7 +7,7 @@ Conflict
 from __future__ import annotations
 
 from exchange.errors import Conflict
-from exchange.messages import N_
+from exchange.messages import N_, Ref
 
 # What a shipment in each state still allows to free its allocations (shipment actions).
 _WAYS = {
@@ -33,14 +33,22 @@ class AllocationTravels(Conflict):
 
     code = "allocation_travels"
 
-    def __init__(self, allocation_id: object, shipment_id: object, shipment_state: str) -> None:
+    def __init__(
+        self,
+        allocation_id: object,
+        shipment_id: object,
+        shipment_state: str,
+        title: tuple[str, str] = ("", ""),
+    ) -> None:
+        """``title``: (the allocated work's title, its language), to name the allocation."""
         ways: tuple[str, ...] = _WAYS.get(shipment_state, ())
         advice = _ADVICE.get(ways, N_("it has arrived and cannot be released"))
+        name, lang = title
         super().__init__(
             N_(
-                "allocation {allocation} travels in shipment {shipment} ({state}): {advice}",
-                allocation=allocation_id,
-                shipment=shipment_id,
+                "{allocation} travels in {shipment} ({state}): {advice}",
+                allocation=Ref("allocation", allocation_id, name=name, lang=lang),
+                shipment=Ref("shipment", shipment_id),
                 state=shipment_state,
                 advice=advice,
             ),

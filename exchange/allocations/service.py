@@ -15,10 +15,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
-from exchange.allocations import ledger, visible
+from exchange.allocations import ledger, names, visible
 from exchange.allocations import sides as sides_of
 from exchange.allocations.errors import AllocationTravels
 from exchange.allocations.models import Allocation, AllocationState
+from exchange.allocations.standing import LET_GO
 from exchange.audit.chain import AuditRecord
 from exchange.db.keyset import fetch_page
 from exchange.db.uow import UnitOfWork
@@ -34,7 +35,7 @@ from exchange.requests.models import RequestLine, RequestState
 from exchange.shipments.models import Shipment, ShipmentItem, ShipmentState
 
 # A shipment in these states no longer carries its allocations; one received delivered them.
-_LET_GO = [ShipmentState.CANCELLED.value, ShipmentState.LOST.value]
+_LET_GO = list(LET_GO)
 _ARRIVED = [ShipmentState.RECEIVED.value, ShipmentState.RECEIVED_WITH_DISCREPANCY.value]
 _CARRIER = (
     select(Shipment.id, Shipment.state)
@@ -150,7 +151,8 @@ async def _end(
     params = {"allocation_id": allocation.id}
     carrier = (await uow.session.exec(_CARRIER, params=params)).first()
     if carrier is not None:
-        raise AllocationTravels(allocation.id, carrier[0], carrier[1])
+        title = (await names.titles(uow.session, [allocation.id])).get(allocation.id, ("", ""))
+        raise AllocationTravels(allocation.id, carrier[0], carrier[1], title)
     returned = await ledger.move(
         uow.session, OfferLine, allocation.offer_line_id, -allocation.quantity
     )

@@ -95,10 +95,13 @@ async def browse(
         raise ValidationFailed.single(
             "page", "out_of_range", N_("between 1 and {max_page}", max_page=MAX_PAGE)
         )
-    bounds = ((filters.words, "words", text.MAX_SEARCH), (filters.course, "course", MAX_COURSE))
-    for value, field, limit in (*bounds, (filters.instructor, "instructor", text.MAX_NAME)):
-        if value is not None:
-            text.checked(value, field, limit=limit)
+    # The filter text as the catalogue stores text (NFC): Hangul typed as conjoining jamo
+    # (NFD) must equal an instructor's name stored as syllables.
+    filters = LectureFilter(
+        words=text.checked_optional(filters.words, "words", limit=text.MAX_SEARCH),
+        course=text.checked_optional(filters.course, "course", limit=MAX_COURSE),
+        instructor=text.checked_optional(filters.instructor, "instructor", limit=text.MAX_NAME),
+    )
     where: list[sa.ColumnElement[bool]] = [col(Work.kind) == WorkKind.RECORDED_LECTURE.value]
     if filters.words:
         for word in fold(filters.words).split():

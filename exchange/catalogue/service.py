@@ -38,7 +38,7 @@ from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, NotFound, ValidationFailed
 from exchange.identity.identity import Identity
 from exchange.ids import uuid7
-from exchange.messages import N_
+from exchange.messages import N_, Ref
 from exchange.pagination import Page
 from exchange.partners import service as partners
 from exchange.partners.models import Partner
@@ -279,12 +279,15 @@ async def _write(
             )
         ).first()
         if existing is not None:
+            owner = await session.get(Work, existing.work_id)
+            first = owner.titles[0] if owner is not None and owner.titles else {}
+            named = Ref("work", existing.work_id, first.get("value", ""), first.get("lang", ""))
             raise Conflict(
                 N_(
-                    "{scheme} {value} already identifies work {work_id}",
+                    "{scheme} {value} already identifies {work}",
                     scheme=scheme,
                     value=value,
-                    work_id=existing.work_id,
+                    work=named,
                 ),
                 existing.work_id,
             )
@@ -395,10 +398,10 @@ async def create_many(
         if clash is not None:
             owner = taken[clash]
             message = N_(
-                "{scheme} {value} already identifies work {work_id}",
+                "{scheme} {value} already identifies {work}",
                 scheme=clash[0],
                 value=clash[1],
-                work_id=owner,
+                work=Ref("work", owner),
             )
             results[index] = Conflict(message, owner)
             continue

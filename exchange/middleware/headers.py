@@ -2,7 +2,9 @@
 
 A Content-Security-Policy without inline script (W3C CSP Level 3) that also forbids
 framing (``frame-ancestors 'none'``, with ``X-Frame-Options: DENY`` for older browsers),
-``X-Content-Type-Options: nosniff`` and a ``Referrer-Policy``. No page has an inline
+``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: same-origin`` (W3C Referrer
+Policy §3: the instance's own pages learn which of its pages a visitor came from, for the
+error page's way back; no other origin learns anything). No page has an inline
 script; GraphiQL's page also allows inline style (``GRAPHIQL``).
 """
 
@@ -18,7 +20,7 @@ STRICT = (
 FIXED = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
 }
 # GraphiQL (served from the instance's own npm packages, exchange.pages.graphiql) sets
 # styles at run time (CodeMirror, its themes): the one relaxation is inline style. Its

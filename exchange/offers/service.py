@@ -208,7 +208,7 @@ async def transition(
     current = offer.effective_state(now)
     if current not in allowed:
         raise Conflict(
-            N_("cannot {verb} an offer that is {current}", verb=verb, current=current.value),
+            N_("cannot {verb}: the offer's state is {current}", verb=verb, current=current.value),
             offer.id,
         )
     if target is OfferState.OPEN and offer.expires_at <= now:

@@ -22,13 +22,13 @@ from exchange.pages.admin_forms import (
     AccountForm,
     MembershipForm,
     TokenForm,
-    reason_of,
 )
 from exchange.pagination import PageRequest
 from exchange.policy import PLATFORM
 from exchange.runtime import Runtime
 
 PAGE_SIZE = 50
+ALERT = "alert"  # a refusal shown at the top of the account page, not by a field
 NOTICES = ("created", "added", "removed", "revoked", "disabled", "enabled")
 
 
@@ -82,13 +82,11 @@ def routes(runtime: Runtime) -> list[Route]:
                 account = await service.create_account(
                     who.identity, form.draft(), uow=uow, policy=policy
                 )
-        except errors.ValidationFailed as error:
-            shown = web.field_errors(who, error, lambda f: ACCOUNT_FIELDS.get(f, f))
-            return account_form(request, who, form, shown, 400)
-        except errors.Conflict as error:
-            return account_form(request, who, form, {"email": reason_of(who, error)}, 409)
-        except errors.PermissionDenied as error:
-            return web.refused(request, who, error)
+        except errors.ExchangeError as error:
+            shown = web.form_errors(who, error, fields=ACCOUNT_FIELDS, conflict="email")
+            if shown is None:
+                return web.refused(request, who, error)
+            return account_form(request, who, form, shown, web.status_of(error))
         return web.redirect(f"/admin/accounts/{account.id}?done=created")
 
     async def account_page(
@@ -111,6 +109,7 @@ def routes(runtime: Runtime) -> list[Route]:
         except errors.ExchangeError as error:
             return web.refused(request, who, error)
         notice = request.query_params.get("done", "")
+        shown = dict(extra.pop("errors", {}))
         context = {
             "view": view,
             "roles": [r.value for r in Role],
@@ -118,11 +117,36 @@ def routes(runtime: Runtime) -> list[Route]:
             "choice": extra.pop("choice", partner_picker.PartnerChoice()),
             "partner_matches": extra.pop("partner_matches", []),
             "token_form": extra.pop("token_form", TokenForm()),
-            "errors": extra.pop("errors", {}),
-            "alert": extra.pop("alert", ""),
+            "alert": shown.pop(ALERT, ""),
+            "errors": shown,
             "done": notice if notice in NOTICES else "",
         }
         return web.render(request, who, "admin_account.html", context, status_code=status_code)
+
+    async def refusal(
+        request: Request,
+        who: web.Visitor,
+        account_id: uuid.UUID | None,
+        error: errors.ExchangeError,
+        *,
+        fields: dict[str, str] | None = None,
+        conflict: str = ALERT,
+        missing: str | None = None,
+        **forms: Any,
+    ) -> Response:
+        """The one way the account page shows a refusal of one of its forms (nothing was
+        written): next to the field ``web.form_errors`` names, with the values typed kept
+        (``forms``), a conflict in the page's alert unless ``conflict`` names a field; a
+        record not found that no field names is the 404 page, any other refusal its page."""
+        shown = web.form_errors(who, error, fields=fields, conflict=conflict, missing=missing)
+        if shown is None or account_id is None:
+            if isinstance(error, errors.NotFound):
+                return web.not_found(request, who)
+            return web.refused(request, who, error)
+        status = web.status_of(error)
+        return await account_page(
+            request, who, account_id, status_code=status, errors=shown, **forms
+        )
 
     def account_id_of(request: Request) -> uuid.UUID | None:
         try:
@@ -160,32 +184,23 @@ def routes(runtime: Runtime) -> list[Route]:
                 choice=choice, partner_matches=picked.matches, errors=shown,
             )  # fmt: skip
         form.partner = choice.chosen = picked.chosen
-        shown_again = {"membership": form, "choice": choice, "partner_matches": picked.matches}
+        shown_again: dict[str, Any] = {
+            "membership": form,
+            "choice": choice,
+            "partner_matches": picked.matches,
+        }
         try:
             partner_id, role = partner_picker.checked(picked, form.chosen)
             async with runtime.db.unit_of_work() as uow:
                 await service.add_membership(
                     who.identity, account_id, partner_id, role, uow=uow, policy=policy
                 )
-        except errors.ValidationFailed as error:
-            shown = web.field_errors(who, error)
-            return await account_page(
-                request, who, account_id, status_code=400, errors=shown, **shown_again
-            )
-        except errors.NotFound as error:
-            if error.entity == "account":
-                return web.not_found(request, who)
-            shown = {"partner": reason_of(who, error)}
-            return await account_page(
-                request, who, account_id, status_code=404, errors=shown, **shown_again
-            )
-        except errors.Conflict as error:
-            shown = {"role": reason_of(who, error)}
-            return await account_page(
-                request, who, account_id, status_code=409, errors=shown, **shown_again
-            )
         except errors.ExchangeError as error:
-            return web.refused(request, who, error)
+            own = isinstance(error, errors.NotFound) and error.entity == "account"
+            missing = None if own else "partner"  # the page's own account, or the chosen partner
+            return await refusal(
+                request, who, account_id, error, conflict="role", missing=missing, **shown_again
+            )
         return web.redirect(f"/admin/accounts/{account_id}?done=added")
 
     async def remove_membership(request: Request) -> Response:
@@ -200,15 +215,10 @@ def routes(runtime: Runtime) -> list[Route]:
                 removed = await directory.remove_membership(
                     who.identity, membership_id, uow=uow, policy=policy
                 )
-        except (ValueError, errors.NotFound):
+        except ValueError:
             return web.not_found(request, who)
-        except errors.Conflict as error:
-            if account_id is None:
-                return web.refused(request, who, error)
-            alert = reason_of(who, error)
-            return await account_page(request, who, account_id, status_code=409, alert=alert)
         except errors.ExchangeError as error:
-            return web.refused(request, who, error)
+            return await refusal(request, who, account_id, error)
         return web.redirect(f"/admin/accounts/{removed.account_id}?done=removed")
 
     async def issue(request: Request) -> Response:
@@ -231,15 +241,9 @@ def routes(runtime: Runtime) -> list[Route]:
                     ttl=periods.span_of_days(days, "days"),
                     label=form.label,
                 )
-        except errors.ValidationFailed as error:
-            shown = web.field_errors(who, error, lambda f: {"ttl": "days"}.get(f, f))
-            return await account_page(
-                request, who, account_id, status_code=400, token_form=form, errors=shown
-            )
-        except errors.NotFound:
-            return web.not_found(request, who)
         except errors.ExchangeError as error:
-            return web.refused(request, who, error)
+            fields = {"ttl": "days"}
+            return await refusal(request, who, account_id, error, fields=fields, token_form=form)
         context = {"token": token, "secret": secret, "account_id": account_id}
         response = web.render(request, who, "admin_token_issued.html", context)
         # The secret is on this answer only: no cache, no history copy (RFC 9111 §5.2.2.5).
@@ -260,15 +264,10 @@ def routes(runtime: Runtime) -> list[Route]:
                 token = await tokens.revoke_by_id(
                     who.identity, token_id, uow=uow, policy=policy, account_id=account_id
                 )
-        except (ValueError, errors.NotFound):
+        except ValueError:
             return web.not_found(request, who)
-        except errors.Conflict as error:
-            if account_id is None:
-                return web.refused(request, who, error)
-            alert = reason_of(who, error)
-            return await account_page(request, who, account_id, status_code=409, alert=alert)
         except errors.ExchangeError as error:
-            return web.refused(request, who, error)
+            return await refusal(request, who, account_id, error)
         return web.redirect(f"/admin/accounts/{token.account_id}?done=revoked")
 
     async def standing(request: Request) -> Response:
@@ -285,13 +284,8 @@ def routes(runtime: Runtime) -> list[Route]:
                 await directory.set_disabled(
                     who.identity, account_id, disabled, uow=uow, policy=policy
                 )
-        except errors.NotFound:
-            return web.not_found(request, who)
-        except errors.Conflict as error:
-            alert = reason_of(who, error)
-            return await account_page(request, who, account_id, status_code=409, alert=alert)
         except errors.ExchangeError as error:
-            return web.refused(request, who, error)
+            return await refusal(request, who, account_id, error)
         done = "disabled" if disabled else "enabled"
         return web.redirect(f"/admin/accounts/{account_id}?done={done}")
 

@@ -69,12 +69,14 @@ DOMAIN_REASONS = (
 def reason_of(who: web.Visitor, error: errors.ExchangeError) -> str:
     """The domain's reason for a refusal, in the visitor's language when the catalogue
     has it (else as the domain said it)."""
-    return who.language.gettext(error.message)
+    return web.described(who, error)
 
 
-def _text(data: FormData, name: str, limit: int) -> str:
+def _text(data: FormData, name: str) -> str:
+    """The field as posted, whole: the domain decides what is too long and says so next to
+    the field, with the value kept as typed (``read_form`` already bounds the whole form)."""
     value = data.get(name, "")
-    return value[:limit] if isinstance(value, str) else ""
+    return value if isinstance(value, str) else ""
 
 
 @dataclass
@@ -85,11 +87,10 @@ class AccountForm:
 
     @classmethod
     def parse(cls, data: FormData) -> AccountForm:
-        # bounded a little above the domain's limits, so the domain says what is too long
         return cls(
-            email=_text(data, "email", 400).strip(),
-            display_name=_text(data, "display_name", 400),
-            password=_text(data, "password", 2000),
+            email=_text(data, "email").strip(),
+            display_name=_text(data, "display_name"),
+            password=_text(data, "password"),
         )
 
     def draft(self) -> AccountDraft:
@@ -104,7 +105,7 @@ class MembershipForm:
 
     @classmethod
     def parse(cls, data: FormData) -> MembershipForm:
-        return cls(_text(data, "partner", 40).strip(), _text(data, "role", 20).strip())
+        return cls(_text(data, "partner").strip(), _text(data, "role").strip())
 
     def chosen(self) -> tuple[uuid.UUID, Role]:
         """``ValidationFailed`` (``partner``, ``role``) when either is not one offered."""
@@ -128,7 +129,7 @@ class TokenForm:
 
     @classmethod
     def parse(cls, data: FormData) -> TokenForm:
-        return cls(_text(data, "label", 400), _text(data, "days", 20).strip())
+        return cls(_text(data, "label"), _text(data, "days").strip())
 
     def days_chosen(self, default: int) -> int:
         """The lifetime in days (``default`` when left empty); ``ValidationFailed``
@@ -150,7 +151,7 @@ class KeyForm:
 
     @classmethod
     def parse(cls, data: FormData) -> KeyForm:
-        return cls(_text(data, "partner", 40).strip(), _text(data, "public_key", 20_000))
+        return cls(_text(data, "partner").strip(), _text(data, "public_key"))
 
     def partner_id(self) -> uuid.UUID:
         try:
@@ -165,7 +166,7 @@ def revocation_time(data: FormData) -> datetime | None:
     """The ``at`` field of a key's revocation form, a UTC date and time as a
     ``datetime-local`` input sends it (``2026-11-30T08:15`` or with seconds); ``None`` when
     empty (now). ``ValidationFailed`` (``at``) for anything else."""
-    value = _text(data, "at", 40).strip()
+    value = _text(data, "at").strip()
     if not value:
         return None
     try:

@@ -143,7 +143,7 @@ def routes(runtime: Runtime) -> list[Route]:
                     )
         except (ValueError, errors.NotFound):
             message = who.language.gettext("No such work in the catalogue.")
-            return web.render(request, who, "error.html", {"message": message}, status_code=404)
+            return web.error_page(request, who, message, 404)
         creator = found.creator
         may_edit = creator is not None and rights.may_update(
             identity, found.work, creator, runtime.policy

@@ -57,7 +57,7 @@ def routes(runtime: Runtime) -> list[Route]:
 
     def refuse(request: Request, who: web.Visitor) -> Response:
         message = who.language.gettext(NOT_A_CATALOGUER)
-        return web.render(request, who, "error.html", {"message": message}, status_code=403)
+        return web.error_page(request, who, message, 403)
 
     async def new(request: Request) -> Response:
         who = await web.member(request, runtime)
@@ -107,7 +107,7 @@ def routes(runtime: Runtime) -> list[Route]:
         creator = found.creator
         if creator is None or not rights.may_update(who.identity, found.work, creator, policy):
             message = who.language.gettext("You may not edit this work.")
-            return web.render(request, who, "error.html", {"message": message}, status_code=403)
+            return web.error_page(request, who, message, 403)
         return found, [creator]
 
     async def edit(request: Request) -> Response:

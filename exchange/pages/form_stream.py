@@ -12,10 +12,19 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from exchange.pages.i18n import N_
-from exchange.pages.web import FormRejected
+from exchange.pages.rejected import FormRejected
 
 MAX_FIELD_BYTES = 4096
 MAX_FIELDS = 50
+
+
+def _utf8(raw: bytes) -> str:
+    """``raw`` as UTF-8 text; ``FormRejected`` (400) otherwise: a field's name, value or a
+    file's name is never kept with U+FFFD (or latin-1 mojibake) in place of what was sent."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FormRejected(400, N_("The form is not valid UTF-8 text.")) from None
 
 
 class FormStream:
@@ -29,6 +38,7 @@ class FormStream:
             raise FormRejected(400, N_("The form could not be read."))
         self._chunks = request.stream().__aiter__()
         self.fields: dict[str, str] = {}
+        self.items: list[tuple[str, str]] = []  # every field, in order (names may repeat)
         self.filename: str | None = None
         self.media_type = "application/octet-stream"
         self._file: list[bytes] = []
@@ -62,12 +72,12 @@ class FormStream:
 
     def _headers_finished(self) -> None:
         _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
-        self._name = options.get(b"name", b"").decode("utf-8", "replace")
+        self._name = _utf8(options.get(b"name", b""))
         if b"filename" in options:
             if self._file_started:  # one file per form
                 raise FormRejected(400, N_("The form could not be read."))
             self._file_part = self._file_started = True
-            self.filename = options[b"filename"].decode("utf-8", "replace")
+            self.filename = _utf8(options[b"filename"])
             declared = self._headers.get(b"content-type", b"").decode("latin-1").strip()
             self.media_type = declared or self.media_type
         elif len(self.fields) >= MAX_FIELDS:
@@ -85,10 +95,9 @@ class FormStream:
         if self._file_part:
             self._file_done = True
         else:
-            try:
-                self.fields[self._name] = self._value.decode("utf-8")
-            except UnicodeDecodeError:  # never stored as U+FFFD in place of what was sent
-                raise FormRejected(400, N_("The form is not valid UTF-8 text.")) from None
+            value = _utf8(bytes(self._value))
+            self.fields[self._name] = value
+            self.items.append((self._name, value))
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -16,10 +16,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.requests import Request
 
-from exchange.messages import Message
+from exchange.messages import Message, Ref
 from exchange.pages import labels
 
 if TYPE_CHECKING:  # babel and jinja2 are imported by the first page (issue 15)
@@ -82,22 +82,34 @@ class Language:
     def say(self, message: str) -> str:
         """A domain message in this language: a ``Message``'s template looked up and its
         values filled in (values that are messages said in turn, enum values such as states
-        and actions by their labels, ``labels.VALUES``); other text looked up whole. A
-        translation whose fields do not fit shows the English text."""
-        if not isinstance(message, Message):
-            return self.catalogue.gettext(message)
-        template = self.catalogue.gettext(message.template)
-        if not message.params:
-            return template
-        values = {name: self._value(value) for name, value in message.params.items()}
-        try:
-            return template.format(**values)
-        except (KeyError, IndexError, ValueError):
-            return str(message)
+        and actions by their labels, ``labels.VALUES``, records by what people know them
+        by, ``labels.record``); other text looked up whole. A translation whose fields do
+        not fit shows the English text."""
+        return str(self._said(message, html=False))
 
-    def _value(self, value: Any) -> Any:
+    def say_html(self, message: str) -> Markup:
+        """``say`` as HTML: the text escaped, each record named in it a link to its page
+        (``labels.PAGES``) and its name marked with its language."""
+        return Markup(self._said(message, html=True))  # noqa: S704 (escaped in _said)
+
+    def _said(self, message: str, *, html: bool) -> str:
+        if not isinstance(message, Message):
+            text = self.catalogue.gettext(message)
+            return escape(text) if html else text
+        template = self.catalogue.gettext(message.template)
+        values = {name: self._value(value, html) for name, value in message.params.items()}
+        try:
+            if html:
+                return escape(template).format(**values) if values else escape(template)
+            return template.format(**values) if values else template
+        except (KeyError, IndexError, ValueError):
+            return escape(str(message)) if html else str(message)
+
+    def _value(self, value: Any, html: bool) -> Any:
+        if isinstance(value, Ref):
+            return labels.record(value, self.catalogue.gettext, html=html)
         if isinstance(value, Message):
-            return self.say(value)
+            return self._said(value, html=html)
         found = labels.value_labels(value) if isinstance(value, str) else None
         if found is None:
             return value

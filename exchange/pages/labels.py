@@ -1,17 +1,24 @@
 """The words pages show for the domain's enum values and field names inside its messages.
 
-A domain message carries internal names as values: ``cannot {action} a shipment that is
-{state}`` with ``action="receive"``, ``state="received_with_discrepancy"``; a field error
+A domain message carries internal names as values: ``cannot {action}: the shipment's state
+is {state}`` with ``action="receive"``, ``state="received_with_discrepancy"``; a field error
 names its field (``filters``). ``Language.say`` (``exchange.pages.i18n``) looks each value up
-here and says its label, so a Korean page reads "불일치 수령 상태인 발송물에는 수령 확인을(를)
-할 수 없습니다" instead of the English internals. The labels are the ones the templates show
-for the same values (``web/templates/_labels.html``; actions as verbs); a value not listed
-(an id, a number, a name) is shown as it is.
+here and says its label, so a Korean page reads "수령 확인할 수 없습니다: 발송물이 불일치 수령
+상태입니다" instead of the English internals. A label stands alone in its sentence (after
+"cannot", before a colon, after "is"), so that it reads naturally in English and needs no
+particle in Korean: an action is a verb phrase whose Korean label takes "-할" (수령 확인할),
+a state an adjective or noun that Korean follows with "상태". The labels are the ones the
+templates show for the same values (``web/templates/_labels.html``; actions as verbs); a
+value not listed (an id, a number, a name) is shown as it is.
 """
 
 from __future__ import annotations
 
-from exchange.messages import N_
+from collections.abc import Callable
+
+from markupsafe import Markup, escape
+
+from exchange.messages import N_, Ref
 
 # States of offers, requests, allocations, shipments, objects and partners; shipment
 # actions and offer verbs (as verbs, lower case: they stand inside a sentence); formats,
@@ -74,3 +81,30 @@ def value_labels(value: str) -> list[str] | None:
     if all(part in VALUES for part in parts):
         return [VALUES[part] for part in parts]
     return None
+
+
+# The page of each kind of record a message can name (``exchange.messages.Ref``).
+PAGES: dict[str, str] = {
+    "shipment": "/shipments/{id}",
+    "offer": "/offers/{id}",
+    "request": "/requests/{id}",
+    "work": "/catalogue/works/{id}",
+}
+
+
+def record(ref: Ref, gettext: Callable[[str], str], *, html: bool) -> str:
+    """How a page names ``ref`` inside a sentence: its kind in the page's language and,
+    when the domain knows it, its name in quotes ("allocation “Calculus”"), never its id;
+    as HTML, the name marked with its language and the whole a link to the record's page
+    (``PAGES``) unless the record has none."""
+    kind = gettext(ref.kind)
+    if not html:
+        return f"{kind} “{ref.name}”" if ref.name else kind
+    named = escape(kind)
+    if ref.name:
+        lang = Markup(' lang="{}"').format(ref.lang) if ref.lang else ""
+        named = Markup("{} “<span{}>{}</span>”").format(kind, lang, ref.name)
+    page = PAGES.get(ref.kind) if ref.link else None
+    if page is None:
+        return named
+    return Markup('<a href="{}">{}</a>').format(page.format(id=ref.id), named)

@@ -146,10 +146,10 @@ def routes(runtime: Runtime) -> list[Route]:
             return web.not_found(request, who)
         except errors.PermissionDenied as error:
             message = web.described(who, error)
-            return web.render(request, who, "error.html", {"message": message}, status_code=403)
+            return web.error_page(request, who, message, 403)
         except errors.Conflict as error:
             message = web.described(who, error)
-            return web.render(request, who, "error.html", {"message": message}, status_code=409)
+            return web.error_page(request, who, message, 409)
         return web.redirect(f"/offers/{offer_id}?done={verb}")
 
     return [

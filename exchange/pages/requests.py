@@ -131,7 +131,7 @@ def routes(runtime: Runtime) -> list[Route]:
                 )
         except errors.ValidationFailed as error:
             message = web.described(who, error)
-            return web.render(request, who, "error.html", {"message": message}, status_code=400)
+            return web.error_page(request, who, message, 400)
         except errors.PermissionDenied:
             return web.not_found(request, who)
         following = web.cursor_of(shown[-1].request.id) if more and shown else None

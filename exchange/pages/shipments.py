@@ -138,7 +138,7 @@ def routes(runtime: Runtime) -> list[Route]:
         try:
             filters = shown.filters()
             async with runtime.db.read() as session:
-                page = await shipments.list(
+                page = await shipments.listing(
                     who.identity,
                     filters,
                     PageRequest.parse(50, request.query_params.get("after")),
@@ -154,7 +154,8 @@ def routes(runtime: Runtime) -> list[Route]:
                 )
         except errors.ExchangeError as error:
             return web.refused(request, who, error)
-        following = web.cursor_of(page.items[-1].id) if page.has_next and page.items else None
+        last = page.items[-1].shipment.id if page.has_next and page.items else None
+        following = web.cursor_of(last) if last else None
         context = {
             "shipments": page.items,
             "query": shown,
@@ -195,7 +196,7 @@ def routes(runtime: Runtime) -> list[Route]:
                 )
         except ValueError:
             message = who.language.gettext("Choose the allocations to pack.")
-            return web.render(request, who, "error.html", {"message": message}, status_code=400)
+            return web.error_page(request, who, message, 400)
         except errors.ExchangeError as error:
             return web.refused(request, who, error)
         return web.redirect(f"/shipments/{created.id}")

@@ -6,11 +6,11 @@ from __future__ import annotations
 import functools
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import unquote_to_bytes, urlencode, urlsplit
 
 from markupsafe import Markup
 from starlette.datastructures import FormData
@@ -22,7 +22,9 @@ from starlette.responses import RedirectResponse, Response
 from exchange import errors, messages, text
 from exchange.identity import sessions
 from exchange.identity.identity import ANONYMOUS, Identity
+from exchange.pages.form_stream import FormStream
 from exchange.pages.i18n import N_, Language, language_of
+from exchange.pages.rejected import FormRejected as FormRejected  # re-exported (app)
 from exchange.pagination import encode_cursor
 from exchange.runtime import Runtime
 
@@ -137,25 +139,24 @@ async def visitor(request: Request, runtime: Runtime) -> Visitor:
     return Visitor(language, resumed, secret)
 
 
-class FormRejected(Exception):
-    """A posted form that cannot be read: too large, malformed, too many fields."""
-
-    def __init__(self, status_code: int, message: str) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.message = message
-
-
 async def read_form(request: Request) -> FormData:
     """The posted form; ``FormRejected`` past ``MAX_FORM_BYTES`` declared (a body without
-    a length is bounded by the instance's body limit), or when it cannot be parsed (no
-    file fields on these forms, at most 500 fields)."""
+    a length is bounded by the instance's body limit), when it cannot be parsed (no file
+    fields on these forms, at most 500 fields), or when a name or value is not UTF-8, in
+    either encoding a form may come in (Starlette would keep U+FFFD, or latin-1 mojibake
+    from a multipart body, in place of what was sent)."""
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
         raise FormRejected(413, N_("The form is too large."))
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/x-www-form-urlencoded":
         _require_utf8(await request.body())
+    elif content_type == "multipart/form-data":
+        stream = FormStream(request)
+        await stream.read_fields()
+        if stream.filename is not None:
+            raise FormRejected(400, N_("The form could not be read."))
+        return FormData([(name, value) for name, value in stream.items])
     try:
         return await request.form(max_files=0, max_fields=500)
     except (HTTPException, MultiPartException, ValueError):
@@ -198,15 +199,22 @@ def on_form_rejected(runtime: Runtime) -> Callable[[Request, Exception], Awaitab
         assert isinstance(error, FormRejected)
         who = await visitor(request, runtime)
         message = who.language.gettext(error.message)
-        return render(request, who, "error.html", {"message": message}, error.status_code)
+        return error_page(request, who, message, error.status_code)
 
     return handler
 
 
 async def member(request: Request, runtime: Runtime) -> Visitor | Response:
-    """The signed-in visitor, or the redirect to sign in (and back here)."""
+    """The signed-in visitor; else the redirect to sign in and back here, or, for a form
+    posted after the session ended (there is no page to come back to at a POST's address),
+    the error page (401) linking to sign-in and back to the form."""
     who = await visitor(request, runtime)
     if who.session is None:
+        if request.method not in ("GET", "HEAD"):
+            message = who.language.gettext(
+                "You are not signed in, so the form was not sent. Sign in, then send it again."
+            )
+            return error_page(request, who, message, 401)
         return redirect(f"/signin?next={request.url.path}")
     return who
 
@@ -278,25 +286,87 @@ def field_errors(
     return shown
 
 
+def form_errors(
+    who: Visitor,
+    error: errors.ExchangeError,
+    *,
+    fields: Mapping[str, str] | None = None,
+    conflict: str,
+    missing: str | None = None,
+) -> dict[str, str] | None:
+    """Where a form shows a domain refusal, field (of the form) -> message in the visitor's
+    language: each field error by its field (``fields`` renames the domain's names), a
+    ``Conflict`` at ``conflict``, a ``NotFound`` at ``missing``. ``None`` for any other
+    refusal (a denial, a missing record the form does not name): the route refuses the
+    page instead (``refused``, ``not_found``)."""
+    if isinstance(error, errors.ValidationFailed):
+        renamed = fields or {}
+        return field_errors(who, error, lambda name: renamed.get(name, name))
+    if isinstance(error, errors.Conflict):
+        return {conflict: described(who, error)}
+    if isinstance(error, errors.NotFound) and missing is not None:
+        return {missing: described(who, error)}
+    return None
+
+
 def described(who: Visitor, error: errors.ExchangeError) -> str:
-    """What the domain says of ``error``, in the visitor's language: the one place pages
-    turn a domain error into words (messages carry their templates, ``exchange.messages``)."""
+    """What the domain says of ``error``, in the visitor's language, as HTML: the one place
+    pages turn a domain error into words (messages carry their templates and the records
+    they name, ``exchange.messages``; a record is said by its name and linked, never by
+    its id)."""
+    language = who.language
     if isinstance(error, errors.ValidationFailed) and error.errors:
-        return "; ".join(
-            f"{who.language.field(p.field)}: {who.language.say(p.message)}" for p in error.errors
+        return Markup("; ").join(
+            Markup("{}: {}").format(language.field(p.field), language.say_html(p.message))
+            for p in error.errors
         )
-    return who.language.say(error.message)
+    return language.say_html(error.message)
+
+
+def came_from(request: Request) -> str | None:
+    """The page of this instance the visitor came from (path and query), from the
+    ``Referer`` a browser sends to its own origin (``Referrer-Policy: same-origin``); ``None``
+    when there is none, it names another origin, or it is the address just read (a form
+    posted to the address of its own page did come from there)."""
+    parts = urlsplit(request.headers.get("referer", "")[:2000])
+    if not parts.path or parts.netloc != request.url.netloc or parts.scheme != request.url.scheme:
+        return None
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    shown = local_path(target, "")
+    reading = request.method in ("GET", "HEAD")
+    return shown if shown and not (reading and shown == here) else None
+
+
+def error_page(request: Request, who: Visitor, message: str, status_code: int) -> Response:
+    """The one error page: ``message``, and the ways on from it: back to the page the
+    visitor came from, to their dashboard (the directory for a visitor), and, when nobody
+    is signed in, to sign-in (then back), saying so when a session cookie was sent but its
+    session has ended (expired, signed out)."""
+    back = came_from(request)
+    signed_in = who.session is not None
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    again = here if request.method in ("GET", "HEAD") else None
+    resume = back or again or "/dashboard"
+    context = {
+        "message": message,
+        "back": back,
+        "home": "/dashboard" if signed_in else "/",
+        "signin": None if signed_in else "/signin?" + urlencode({"next": resume}),
+        "expired": not signed_in and bool(request.cookies.get(SESSION_COOKIE)),
+    }
+    return render(request, who, "error.html", context, status_code=status_code)
 
 
 def forbidden(request: Request, who: Visitor) -> Response:
     """A form without this session's CSRF token: nothing is done."""
     message = who.language.gettext("The form expired. Please try again.")
-    return render(request, who, "error.html", {"message": message}, status_code=403)
+    return error_page(request, who, message, 403)
 
 
 def not_found(request: Request, who: Visitor) -> Response:
     message = who.language.gettext("Nothing is here, or it is not yours to see.")
-    return render(request, who, "error.html", {"message": message}, status_code=404)
+    return error_page(request, who, message, 404)
 
 
 # One table maps domain errors to the pages' status codes (the GraphQL adapter has its own).
@@ -316,9 +386,7 @@ def status_of(error: errors.ExchangeError) -> int:
 
 def refused(request: Request, who: Visitor, error: errors.ExchangeError) -> Response:
     """A page saying why an action was refused, with the status its kind calls for."""
-    status = status_of(error)
-    message = described(who, error)
-    return render(request, who, "error.html", {"message": message}, status_code=status)
+    return error_page(request, who, described(who, error), status_of(error))
 
 
 def proposed(request: Request, who: Visitor, owner: uuid.UUID, back: str) -> Response:

@@ -276,7 +276,7 @@ async def _set_status(
     partner = await _load(uow.session, partner_id, for_update=True)
     policy.require(identity, action, resource(partner))
     if partner.status == status.value:
-        raise Conflict(N_("partner is already {status}", status=status.value), partner.id)
+        raise Conflict(N_("the partner is already {status}", status=status.value), partner.id)
     note = text.checked(note, "reason", limit=MAX_REASON)
     before = partner.snapshot()
     partner.status = status.value

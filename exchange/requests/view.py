@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange.allocations import visible
-from exchange.allocations.models import Allocation
+from exchange.allocations import standing, visible
 from exchange.catalogue import service as catalogue
 from exchange.catalogue.models import Work
 from exchange.identity.identity import Identity
@@ -40,7 +39,7 @@ class Candidate:
 class LineView:
     line: RequestLine
     work: Work | None
-    allocations: list[Allocation]
+    allocations: list[standing.Standing]  # the active ones, each with what it allows now
     candidates: list[Candidate]
     more_candidates: bool = False  # more suggestions than shown (on the request's page)
 
@@ -108,6 +107,10 @@ async def read_many(
         session=session,
         policy=policy,
     )
+    standings = await standing.of(
+        identity, [a for found in active.values() for a in found], session=session, policy=policy
+    )
+    held = {s.allocation.id: s for s in standings}
     named = await partners.get_many(
         identity, {r.partner_id for r in shown}, session=session, policy=policy
     )
@@ -141,7 +144,7 @@ async def read_many(
             LineView(
                 line,
                 works.get(line.work_id) if line.work_id else None,
-                active.get(line.id, []),
+                [held[a.id] for a in active.get(line.id, [])],
                 [
                     Candidate(
                         s,

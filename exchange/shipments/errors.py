@@ -25,7 +25,7 @@ class IllegalTransition(Conflict):
         names = ", ".join(allowed) or N_("none")
         super().__init__(
             N_(
-                "cannot {action} a shipment that is {state}; allowed: {names}",
+                "cannot {action}: the shipment's state is {state}; allowed: {names}",
                 action=action,
                 state=state,
                 names=names,

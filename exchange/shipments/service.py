@@ -51,6 +51,14 @@ async def get(
     return shipment
 
 
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A shipment of a listing with both its parties (read with the page, in one query)."""
+
+    shipment: Shipment
+    parties: Parties
+
+
 async def list(
     identity: Identity,
     filters: ShipmentFilter,
@@ -61,6 +69,20 @@ async def list(
 ) -> Page[Shipment]:
     """Shipments the identity may see, oldest first: every one for coordinators and
     admins, their own partners' for everyone else."""
+    found = await listing(identity, filters, page, session=session, policy=policy)
+    return Page([row.shipment for row in found.items], found.has_next)
+
+
+async def listing(
+    identity: Identity,
+    filters: ShipmentFilter,
+    page: PageRequest,
+    *,
+    session: AsyncSession,
+    policy: PolicyEngine,
+) -> Page[Listed]:
+    """``list``, each shipment with its sender and receiver: two queries whatever the
+    page's length (the shipments, then all their partners)."""
     policy.require(identity, "shipment.list", PLATFORM)
     query = select(Shipment)
     if not (identity.has_role(Role.COORDINATOR) or identity.has_role(Role.ADMIN)):
@@ -93,11 +115,10 @@ async def list(
     by_id = {
         p.id: p for p in (await session.exec(select(Partner).where(col(Partner.id).in_(ids)))).all()
     }
-    resources = [
-        resource(s, Parties(by_id[s.sender_id], by_id[s.receiver_id])) for s in found.items
-    ]
+    listed = [Listed(s, Parties(by_id[s.sender_id], by_id[s.receiver_id])) for s in found.items]
+    resources = [resource(row.shipment, row.parties) for row in listed]
     decisions = policy.allowed_many(identity, "shipment.read", resources)
-    return Page([s for s, ok in zip(found.items, decisions, strict=True) if ok], found.has_next)
+    return Page([row for row, ok in zip(listed, decisions, strict=True) if ok], found.has_next)
 
 
 async def available_actions(

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from exchange import clock, text
+from exchange.allocations import names
 from exchange.allocations.models import Allocation, AllocationState
 from exchange.audit.chain import AuditRecord
 from exchange.db.uow import UnitOfWork
@@ -27,7 +28,7 @@ from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
 from exchange.identity.identity import Identity
 from exchange.keys.custody import Custody
 from exchange.manifests import signing, statement
-from exchange.messages import N_
+from exchange.messages import N_, Ref
 from exchange.objects.models import DigitalObject, ObjectState
 from exchange.offers.models import Format, Offer, OfferLine
 from exchange.policy import PolicyEngine
@@ -132,17 +133,32 @@ async def create(
     parties = await parties_of(session, senders.pop(), receivers.pop())
     policy.require(identity, "shipment.create", resource(None, parties))
     expected_format = Format.DIGITAL if mode is ShipmentMode.DIGITAL else Format.PRINT
+
+    async def named(allocation_id: uuid.UUID) -> Ref:
+        """The allocation as a refusal names it (read only when refusing)."""
+        found = await names.titles(session, [allocation_id])
+        title, lang = found.get(allocation_id, ("", ""))
+        return Ref("allocation", allocation_id, name=title, lang=lang)
+
     for allocation, line, _offer, _request in rows:
         if allocation.state != AllocationState.ACTIVE.value:
             raise Conflict(
-                N_("allocation {id} is {state}", id=allocation.id, state=allocation.state),
+                N_(
+                    "{allocation} is {state}",
+                    allocation=await named(allocation.id),
+                    state=allocation.state,
+                ),
                 allocation.id,
             )
         if line.format != expected_format.value:
             raise ValidationFailed.single(
                 "mode",
                 "format_mismatch",
-                N_("allocation {id} is {format}", id=allocation.id, format=line.format),
+                N_(
+                    "{allocation} is {format}",
+                    allocation=await named(allocation.id),
+                    format=line.format,
+                ),
             )
     shipped = (
         await session.exec(
@@ -153,7 +169,7 @@ async def create(
     ).first()
     if shipped is not None:
         raise Conflict(
-            N_("allocation {shipped} is already in a shipment", shipped=shipped), shipped
+            N_("{allocation} is already in a shipment", allocation=await named(shipped)), shipped
         )
     now = clock.now()
     shipment = Shipment(

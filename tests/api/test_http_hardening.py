@@ -156,7 +156,7 @@ async def test_every_response_carries_the_security_headers(client: Any, path: st
         "content-security-policy": STRICT,
         "x-frame-options": "DENY",
         "x-content-type-options": "nosniff",
-        "referrer-policy": "no-referrer",
+        "referrer-policy": "same-origin",
     }
     assert "'unsafe-inline'" not in STRICT
     assert "frame-ancestors 'none'" in STRICT

@@ -91,7 +91,7 @@ async def test_a_shipment_travels_to_a_review_destination_and_is_received_with_a
     assert early == {
         "__typename": "IllegalTransition",
         # only what the donor's librarian may do: approving is for coordinators
-        "message": "cannot dispatch a shipment that is awaiting_approval; allowed: cancel",
+        "message": "cannot dispatch: the shipment's state is awaiting_approval; allowed: cancel",
         "state": "AWAITING_APPROVAL",
         "allowedActions": ["CANCEL"],
         "shipmentId": sid,

@@ -3,6 +3,7 @@ orders, numbered pages that neither repeat nor skip, on both databases."""
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 
 import pytest
@@ -144,3 +145,27 @@ async def test_numbered_pages_neither_repeat_nor_skip(runtime: Runtime, world: W
                 policy=runtime.policy,
             )
     assert [(e.field, e.code) for e in refused.value.errors] == [("page", "out_of_range")]
+
+
+async def test_filters_typed_as_conjoining_jamo_find_names_stored_as_syllables(
+    runtime: Runtime, world: World
+) -> None:
+    """Hangul typed as conjoining jamo (NFD, as some keyboards and macOS send it) is the
+    same text as the syllables the catalogue stores (NFC): the exact instructor filter and
+    the words filter both find the lecture."""
+    async with runtime.db.unit_of_work() as uow:
+        draft = WorkDraft(
+            WorkKind.RECORDED_LECTURE,
+            [("ko-Hang", "고체물리학 강의")],
+            "ko",
+            uuid.UUID(world.national),
+            course_number="PHY-301",
+            instructor="한명옥",
+        )
+        await catalogue.create(SYSTEM, draft, uow=uow, policy=runtime.policy)
+    typed = unicodedata.normalize("NFD", "한명옥")
+    assert len(typed) == 9  # three syllables, typed as nine jamo
+    assert await _titles(runtime, lectures.LectureFilter(instructor=typed)) == ["고체물리학 강의"]
+    words = unicodedata.normalize("NFD", "물리학")
+    assert await _titles(runtime, lectures.LectureFilter(words=words)) == ["고체물리학 강의"]
+    assert await _titles(runtime, lectures.LectureFilter(instructor="한명")) == []

@@ -11,9 +11,13 @@ import uuid
 import httpx
 from sqlmodel import col, select
 
+from exchange import errors
 from exchange.identity import service as identity_service
 from exchange.identity.identity import SYSTEM, Role
 from exchange.identity.models import Account, Membership, Token
+from exchange.messages import N_
+from exchange.pages import web
+from exchange.pages.i18n import Language, translations
 from exchange.runtime import Runtime
 from tests.conftest import World
 from tests.pages.people import person, rows, sign_in
@@ -308,3 +312,68 @@ async def test_revoking_names_the_tokens_own_account_or_finds_nothing(
     assert own.status_code == 303
     assert own.headers["location"] == f"/admin/accounts/{holder}?done=revoked"
     assert await _tokens(runtime, holder) == [(token_id, label, True)]
+
+
+async def test_the_domain_alone_decides_what_is_too_long_and_the_value_is_kept_whole(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    """The forms pass what was typed to the domain whole: a name past the domain's 200
+    characters is refused next to its field and shown back entire (not cut at the page's
+    own, different, limit), and text past that old cut is never dropped to make a value
+    valid (a partner's id followed by spaces and more text is not the partner)."""
+    csrf = await admin_signed_in(client, runtime, world)
+    [before] = await rows(runtime, ACCOUNT_COUNT)
+    name = "김" * 450
+    long = await client.post(
+        "/admin/accounts/new",
+        data={"csrf": csrf, "email": "kim@example.org", "display_name": name, "password": ""},
+    )
+    assert long.status_code == 400
+    assert '<p class="error" id="display_name-error">at most 200 characters</p>' in long.text
+    assert f'value="{name}"' in long.text
+    assert "maxlength" not in long.text
+    assert await rows(runtime, ACCOUNT_COUNT) == [before]
+
+    researcher = world.account_ids["researcher"]
+    roles = await _roles(runtime, researcher)
+    padded = f"{world.donor}    and more"
+    refused = await client.post(
+        f"/admin/accounts/{researcher}/memberships",
+        data={"csrf": csrf, "partner": padded, "role": "librarian"},
+    )
+    assert refused.status_code == 400
+    assert 'id="partner-error">Choose a partner.' in refused.text
+    assert await _roles(runtime, researcher) == roles
+
+    label = "l" * 150
+    tokens_before = await _tokens(runtime, researcher)
+    too_long = await client.post(
+        f"/admin/accounts/{researcher}/tokens", data={"csrf": csrf, "label": label, "days": ""}
+    )
+    assert too_long.status_code == 400
+    assert '<p class="error" id="label-error">at most 100 characters</p>' in too_long.text
+    assert f'value="{label}"' in too_long.text
+    assert await _tokens(runtime, researcher) == tokens_before
+
+
+def test_one_mapping_places_each_kind_of_refusal_on_the_form() -> None:
+    """``web.form_errors``, the mapping every account form uses: field errors by their
+    (renamed) field, a conflict and a missing record where the form says, anything else
+    (a denial) left to the route, which refuses the page."""
+    korean = web.Visitor(Language("ko", translations("ko")), None, "")
+    between = N_("between {low} and {high}", low=1, high=10)
+    invalid = errors.ValidationFailed.single("ttl", "out_of_range", between)
+    assert web.form_errors(korean, invalid, fields={"ttl": "days"}, conflict="alert") == {
+        "days": "1에서 10 사이"
+    }
+    clash = errors.Conflict("the token is already revoked")
+    assert web.form_errors(korean, clash, conflict="alert") == {
+        "alert": "토큰이 이미 폐기되었습니다"
+    }
+    missing = errors.NotFound("partner", "P-1")
+    assert web.form_errors(korean, missing, conflict="role", missing="partner") == {
+        "partner": korean.language.say(missing.message)
+    }
+    assert web.form_errors(korean, missing, conflict="role") is None
+    denied = errors.PermissionDenied("token.issue", "only admins may")
+    assert web.form_errors(korean, denied, conflict="alert", missing="partner") is None

@@ -16,15 +16,20 @@ import sqlalchemy as sa
 
 from exchange import errors
 from exchange.catalogue import service as catalogue
-from exchange.catalogue.models import WorkKind
+from exchange.catalogue.models import IdentifierScheme, WorkKind
 from exchange.catalogue.validation import WorkDraft
 from exchange.identity.identity import SYSTEM, Grant, Identity, Role
 from exchange.messages import N_, Message
+from exchange.offers.models import OfferState
+from exchange.pages import labels
 from exchange.pages.i18n import Language, translations
 from exchange.policy import PLATFORM
 from exchange.policy.annotations import extract as extract_cedar
 from exchange.runtime import Runtime
+from exchange.shipments import workflow
 from exchange.shipments.errors import IllegalTransition
+from exchange.shipments.models import ShipmentState
+from exchange.shipments.workflow import Action, Facts
 from tests.conftest import World, db_state
 from tests.pages.people import person, sign_in
 from tests.shipments.scene import allocate, make_scene
@@ -182,7 +187,8 @@ async def test_a_korean_refusal_page_says_the_denial_and_its_reason_in_korean(
         data={"csrf": korean_librarian, "offer_line": str(offer_line), "quantity": "1"},
     )
     assert missing.status_code == 404
-    assert f"제공 항목 {offer_line}을(를) 찾을 수 없습니다" in missing.text
+    assert '<p id="problem">찾을 수 없습니다: 제공 항목</p>' in missing.text
+    assert str(offer_line) not in missing.text  # an id is no name
 
 
 def test_a_policy_denial_names_who_may_in_korean(runtime: Runtime, world: World) -> None:
@@ -198,42 +204,84 @@ def test_a_policy_denial_names_who_may_in_korean(runtime: Runtime, world: World)
 
 
 def test_enum_values_and_field_names_in_a_message_are_said_by_their_labels() -> None:
-    """States, actions and formats inside a message are internal names; a Korean page says
-    their labels (``exchange.pages.labels``), and a field error's field too."""
+    """States, actions and formats inside a message are internal names; a page says their
+    labels (``exchange.pages.labels``), in sentences that read naturally in English and in
+    Korean, and a field error's field too."""
     korean = Language("ko", translations("ko"))
+    english = Language("en", translations("en"))
     illegal = IllegalTransition(
         "receive", "received_with_discrepancy", ("cancel", "lose"), uuid.uuid4()
     )
+    assert english.say(illegal.message) == (
+        "cannot confirm receipt: the shipment's state is received with discrepancy; "
+        "allowed: cancel, mark lost"
+    )
     assert korean.say(illegal.message) == (
-        "불일치 수령 상태인 발송물에는 수령 확인을(를) 할 수 없습니다. "
-        "허용되는 동작: 취소, 분실로 표시"
+        "수령 확인할 수 없습니다: 발송물이 불일치 수령 상태입니다. 허용되는 동작: 취소, 분실로 표시"
     )
-    nothing = IllegalTransition("pack", "lost", (), uuid.uuid4())
+    assert str(illegal.message) == (
+        "cannot receive: the shipment's state is received_with_discrepancy; allowed: cancel, lose"
+    )  # the CLI and GraphQL keep the internal names
+    nothing = IllegalTransition("mark_in_transit", "lost", (), uuid.uuid4())
+    assert english.say(nothing.message) == (
+        "cannot mark in transit: the shipment's state is lost; allowed: none"
+    )
     assert korean.say(nothing.message) == (
-        "분실 상태인 발송물에는 포장을(를) 할 수 없습니다. 허용되는 동작: 없음"
+        "운송 중으로 표시할 수 없습니다: 발송물이 분실 상태입니다. 허용되는 동작: 없음"
     )
-    offer = N_("cannot {verb} an offer that is {current}", verb="publish", current="withdrawn")
-    assert korean.say(offer) == "철회 상태인 제공에는 게시을(를) 할 수 없습니다"
+    offer = N_("cannot {verb}: the offer's state is {current}", verb="publish", current="withdrawn")
+    assert english.say(offer) == "cannot publish: the offer's state is withdrawn"
+    assert korean.say(offer) == "게시할 수 없습니다: 제공이 철회 상태입니다"
     assert korean.say(N_("the shipment is {state}", state="in_transit")) == (
-        korean.gettext("the shipment is {state}").format(state="운송 중")
+        "발송물이 운송 중 상태입니다"
     )
-    # a value that is not an enum's (an id, a name) is shown as it is
-    assert korean.say(N_("allocation {id} is {state}", id="open-x", state="released")) == (
-        korean.gettext("allocation {id} is {state}").format(id="open-x", state="해제")
+    assert korean.say(N_("the offer is {offer_state}", offer_state="expired")) == (
+        "제공이 만료 상태입니다"
     )
     assert korean.gettext("an offer with DIGITAL lines needs a licence") == (
         "전자 항목이 있는 제공에는 라이선스가 필요합니다"
     )
     assert korean.field("filters") == "조회 조건"
     assert korean.field("line-0-work") == "line-0-work"
+
+
+# Korean particles written for either ending ("을(를)") are how a sentence shows that a
+# value was pasted in without regard to its last sound.
+EITHER_PARTICLE = re.compile(r"\((를|는|가|과|로)\)")
+
+
+def test_every_state_transition_refusal_reads_naturally_in_both_languages() -> None:
+    """Each refusal the shipment table and the offer verbs can give, for every action and
+    state, in English and Korean: the labels of both, no internal name left, no particle
+    written for either ending, and in Korean the action's verb form ("-할 수 없습니다")."""
+    korean = Language("ko", translations("ko"))
     english = Language("en", translations("en"))
-    assert english.say(illegal.message) == (
-        "cannot confirm receipt a shipment that is received with discrepancy; "
-        "allowed: cancel, mark lost"
-    )
-    assert str(illegal.message) == (
-        "cannot receive a shipment that is received_with_discrepancy; allowed: cancel, lose"
-    )  # the CLI and GraphQL keep the internal names
+    refusals: list[tuple[str, str, Message]] = []
+    for action in Action:
+        for state in ShipmentState:
+            allowed = workflow.possible(state, Facts(False))
+            if action not in allowed:
+                message = IllegalTransition(action, state, allowed, uuid.uuid4()).message
+                assert isinstance(message, Message)
+                refusals.append((labels.VALUES[action], labels.VALUES[state], message))
+    for verb in ("publish", "withdraw", "close"):
+        for current in OfferState:
+            message = N_(
+                "cannot {verb}: the offer's state is {current}", verb=verb, current=current
+            )
+            refusals.append((labels.VALUES[verb], labels.VALUES[current], message))
+    assert len(refusals) > 80
+    for action_label, state_label, message in refusals:
+        said = english.say(message)
+        assert said.startswith(f"cannot {action_label}: the "), said
+        assert f"'s state is {state_label}" in said, said
+        assert "_" not in said, said
+        spoken = korean.say(message)
+        verb, rest = korean.gettext(action_label), korean.gettext(state_label)
+        assert spoken.startswith(f"{verb}할 수 없습니다: "), spoken
+        assert f"이 {rest} 상태입니다" in spoken, spoken
+        assert EITHER_PARTICLE.search(spoken) is None, spoken
+        assert re.search("[a-z]", spoken) is None, spoken
 
 
 async def test_a_korean_illegal_transition_page_names_the_state_and_action_in_korean(
@@ -257,7 +305,43 @@ async def test_a_korean_illegal_transition_page_names_the_state_and_action_in_ko
     again = await client.post(path + "/pack", data={"csrf": csrf})
     assert again.status_code == 409
     assert '<html lang="ko"' in again.text
-    assert "승인 대기 상태인 발송물에는 포장을(를) 할 수 없습니다. 허용되는 동작: " in again.text
+    assert "포장할 수 없습니다: 발송물이 승인 대기 상태입니다. 허용되는 동작: " in again.text
     assert "awaiting_approval" not in again.text
     assert "cannot pack" not in again.text
     assert await db_state(runtime) == before
+
+
+async def test_a_record_in_a_refusal_is_said_by_its_name_and_linked_not_by_its_id(
+    runtime: Runtime, world: World
+) -> None:
+    """A work's identifier taken by another work: the CLI and GraphQL read the work's id
+    as before, a page names the work by its title (marked with its language) and links
+    to its page, in English and Korean."""
+    partner = uuid.UUID(world.donor)
+    isbn = [(IdentifierScheme.ISBN, "9780306406157")]
+    async with runtime.db.unit_of_work() as uow:
+        first = WorkDraft(
+            WorkKind.TEXTBOOK, [("ko-Hang", "수치해석")], "kor", partner, identifiers=isbn
+        )
+        owner = await catalogue.create(SYSTEM, first, uow=uow, policy=runtime.policy)
+    again = WorkDraft(WorkKind.TEXTBOOK, [("en", "Other")], "eng", partner, identifiers=isbn)
+    async with runtime.db.unit_of_work() as uow:
+        with pytest.raises(errors.Conflict) as taken:
+            await catalogue.create(SYSTEM, again, uow=uow, policy=runtime.policy)
+    message = taken.value.message
+    assert message == f"isbn 9780306406157 already identifies work {owner.id}"
+    link = f'<a href="/catalogue/works/{owner.id}">'
+    english = Language("en", translations("en"))
+    assert english.say_html(message) == (
+        f"isbn 9780306406157 already identifies {link}"
+        'work “<span lang="ko-Hang">수치해석</span>”</a>'
+    )
+    assert english.say(message) == "isbn 9780306406157 already identifies work “수치해석”"
+    korean = Language("ko", translations("ko"))
+    assert korean.say_html(message) == (
+        f'isbn 9780306406157은(는) 이미 {link}저작 “<span lang="ko-Hang">수치해석</span>”</a>의 '
+        "식별자입니다"
+    )
+    missing = errors.NotFound("shipment", uuid.uuid4())
+    assert korean.say_html(missing.message) == "찾을 수 없습니다: 발송물"  # no page to link
+    assert english.say_html(errors.NotFound("offer line", "<x>").message) == "offer line not found"

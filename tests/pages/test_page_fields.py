@@ -242,3 +242,50 @@ async def test_a_suspension_reason_is_held_to_the_text_rule(
     assert "reason: at most 1000 characters" in too_long.text
     assert await rows(runtime, "SELECT id, status FROM partner ORDER BY id") == before
     assert await rows(runtime, "SELECT count(*) FROM audit_event") == audits
+
+
+def _multipart(fields: list[tuple[str, bytes]], boundary: str = "b0undary") -> bytes:
+    """A multipart/form-data body of ``fields`` (RFC 7578), values as raw bytes."""
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+        + value
+        + b"\r\n"
+        for name, value in fields
+    ]
+    return b"".join(parts) + f"--{boundary}--\r\n".encode()
+
+
+async def test_a_multipart_form_that_is_not_utf8_is_refused_not_read_as_latin1(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    """A form may also come as multipart/form-data: a value that is not UTF-8 is refused
+    there too (Starlette would read it as latin-1, "Ã©" for "é"), and a Korean value in
+    UTF-8 is read exactly, with repeated names kept."""
+    await person(runtime, "kim@example.org", world.national, Role.LIBRARIAN)
+    csrf = await sign_in(client, "kim@example.org")
+    fields = [
+        ("csrf", csrf.encode()),
+        ("line_count", b"1"),
+        ("partner", world.national.encode()),
+        ("line-0-subject", "물리학".encode()),
+        ("line-0-quantity", b"2"),
+        ("action", b"save"),
+    ]
+    multipart = {"content-type": "multipart/form-data; boundary=b0undary"}
+    latin1 = await client.post(
+        "/requests/new",
+        content=_multipart([*fields, ("note", "café".encode("latin-1"))]),
+        headers=multipart,
+    )
+    assert latin1.status_code == 400, latin1.text
+    assert "The form is not valid UTF-8 text." in latin1.text
+    assert await rows(runtime, "SELECT count(*) FROM resource_request") == [(0,)]
+
+    utf8 = await client.post(
+        "/requests/new",
+        content=_multipart([*fields, ("note", "café, 도서관".encode())]),
+        headers=multipart,
+    )
+    assert utf8.status_code == 303, utf8.text
+    assert await rows(runtime, "SELECT note FROM resource_request") == [("café, 도서관",)]
+    assert await rows(runtime, "SELECT subject FROM request_line") == [("물리학",)]

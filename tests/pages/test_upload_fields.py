@@ -140,3 +140,32 @@ async def test_twenty_thousand_nested_lists_are_refused_as_too_large_not_a_fault
     done = await client.post(started["complete"], data={"csrf": csrf, "parts": nested})
     assert done.status_code == 413
     assert [row[3] for row in await objects_held(runtime)] == ["pending"]
+
+
+async def test_a_file_name_that_is_not_utf8_is_refused_not_kept_with_replacements(
+    client: httpx.AsyncClient, runtime: Runtime, scene: UploadScene
+) -> None:
+    """The upload form's file name is read as strictly as its fields: bytes that are not
+    UTF-8 are refused, never stored as U+FFFD."""
+    csrf = await sign_in(client, SENDER)
+    boundary = "b0undary"
+    head = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in _fields(csrf, scene, size=str(len(DATA))).items()
+    ).encode()
+    file_part = (
+        f"--{boundary}\r\n".encode()
+        + b'Content-Disposition: form-data; name="file"; filename="caf\xe9.pdf"\r\n'
+        + b"Content-Type: application/pdf\r\n\r\n"
+        + DATA
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    posted = await client.post(
+        "/uploads/file",
+        content=head + file_part,
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert posted.status_code == 400, posted.text
+    assert "The form is not valid UTF-8 text." in posted.text
+    assert await objects_held(runtime) == []
+    assert await stored_keys(runtime) == []

@@ -123,7 +123,7 @@ async def test_the_form_refuses_who_may_not_upload_and_stores_nothing(
         files={"file": ("x.pdf", DATA, "application/pdf")},
     )
     assert posted.status_code == 403, posted.text
-    assert f"<p>{reason}</p>" in posted.text
+    assert f'<p id="problem">{reason}</p>' in posted.text
     assert await objects_held(runtime) == []
     assert await stored_keys(runtime) == []
     assert _spooled(runtime) == []

@@ -185,7 +185,7 @@ async def test_every_action_is_refused_from_a_state_outside_its_row_naming_the_a
     assert set(expected) <= {a.value for a in workflow.possible(source, workflow.Facts(False))}
     assert (illegal.value.state, illegal.value.allowed) == (source.value, expected)
     names = ", ".join(expected) or "none"
-    assert f"that is {source.value}; allowed: {names}" in illegal.value.message
+    assert f"the shipment's state is {source.value}; allowed: {names}" in illegal.value.message
     assert await snapshot(runtime, shipment.id) == before
 
 

@@ -174,7 +174,7 @@ async def test_the_first_hour(started: Started) -> None:
     early = await ask(started, "DispatchShipment", FOUNDATION, id=shipment["id"])
     assert (early["__typename"], early["message"], early["allowedActions"]) == (
         "IllegalTransition",
-        "cannot dispatch a shipment that is awaiting_approval; allowed: cancel",
+        "cannot dispatch: the shipment's state is awaiting_approval; allowed: cancel",
         ["CANCEL"],
     )
     not_theirs = await ask(started, "ApproveShipment", FOUNDATION, id=shipment["id"])
