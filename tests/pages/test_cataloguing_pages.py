@@ -191,10 +191,10 @@ async def test_an_identifier_another_work_holds_is_refused_beside_the_identifier
     again = await client.post("/catalogue/works/new", data=_form(csrf, world.national))
     assert again.status_code == 409
     [(work_id, *_)] = await _works(runtime)
-    assert (
-        f'<p class="error" id="identifiers-error">isbn 9788930000017 already identifies work'
-        f" {uuid.UUID(str(work_id))}</p>"
-    ) in again.text
+    link = f'<a href="/catalogue/works/{uuid.UUID(str(work_id))}">'
+    named = 'work “<span lang="ko-Hang">조선어 문법</span>”</a>'
+    shown = again.text.split('id="identifiers-error">', 1)[1].split("</p>", 1)[0]
+    assert shown == f"isbn 9788930000017 already identifies {link}{named}"
     assert await _written(runtime) == before
 
 
