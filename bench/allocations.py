@@ -33,6 +33,7 @@ from typing import Any
 
 import anyio.to_thread
 import sqlalchemy as sa
+import uvloop
 from sqlmodel import col
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -175,7 +176,8 @@ def client_process(
             print(f"    process {seed}: refused {reasons}", flush=True)
         return done
 
-    return asyncio.run(main())
+    # on uvloop, as ``exchange serve`` runs (uvicorn picks it when installed: pyproject.toml)
+    return uvloop.run(main())
 
 
 def warm(ready: Any) -> None:
