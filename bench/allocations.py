@@ -29,9 +29,11 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 import sqlalchemy as sa
+import uvloop
 from sqlmodel import col
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -174,7 +176,13 @@ def client_process(
             print(f"    process {seed}: refused {reasons}", flush=True)
         return done
 
-    return asyncio.run(main())
+    # on uvloop, as ``exchange serve`` runs (uvicorn picks it when installed: pyproject.toml)
+    return uvloop.run(main())
+
+
+def warm(ready: Any) -> None:
+    """Run in each worker before the timing starts (see ``contention``)."""
+    ready.wait(timeout=120)
 
 
 async def contention(
@@ -183,9 +191,15 @@ async def contention(
     context = multiprocessing.get_context("spawn")
 
     def fire() -> tuple[int, float]:
-        with ProcessPoolExecutor(PROCESSES, mp_context=context) as pool:
-            # warm the workers (imports, engines) before timing
-            list(pool.map(abs, range(PROCESSES)))
+        with (
+            context.Manager() as manager,
+            ProcessPoolExecutor(PROCESSES, mp_context=context) as pool,
+        ):
+            # every worker started, its modules imported, before timing: a task of this
+            # module imports it (and the service) in the worker, and the barrier makes each
+            # of the PROCESSES tasks run in a worker of its own (imports took 1.8 s a worker)
+            ready = manager.Barrier(PROCESSES)
+            list(pool.map(warm, [ready] * PROCESSES))
             start = time.perf_counter()
             futures = [
                 pool.submit(

@@ -38,7 +38,7 @@ import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
-from exchange.audit.chain import AuditRecord, linked, locked_head, recorded
+from exchange.audit.chain import GENESIS, LOCK, AuditRecord, linked, recorded
 from exchange.audit.models import AuditEvent, AuditPending
 from exchange.db.table import table
 
@@ -48,9 +48,25 @@ BATCH = 2000  # pending rows linked per statement pair
 
 _PENDING = table(AuditPending)
 _STAGE = sa.insert(_PENDING)
-_OLDEST = sa.select(_PENDING).order_by(_PENDING.c.id).limit(BATCH)
-_UNSTAGE = sa.delete(_PENDING).where(_PENDING.c.id.in_(sa.bindparam("ids", expanding=True)))
-_INSERT = sa.insert(table(AuditEvent))
+_COLUMNS = [column.name for column in _PENDING.c]
+_EVENTS = table(AuditEvent)
+_INSERT = sa.insert(_EVENTS)
+
+
+def _take_oldest() -> sa.Select[Any]:
+    """Delete the oldest pending rows (at most ``BATCH``) and return them, each with the
+    chain's head (seq, hash; NULL when the chain is empty): one statement, so one round
+    trip, read after the chain's lock was granted."""
+    oldest = sa.select(_PENDING.c.id).order_by(_PENDING.c.id).limit(BATCH).scalar_subquery()
+    taken = sa.delete(_PENDING).where(_PENDING.c.id.in_(oldest)).returning(*_PENDING.c).cte()
+    last = sa.select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1)
+    head = last.subquery()
+    return sa.select(taken, head.c.seq.label("head_seq"), head.c.hash.label("head_hash")).join(
+        head, sa.true(), isouter=True
+    )
+
+
+_TAKE_OLDEST = _take_oldest()
 
 
 async def stage(session: AsyncSession, records: Iterable[AuditRecord]) -> None:
@@ -64,19 +80,20 @@ async def stage(session: AsyncSession, records: Iterable[AuditRecord]) -> None:
 async def link(session: AsyncSession) -> int:
     """Move every committed pending row into the chain, in the caller's transaction (which
     holds the chain's lock until it ends); how many were linked."""
-    seq, prev = await locked_head(session, "postgresql")
+    await session.exec(LOCK)  # type: ignore[call-overload]
     total = 0
     while True:
-        rows: list[dict[str, Any]] = [
-            dict(row._mapping)
-            for row in (await session.exec(_OLDEST)).all()  # type: ignore[call-overload]
-        ]
-        if not rows:
+        taken = (await session.exec(_TAKE_OLDEST)).all()  # type: ignore[call-overload]
+        if not taken:
             return total
+        seq, prev = taken[0].head_seq or 0, taken[0].head_hash or GENESIS
+        rows = sorted(
+            ({name: row._mapping[name] for name in _COLUMNS} for row in taken),
+            key=lambda row: row["id"],
+        )
         events = linked(seq, prev, rows)
         await session.exec(_INSERT, params=events)
-        await session.exec(_UNSTAGE, params={"ids": [row["id"] for row in rows]})
-        seq, prev, total = events[-1]["seq"], events[-1]["hash"], total + len(rows)
+        total += len(rows)
         if len(rows) < BATCH:
             return total
 

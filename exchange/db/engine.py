@@ -14,6 +14,7 @@ identity models. Whoever opens a ``Database`` has the whole metadata.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -33,6 +34,8 @@ from exchange.db.uow import UnitOfWork, WriteGuard
 from exchange.errors import Unavailable
 
 BUSY_TIMEOUT_MS = 30_000
+# A pooled PostgreSQL connection idle longer than this is pinged before use (see _ping_idle)
+IDLE_PING_S = 5.0
 CONNECT_TIMEOUT_S = 5  # a black-holed PostgreSQL host answers 503 after this, not after 60 s
 
 
@@ -56,6 +59,32 @@ def _sqlite_engine(url: str, begin: str) -> AsyncEngine:
     return engine
 
 
+def _ping_idle(engine: AsyncEngine) -> None:
+    """Ping a pooled connection on checkout only when it sat idle in the pool for more than
+    ``IDLE_PING_S``: after a server restart the stale connections are replaced instead of
+    failing the next requests, and a busy pool pays nothing. SQLAlchemy's ``pool_pre_ping``
+    pings on every checkout, which asyncpg does in three round trips (BEGIN, ``;``,
+    ROLLBACK): more than a whole allocation's statements under load. A connection that
+    breaks in use is invalidated with every older one by SQLAlchemy itself (disconnect
+    handling), so only requests in flight during a restart fail."""
+    pool = engine.sync_engine.pool
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(pool, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since <= IDLE_PING_S:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:  # an idle connection that cannot answer ``;`` is gone
+            raise sa.exc.DisconnectionError() from error  # the pool connects afresh
+
+
 class Database:
     """The database of one instance: read sessions and units of work."""
 
@@ -71,16 +100,14 @@ class Database:
             self.writer = _sqlite_engine(url, "BEGIN IMMEDIATE")
             self.reader = _sqlite_engine(url, "BEGIN")
         else:
-            # pre-ping: after a server restart the pool's stale connections are replaced
-            # instead of failing the next requests
             self.writer = create_async_engine(
                 url,
                 pool_size=10,
                 max_overflow=20,
-                pool_pre_ping=True,
                 pool_timeout=10,
                 connect_args={"timeout": CONNECT_TIMEOUT_S},
             )
+            _ping_idle(self.writer)  # after a server restart, stale connections are replaced
             self.reader = self.writer
         self._read_sessions = async_sessionmaker(
             self.reader, class_=AsyncSession, expire_on_commit=False

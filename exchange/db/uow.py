@@ -35,7 +35,6 @@ class UnitOfWork:
         self._chain = chain  # PostgreSQL: records are staged, then linked after commit
         self._staged = False
         self._guard = guard
-        self._early: list[AuditRecord] = []  # written already; judged by the guard at commit
         self._records: list[AuditRecord] = []
         self._hooks: list[CommitHook] = []
         self.committed = False
@@ -47,14 +46,16 @@ class UnitOfWork:
         self._hooks.append(hook)
 
     async def record_early(self, record: AuditRecord) -> None:
-        """``record``, written now rather than at commit: a service about to lock a
-        contended row calls it first, so that only the commit follows that lock (staged on
-        PostgreSQL; appended to the chain on SQLite, whose writer holds the database lock
-        anyway). Written inside whatever savepoint is open, it rolls back with the change it
-        describes; records made by ``record`` stay for the commit. The write guard (a replica
-        is read-only) judges it at commit with the others, when the rows it names exist (a
-        record rolled back with its savepoint names rows that do not, and is passed over)."""
-        self._early.append(record)
+        """``record``, judged and written now rather than at commit: a service about to
+        lock a contended row calls it first, so that only the commit follows that lock
+        (staged on PostgreSQL; appended to the chain on SQLite, whose writer holds the
+        database lock anyway). The write guard (a replica is read-only) judges it here,
+        before it is written: it must name rows that exist or that it describes by its
+        snapshots (an allocation's offer line). Written inside whatever savepoint is open,
+        it rolls back with the change it describes; records made by ``record`` stay for
+        the commit, and are judged then."""
+        if self._guard is not None:
+            await self._guard(self.session, [record])
         if self._chain is None:
             await append(self.session, self.dialect, [record])
             return
@@ -62,8 +63,8 @@ class UnitOfWork:
         self._staged = True
 
     async def commit(self) -> None:
-        if (self._records or self._early) and self._guard is not None:
-            await self._guard(self.session, [*self._early, *self._records])
+        if self._records and self._guard is not None:
+            await self._guard(self.session, self._records)
         if self._chain is not None and self._records:
             await linker.stage(self.session, self._records)
             self._staged = True

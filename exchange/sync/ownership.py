@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange.allocations.models import Allocation
 from exchange.audit.chain import AuditRecord
 from exchange.db.table import table
 from exchange.errors import Conflict
@@ -71,47 +72,114 @@ async def owner(session: AsyncSession, entity_type: str, entity_id: str) -> uuid
     return held.origin_id if held is not None else None
 
 
-async def _replicas(session: AsyncSession, entity_type: str, ids: set[str]) -> dict[str, uuid.UUID]:
-    if not ids:
-        return {}
-    versions = table(SyncVersion)
-    rows = await session.execute(
-        sa.select(versions.c.entity_id, versions.c.origin_id).where(
-            versions.c.entity_type == entity_type, versions.c.entity_id.in_(sorted(ids))
+class _UuidText(sa.sql.functions.FunctionElement[str]):
+    """A UUID column as ``str(uuid)`` text, as ``sync_version.entity_id`` holds it."""
+
+    type = sa.String()
+    name = "uuid_text"
+    inherit_cache = True
+
+
+@compiles(_UuidText, "postgresql")
+def _uuid_text_postgresql(element: _UuidText, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS TEXT)"
+
+
+@compiles(_UuidText, "sqlite")
+def _uuid_text_sqlite(element: _UuidText, compiler: Any, **kw: Any) -> str:
+    hex32 = compiler.process(element.clauses, **kw)  # CHAR(32), lower-case hex
+    parts = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+    return " || '-' || ".join(f"substr({hex32}, {start}, {size})" for start, size in parts)
+
+
+def _held_statement() -> sa.Select[Any]:
+    """The replica rows among the records changed (``keys``: (type, id) pairs) and among
+    the offers of the offer lines allocated from (``lines``): one query."""
+    versions, lines = table(SyncVersion), table(OfferLine)
+    offers_allocated = sa.select(_UuidText(lines.c.offer_id)).where(
+        lines.c.id.in_(sa.bindparam("lines", expanding=True))
+    )
+    return sa.select(versions.c.entity_type, versions.c.entity_id, versions.c.origin_id).where(
+        sa.tuple_(versions.c.entity_type, versions.c.entity_id).in_(
+            sa.bindparam("keys", expanding=True)
         )
+        | ((versions.c.entity_type == "offer") & versions.c.entity_id.in_(offers_allocated))
     )
-    return {str(i): o for i, o in rows.tuples().all()}
 
 
-async def _offers_of(session: AsyncSession, allocation_ids: set[str]) -> dict[str, str]:
-    """allocation id → its offer line's offer id."""
-    if not allocation_ids:
-        return {}
-    allocation, lines = table(Allocation), table(OfferLine)
-    rows = await session.execute(
-        sa.select(allocation.c.id, lines.c.offer_id)
-        .join(lines, lines.c.id == allocation.c.offer_line_id)
-        .where(allocation.c.id.in_([uuid.UUID(i) for i in sorted(allocation_ids)]))
+def _held_one_statement() -> sa.Select[Any]:
+    """``_held_statement`` for one record (``kind``, ``entity``) and at most one offer line
+    (``line``, NULL for none): no expanding parameters, which cost more CPU to render at
+    each execution than the rest of the statement (the common case: an allocation)."""
+    versions, lines = table(SyncVersion), table(OfferLine)
+    offer_allocated = (
+        sa.select(_UuidText(lines.c.offer_id))
+        .where(lines.c.id == sa.bindparam("line", type_=sa.Uuid))
+        .scalar_subquery()
     )
-    return {str(a): str(o) for a, o in rows.tuples().all()}
+    return sa.select(versions.c.entity_type, versions.c.entity_id, versions.c.origin_id).where(
+        (
+            (versions.c.entity_type == sa.bindparam("kind"))
+            & (versions.c.entity_id == sa.bindparam("entity"))
+        )
+        | ((versions.c.entity_type == "offer") & (versions.c.entity_id == offer_allocated))
+    )
+
+
+# Built once: every change of every service passes here before it commits.
+_HELD = _held_statement()
+_HELD_ONE = _held_one_statement()
+_OFFER_OF_LINE = sa.select(table(OfferLine).c.offer_id).where(
+    table(OfferLine).c.id == sa.bindparam("line")
+)
+
+
+def _line_of(record: AuditRecord) -> str | None:
+    """The offer line an allocation record names (its snapshots carry it)."""
+    for snapshot in (record.after, record.before):
+        if snapshot is not None and "offer_line_id" in snapshot:
+            return str(snapshot["offer_line_id"])
+    return None
 
 
 async def refuse_foreign_writes(session: AsyncSession, records: Sequence[AuditRecord]) -> None:
-    """Raise ``OwnedElsewhere`` for the first recorded change of a record owned elsewhere.
+    """Raise ``OwnedElsewhere`` for the first recorded change of a record owned elsewhere,
+    then for the first allocation from an offer line of an offer owned elsewhere (its
+    offer line read from the record's snapshot, so the allocation row need not exist yet:
+    an allocation is judged before it locks its lines, ``UnitOfWork.record_early``).
 
-    One query per record type changed (two for allocations); nothing when no replicated
-    record changed."""
-    wanted: dict[str, set[str]] = {}
-    for record in records:
-        if record.entity_type in REPLICATED and record.action not in LOCAL_OBSERVATIONS:
-            wanted.setdefault(record.entity_type, set()).add(record.entity_id)
-    held = {kind: await _replicas(session, kind, ids) for kind, ids in wanted.items()}
-    for record in records:  # the first change refused is named
-        found = held.get(record.entity_type, {}).get(record.entity_id)
-        if found is not None and record.action not in LOCAL_OBSERVATIONS:
+    One query whatever the records (none when no replicated record changed); one more
+    per allocation refused, to name it."""
+    judged = [
+        record
+        for record in records
+        if record.entity_type in REPLICATED and record.action not in LOCAL_OBSERVATIONS
+    ]
+    if not judged:
+        return
+    keys = sorted({(record.entity_type, record.entity_id) for record in judged})
+    lines = {
+        record.entity_id: line
+        for record in judged
+        if record.entity_type == "allocation" and (line := _line_of(record)) is not None
+    }
+    offer_lines = sorted({uuid.UUID(line) for line in lines.values()})
+    if len(keys) == 1 and len(offer_lines) <= 1:
+        (kind, entity), only = keys[0], offer_lines[0] if offer_lines else None
+        one = {"kind": kind, "entity": entity, "line": only}
+        rows = (await session.execute(_HELD_ONE, one)).tuples().all()
+    else:
+        params = {"keys": keys, "lines": offer_lines}
+        rows = (await session.execute(_HELD, params)).tuples().all()
+    if not rows:
+        return
+    held = {(kind, entity_id): origin for kind, entity_id, origin in rows}
+    for record in judged:  # the first change refused is named
+        found = held.get((record.entity_type, record.entity_id))
+        if found is not None:
             raise OwnedElsewhere(record.entity_type, record.entity_id, found)
-    offers = await _offers_of(session, wanted.get("allocation", set()))
-    held_offers = await _replicas(session, "offer", set(offers.values()))
-    for allocation_id, offer_id in sorted(offers.items()):
-        if offer_id in held_offers:
-            raise OwnedElsewhere("allocation", allocation_id, held_offers[offer_id])
+    for allocation_id, line in sorted(lines.items()):
+        offer = (await session.execute(_OFFER_OF_LINE, {"line": uuid.UUID(line)})).scalar()
+        owner = held.get(("offer", str(offer)))
+        if owner is not None:
+            raise OwnedElsewhere("allocation", allocation_id, owner)

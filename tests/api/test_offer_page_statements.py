@@ -58,7 +58,7 @@ async def test_an_offer_page_costs_the_same_round_trips_at_10_and_50_offers(
     await post_offers(runtime, world, 55)
     token = world.tokens["librarian"]  # another partner's librarian: published offers only
     await gql(client, PAGE, {"first": 1}, token)  # connections and caches warm
-    pings = ["PING"] if runtime.db.dialect == "postgresql" else []
+    pings: list[str] = []  # a busy pool never pings (exchange.db.engine._ping_idle)
     expected = [*pings, "BEGIN", "SELECT", "SELECT", "SELECT", "SELECT", "SELECT", "ROLLBACK"]
     for first in (10, 50):
         counter = StatementCounter()
