@@ -143,12 +143,15 @@ def settle_heap() -> None:
     per process (``gc.freeze``, after a collection so that no garbage is kept). Its full
     passes, which come every few dozen requests, otherwise walk all of them: ~100 ms each,
     3 ms per GraphQL page of 50 offers (``bench/graphql_vs_raw.py``); they now walk only
-    what requests made. Refcounting still frees frozen objects."""
+    what requests made. Refcounting still frees frozen objects. The youngest generation is
+    collected every 5,000 allocations instead of 700 (a page allocates ~30,000 objects,
+    most freed by refcounting), which halves what remains of the collector's time."""
     global _settled
     if not _settled:
         _settled = True
         gc.collect()
         gc.freeze()
+        gc.set_threshold(5_000, *gc.get_threshold()[1:])
 
 
 def asgi() -> Starlette:

@@ -14,31 +14,68 @@ type, as graphql-core's ``complete_leaf_value`` does. Anything else takes graphq
 path unchanged: a field with a resolver, arguments or field extensions, a list or object
 type, and every case that is an error there (null for a non-null type, a value the scalar
 cannot serialize), so that errors, their paths and null propagation stay graphql-core's.
+
+``slim_resolvers`` does the same for fields whose resolver is a method taking only
+``info`` (an offer's ``partner`` and ``lines``, a line's ``work``: 250 calls for the page):
+Strawberry calls those through six layers that convert no arguments, apply no extension
+and handle no exception; the slim resolver calls the method with Strawberry's ``Info``
+directly, and graphql-core completes the result as before.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
+import strawberry
 from graphql import (
     GraphQLField,
+    GraphQLID,
+    GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLString,
     Undefined,
     get_nullable_type,
     is_leaf_type,
 )
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
 
-# (attribute name, serialize, non-null) of a field that is an attribute and a leaf; None
-# for any other field. Keyed by the field object, built once per schema.
-Leaf = tuple[str, Callable[[Any], Any], bool] | None
+# (attribute name, serialize, non-null, type passed unchanged) of a field that is an
+# attribute and a leaf; None for any other field. Keyed by the field object, built once
+# per schema.
+Leaf = tuple[str, Callable[[Any], Any], bool, type] | None
 _LEAVES: dict[int, tuple[GraphQLField, Leaf]] = {}
 # A selection set's plan: each response name with its field group and its leaf, if any.
 Plan = list[tuple[str, Any, Leaf]]
+
+
+class _Never:
+    """The type of no value: a leaf whose values all go through its serialize."""
+
+
+def _serializer(named: GraphQLNamedType) -> tuple[Callable[[Any], Any], type]:
+    """A leaf type's serialize, and the type of the values it returns unchanged (String
+    and ID: a ``str``). An enum of Strawberry's is serialized by a table from each member
+    to the name Strawberry's serialize gives it (that one compares the values of all the
+    enum's members for each value); anything not a member (None from the table) takes
+    the field's usual path."""
+    if named is GraphQLString or named is GraphQLID:
+        return named.serialize, str
+    if isinstance(named, CustomGraphQLEnumType):
+        names: dict[Any, str] = {}
+        member: Any
+        for member in named.wrapped_cls:
+            found = (name for name, value in named.values.items() if member.value == value.value)
+            first = next(found, None)
+            if first is not None:
+                names[member] = first
+        return names.get, _Never
+    return named.serialize, _Never  # type: ignore[attr-defined]
 
 
 def _leaf(field: GraphQLField) -> Leaf:
@@ -55,8 +92,9 @@ def _leaf(field: GraphQLField) -> Leaf:
         and not field.args
         and is_leaf_type(named)
     ):
-        serialize = named.serialize
-        leaf = (definition.python_name, serialize, isinstance(field.type, GraphQLNonNull))
+        serialize, unchanged = _serializer(named)
+        non_null = isinstance(field.type, GraphQLNonNull)
+        leaf = (definition.python_name, serialize, non_null, unchanged)
     _LEAVES[id(field)] = (field, leaf)
     return leaf
 
@@ -101,8 +139,11 @@ class LeafFastExecution(StrawberryGraphQLCoreExecutionContext):
                 parent_type, grouped_field_set
             ):
                 if leaf is not None:
-                    name, serialize, non_null = leaf
+                    name, serialize, non_null, unchanged = leaf
                     value = getattr(source_value, name, Undefined)
+                    if type(value) is unchanged:
+                        results[response_name] = value
+                        continue
                     if value is None:
                         if not non_null:
                             results[response_name] = None
@@ -140,3 +181,52 @@ class LeafFastExecution(StrawberryGraphQLCoreExecutionContext):
             return results
 
         return get_results()
+
+
+def _slim(definition: object, info_class: type) -> Callable[[Any, Any], Any] | None:
+    """The direct call of a field's resolver, when it is a method taking only ``info``
+    and the field has no arguments, extensions or permission classes; else None."""
+    if not isinstance(definition, StrawberryField):
+        return None
+    resolver = definition.base_resolver
+    if (
+        resolver is None
+        or definition.arguments
+        or definition.extensions
+        or definition.permission_classes
+        or definition.is_subscription
+        or resolver.self_parameter is None
+        or resolver.info_parameter is None
+    ):
+        return None
+    method = resolver.wrapped_func
+    if not inspect.isfunction(method):  # a staticmethod or classmethod: Strawberry's way
+        return None
+    parameters = list(inspect.signature(method).parameters.values())
+    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    if len(parameters) != 2 or any(p.kind is not positional for p in parameters):
+        return None
+    if parameters[1].name != resolver.info_parameter.name:
+        return None
+
+    def slim(source: Any, info: Any) -> Any:
+        return method(source, info_class(_raw_info=info, _field=definition))
+
+    return slim
+
+
+def slim_resolvers(schema: strawberry.Schema) -> None:
+    """Replaces the resolvers that ``_slim`` accepts in ``schema``'s graphql-core schema
+    (once, when the schema is built). Nothing is replaced when Strawberry is configured to
+    turn exceptions into results (its exception handlers), which the slim call skips."""
+    if getattr(schema.schema_converter, "_exception_handler_specs", True):
+        return
+    info_class = schema.config.info_class
+    for named in schema._schema.type_map.values():
+        if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
+            continue
+        for field in named.fields.values():
+            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            slim = _slim(definition, info_class)
+            if slim is not None:
+                field.resolve = slim
