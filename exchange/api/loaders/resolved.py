@@ -41,9 +41,9 @@ class Showing(DataLoader[K, V]):
         what graphql-core makes of it). A loader's error is raised either way, as the
         field's error."""
         loading = self.load(key)
-        if not (isinstance(loading, asyncio.Future) and loading.done()):
-            return cast("T", _later(loading, render))
         memo = (key, render)
+        if not (isinstance(loading, asyncio.Future) and loading.done()):
+            return cast("T", self._later(loading, memo, render))
         known = self._shown.get(memo)
         if known is not None and known[0] is loading:
             return cast("T", known[1])
@@ -51,10 +51,13 @@ class Showing(DataLoader[K, V]):
         self._shown[memo] = (loading, shown)
         return shown
 
+    async def _later(
+        self, loading: Awaitable[V], memo: tuple[K, Callable[..., Any]], render: Callable[[V], T]
+    ) -> T:
+        shown = render(await loading)
+        self._shown[memo] = (loading, shown)
+        return shown
+
     def forget(self) -> None:
         """Drops what ``show`` rendered (``Loaders.release``)."""
         self._shown.clear()
-
-
-async def _later(loading: Awaitable[V], render: Callable[[V], T]) -> T:
-    return render(await loading)
