@@ -19,7 +19,6 @@ from exchange.api.errors import (
     ValidationError,
     to_graphql,
 )
-from exchange.api.loaders.resolved import resolved
 from exchange.api.pagination import Connection, connection, node_fields
 from exchange.api.partners import Partner
 from exchange.api.resolvers import listing, lookup, perform
@@ -48,10 +47,16 @@ class OfferLine:
     available: int
     format: Format
     condition: Condition | None
+    key: strawberry.Private[uuid.UUID]
+    offer_key: strawberry.Private[uuid.UUID]
+    work_key: strawberry.Private[uuid.UUID]
 
     @classmethod
     def from_model(cls, row: OfferLineRow) -> OfferLine:
         return cls(
+            key=row.id,
+            offer_key=row.offer_id,
+            work_key=row.work_id,
             id=strawberry.ID(str(row.id)),
             offer_id=strawberry.ID(str(row.offer_id)),
             work_id=strawberry.ID(str(row.work_id)),
@@ -64,16 +69,16 @@ class OfferLine:
 
     @strawberry.field
     def work(self, info: Info) -> Work | None:
-        return resolved(info.context.loaders.work_by_id.load(to_uuid(self.work_id)), _work)
+        return info.context.loaders.work_by_id.show(self.work_key, _work)
 
     @strawberry.field(description="The offer this line belongs to.")
     async def offer(self, info: Info) -> Offer | None:
-        row = await info.context.loaders.offer_by_id.load(to_uuid(self.offer_id))
+        row = await info.context.loaders.offer_by_id.load(self.offer_key)
         return None if row is None else Offer.from_model(row)
 
     @strawberry.field(description="For a journal: the issues this line offers (none named: all).")
     async def issues(self, info: Info) -> list[JournalIssue]:
-        rows = await info.context.loaders.issues_by_offer_line_id.load(to_uuid(self.id))
+        rows = await info.context.loaders.issues_by_offer_line_id.load(self.key)
         return [
             JournalIssue(volume=i.volume, number=i.number, year=i.year, id=strawberry.ID(str(i.id)))
             for i in rows
@@ -110,11 +115,11 @@ class Offer:
 
     @strawberry.field
     def lines(self, info: Info) -> list[OfferLine]:
-        return resolved(info.context.loaders.offer_lines_by_offer_id.load(self.key), _lines)
+        return info.context.loaders.offer_lines_by_offer_id.show(self.key, _lines)
 
     @strawberry.field
     def partner(self, info: Info) -> Partner | None:
-        return resolved(info.context.loaders.partner_by_id.load(self.donor), _partner)
+        return info.context.loaders.partner_by_id.show(self.donor, _partner)
 
 
 def _work(row: WorkRow | None) -> Work | None:

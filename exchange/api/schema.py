@@ -14,7 +14,7 @@ from strawberry.schema.config import StrawberryConfig
 from exchange.api.allocations import AllocationMutation, AllocationQuery
 from exchange.api.catalogue import CatalogueMutation, CatalogueQuery
 from exchange.api.errors import should_mask
-from exchange.api.execution import LeafFastExecution
+from exchange.api.execution import LeafFastExecution, slim_resolvers
 from exchange.api.faults import Schema, UnavailableAsStatus
 from exchange.api.guard import extension as guard
 from exchange.api.guard.measure import Limits
@@ -100,10 +100,12 @@ def build(settings: Settings) -> Schema:
     extensions.append(UnavailableAsStatus)  # leaves first: sees the unmasked errors
     config = StrawberryConfig(scalar_map={ByteCount: BYTE_COUNT, datetime: DATE_TIME})
     guard_inputs(Query, Mutation)  # every argument passes the domain's text and instant rules
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
         config=config,
         execution_context_class=LeafFastExecution,  # attribute leaves without the detour
     )
+    slim_resolvers(schema)  # resolvers taking only info, without the detour
+    return schema

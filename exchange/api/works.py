@@ -19,7 +19,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.api.context import Context, Info
 from exchange.api.loaders.relations_by_work_id import WorkRelations, relations_of
-from exchange.api.loaders.resolved import resolved
 from exchange.api.partners import LocalizedName, Partner
 from exchange.catalogue import identifiers
 from exchange.catalogue.models import IdentifierScheme, WorkKind, WorkLevel
@@ -107,11 +106,11 @@ class Work:
         )
 
     def _related(self, info: Info, pick: Callable[[WorkRelations], list[T]]) -> list[T]:
-        return resolved(info.context.loaders.relations_by_work_id.load(self.key), pick)
+        return info.context.loaders.relations_by_work_id.show(self.key, pick)
 
     @strawberry.field(description="The partner that catalogued it, when visible to you.")
     def created_by(self, info: Info) -> Partner | None:
-        return resolved(info.context.loaders.partner_by_id.load(self.partner_id), _partner)
+        return info.context.loaders.partner_by_id.show(self.partner_id, _partner)
 
     @strawberry.field
     def contributors(self, info: Info) -> list[Contributor]:

@@ -3,8 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from strawberry.dataloader import DataLoader
-
+from exchange.api.loaders.resolved import Showing
 from exchange.api.reads import RequestReads
 from exchange.identity.identity import Identity
 from exchange.offers import service as offers
@@ -12,11 +11,11 @@ from exchange.offers.models import OfferLine
 from exchange.policy import PolicyEngine
 
 
-class OfferLinesByOfferIdLoader(DataLoader[uuid.UUID, list[OfferLine]]):
+class OfferLinesByOfferIdLoader(Showing[uuid.UUID, list[OfferLine]]):
     """Lines of offers already shown to the caller (the offer's read was authorized)."""
 
     def __init__(self, identity: Identity, reads: RequestReads, policy: PolicyEngine) -> None:
-        super().__init__(load_fn=self._load)
+        super().__init__(self._load)
         self.identity, self.reads, self.policy = identity, reads, policy
 
     async def _load(self, ids: Sequence[uuid.UUID]) -> list[list[OfferLine]]:

@@ -3,8 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from strawberry.dataloader import DataLoader
-
+from exchange.api.loaders.resolved import Showing
 from exchange.api.reads import RequestReads
 from exchange.identity.identity import Identity
 from exchange.partners import service as partners
@@ -12,11 +11,11 @@ from exchange.partners.models import Partner
 from exchange.policy import PolicyEngine
 
 
-class PartnerByIdLoader(DataLoader[uuid.UUID, Partner | None]):
+class PartnerByIdLoader(Showing[uuid.UUID, Partner | None]):
     """Partners the identity may read, by id; None for the rest."""
 
     def __init__(self, identity: Identity, reads: RequestReads, policy: PolicyEngine) -> None:
-        super().__init__(load_fn=self._load)
+        super().__init__(self._load)
         self.identity, self.reads, self.policy = identity, reads, policy
 
     async def _load(self, ids: Sequence[uuid.UUID]) -> list[Partner | None]:

@@ -5,8 +5,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from strawberry.dataloader import DataLoader
 
+from exchange.api.loaders.resolved import Showing
 from exchange.api.reads import RequestReads
 from exchange.catalogue import service as works
 from exchange.catalogue.relations import Contributor, Identifier, Issue
@@ -48,12 +48,12 @@ async def relations_of(
     ]
 
 
-class RelationsByWorkIdLoader(DataLoader[uuid.UUID, WorkRelations]):
+class RelationsByWorkIdLoader(Showing[uuid.UUID, WorkRelations]):
     """The relations of works asked for one by one (a work, its seminar's materials...),
     batched and read through the request's session."""
 
     def __init__(self, identity: Identity, reads: RequestReads, policy: PolicyEngine) -> None:
-        super().__init__(load_fn=self._load)
+        super().__init__(self._load)
         self.identity, self.reads, self.policy = identity, reads, policy
 
     async def _load(self, ids: Sequence[uuid.UUID]) -> list[WorkRelations]:

@@ -3,8 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from strawberry.dataloader import DataLoader
-
+from exchange.api.loaders.resolved import Showing
 from exchange.api.reads import RequestReads
 from exchange.catalogue import service as catalogue
 from exchange.catalogue.models import Work
@@ -12,9 +11,9 @@ from exchange.identity.identity import Identity
 from exchange.policy import PolicyEngine
 
 
-class WorkByIdLoader(DataLoader[uuid.UUID, Work | None]):
+class WorkByIdLoader(Showing[uuid.UUID, Work | None]):
     def __init__(self, identity: Identity, reads: RequestReads, policy: PolicyEngine) -> None:
-        super().__init__(load_fn=self._load)
+        super().__init__(self._load)
         self.identity, self.reads, self.policy = identity, reads, policy
 
     async def _load(self, ids: Sequence[uuid.UUID]) -> list[Work | None]:
