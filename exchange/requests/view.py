@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.allocations import visible
@@ -17,7 +16,6 @@ from exchange.catalogue import service as catalogue
 from exchange.catalogue.models import Work
 from exchange.identity.identity import Identity
 from exchange.matching import service as matching
-from exchange.offers.models import Offer
 from exchange.pagination import PageRequest
 from exchange.partners import service as partners
 from exchange.partners.models import Partner
@@ -69,23 +67,17 @@ async def open_requests(
     """The matching board: open and partly filled requests, oldest first, a page at a time
     (``first`` requests), each line with its best ``BOARD_SUGGESTIONS`` suggestions; the
     bool says whether more requests follow."""
-    shown: list[requests.Seen] = []
-    more = False
-    for state in (RequestState.OPEN, RequestState.PARTIALLY_FILLED):
-        listed = await requests.list(
-            identity,
-            requests.RequestFilter(state=state),
-            page,
-            session=session,
-            policy=policy,
-        )
-        shown += listed.items
-        more = more or listed.has_next
-    shown.sort(key=lambda seen: seen.request.id)
-    views = await read_many(
-        identity, shown[: page.first], BOARD_SUGGESTIONS, session=session, policy=policy
+    listed = await requests.list(
+        identity,
+        requests.RequestFilter(states=(RequestState.OPEN, RequestState.PARTIALLY_FILLED)),
+        page,
+        session=session,
+        policy=policy,
     )
-    return views, more or len(shown) > page.first
+    views = await read_many(
+        identity, listed.items, BOARD_SUGGESTIONS, session=session, policy=policy
+    )
+    return views, listed.has_next
 
 
 async def read_many(
@@ -97,7 +89,10 @@ async def read_many(
     policy: PolicyEngine,
 ) -> list[RequestView]:
     """The views of ``seen`` requests, each open line with its best ``suggestions`` (one
-    more is read, to tell whether there are more than shown)."""
+    more is read, to tell whether there are more than shown). Statements: the lines, their
+    active allocations (``visible``), the suggestions (``matching.suggestions_for``), the
+    works named, and the donors not among the requesters (read with ``seen``) — each one,
+    whatever the number of requests and lines."""
     shown = [s.request for s in seen]
     notes = {s.request.id: s.note for s in seen}
     lines = await requests.lines_of([r.id for r in shown], session=session)
@@ -108,12 +103,7 @@ async def read_many(
         session=session,
         policy=policy,
     )
-    named = await partners.get_many(
-        identity, {r.partner_id for r in shown}, session=session, policy=policy
-    )
-    requesters = {
-        r.id: named.get(r.partner_id) or (await requests.load(session, r.id))[1] for r in shown
-    }
+    requesters = {s.request.id: s.requester for s in seen}
     by_id = {r.id: r for r in shown}
     suggested = await matching.suggestions_for(
         identity,
@@ -127,13 +117,14 @@ async def read_many(
         policy=policy,
     )
     offer_lines = [s.offer_line for found in suggested.values() for s in found]
-    offers = await _offers(session, {o.offer_id for o in offer_lines})
     work_ids = {line.work_id for line in everything if line.work_id} | {
         o.work_id for o in offer_lines
     }
     works = await catalogue.get_many(identity, work_ids, session=session, policy=policy)
-    donors = {o.partner_id for o in offers.values()} - set(named)
-    named |= await partners.get_many(identity, donors, session=session, policy=policy)
+    known = {s.requester.id: s.requester for s in seen}
+    donors = {s.donor for found in suggested.values() for s in found}
+    named = partners.readable(identity, [known[d] for d in donors if d in known], policy=policy)
+    named |= await partners.get_many(identity, donors - set(known), session=session, policy=policy)
     views: list[RequestView] = []
     for request in shown:
         requester = requesters[request.id]
@@ -146,7 +137,7 @@ async def read_many(
                     Candidate(
                         s,
                         works.get(s.offer_line.work_id),
-                        named.get(offers[s.offer_line.offer_id].partner_id),
+                        named.get(s.donor),
                     )
                     for s in suggested.get(line.id, [])[:suggestions]
                 ],
@@ -156,10 +147,3 @@ async def read_many(
         ]
         views.append(RequestView(request, notes[request.id], requester, line_views))
     return views
-
-
-async def _offers(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, Offer]:
-    if not ids:
-        return {}
-    rows = (await session.exec(select(Offer).where(col(Offer.id).in_(ids)))).all()
-    return {o.id: o for o in rows}
