@@ -257,17 +257,16 @@ def _text(value: object) -> str | None:
     return text or None
 
 
-async def load(
-    session: AsyncSession, keys: Sequence[str]
-) -> dict[str, tuple[OfferLine, uuid.UUID]]:
+async def load(session: AsyncSession, keys: Sequence[str]) -> dict[str, tuple[OfferLine, Partner]]:
     """The offer lines of ``keys`` (step 3; ids as ``key_of`` gives them), each with its
     donor (its offer's partner), by key: one statement."""
     if not keys:
         return {}
     ids = {uuid.UUID(key): key for key in keys}
     statement = (
-        select(OfferLine, col(Offer.partner_id))
+        select(OfferLine, Partner)
         .join(Offer, col(Offer.id) == col(OfferLine.offer_id))
+        .join(Partner, col(Partner.id) == col(Offer.partner_id))
         .where(col(OfferLine.id).in_(ids))
     )
     return {ids[line.id]: (line, donor) for line, donor in (await session.exec(statement)).all()}

@@ -55,8 +55,9 @@ _BY_OFFER = sa.select(_LINES.c.id, _LINES.c.offer_id, _LINES.c.work_id).where(
     _LINES.c.offer_id.in_(sa.bindparam("offers", expanding=True)), _LEFT
 )
 _LOAD = (
-    select(OfferLine, col(Offer.partner_id))
+    select(OfferLine, Partner)
     .join(Offer, col(Offer.id) == col(OfferLine.offer_id))
+    .join(Partner, col(Partner.id) == col(Offer.partner_id))
     .where(col(OfferLine.id).in_(sa.bindparam("ids", expanding=True)))
 )
 
@@ -106,7 +107,7 @@ class Shortlist:
             start, size = end, size * 2
         return [line for _, line in sorted(keys)[:wanted]]
 
-    async def load(self, ids: list[uuid.UUID]) -> list[tuple[OfferLine, uuid.UUID]]:
+    async def load(self, ids: list[uuid.UUID]) -> list[tuple[OfferLine, Partner]]:
         """The lines of ``ids``, in that order, each with its donor (its offer's partner)."""
         if not ids:
             return []

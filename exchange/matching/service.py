@@ -42,7 +42,7 @@ class Suggestion:
     available: int
     exact: bool
     score: int
-    donor: uuid.UUID  # the partner offering the line (its offer's)
+    donor: Partner  # the partner offering the line (its offer's), read with it
 
 
 async def suggestions(

@@ -50,6 +50,12 @@ def shown_labels(language: str) -> dict[str, dict[str, str]]:
     }
 
 
+@functools.lru_cache(maxsize=4096)
+def _number(language: str, value: int | float) -> str:
+    """``value`` as ``language`` writes it (pages show the same few counts again and again)."""
+    return numbers.format_decimal(value, locale=Locale.parse(language))
+
+
 def N_(message: str) -> str:
     """Marks ``message`` for the catalogue; it is translated where it is shown."""
     return message
@@ -126,7 +132,7 @@ class Language:
         return dates.format_date(value, format="medium", locale=Locale.parse(self.code))
 
     def format_number(self, value: int | float) -> str:
-        return numbers.format_decimal(value, locale=Locale.parse(self.code))
+        return _number(self.code, value)
 
     def template_globals(self) -> dict[str, Any]:
         """``gettext``/``ngettext`` as Jinja's i18n extension calls them (new style:

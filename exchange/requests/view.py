@@ -90,9 +90,9 @@ async def read_many(
 ) -> list[RequestView]:
     """The views of ``seen`` requests, each open line with its best ``suggestions`` (one
     more is read, to tell whether there are more than shown). Statements: the lines, their
-    active allocations (``visible``), the suggestions (``matching.suggestions_for``), the
-    works named, and the donors not among the requesters (read with ``seen``) — each one,
-    whatever the number of requests and lines."""
+    active allocations (``visible``), the suggestions with their donors
+    (``matching.suggestions_for``) and the works named — each a fixed number, whatever the
+    number of requests and lines; the requesters come with ``seen``."""
     shown = [s.request for s in seen]
     notes = {s.request.id: s.note for s in seen}
     lines = await requests.lines_of([r.id for r in shown], session=session)
@@ -121,10 +121,8 @@ async def read_many(
         o.work_id for o in offer_lines
     }
     works = await catalogue.get_many(identity, work_ids, session=session, policy=policy)
-    known = {s.requester.id: s.requester for s in seen}
-    donors = {s.donor for found in suggested.values() for s in found}
-    named = partners.readable(identity, [known[d] for d in donors if d in known], policy=policy)
-    named |= await partners.get_many(identity, donors - set(known), session=session, policy=policy)
+    donors = {s.donor.id: s.donor for found in suggested.values() for s in found}
+    named = partners.readable(identity, donors.values(), policy=policy)
     views: list[RequestView] = []
     for request in shown:
         requester = requesters[request.id]
@@ -137,7 +135,7 @@ async def read_many(
                     Candidate(
                         s,
                         works.get(s.offer_line.work_id),
-                        named.get(s.donor),
+                        named.get(s.donor.id),
                     )
                     for s in suggested.get(line.id, [])[:suggestions]
                 ],
