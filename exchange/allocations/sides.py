@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
@@ -139,3 +140,35 @@ async def parties(
         return {}
     rows = (await session.exec(_PARTIES, params={"ids": wanted})).all()  # type: ignore[call-overload]
     return {row[0]: (Party(*row[1:5]), Party(*row[5:9])) for row in rows}
+
+
+_DONORS, _REQUESTERS = table(Partner).alias("donor"), table(Partner).alias("requester")
+
+
+def with_parties() -> Any:
+    """Allocations, each row with its donor and requester after it (as ``parties`` reads
+    them, read back with ``parties_of``): one query for both, to narrow with ``where``."""
+    offer_lines, offers = table(OfferLine), table(Offer)
+    request_lines, requests_ = table(RequestLine), table(ResourceRequest)
+    allocations = table(Allocation)
+    return (
+        select(
+            Allocation,
+            *(
+                p.c[name]
+                for p in (_DONORS, _REQUESTERS)
+                for name in ("id", "status", "public", "tags")
+            ),
+        )
+        .join(offer_lines, offer_lines.c.id == allocations.c.offer_line_id)
+        .join(offers, offers.c.id == offer_lines.c.offer_id)
+        .join(_DONORS, _DONORS.c.id == offers.c.partner_id)
+        .join(request_lines, request_lines.c.id == allocations.c.request_line_id)
+        .join(requests_, requests_.c.id == request_lines.c.request_id)
+        .join(_REQUESTERS, _REQUESTERS.c.id == requests_.c.partner_id)
+    )
+
+
+def parties_of(row: Any) -> tuple[Party, Party]:
+    """The donor and the requester of a row of ``with_parties`` (after its allocation)."""
+    return Party(*row[1:5]), Party(*row[5:9])

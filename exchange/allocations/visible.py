@@ -84,7 +84,8 @@ async def active_for_lines(
     policy: PolicyEngine,
 ) -> dict[uuid.UUID, list[Allocation]]:
     """The active allocations of each request line the identity may read, oldest first
-    (at most ``PER_LINE`` a line), in one query whatever the number of lines. Raises
+    (at most ``PER_LINE`` a line), in one query whatever the number of lines (the
+    allocations with both their partners, as ``readable`` decides on them). Raises
     ``PermissionDenied`` when the identity may not list allocations."""
     result: dict[uuid.UUID, list[Allocation]] = {i: [] for i in request_line_ids}
     if not request_line_ids:
@@ -92,16 +93,21 @@ async def active_for_lines(
     policy.require(identity, "allocation.list", PLATFORM)
     statement: Any = restricted(
         identity,
-        select(Allocation).where(
+        sides_of.with_parties().where(
             col(Allocation.request_line_id).in_(request_line_ids),
             Allocation.state == AllocationState.ACTIVE.value,
         ),
     )
     if statement is None:
         return result
-    found = (await session.exec(statement.order_by(col(Allocation.id)))).all()
-    for allocation in await readable(identity, found, session=session, policy=policy):
-        shown = result[allocation.request_line_id]
-        if len(shown) < PER_LINE:
-            shown.append(allocation)
+    rows = (await session.exec(statement.order_by(col(Allocation.id)))).all()
+    decisions = policy.allowed_many(
+        identity,
+        "allocation.read",
+        [resource(*sides_of.parties_of(row), allocation_id=str(row[0].id)) for row in rows],
+    )
+    for row, ok in zip(rows, decisions, strict=True):
+        shown = result[row[0].request_line_id]
+        if ok and len(shown) < PER_LINE:
+            shown.append(row[0])
     return result

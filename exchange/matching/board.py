@@ -19,7 +19,7 @@ offer lines read in rank order only until every line has enough.
    a need's best group holds fewer (then the whole market is read, as before).
 2. Lines with the same need and requester share the answer; a requester's own lines are
    skipped.
-3. One statement loads the chosen offer lines.
+3. One statement loads the chosen offer lines, each with its donor.
 
 Subjects compare as the databases compare them in ``service``: exactly on PostgreSQL
 (JSON containment), ASCII-case-blind on SQLite (``lower``).
@@ -257,10 +257,16 @@ def _text(value: object) -> str | None:
     return text or None
 
 
-async def load(session: AsyncSession, keys: Sequence[str]) -> dict[str, OfferLine]:
-    """The offer lines of ``keys`` (step 3; ids as ``key_of`` gives them), by key."""
+async def load(session: AsyncSession, keys: Sequence[str]) -> dict[str, tuple[OfferLine, Partner]]:
+    """The offer lines of ``keys`` (step 3; ids as ``key_of`` gives them), each with its
+    donor (its offer's partner), by key: one statement."""
     if not keys:
         return {}
     ids = {uuid.UUID(key): key for key in keys}
-    statement = select(OfferLine).where(col(OfferLine.id).in_(ids))
-    return {ids[line.id]: line for line in (await session.exec(statement)).all()}
+    statement = (
+        select(OfferLine, Partner)
+        .join(Offer, col(Offer.id) == col(OfferLine.offer_id))
+        .join(Partner, col(Partner.id) == col(Offer.partner_id))
+        .where(col(OfferLine.id).in_(ids))
+    )
+    return {ids[line.id]: (line, donor) for line, donor in (await session.exec(statement)).all()}

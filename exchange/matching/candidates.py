@@ -54,7 +54,12 @@ _BY_WORK = sa.select(_LINES.c.id, _LINES.c.offer_id).where(
 _BY_OFFER = sa.select(_LINES.c.id, _LINES.c.offer_id, _LINES.c.work_id).where(
     _LINES.c.offer_id.in_(sa.bindparam("offers", expanding=True)), _LEFT
 )
-_LOAD = select(OfferLine).where(col(OfferLine.id).in_(sa.bindparam("ids", expanding=True)))
+_LOAD = (
+    select(OfferLine, Partner)
+    .join(Offer, col(Offer.id) == col(OfferLine.offer_id))
+    .join(Partner, col(Partner.id) == col(Offer.partner_id))
+    .where(col(OfferLine.id).in_(sa.bindparam("ids", expanding=True)))
+)
 
 Key = tuple[datetime, uuid.UUID]  # (offer expiry, line id): the rank within a group
 
@@ -102,10 +107,10 @@ class Shortlist:
             start, size = end, size * 2
         return [line for _, line in sorted(keys)[:wanted]]
 
-    async def load(self, ids: list[uuid.UUID]) -> list[OfferLine]:
-        """The lines of ``ids``, in that order."""
+    async def load(self, ids: list[uuid.UUID]) -> list[tuple[OfferLine, Partner]]:
+        """The lines of ``ids``, in that order, each with its donor (its offer's partner)."""
         if not ids:
             return []
         found = (await self._session.exec(_LOAD, params={"ids": ids})).all()
-        by_id = {line.id: line for line in found}
+        by_id = {line.id: (line, donor) for line, donor in found}
         return [by_id[i] for i in ids]

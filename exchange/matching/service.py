@@ -42,6 +42,7 @@ class Suggestion:
     available: int
     exact: bool
     score: int
+    donor: Partner  # the partner offering the line (its offer's), read with it
 
 
 async def suggestions(
@@ -70,8 +71,8 @@ async def suggestions(
     for works, score, exact in await _groups(session, line, dialect):
         chosen = await shortlist.best(works, first - len(found))
         found += [
-            Suggestion(offered, offered.quantity - offered.allocated, exact, score)
-            for offered in await shortlist.load(chosen)
+            Suggestion(offered, offered.quantity - offered.allocated, exact, score, donor)
+            for offered, donor in await shortlist.load(chosen)
         ]
         if len(found) == first:
             break
@@ -178,7 +179,7 @@ async def suggestions_for(
     loaded = await board.load(session, [p[0] for found in shared.values() for p in found])
     return {
         line.id: [
-            Suggestion(loaded[offer_line], left, exact, score)
+            Suggestion(loaded[offer_line][0], left, exact, score, loaded[offer_line][1])
             for offer_line, left, exact, score in picked.get(line.id, [])
         ]
         for line, _request, _requester in lines

@@ -10,7 +10,6 @@ cookie set by the switch on every page), else the best match of ``Accept-Languag
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +39,25 @@ def translations(language: str) -> NullTranslations:
     if language == DEFAULT:
         return NullTranslations()
     return Translations.load(str(LOCALE_DIR), [language], domain="messages")
+
+
+@functools.cache
+def shown_labels(language: str) -> dict[str, dict[str, str]]:
+    """``labels.SHOWN`` in ``language``: kind of value to value to its label, translated
+    once per language (templates look labels up, ``labels.state.get(value, value)``)."""
+    catalogue = translations(language)
+    return {
+        kind: {value: catalogue.gettext(label) for value, label in shown.items()}
+        for kind, shown in labels.SHOWN.items()
+    }
+
+
+@functools.lru_cache(maxsize=4096)
+def _number(language: str, value: int | float) -> str:
+    """``value`` as ``language`` writes it (pages show the same few counts again and again)."""
+    from babel import Locale, numbers
+
+    return numbers.format_decimal(value, locale=Locale.parse(language))
 
 
 def N_(message: str) -> str:
@@ -134,13 +152,12 @@ class Language:
         return dates.format_date(value, format="medium", locale=Locale.parse(self.code))
 
     def format_number(self, value: int | float) -> str:
-        from babel import Locale, numbers
+        return _number(self.code, value)
 
-        return numbers.format_decimal(value, locale=Locale.parse(self.code))
-
-    def template_globals(self) -> dict[str, Callable[..., Any]]:
+    def template_globals(self) -> dict[str, Any]:
         """``gettext``/``ngettext`` as Jinja's i18n extension calls them (new style:
-        variables are escaped, the message is not), plus the locale's formatters."""
+        variables are escaped, the message is not), plus the locale's formatters and
+        ``labels`` (``shown_labels``)."""
         from jinja2 import pass_context
 
         catalogue = self.catalogue
@@ -169,6 +186,7 @@ class Language:
             "format_datetime": self.format_datetime,
             "format_date": self.format_date,
             "format_number": self.format_number,
+            "labels": shown_labels(self.code),
         }
 
 

@@ -66,6 +66,68 @@ VALUES: dict[str, str] = {
     "fair": N_("fair"),
 }
 
+# The labels templates show for enum values, by kind of value (``labels.state[...]``,
+# translated once per language by ``exchange.pages.i18n.shown_labels``); a value not
+# listed is shown as it is.
+SHOWN: dict[str, dict[str, str]] = {
+    "kind": {
+        "textbook": N_("Textbook"),
+        "journal": N_("Journal"),
+        "co_publication": N_("Co-publication"),
+        "seminar_material": N_("Seminar material"),
+        "recorded_lecture": N_("Recorded lecture"),
+        "other": N_("Other"),
+    },
+    "state": {
+        "draft": N_("draft"),
+        "open": N_("open"),
+        "closed": N_("closed"),
+        "withdrawn": N_("withdrawn"),
+        "expired": N_("expired"),
+        "partially_filled": N_("partially filled"),
+        "filled": N_("filled"),
+        "cancelled": N_("cancelled"),
+        "active": N_("active"),
+        "released": N_("released"),
+        "packed": N_("packed"),
+        "awaiting_approval": N_("awaiting approval"),
+        "approved": N_("approved"),
+        "dispatched": N_("dispatched"),
+        "in_transit": N_("in transit"),
+        "delivered": N_("delivered"),
+        "received": N_("received"),
+        "received_with_discrepancy": N_("received with discrepancy"),
+        "lost": N_("lost"),
+    },
+    "format": {"print": N_("print"), "digital": N_("digital")},
+    "condition": {"new": N_("new"), "good": N_("good"), "fair": N_("fair")},
+    "priority": {
+        "low": N_("low"),
+        "normal": N_("normal"),
+        "high": N_("high"),
+        "urgent": N_("urgent"),
+    },
+    "level": {
+        "general": N_("general"),
+        "secondary": N_("secondary school"),
+        "undergraduate": N_("undergraduate"),
+        "graduate": N_("graduate"),
+        "research": N_("research"),
+    },
+    "action": {
+        "create": N_("created"),
+        "pack": N_("Pack"),
+        "approve": N_("Approve"),
+        "dispatch": N_("Dispatch"),
+        "mark_in_transit": N_("Mark in transit"),
+        "mark_delivered": N_("Mark delivered"),
+        "receive": N_("Confirm receipt"),
+        "cancel": N_("Cancel"),
+        "lose": N_("Mark lost"),
+    },
+    "mode": {"physical": N_("physical"), "digital": N_("digital")},
+}
+
 # Field names that page forms report errors on (``field: message``).
 FIELDS: dict[str, str] = {
     "filters": N_("filters"),

@@ -44,6 +44,8 @@ LARGEST_INTEGER = 2**31 - 1  # what an INTEGER column holds (SQL standard, Postg
 def _printable(value: Any) -> Any:
     """Every text a page shows, without the characters XML 1.0 forbids (a value typed with
     a NUL is shown, next to its error, without it)."""
+    if isinstance(value, str) and value.isascii() and value.isprintable():
+        return value  # nothing forbidden, already NFC: most of a page's texts and ids
     if isinstance(value, Markup):
         return Markup(text.strip(str(value))[0])  # noqa: S704 (already escaped)
     if isinstance(value, str):

@@ -20,7 +20,6 @@ from exchange import clock, text
 from exchange.audit.chain import AuditRecord
 from exchange.catalogue import validation as catalogue_validation
 from exchange.catalogue.models import Work, WorkKind, WorkLevel
-from exchange.db.keyset import fetch_page
 from exchange.db.table import table
 from exchange.db.types import UTCDateTime
 from exchange.db.uow import UnitOfWork
@@ -58,16 +57,20 @@ class RequestDraft:
 @dataclass(frozen=True, slots=True)
 class Seen:
     """A request as the identity may see it: ``note`` is None when it may not read the note
-    ("request.note.read": the requesting partner's librarians, coordinators, admins)."""
+    ("request.note.read": the requesting partner's librarians, coordinators, admins);
+    ``requester`` is the requesting partner, read with it (whether the identity may read
+    the partner itself is ``partners.readable``'s to say)."""
 
     request: ResourceRequest
     note: str | None
+    requester: Partner
 
 
 @dataclass(frozen=True, slots=True)
 class RequestFilter:
     partner_id: uuid.UUID | None = None
     state: RequestState | None = None
+    states: tuple[RequestState, ...] = ()  # any of these (with ``state``, all must hold)
 
 
 def resource(request: ResourceRequest, partner: Partner) -> Resource:
@@ -281,7 +284,7 @@ async def get(
     if not policy.allowed(identity, "request.read", entity):
         raise NotFound("request", request_id)
     noted = policy.allowed(identity, "request.note.read", entity)
-    return Seen(request, request.note if noted else None)
+    return Seen(request, request.note if noted else None, partner)
 
 
 async def list(
@@ -293,9 +296,11 @@ async def list(
     policy: PolicyEngine,
 ) -> Page[Seen]:
     """The requests the identity may read (see ``get``), oldest first, each with its note
-    when the identity may read that too."""
+    when the identity may read that too, and its requester: one statement."""
     policy.require(identity, "request.list", PLATFORM)
-    statement = select(ResourceRequest)
+    statement = select(ResourceRequest, Partner).join(
+        Partner, col(Partner.id) == col(ResourceRequest.partner_id)
+    )
     broad = identity.has_role(Role.ADMIN) or identity.has_role(Role.COORDINATOR)
     if not broad and not identity.partners_with(Role.LIBRARIAN):
         members = builtins.list(identity.partner_ids())
@@ -306,16 +311,19 @@ async def list(
         statement = statement.where(ResourceRequest.partner_id == filters.partner_id)
     if filters.state:
         statement = statement.where(ResourceRequest.state == filters.state.value)
-    found = await fetch_page(session, statement, col(ResourceRequest.id), page)
-    wanted = builtins.list({r.partner_id for r in found.items})
-    rows = (await session.exec(select(Partner).where(col(Partner.id).in_(wanted)))).all()
-    by_id = {p.id: p for p in rows}
-    entities = [resource(r, by_id[r.partner_id]) for r in found.items]
+    if filters.states:
+        wanted = [state.value for state in filters.states]
+        statement = statement.where(col(ResourceRequest.state).in_(wanted))
+    if page.after is not None:
+        statement = statement.where(col(ResourceRequest.id) > page.after)
+    statement = statement.order_by(col(ResourceRequest.id)).limit(page.first + 1)
+    found = Page.from_rows(builtins.list((await session.exec(statement)).all()), page)
+    entities = [resource(r, p) for r, p in found.items]
     readable = policy.allowed_many(identity, "request.read", entities)
     noted = policy.allowed_many(identity, "request.note.read", entities)
     seen = [
-        Seen(r, r.note if note else None)
-        for r, ok, note in zip(found.items, readable, noted, strict=True)
+        Seen(r, r.note if note else None, p)
+        for (r, p), ok, note in zip(found.items, readable, noted, strict=True)
         if ok
     ]
     return Page(seen, found.has_next)

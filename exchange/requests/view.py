@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.allocations import standing, visible
@@ -16,7 +15,6 @@ from exchange.catalogue import service as catalogue
 from exchange.catalogue.models import Work
 from exchange.identity.identity import Identity
 from exchange.matching import service as matching
-from exchange.offers.models import Offer
 from exchange.pagination import PageRequest
 from exchange.partners import service as partners
 from exchange.partners.models import Partner
@@ -68,23 +66,17 @@ async def open_requests(
     """The matching board: open and partly filled requests, oldest first, a page at a time
     (``first`` requests), each line with its best ``BOARD_SUGGESTIONS`` suggestions; the
     bool says whether more requests follow."""
-    shown: list[requests.Seen] = []
-    more = False
-    for state in (RequestState.OPEN, RequestState.PARTIALLY_FILLED):
-        listed = await requests.list(
-            identity,
-            requests.RequestFilter(state=state),
-            page,
-            session=session,
-            policy=policy,
-        )
-        shown += listed.items
-        more = more or listed.has_next
-    shown.sort(key=lambda seen: seen.request.id)
-    views = await read_many(
-        identity, shown[: page.first], BOARD_SUGGESTIONS, session=session, policy=policy
+    listed = await requests.list(
+        identity,
+        requests.RequestFilter(states=(RequestState.OPEN, RequestState.PARTIALLY_FILLED)),
+        page,
+        session=session,
+        policy=policy,
     )
-    return views, more or len(shown) > page.first
+    views = await read_many(
+        identity, listed.items, BOARD_SUGGESTIONS, session=session, policy=policy
+    )
+    return views, listed.has_next
 
 
 async def read_many(
@@ -96,7 +88,10 @@ async def read_many(
     policy: PolicyEngine,
 ) -> list[RequestView]:
     """The views of ``seen`` requests, each open line with its best ``suggestions`` (one
-    more is read, to tell whether there are more than shown)."""
+    more is read, to tell whether there are more than shown). Statements: the lines, their
+    active allocations (``visible``), the suggestions with their donors
+    (``matching.suggestions_for``) and the works named — each a fixed number, whatever the
+    number of requests and lines; the requesters come with ``seen``."""
     shown = [s.request for s in seen]
     notes = {s.request.id: s.note for s in seen}
     lines = await requests.lines_of([r.id for r in shown], session=session)
@@ -111,12 +106,7 @@ async def read_many(
         identity, [a for found in active.values() for a in found], session=session, policy=policy
     )
     held = {s.allocation.id: s for s in standings}
-    named = await partners.get_many(
-        identity, {r.partner_id for r in shown}, session=session, policy=policy
-    )
-    requesters = {
-        r.id: named.get(r.partner_id) or (await requests.load(session, r.id))[1] for r in shown
-    }
+    requesters = {s.request.id: s.requester for s in seen}
     by_id = {r.id: r for r in shown}
     suggested = await matching.suggestions_for(
         identity,
@@ -130,13 +120,12 @@ async def read_many(
         policy=policy,
     )
     offer_lines = [s.offer_line for found in suggested.values() for s in found]
-    offers = await _offers(session, {o.offer_id for o in offer_lines})
     work_ids = {line.work_id for line in everything if line.work_id} | {
         o.work_id for o in offer_lines
     }
     works = await catalogue.get_many(identity, work_ids, session=session, policy=policy)
-    donors = {o.partner_id for o in offers.values()} - set(named)
-    named |= await partners.get_many(identity, donors, session=session, policy=policy)
+    donors = {s.donor.id: s.donor for found in suggested.values() for s in found}
+    named = partners.readable(identity, donors.values(), policy=policy)
     views: list[RequestView] = []
     for request in shown:
         requester = requesters[request.id]
@@ -149,7 +138,7 @@ async def read_many(
                     Candidate(
                         s,
                         works.get(s.offer_line.work_id),
-                        named.get(offers[s.offer_line.offer_id].partner_id),
+                        named.get(s.donor.id),
                     )
                     for s in suggested.get(line.id, [])[:suggestions]
                 ],
@@ -159,10 +148,3 @@ async def read_many(
         ]
         views.append(RequestView(request, notes[request.id], requester, line_views))
     return views
-
-
-async def _offers(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, Offer]:
-    if not ids:
-        return {}
-    rows = (await session.exec(select(Offer).where(col(Offer.id).in_(ids)))).all()
-    return {o.id: o for o in rows}
