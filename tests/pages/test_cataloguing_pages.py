@@ -210,8 +210,8 @@ async def test_a_researcher_is_offered_no_form_and_a_post_is_refused(
     posted = await client.post("/catalogue/works/new", data=_form(csrf, world.national))
     assert posted.status_code == 403
     assert (
-        '<p class="error" id="partner-error">not allowed to work.create: only librarians of the'
-        " cataloguing partner, coordinators or admins may</p>"
+        '<p class="error" id="partner-error">not allowed to catalogue a work: only librarians'
+        " of the cataloguing partner, coordinators or admins may</p>"
     ) in posted.text
     assert await _written(runtime) == []
 

@@ -111,7 +111,7 @@ async def test_a_parts_list_of_the_wrong_shape_is_a_400_and_nothing_completes(
     done = await client.post(started["complete"], data={"csrf": csrf, "parts": parts})
     assert done.status_code == 400, done.text
     assert done.json() == {
-        "error": f"parts: {PARTS_UNREADABLE}",
+        "error": PARTS_UNREADABLE,
         "fields": {"parts": PARTS_UNREADABLE},
     }
     assert [row[3] for row in await objects_held(runtime)] == ["pending"]
