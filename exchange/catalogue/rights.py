@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.catalogue import service as catalogue
 from exchange.catalogue.models import Work
+from exchange.errors import PermissionDenied
 from exchange.identity.identity import Identity
 from exchange.partners import service as partners
 from exchange.partners.models import Partner
@@ -32,3 +33,32 @@ def may_update(identity: Identity, work: Work, creator: Partner, policy: PolicyE
     """Whether ``service.update`` would let the identity change ``work`` (Cedar's
     ``work.update``); ``creator`` is the partner that catalogued it."""
     return policy.allowed(identity, "work.update", catalogue.resource(work, creator))
+
+
+async def cataloguing_denial(
+    identity: Identity, *, session: AsyncSession, policy: PolicyEngine
+) -> PermissionDenied | None:
+    """Why the identity may catalogue for none of its partners: the policy's denial of
+    ``work.create`` on the first of them (its role, or its partner's suspension), as
+    ``service.create`` would raise it; ``None`` when it belongs to no partner."""
+    found = await partners.get_many(
+        identity, identity.partner_ids(), session=session, policy=policy
+    )
+    for partner_id in sorted(found):
+        try:
+            policy.require(identity, "work.create", partners.resource(found[partner_id]))
+        except PermissionDenied as denied:
+            return denied
+    return None
+
+
+def update_denial(
+    identity: Identity, work: Work, creator: Partner, policy: PolicyEngine
+) -> PermissionDenied | None:
+    """Why ``service.update`` would refuse the identity ``work`` (the policy's denial of
+    ``work.update``, with its reason), or ``None`` when it would not."""
+    try:
+        policy.require(identity, "work.update", catalogue.resource(work, creator))
+    except PermissionDenied as denied:
+        return denied
+    return None

@@ -34,6 +34,7 @@ from exchange.signing.instance_key import (
     key_id,
     raw_public,
 )
+from exchange.signing.small_order import has_small_order
 
 if TYPE_CHECKING:  # cryptography is imported where a key is used (issue 15)
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -123,6 +124,8 @@ def _key(jwk: dict[str, Any]) -> PublishedKey:
     raw = jws.strict_b64url_decode(str(jwk["x"]))
     if len(raw) != 32:
         raise ValueError("x is not 32 bytes")
+    if has_small_order(raw):
+        raise ValueError("x is a point of small order: anyone could sign as it")
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     public_key = Ed25519PublicKey.from_public_bytes(raw)

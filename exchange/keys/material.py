@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from exchange.errors import ValidationFailed
 from exchange.signing import jws
 from exchange.signing.instance_key import b64url, key_id, raw_public
+from exchange.signing.small_order import has_small_order
 
 if TYPE_CHECKING:  # cryptography is imported where a key is used (issue 15)
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -60,7 +61,8 @@ def public_jwk(key: Ed25519PublicKey) -> dict[str, str]:
 
 
 def load_public(data: bytes) -> Ed25519PublicKey:
-    """A public key from a PEM file or a JWK (``{"kty": "OKP", "crv": "Ed25519", "x"}``)."""
+    """A public key from a PEM file or a JWK (``{"kty": "OKP", "crv": "Ed25519", "x"}``).
+    ``ValidationFailed`` on ``public_key``: not such a key, or one of small order."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -70,11 +72,12 @@ def load_public(data: bytes) -> Ed25519PublicKey:
             jwk = json.loads(text)
             if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or "d" in jwk:
                 raise ValueError("not a public OKP Ed25519 JWK")
-            return Ed25519PublicKey.from_public_bytes(jws.strict_b64url_decode(jwk["x"]))
+            given = Ed25519PublicKey.from_public_bytes(jws.strict_b64url_decode(jwk["x"]))
         except (ValueError, KeyError, TypeError, AttributeError):
             raise ValidationFailed.single(
                 "public_key", "invalid", "not a public Ed25519 JWK"
             ) from None
+        return _signing(given)
     try:
         key = serialization.load_pem_public_key(text)
     except ValueError:
@@ -83,4 +86,14 @@ def load_public(data: bytes) -> Ed25519PublicKey:
         ) from None
     if not isinstance(key, Ed25519PublicKey):
         raise ValidationFailed.single("public_key", "invalid", "not an Ed25519 public key")
+    return _signing(key)
+
+
+def _signing(key: Ed25519PublicKey) -> Ed25519PublicKey:
+    """``key``, unless it is of small order (``exchange.signing.small_order``: anyone
+    could sign as it); ``ValidationFailed`` on ``public_key`` then."""
+    if has_small_order(raw_public(key)):
+        raise ValidationFailed.single(
+            "public_key", "weak", "this key signs nothing: anyone could sign as it"
+        )
     return key

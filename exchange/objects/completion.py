@@ -29,7 +29,9 @@ from exchange.objects.models import UploadSession as UploadSessionRow
 from exchange.objects.sniffing import HEAD_SIZE, sniff
 from exchange.policy import PolicyEngine
 from exchange.storage.base import Digest, Part, Storage
-from exchange.storage.errors import StorageUnavailable, UploadMissing
+from exchange.storage.errors import ObjectMissing, StorageUnavailable, UploadMissing
+
+NOT_ARRIVED = N_("the file has not arrived in storage: send it again, then complete the upload")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +105,8 @@ async def verify(
     """Join a multipart upload's ``parts`` (the part numbers and ETags the client was
     answered), then recompute size and SHA-256 from the stored bytes (streamed) and sniff
     their media type; bytes that are the declared ones get it as their stored Content-Type
-    (where the storage keeps one). Writes nothing to the database."""
+    (where the storage keeps one). Writes nothing to the database. ``ObjectMissing``
+    (saying ``NOT_ARRIVED``, never the storage key) when no bytes were sent."""
     obj, upload = await pending(identity, session, object_id, policy)
     if upload is not None and upload.multipart_upload_id is not None:
         try:
@@ -115,7 +118,10 @@ async def verify(
             # (a server may answer that second completion with a 500, s3rver does)
             if await storage.stat(obj.storage_key) is None:
                 raise
-    digest = await storage.digest(obj.storage_key)
+    try:
+        digest = await storage.digest(obj.storage_key)
+    except ObjectMissing:
+        raise ObjectMissing(obj.storage_key, NOT_ARRIVED) from None
     media_type = sniff(await read_head(storage, obj.storage_key))
     if _mismatch(obj, digest) is None:
         await storage.set_media_type(obj.storage_key, media_type)

@@ -55,7 +55,12 @@ def routes(runtime: Runtime) -> list[Route]:
         }
         return web.render(request, who, "work_form.html", context, status_code)
 
-    def refuse(request: Request, who: web.Visitor) -> Response:
+    async def refuse(request: Request, who: web.Visitor) -> Response:
+        """The policy's reason (a role, a suspended partner), else that only members may."""
+        async with runtime.db.read() as session:
+            denied = await rights.cataloguing_denial(who.identity, session=session, policy=policy)
+        if denied is not None:
+            return web.refused(request, who, denied)
         message = who.language.gettext(NOT_A_CATALOGUER)
         return web.error_page(request, who, message, 403)
 
@@ -65,7 +70,7 @@ def routes(runtime: Runtime) -> list[Route]:
             return who
         allowed = await cataloguers(who)
         if not allowed:
-            return refuse(request, who)
+            return await refuse(request, who)
         return compose(request, who, WorkForm.empty(str(allowed[0].id)), partners=allowed)
 
     async def create(request: Request) -> Response:
@@ -105,9 +110,12 @@ def routes(runtime: Runtime) -> list[Route]:
         except (ValueError, errors.NotFound):
             return web.not_found(request, who)
         creator = found.creator
-        if creator is None or not rights.may_update(who.identity, found.work, creator, policy):
+        if creator is None:
             message = who.language.gettext("You may not edit this work.")
             return web.error_page(request, who, message, 403)
+        denied = rights.update_denial(who.identity, found.work, creator, policy)
+        if denied is not None:  # the policy's reason: a role, a suspended partner
+            return web.refused(request, who, denied)
         return found, [creator]
 
     async def edit(request: Request) -> Response:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from markupsafe import Markup, escape
 
 from exchange.messages import N_, Ref
+from exchange.pages.action_labels import ACTIONS
 
 # States of offers, requests, allocations, shipments, objects and partners; shipment
 # actions and offer verbs (as verbs, lower case: they stand inside a sentence); formats,
@@ -138,7 +139,10 @@ FIELDS: dict[str, str] = {
 
 def value_labels(value: str) -> list[str] | None:
     """The English labels of an enum value, or of each of a ``", "``-joined list of them (an
-    illegal transition's allowed actions); ``None`` when any part is not a known value."""
+    illegal transition's allowed actions), or of a policy action (``ACTIONS``: a denial's
+    ``allocation.release``); ``None`` when any part is not a known value."""
+    if value in ACTIONS:
+        return [ACTIONS[value]]
     parts = value.split(", ")
     if all(part in VALUES for part in parts):
         return [VALUES[part] for part in parts]

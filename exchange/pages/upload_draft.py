@@ -149,10 +149,16 @@ def _uuid_or_none(raw: str) -> uuid.UUID | None:
 
 
 def failure(who: web.Visitor, error: errors.ExchangeError) -> JSONResponse:
-    """A refusal for the page's script: the message, each field's, the status."""
-    body: dict[str, Any] = {"error": who.language.gettext(error.message)}
-    if isinstance(error, errors.ValidationFailed):
+    """A refusal for the page's script: ``{"error": text, "fields": {domain field: text}}``
+    with the status. ``error`` is what the page shows a person, said as every page says
+    a domain message (``Language.say``: actions, states and records by their labels, never
+    by internal names); for a validation failure, its fields' messages (without the
+    domain's field names, such as ``requiredTag``)."""
+    language = who.language
+    body: dict[str, Any] = {"error": language.say(error.message)}
+    if isinstance(error, errors.ValidationFailed) and error.errors:
         body["fields"] = web.field_errors(who, error)
+        body["error"] = " ".join(dict.fromkeys(body["fields"].values()))
     return JSONResponse(body, status_code=web.status_of(error))
 
 

@@ -36,10 +36,13 @@ class InvalidKey(StorageError):
 
 
 class ObjectMissing(StorageError):
+    """No object under ``key``; ``message`` says so for a person where the caller knows
+    what was missing (the file of an upload not sent yet), else it names the key."""
+
     code = "object_missing"
 
-    def __init__(self, key: str) -> None:
-        super().__init__(f"no stored object {key!r}")
+    def __init__(self, key: str, message: str | None = None) -> None:
+        super().__init__(message or f"no stored object {key!r}")
         self.key = key
 
 

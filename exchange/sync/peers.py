@@ -22,6 +22,7 @@ from exchange.identity.identity import Identity
 from exchange.messages import N_
 from exchange.partners.models import Partner
 from exchange.signing.instance_key import INSTANCE_KID_PREFIX, b64url_decode, key_id
+from exchange.signing.small_order import has_small_order
 from exchange.sync import instance
 from exchange.sync.models import PartnerHome, SyncPeer
 
@@ -64,9 +65,13 @@ def public_key(jwk: dict[str, Any]) -> Ed25519PublicKey:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     try:
-        return Ed25519PublicKey.from_public_bytes(b64url_decode(str(jwk["x"])))
+        raw = b64url_decode(str(jwk["x"]))
+        key = Ed25519PublicKey.from_public_bytes(raw)
     except ValueError:
         raise ValidationFailed.single("jwks", "invalid", "x is not an Ed25519 key") from None
+    if has_small_order(raw):  # anyone could sign as it
+        raise ValidationFailed.single("jwks", "invalid", "x is not an Ed25519 key")
+    return key
 
 
 def _require_system(identity: Identity) -> None:

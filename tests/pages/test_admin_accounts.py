@@ -234,22 +234,22 @@ async def test_nobody_but_an_admin_manages_accounts_and_nothing_changes(
     csrf = await sign_in(client, "kim@example.org")
     before = await rows(runtime, everything)
     for path, reason in (
-        ("/admin/accounts", "not allowed to account.list: only admins may"),
-        ("/admin/accounts/new", "not allowed to account.create: only admins may"),
-        (f"/admin/accounts/{researcher}", "not allowed to account.read: only admins may"),
+        ("/admin/accounts", "not allowed to list accounts: only admins may"),
+        ("/admin/accounts/new", "not allowed to create an account: only admins may"),
+        (f"/admin/accounts/{researcher}", "not allowed to see this account: only admins may"),
     ):
         page = await client.get(path)
         assert page.status_code == 403, path
         assert reason in page.text, path
     posts = [
         ("/admin/accounts/new", {"email": "x@example.org", "display_name": "X", "password": ""},
-         "not allowed to account.create: only admins may"),
+         "not allowed to create an account: only admins may"),
         (f"/admin/accounts/{researcher}/memberships", {"partner": world.national, "role": "admin"},
-         "not allowed to membership.create: only admins may"),
+         "not allowed to add a membership: only admins may"),
         (f"/admin/accounts/{researcher}/tokens", {"label": "mine", "days": "1"},
-         "not allowed to token.issue: only admins may"),
+         "not allowed to issue a token: only admins may"),
         (f"/admin/accounts/{researcher}/tokens/{token}/revoke", {},
-         "not allowed to token.revoke: only admins may"),
+         "not allowed to revoke a token: only admins may"),
     ]  # fmt: skip
     [(membership,)] = await rows(
         runtime,
@@ -258,7 +258,7 @@ async def test_nobody_but_an_admin_manages_accounts_and_nothing_changes(
     )
     posts.append(
         (f"/admin/accounts/{researcher}/memberships/{uuid.UUID(str(membership))}/remove", {},
-         "not allowed to membership.delete: only admins may")
+         "not allowed to remove a membership: only admins may")
     )  # fmt: skip
     for path in ("/admin/accounts/not-an-id", f"/admin/accounts/{uuid.uuid4()}"):
         assert (await client.get(path)).status_code in (403, 404), path

@@ -38,7 +38,7 @@ async def test_an_admin_disables_an_account_and_enables_it_again(
         kim_csrf = await sign_in(browser, "kim@example.org")
         refused = await browser.post(f"/admin/accounts/{root}/disable", data={"csrf": kim_csrf})
         assert refused.status_code == 403
-        assert "not allowed to account.disable: only admins may" in refused.text
+        assert "not allowed to disable this account: only admins may" in refused.text
         own = await client.post(f"/admin/accounts/{root}/disable", data={"csrf": root_csrf})
         assert own.status_code == 409
         assert 'id="alert">you cannot disable your own account' in own.text

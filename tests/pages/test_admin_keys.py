@@ -121,19 +121,22 @@ async def test_others_cannot_manage_keys_and_nothing_changes(
     csrf = await sign_in(client, "kim@example.org")
     page = await client.get("/admin/keys")
     assert page.status_code == 403
-    assert "not allowed to key.overview: only admins may" in page.text
+    assert "not allowed to see the signing keys: only admins may" in page.text
     other = json.dumps(public_jwk(Ed25519PrivateKey.generate().public_key()))
     registered = await client.post(
         "/admin/keys/new", data={"csrf": csrf, "partner": world.donor, "public_key": other}
     )
     assert registered.status_code == 403
     assert (
-        "not allowed to key.register: only admins or librarians of the partner may"
+        "not allowed to register a signing key: only admins or librarians of the partner may"
         in registered.text
     )
     revoked = await client.post(f"/admin/keys/{kid}/revoke", data={"csrf": csrf})
     assert revoked.status_code == 403
-    assert "not allowed to key.revoke: only admins or librarians of the partner may" in revoked.text
+    assert (
+        "not allowed to revoke a signing key: only admins or librarians of the partner may"
+        in revoked.text
+    )
     forged = await client.post(f"/admin/keys/{kid}/revoke", data={"csrf": "x"})
     assert forged.status_code == 403
     assert await _keys(runtime) == before

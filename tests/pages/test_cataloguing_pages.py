@@ -21,6 +21,22 @@ from tests.pages.people import person, rows, sign_in
 LIBRARIAN = "kim@example.org"
 READER = "reader@example.org"
 OTHER = "lee@example.org"  # a librarian of another partner
+NOT_ITS_WORK = (
+    "not allowed to edit this work: only librarians of the cataloguing partner,"
+    " coordinators or admins may"
+)
+_SUSPENDED = "a partner it concerns is suspended (only admins act on it until it is reactivated)"
+_KO_SUSPENDED = "관련 협력 기관이 정지되었습니다 (다시 활성화될 때까지 관리자만 처리할 수 있습니다)"
+SUSPENDED = {
+    "en": (
+        f"not allowed to catalogue a work: {_SUSPENDED}",
+        f"not allowed to edit this work: {_SUSPENDED}",
+    ),
+    "ko": (
+        f"저작 목록 작성 권한이 없습니다: {_KO_SUSPENDED}",
+        f"이 저작 수정 권한이 없습니다: {_KO_SUSPENDED}",
+    ),
+}
 ISBN = "978-89-300-0001-7"
 BAD_ISBN = "978-89-300-0001-8"
 
@@ -206,12 +222,15 @@ async def test_a_researcher_is_offered_no_form_and_a_post_is_refused(
     assert 'href="/catalogue/works/new"' not in (await client.get("/catalogue")).text
     form = await client.get("/catalogue/works/new")
     assert form.status_code == 403
-    assert "You may not catalogue works" in form.text
+    assert (
+        '<p id="problem">not allowed to catalogue a work: only librarians'
+        " of the cataloguing partner, coordinators or admins may</p>"
+    ) in form.text
     posted = await client.post("/catalogue/works/new", data=_form(csrf, world.national))
     assert posted.status_code == 403
     assert (
-        '<p class="error" id="partner-error">not allowed to work.create: only librarians of the'
-        " cataloguing partner, coordinators or admins may</p>"
+        '<p class="error" id="partner-error">not allowed to catalogue a work: only librarians'
+        " of the cataloguing partner, coordinators or admins may</p>"
     ) in posted.text
     assert await _written(runtime) == []
 
@@ -243,9 +262,12 @@ async def test_a_librarian_edits_its_partners_work_and_no_one_elses(
     before = await _written(runtime)
     other = await sign_in(client, OTHER)
     assert 'id="work-edit"' not in (await client.get(path)).text
-    assert (await client.get(path + "/edit")).status_code == 403
+    edit = await client.get(path + "/edit")
+    assert edit.status_code == 403
+    assert f'<p id="problem">{NOT_ITS_WORK}</p>' in edit.text  # the policy's reason
     refused = await client.post(path + "/edit", data=_form(other, world.national, year="1999"))
     assert refused.status_code == 403
+    assert f'<p id="problem">{NOT_ITS_WORK}</p>' in refused.text
     assert [w[4] for w in await _works(runtime)] == [2001]
     assert await _written(runtime) == before
 
@@ -297,7 +319,15 @@ async def test_a_suspended_partners_librarian_is_offered_nothing_and_refused(
     work_page = (await client.get(path)).text
     assert 'id="work-edit"' not in work_page
     assert 'id="work-upload"' not in work_page
-    assert (await client.get("/catalogue/works/new")).status_code == 403
-    refused = await client.post(path + "/edit", data=_form(csrf, world.national, year="2001"))
-    assert refused.status_code == 403
+    for lang, (new_work, its_work) in SUSPENDED.items():
+        client.cookies.set("lang", lang)
+        form = await client.get("/catalogue/works/new")  # said why: not a role, the suspension
+        assert form.status_code == 403
+        assert f'<p id="problem">{new_work}</p>' in form.text
+        edit = await client.get(path + "/edit")
+        assert edit.status_code == 403
+        assert f'<p id="problem">{its_work}</p>' in edit.text
+        refused = await client.post(path + "/edit", data=_form(csrf, world.national, year="2001"))
+        assert refused.status_code == 403
+        assert f'<p id="problem">{its_work}</p>' in refused.text
     assert await _written(runtime) == before

@@ -198,8 +198,7 @@ def test_a_policy_denial_names_who_may_in_korean(runtime: Runtime, world: World)
     assert denied.value.message == "not allowed to partner.create: only admins may"
     korean = Language("ko", translations("ko"))
     assert (
-        korean.say(denied.value.message)
-        == "partner.create 권한이 없습니다: 관리자만 할 수 있습니다"
+        korean.say(denied.value.message) == "협력기관 등록 권한이 없습니다: 관리자만 할 수 있습니다"
     )
 
 

@@ -111,7 +111,7 @@ async def test_a_parts_list_of_the_wrong_shape_is_a_400_and_nothing_completes(
     done = await client.post(started["complete"], data={"csrf": csrf, "parts": parts})
     assert done.status_code == 400, done.text
     assert done.json() == {
-        "error": f"parts: {PARTS_UNREADABLE}",
+        "error": PARTS_UNREADABLE,
         "fields": {"parts": PARTS_UNREADABLE},
     }
     assert [row[3] for row in await objects_held(runtime)] == ["pending"]
@@ -168,4 +168,35 @@ async def test_a_file_name_that_is_not_utf8_is_refused_not_kept_with_replacement
     assert posted.status_code == 400, posted.text
     assert "The form is not valid UTF-8 text." in posted.text
     assert await objects_held(runtime) == []
+    assert await stored_keys(runtime) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "the file has not arrived in storage: send it again, then complete the upload"),
+        ("ko", "파일이 저장소에 도착하지 않았습니다: 다시 보낸 뒤 업로드를 완료하십시오"),
+    ],
+)
+async def test_completing_before_the_file_arrived_says_so_without_the_storage_key(
+    client: httpx.AsyncClient, runtime: Runtime, scene: UploadScene, lang: str, said: str
+) -> None:
+    """The script's "complete" before its PUT (or after a PUT that failed) was answered
+    "no stored object 'objects/<uuid>'": a storage key, in English on a Korean page."""
+    csrf = await sign_in(client, SENDER)
+    client.cookies.set("lang", lang)
+    fields = _fields(
+        csrf,
+        scene,
+        filename="x.pdf",
+        size=str(len(DATA)),
+        sha256=hashlib.sha256(DATA).hexdigest(),
+        media_type="application/pdf",
+    )
+    started = (await client.post("/uploads/start", data=fields)).json()
+    done = await client.post(started["complete"], data={"csrf": csrf, "parts": "[]"})
+    assert done.status_code == 400, done.text
+    assert done.json() == {"error": said}
+    assert started["object"] not in done.text
+    assert [row[3] for row in await objects_held(runtime)] == ["pending"]
     assert await stored_keys(runtime) == []

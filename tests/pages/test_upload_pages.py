@@ -92,7 +92,7 @@ async def test_the_form_without_javascript_streams_the_file_and_verifies_it(
     assert "chapter one.pdf" in listing.text
 
 
-NOT_OWNER = "not allowed to object.upload: only librarians of the owning partner or admins may"
+NOT_OWNER = "not allowed to upload a file: only librarians of the owning partner or admins may"
 REFUSALS = [
     (RESEARCHER, False, NOT_OWNER),
     (FOREIGN, False, NOT_OWNER),
@@ -100,7 +100,7 @@ REFUSALS = [
     (
         FOREIGN,
         True,
-        "not allowed to shipment.pack: only librarians of the sending partner, coordinators"
+        "not allowed to pack this shipment: only librarians of the sending partner, coordinators"
         " or admins may",
     ),
 ]

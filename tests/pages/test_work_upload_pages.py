@@ -134,7 +134,7 @@ async def test_a_researcher_is_offered_no_upload_and_a_post_stores_nothing(
         files={"file": ("grammar.pdf", DATA, "application/pdf")},
     )
     assert posted.status_code == 403
-    assert "not allowed to object.upload" in posted.text
+    assert "not allowed to upload a file" in posted.text
     assert await _objects(runtime) == []
     assert [key async for key in runtime.storage.list_keys("objects/")] == []
     unknown = await client.get(f"/catalogue/works/{uuid.uuid4()}/upload")

@@ -99,8 +99,7 @@
     });
     var body = await answer.json();
     if (!answer.ok) {
-      var detail = body.fields ? Object.values(body.fields).join(" ") : "";
-      throw new Error([body.error, detail].filter(Boolean).join(" "));
+      throw new Error(body.error);  // the fields' messages too, said for a person
     }
     return body;
   }
