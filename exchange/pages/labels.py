@@ -67,6 +67,29 @@ VALUES: dict[str, str] = {
     "fair": N_("fair"),
 }
 
+# The states (of offers, requests, allocations, shipments) that templates show by ``labels.state``.
+STATES = (
+    "draft",
+    "open",
+    "closed",
+    "withdrawn",
+    "expired",
+    "partially_filled",
+    "filled",
+    "cancelled",
+    "active",
+    "released",
+    "packed",
+    "awaiting_approval",
+    "approved",
+    "dispatched",
+    "in_transit",
+    "delivered",
+    "received",
+    "received_with_discrepancy",
+    "lost",
+)
+
 # The labels templates show for enum values, by kind of value (``labels.state[...]``,
 # translated once per language by ``exchange.pages.i18n.shown_labels``); a value not
 # listed is shown as it is.
@@ -79,27 +102,7 @@ SHOWN: dict[str, dict[str, str]] = {
         "recorded_lecture": N_("Recorded lecture"),
         "other": N_("Other"),
     },
-    "state": {
-        "draft": N_("draft"),
-        "open": N_("open"),
-        "closed": N_("closed"),
-        "withdrawn": N_("withdrawn"),
-        "expired": N_("expired"),
-        "partially_filled": N_("partially filled"),
-        "filled": N_("filled"),
-        "cancelled": N_("cancelled"),
-        "active": N_("active"),
-        "released": N_("released"),
-        "packed": N_("packed"),
-        "awaiting_approval": N_("awaiting approval"),
-        "approved": N_("approved"),
-        "dispatched": N_("dispatched"),
-        "in_transit": N_("in transit"),
-        "delivered": N_("delivered"),
-        "received": N_("received"),
-        "received_with_discrepancy": N_("received with discrepancy"),
-        "lost": N_("lost"),
-    },
+    "state": {value: VALUES[value] for value in STATES},
     "format": {"print": N_("print"), "digital": N_("digital")},
     "condition": {"new": N_("new"), "good": N_("good"), "fair": N_("fair")},
     "priority": {
