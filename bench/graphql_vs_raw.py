@@ -6,7 +6,8 @@
 Builds its data through the domain services (``--offers`` published offers of 3 lines,
 from four donors, a tenth of them drafts), then serves the application (``/graphql``)
 and the hand-written reference (``bench/raw_offers.py``: Starlette + SQLAlchemy Core,
-the same SELECTs, the same JSON) each with uvicorn in a process of its own on 127.0.0.1.
+the same SELECTs, the same JSON, behind the application's GZip middleware so both send
+the same bytes) each with uvicorn in a process of its own on 127.0.0.1.
 The two answers are asserted equal; then rounds alternate between them (the order
 flipping each round), ``--clients`` keep-alive clients each, and the median req/s of each
 and their ratio are printed, with the median server CPU time per request of each (read

@@ -17,6 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -155,7 +157,8 @@ def _line(row: Any, work: Any) -> dict[str, Any]:
 
 
 def app(engine: AsyncEngine) -> Starlette:
-    """``POST /raw`` with ``{"first": n}`` and the bearer token; 401 for an unknown token."""
+    """``POST /raw`` with ``{"first": n}`` and the bearer token; 401 for an unknown token.
+    Compressed like the application's answers (gzip when the client accepts it)."""
 
     async def endpoint(request: Request) -> Response:
         secret = request.headers.get("authorization", "").removeprefix("Bearer ")
@@ -166,4 +169,7 @@ def app(engine: AsyncEngine) -> Starlette:
             return JSONResponse({"errors": [{"message": "unknown token"}]}, status_code=401)
         return JSONResponse(body)
 
-    return Starlette(routes=[Route("/raw", endpoint, methods=["POST"])])
+    # The same compression as the application's (``exchange/app.py``), so that both sides
+    # of the comparison send the same bytes: gzip level 6 above 1 KiB when asked for.
+    gzip = Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    return Starlette(routes=[Route("/raw", endpoint, methods=["POST"])], middleware=[gzip])

@@ -123,7 +123,9 @@ async def authenticate(session: AsyncSession, secret: str) -> Identity:
         .where(col(Token.secret_hash) == _secret_hash(secret))
         .order_by(col(Membership.id))
     )
-    rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
+    # a Core statement on the session's connection: no ORM execution on every request's path
+    connection = await session.connection()
+    rows = (await connection.execute(statement)).all()
     if not rows:
         raise Unauthenticated("unknown token")
     account_id, revoked_at, expires_at, email, disabled_at, _, _ = rows[0]

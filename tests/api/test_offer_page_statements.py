@@ -71,3 +71,22 @@ async def test_an_offer_page_costs_the_same_round_trips_at_10_and_50_offers(
         assert all(len(n["lines"]) == 3 and n["lines"][0]["work"]["title"] for n in nodes)
         assert [sql.split()[0] for sql in counter.sql] == expected, counter.sql
         assert counter.count == 7 + len(pings)  # the raw endpoint's, at any page size
+
+
+async def test_a_lines_offer_id_and_work_id_answer_when_asked(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    """They are rendered on demand (a page rarely asks them): asked, they name the line's
+    offer and work exactly."""
+    await post_offers(runtime, world, 2)
+    query = """query { offers(first: 2) { nodes { id
+      lines { offerId workId work { id } } } } }"""
+    body = await gql(client, query, {}, world.tokens["librarian"])
+    assert "errors" not in body, body
+    nodes = body["data"]["offers"]["nodes"]
+    assert len(nodes) == 2
+    for node in nodes:
+        assert len(node["lines"]) == 3
+        for line in node["lines"]:
+            assert line["offerId"] == node["id"]
+            assert line["workId"] == line["work"]["id"]
