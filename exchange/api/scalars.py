@@ -17,6 +17,10 @@ def to_uuid(value: strawberry.ID | str, field: str = "id") -> uuid.UUID:
     return parse_id(str(value), field)
 
 
+def to_optional_uuid(value: strawberry.ID | None, field: str) -> uuid.UUID | None:
+    return None if value is None else to_uuid(value, field)
+
+
 def parse_date_time(value: object) -> datetime:
     """An instant from a variable or a literal (ISO 8601, as RFC 3339 §5.6 profiles it).
     Raises ``StrawberryInputCoercionError`` naming the form expected, never the parser's
