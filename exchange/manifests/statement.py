@@ -12,24 +12,20 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any
 
 from exchange import clock
 from exchange.errors import FieldError, ValidationFailed
+from exchange.manifests.reader import Reader
 from exchange.messages import N_
 from exchange.signing.canonical import canonical_json
 
 MANIFEST_TYPE = "scholarly-exchange/manifest/v1"
 RECEIPT_TYPE = "scholarly-exchange/receipt/v1"
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
-TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 MAX_SAFE_INTEGER = 2**53 - 1  # the largest integer every JSON implementation keeps exact
-MAX_TEXT = 2000
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +74,7 @@ class Manifest:
 
     @classmethod
     def from_json(cls, value: Any) -> Manifest:
-        reader = _Reader()
+        reader = _StatementReader()
         data = reader.members(
             "",
             value,
@@ -134,7 +130,7 @@ class Receipt:
 
     @classmethod
     def from_json(cls, value: Any) -> Receipt:
-        reader = _Reader()
+        reader = _StatementReader()
         data = reader.members(
             "", value, {"type", "manifest_sha256", "received_at", "discrepancies"}
         )
@@ -194,96 +190,11 @@ def _item_json(item: ManifestItem) -> dict[str, Any]:
     return result
 
 
-class _Reader:
-    """Collects every field error of one document instead of stopping at the first."""
+class _StatementReader(Reader):
+    """The reader of the statements' own parts; counts are exact JSON integers."""
 
-    def __init__(self) -> None:
-        self.errors: list[FieldError] = []
-
-    def fail(self, field: str, code: str, message: str) -> None:
-        self.errors.append(FieldError(field, code, message))
-
-    def raise_errors(self) -> None:
-        if self.errors:
-            raise ValidationFailed(self.errors)
-
-    def members(
-        self, where: str, value: Any, required: set[str], optional: frozenset[str] = frozenset()
-    ) -> dict[str, Any]:
-        field = where or "document"
-        if not isinstance(value, dict):
-            self.fail(field, "invalid", "must be a JSON object")
-            self.raise_errors()
-        prefix = f"{where}." if where else ""
-        for name in sorted(set(value) - required - optional):
-            self.fail(prefix + name, "unknown", "is not a member of this statement")
-        for name in sorted(required - set(value)):
-            self.fail(prefix + name, "required", "is required")
-        return dict(value)
-
-    def text(self, field: str, value: Any, *, maximum: int = MAX_TEXT, empty: bool = False) -> str:
-        if not isinstance(value, str):
-            self.fail(field, "invalid", "must be a string")
-            return ""
-        if not value.strip() and not empty:
-            self.fail(field, "required", "must not be empty")
-        elif len(value) > maximum:
-            self.fail(field, "too_long", N_("at most {maximum} characters", maximum=maximum))
-        return value
-
-    def integer(self, field: str, value: Any, *, minimum: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(field, "invalid", "must be an integer")
-            return minimum
-        if not minimum <= value <= MAX_SAFE_INTEGER:
-            self.fail(
-                field,
-                "out_of_range",
-                N_(
-                    "must be between {minimum} and {max_safe_integer}",
-                    minimum=minimum,
-                    max_safe_integer=MAX_SAFE_INTEGER,
-                ),
-            )
-        return value
-
-    def uuid(self, field: str, value: Any) -> uuid.UUID:
-        if isinstance(value, str):
-            try:
-                parsed = uuid.UUID(value)
-            except ValueError:
-                pass
-            else:
-                if str(parsed) == value:
-                    return parsed
-        self.fail(field, "invalid", "must be a UUID in its lowercase hyphenated form")
-        return uuid.UUID(int=0)
-
-    def time(self, field: str, value: Any) -> datetime:
-        if isinstance(value, str) and TIMESTAMP.match(value):
-            try:
-                return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)
-            except ValueError:
-                pass
-        self.fail(field, "invalid", "must be an RFC 3339 UTC time ending in Z")
-        return datetime.fromtimestamp(0, UTC)
-
-    def array(
-        self,
-        field: str,
-        value: Any,
-        read: Callable[[str, Any], T],
-        *,
-        minimum: int = 0,
-    ) -> list[T]:
-        if not isinstance(value, list):
-            self.fail(field, "invalid", "must be an array")
-            return []
-        if len(value) < minimum:
-            self.fail(
-                field, "required", N_("must hold at least {minimum} entries", minimum=minimum)
-            )
-        return [read(f"{field}[{index}]", entry) for index, entry in enumerate(value)]
+    def count(self, field: str, value: Any, *, minimum: int) -> int:
+        return self.integer(field, value, minimum=minimum, maximum=MAX_SAFE_INTEGER)
 
     def identifier(self, field: str, value: Any) -> Identifier:
         data = self.members(field, value, {"scheme", "value"})
@@ -308,7 +219,7 @@ class _Reader:
                 self.fail(f"{where}.sha256", "invalid", "must be 64 lowercase hex digits")
             digital = DigitalObject(
                 self.text(f"{where}.object_id", raw.get("object_id"), maximum=300),
-                self.integer(f"{where}.size", raw.get("size"), minimum=0),
+                self.count(f"{where}.size", raw.get("size"), minimum=0),
                 sha256,
             )
         return ManifestItem(
@@ -317,7 +228,7 @@ class _Reader:
                 self.array(f"{field}.identifiers", data.get("identifiers"), self.identifier)
             ),
             title=self.text(f"{field}.title", data.get("title")),
-            quantity=self.integer(f"{field}.quantity", data.get("quantity"), minimum=1),
+            quantity=self.count(f"{field}.quantity", data.get("quantity"), minimum=1),
             format=self.text(f"{field}.format", data.get("format"), maximum=50),
             digital=digital,
         )
@@ -326,7 +237,7 @@ class _Reader:
         data = self.members(field, value, {"item", "expected", "received", "note"})
         return Discrepancy(
             item=self.uuid(f"{field}.item", data.get("item")),
-            expected=self.integer(f"{field}.expected", data.get("expected"), minimum=0),
-            received=self.integer(f"{field}.received", data.get("received"), minimum=0),
+            expected=self.count(f"{field}.expected", data.get("expected"), minimum=0),
+            received=self.count(f"{field}.received", data.get("received"), minimum=0),
             note=self.text(f"{field}.note", data.get("note"), empty=True),
         )

@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, Any
 from exchange import clock
 from exchange.errors import ValidationFailed
 from exchange.keys.jwks import KeyRing
+from exchange.manifests.reader import TIMESTAMP
 from exchange.manifests.signing import HEADER_MEMBERS, RECEIPT, SIGNED_AT
-from exchange.manifests.statement import TIMESTAMP, Manifest, Receipt, manifest_digest
+from exchange.manifests.statement import Manifest, Receipt, manifest_digest
 from exchange.signing import jws
 from exchange.signing.canonical import canonical_json
 from exchange.signing.jws import SignatureInvalid
