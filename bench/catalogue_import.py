@@ -28,7 +28,8 @@ from pymarc import Field, Indicators, Record, Subfield
 from stdnum import ean
 
 from exchange import collector
-from exchange.catalogue.formats import importer, marc, reader
+from exchange.catalogue.formats import files, importer, marc, reader
+from exchange.catalogue.formats.outcomes import Outcome
 from exchange.db import migrate
 from exchange.identity.identity import SYSTEM
 from exchange.partners import service as partners
@@ -133,7 +134,7 @@ async def run(args: argparse.Namespace) -> None:
     samples: list[int] = [rss_kib()]
     child_samples: list[int] = []
 
-    def sample(outcome: importer.Outcome) -> None:
+    def sample(outcome: Outcome) -> None:
         if outcome.position % args.sample == 0:
             samples.append(rss_kib())
             child_samples.append(children_rss_kib())
@@ -143,9 +144,9 @@ async def run(args: argparse.Namespace) -> None:
         started = time.perf_counter()
         with path.open("rb") as handle:
             records = (
-                importer.read(handle, importer.Format.MARCXML)
+                files.read(handle, files.Format.MARCXML)
                 if args.in_process
-                else reader.entries(path, importer.Format.MARCXML)  # as the CLI reads large files
+                else reader.entries(path, files.Format.MARCXML)  # as the CLI reads large files
             )
             report = await importer.import_entries(
                 SYSTEM,

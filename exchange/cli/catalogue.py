@@ -12,8 +12,9 @@ import click
 from click._termui_impl import ProgressBar
 
 from exchange import text
-from exchange.catalogue.formats import exporter, importer, reader
-from exchange.catalogue.formats.importer import Format, ImportReport
+from exchange.catalogue.formats import exporter, files, importer, reader
+from exchange.catalogue.formats.files import Format
+from exchange.catalogue.formats.outcomes import ImportReport
 from exchange.catalogue.formats.records import Entry
 from exchange.cli.output import say
 from exchange.cli.runner import with_runtime
@@ -65,7 +66,7 @@ def import_(
     """Catalogue every record of FILE, as the system acting for a partner."""
     try:
         with file.open("rb") as probe:
-            format = Format(format_name) if format_name else importer.detect(probe.read(4096))
+            format = Format(format_name) if format_name else files.detect(probe.read(4096))
         wanted = None if partner_id is None else parse_id(partner_id, "partner")
     except ValidationFailed as error:
         raise click.UsageError(error.message) from None
@@ -88,7 +89,7 @@ def import_(
             else:
                 raw = stack.enter_context(file.open("rb", buffering=0))
                 assert isinstance(raw, io.RawIOBase)
-                records = importer.read(io.BufferedReader(_Counted(raw, bar)), format)
+                records = files.read(io.BufferedReader(_Counted(raw, bar)), format)
             return await importer.import_entries(
                 SYSTEM,
                 records,

@@ -13,8 +13,9 @@ from pymarc import Field, Indicators, MARCReader, MARCWriter, Record, Subfield
 from sqlmodel import col, func, select
 
 from exchange.catalogue import service as works
-from exchange.catalogue.formats import exporter, importer
-from exchange.catalogue.formats.importer import Format, Status
+from exchange.catalogue.formats import exporter, files, importer
+from exchange.catalogue.formats.files import Format
+from exchange.catalogue.formats.outcomes import Outcome, Status
 from exchange.catalogue.models import IdentifierScheme, Work, WorkKind, WorkLevel
 from exchange.catalogue.validation import ContributorDraft, ContributorRole, WorkDraft
 from exchange.errors import ValidationFailed
@@ -90,8 +91,8 @@ async def test_export_then_read_gives_back_the_same_works(
     data = await exported(runtime, format)
     if format is Format.MARCXML:
         assert_valid_marcxml(data, tmp_path)
-    assert importer.detect(data[:4096]) is format
-    entries = list(importer.read(io.BytesIO(data), format))
+    assert files.detect(data[:4096]) is format
+    entries = list(files.read(io.BytesIO(data), format))
     drafts = [e.draft for e in entries]
     assert all(d is not None for d in drafts)
     read = [d for d in drafts if d is not None]
@@ -132,7 +133,7 @@ async def test_importing_twice_creates_once_and_then_merges(runtime: Runtime, wo
     data = await exported(runtime, Format.MARCXML)
     report = await importer.import_entries(
         SYSTEM,
-        importer.read(io.BytesIO(data), Format.MARCXML),
+        files.read(io.BytesIO(data), Format.MARCXML),
         uuid.UUID(world.donor),
         db=runtime.db,
         policy=runtime.policy,
@@ -143,7 +144,7 @@ async def test_importing_twice_creates_once_and_then_merges(runtime: Runtime, wo
     assert await work_count(runtime) == 3
     again = await importer.import_entries(
         SYSTEM,
-        importer.read(io.BytesIO(data), Format.MARCXML),
+        files.read(io.BytesIO(data), Format.MARCXML),
         uuid.UUID(world.donor),
         db=runtime.db,
         policy=runtime.policy,
@@ -186,10 +187,10 @@ async def test_isbn10_in_the_file_merges_with_the_stored_isbn13(
 ) -> None:
     [stored] = await catalogue(runtime, world, [KOREAN])
     data = marc21(marc_record("Korean grammar", "0306406152 (pbk.)"))
-    outcomes: list[importer.Outcome] = []
+    outcomes: list[Outcome] = []
     report = await importer.import_entries(
         SYSTEM,
-        importer.read(io.BytesIO(data), importer.detect(data)),
+        files.read(io.BytesIO(data), files.detect(data)),
         uuid.UUID(world.national),
         db=runtime.db,
         policy=runtime.policy,
@@ -209,10 +210,10 @@ async def test_a_bad_check_digit_keeps_the_record_with_an_invalid_isbn_and_a_war
         marc_record("Учебник физики", "9785020329041", "rus"),
         marc_record("Third good book", None),
     )
-    outcomes: list[importer.Outcome] = []
+    outcomes: list[Outcome] = []
     report = await importer.import_entries(
         SYSTEM,
-        importer.read(io.BytesIO(data), Format.MARC21),
+        files.read(io.BytesIO(data), Format.MARC21),
         uuid.UUID(world.national),
         db=runtime.db,
         policy=runtime.policy,
@@ -238,7 +239,7 @@ async def test_a_bad_check_digit_keeps_the_record_with_an_invalid_isbn_and_a_war
     assert russian.titles == [{"lang": "ru", "value": "Учебник физики"}]
     rerun = await importer.import_entries(
         SYSTEM,
-        importer.read(io.BytesIO(data), Format.MARC21),
+        files.read(io.BytesIO(data), Format.MARC21),
         uuid.UUID(world.national),
         db=runtime.db,
         policy=runtime.policy,
@@ -256,11 +257,11 @@ async def test_a_bad_check_digit_keeps_the_record_with_an_invalid_isbn_and_a_war
 
 async def test_truncated_marc_and_malformed_xml_are_reported_not_raised() -> None:
     data = marc21(marc_record("Whole", None))
-    entries = list(importer.read(io.BytesIO(data + data[:40]), Format.MARC21))
+    entries = list(files.read(io.BytesIO(data + data[:40]), Format.MARC21))
     assert [e.draft is not None for e in entries] == [True, False]
     assert entries[1].problem == "unreadable record: BaseAddressInvalid"  # 40 bytes of a leader
     xml = b'<collection xmlns="http://www.loc.gov/MARC21/slim"><record><leader>'
-    [broken] = list(importer.read(io.BytesIO(xml), Format.MARCXML))
+    [broken] = list(files.read(io.BytesIO(xml), Format.MARCXML))
     assert broken.draft is None
     assert broken.problem is not None
     assert broken.problem.startswith("malformed XML")
@@ -271,15 +272,15 @@ def test_documents_with_a_dtd_are_refused() -> None:
         b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaa">]>'
         b'<collection xmlns="http://www.loc.gov/MARC21/slim"><record>&a;</record></collection>'
     )
-    [refused] = list(importer.read(io.BytesIO(bomb), Format.MARCXML))
+    [refused] = list(files.read(io.BytesIO(bomb), Format.MARCXML))
     assert refused.draft is None
 
 
 def test_format_is_detected_from_the_first_bytes() -> None:
-    assert importer.detect(
+    assert files.detect(
         b"\xef\xbb\xbf  <?xml?><oai_dc:dc xmlns:dc='http://purl.org/dc/elements/1.1/'"
     ) is (Format.DC)
-    assert importer.detect(marc21(marc_record("x", None))) is Format.MARC21
+    assert files.detect(marc21(marc_record("x", None))) is Format.MARC21
     with pytest.raises(ValidationFailed) as raised:
-        importer.detect(b"title,isbn\n")
+        files.detect(b"title,isbn\n")
     assert raised.value.errors[0].code == "unknown_format"

@@ -11,8 +11,9 @@ from pymarc import Field, Indicators, MARCReader, Record, Subfield
 from stdnum import ean
 
 from exchange.catalogue import service as works
-from exchange.catalogue.formats import importer, matching
-from exchange.catalogue.formats.importer import Format, Status
+from exchange.catalogue.formats import files, importer, matching
+from exchange.catalogue.formats.files import Format
+from exchange.catalogue.formats.outcomes import ImportReport, Status
 from exchange.catalogue.formats.records import Entry
 from exchange.catalogue.models import IdentifierScheme, WorkKind, WorkLevel
 from exchange.catalogue.validation import ContributorDraft, ContributorRole, WorkDraft
@@ -43,10 +44,10 @@ def book(title: str, *fields: Field, year: str = "1998", lang: str = "eng") -> R
     return record
 
 
-async def run(runtime: Runtime, world: World, data: bytes) -> importer.ImportReport:
+async def run(runtime: Runtime, world: World, data: bytes) -> ImportReport:
     return await importer.import_entries(
         SYSTEM,
-        importer.read(io.BytesIO(data), importer.detect(data[:4096])),
+        files.read(io.BytesIO(data), files.detect(data[:4096])),
         uuid.UUID(world.national),
         db=runtime.db,
         policy=runtime.policy,
@@ -89,7 +90,7 @@ async def test_pride_and_prejudice_merges_only_on_a_shared_isbn(
     runtime: Runtime, world: World
 ) -> None:
     data = (TESTDATA / "marc" / "marc4j" / "pride-and-prejudice-fixed.mrc").read_bytes()
-    entries = {e.position: e for e in importer.read(io.BytesIO(data), Format.MARC21)}
+    entries = {e.position: e for e in files.read(io.BytesIO(data), Format.MARC21)}
     report = await run(runtime, world, data)
     assert (report.created, report.merged, report.rejected) == (353, 30, 0)
     for merge in report.merges:
@@ -173,7 +174,7 @@ def test_a_korean_title_of_an_english_work_lecture_fields_and_co_authors_round_t
 
 
 def read_one(data: bytes, format: Format) -> Entry:
-    [entry] = list(importer.read(io.BytesIO(data), format))
+    [entry] = list(files.read(io.BytesIO(data), format))
     return entry
 
 
@@ -220,8 +221,8 @@ def test_dublin_core_languages_and_long_subjects_warn_and_keep_the_record() -> N
         f"<dc:title>Three</dc:title><dc:language>other</dc:language><dc:subject>{long}</dc:subject>",
         wrapper="srw_dc:dc",
     )
-    assert importer.detect(data) is Format.DC
-    entries = list(importer.read(io.BytesIO(data), Format.DC))
+    assert files.detect(data) is Format.DC
+    entries = list(files.read(io.BytesIO(data), Format.DC))
     drafts = [e.draft for e in entries]
     assert [(d.language, d.titles) for d in drafts if d is not None] == [
         ("en", [("en-US", "One")]),
@@ -246,11 +247,11 @@ def test_marc8_character_references_are_decoded_and_garbled_text_is_flagged() ->
     assert entry.draft is not None
     assert (entry.draft.titles[0][1], entry.draft.publisher) == ("Η agora", "Plaza & Janés")
     greek = (TESTDATA / "marc" / "marc4j" / "greekmissingcharsetchange.mrc").read_bytes()
-    second = list(importer.read(io.BytesIO(greek), Format.MARC21))[1].draft
+    second = list(files.read(io.BytesIO(greek), Format.MARC21))[1].draft
     assert second is not None
     assert second.titles[0][1].startswith("Η αγορά στη Μεσόγειο : από τους Ομηρικούς")
     cp1251 = (TESTDATA / "marc" / "pymarc" / "1251.dat").read_bytes()
-    for cyrillic in importer.read(io.BytesIO(cp1251), Format.MARC21):
+    for cyrillic in files.read(io.BytesIO(cp1251), Format.MARC21):
         assert cyrillic.warnings[0].startswith("title: ")
         assert cyrillic.warnings[0].endswith(
             "holds no letter: perhaps not in the encoding the record declares"
@@ -263,7 +264,7 @@ def test_marc8_character_references_are_decoded_and_garbled_text_is_flagged() ->
 
 def test_a_malformed_marcxml_record_is_reported_and_the_next_read() -> None:
     data = (TESTDATA / "marc" / "ruby-marc" / "three-records-second-bad.xml").read_bytes()
-    entries = list(importer.read(io.BytesIO(data), Format.MARCXML))
+    entries = list(files.read(io.BytesIO(data), Format.MARCXML))
     assert [(e.position, e.label, e.problem is None) for e in entries] == [
         (1, "The Texas ranger", True),
         (2, "record 2", False),
@@ -274,7 +275,7 @@ def test_a_malformed_marcxml_record_is_reported_and_the_next_read() -> None:
 
 def test_unimarc_core_fields_are_read_and_holdings_refused_by_name() -> None:
     data = (TESTDATA / "marc" / "pymarc" / "testunimarc.dat").read_bytes()
-    entry = next(iter(importer.read(io.BytesIO(data), Format.MARC21)))
+    entry = next(iter(files.read(io.BytesIO(data), Format.MARC21)))
     assert entry.warnings == ("format: UNIMARC, its core fields read",)
     assert entry.draft == WorkDraft(
         kind=WorkKind.TEXTBOOK,
@@ -291,7 +292,7 @@ def test_unimarc_core_fields_are_read_and_holdings_refused_by_name() -> None:
         identifiers=[(ISBN, "88-04-40682-8")],
     )
     holdings = (TESTDATA / "marc" / "marc4j" / "sample1.mrc").read_bytes()
-    problems = [e.problem for e in importer.read(io.BytesIO(holdings), Format.MARC21)]
+    problems = [e.problem for e in files.read(io.BytesIO(holdings), Format.MARC21)]
     assert problems == [None, "a holdings record (leader/06 x), not a work's description"] * 4
 
 

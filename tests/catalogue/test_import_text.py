@@ -9,8 +9,9 @@ import uuid
 from pymarc import Field, Indicators, Subfield
 from sqlmodel import select
 
-from exchange.catalogue.formats import importer
-from exchange.catalogue.formats.importer import Format, Status
+from exchange.catalogue.formats import files, importer
+from exchange.catalogue.formats.files import Format
+from exchange.catalogue.formats.outcomes import Outcome, Status
 from exchange.catalogue.models import Work
 from exchange.identity.identity import SYSTEM
 from exchange.runtime import Runtime
@@ -30,10 +31,10 @@ async def test_forbidden_characters_are_stripped_and_reported_per_record(
         )
     )
     data = marc21(marc_record("Clean book", None), dirty)
-    outcomes: list[importer.Outcome] = []
+    outcomes: list[Outcome] = []
     report = await importer.import_entries(
         SYSTEM,
-        importer.read(io.BytesIO(data), Format.MARC21),
+        files.read(io.BytesIO(data), Format.MARC21),
         uuid.UUID(world.national),
         db=runtime.db,
         policy=runtime.policy,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from exchange.catalogue.formats import importer, marc, reader
-from exchange.catalogue.formats.importer import Format
+from exchange.catalogue.formats import files, marc, reader
+from exchange.catalogue.formats.files import Format
 from exchange.catalogue.formats.records import Entry
 from tests.catalogue.test_formats import marc21, marc_record
 
@@ -22,7 +22,7 @@ def marcxml(count: int) -> bytes:
 
 def in_process(path: Path, format: Format) -> list[Entry]:
     with path.open("rb") as handle:
-        return list(importer.read(handle, format))
+        return list(files.read(handle, format))
 
 
 @pytest.mark.parametrize(

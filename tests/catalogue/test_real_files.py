@@ -36,8 +36,8 @@ from pathlib import Path
 
 import pytest
 
-from exchange.catalogue.formats import importer
-from exchange.catalogue.formats.importer import ImportReport
+from exchange.catalogue.formats import files, importer
+from exchange.catalogue.formats.outcomes import ImportReport
 from exchange.errors import ValidationFailed
 from exchange.identity.identity import SYSTEM
 from exchange.runtime import Runtime
@@ -257,11 +257,11 @@ EXPECTED: dict[str, tuple[int, int, int, int, tuple[str, ...]] | str] = {
 async def import_file(runtime: Runtime, world: World, name: str) -> ImportReport | str:
     path = TESTDATA / name
     try:
-        format = importer.detect(path.read_bytes()[:4096])
+        format = files.detect(path.read_bytes()[:4096])
         with path.open("rb") as handle:
             return await importer.import_entries(
                 SYSTEM,
-                importer.read(handle, format),
+                files.read(handle, format),
                 uuid.UUID(world.national),
                 db=runtime.db,
                 policy=runtime.policy,

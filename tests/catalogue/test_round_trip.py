@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from stdnum import ean, issn
 
 from exchange.catalogue import rows
-from exchange.catalogue.formats import exporter, importer
-from exchange.catalogue.formats.importer import Format
+from exchange.catalogue.formats import exporter, files
+from exchange.catalogue.formats.files import Format
 from exchange.catalogue.formats.records import Described
 from exchange.catalogue.identifiers import written
 from exchange.catalogue.models import IdentifierScheme, Work, WorkKind, WorkLevel
@@ -145,7 +145,7 @@ def round_trip(drafts: list[WorkDraft], format: Format, tmp: Path | None = None)
     data = file_of(written, format)
     if tmp is not None:
         assert_valid_marcxml(data, tmp)
-    entries = list(importer.read(io.BytesIO(data), format))
+    entries = list(files.read(io.BytesIO(data), format))
     assert [(e.problem, e.warnings) for e in entries] == [(None, ())] * len(drafts)
     assert [e.control for e in entries] == [w.work.id for w in written]
     for entry, work in zip(entries, written, strict=True):

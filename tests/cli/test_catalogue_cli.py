@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
-from exchange.catalogue.formats import importer, reader
+from exchange.catalogue.formats import files, reader
 from exchange.catalogue.models import Work
 from exchange.runtime import Runtime
 from exchange.settings import Settings
@@ -102,10 +102,10 @@ async def test_export_writes_every_work_in_the_chosen_format(
         assert result.exit_code == 0, result.output
         assert result.stdout.strip() == f"exported 7 works to {out}"
         data = out.read_bytes()
-        assert importer.detect(data[:4096]) == format
+        assert files.detect(data[:4096]) == format
         if format == "marcxml":
             assert_valid_marcxml(data, tmp_path)
-        titles = [e.label for e in importer.read(io.BytesIO(data), importer.Format(format))]
+        titles = [e.label for e in files.read(io.BytesIO(data), files.Format(format))]
         assert titles == [f"Book {n}" for n in range(7)]
     async with runtime.db.read() as session:
         assert (await session.exec(select(func.count()).select_from(Work))).one() == 7

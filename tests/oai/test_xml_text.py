@@ -13,7 +13,7 @@ from defusedxml.ElementTree import fromstring
 from pymarc import MARCReader
 
 from exchange.catalogue.formats import exporter
-from exchange.catalogue.formats.importer import Format
+from exchange.catalogue.formats.files import Format
 from exchange.catalogue.models import Work
 from exchange.identity.identity import SYSTEM
 from exchange.runtime import Runtime

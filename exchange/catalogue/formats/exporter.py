@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from exchange.catalogue import search
 from exchange.catalogue import service as works
 from exchange.catalogue.formats import dublin_core, marc
-from exchange.catalogue.formats.importer import Format
+from exchange.catalogue.formats.files import Format
 from exchange.catalogue.formats.records import Described
 from exchange.catalogue.models import Work
 from exchange.db.engine import Database

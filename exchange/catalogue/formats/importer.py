@@ -24,121 +24,33 @@ import asyncio
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from enum import StrEnum
 from itertools import islice
-from typing import BinaryIO
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.catalogue import service as works
-from exchange.catalogue.formats import dublin_core, marc, marc_files, matching, records
+from exchange.catalogue.formats import matching
+from exchange.catalogue.formats.outcomes import (
+    ImportReport,
+    Outcome,
+    Status,
+    merged,
+    outcome_of,
+    unreadable,
+)
 from exchange.catalogue.formats.records import Entry
 from exchange.catalogue.validation import WorkDraft
 from exchange.db.engine import Database
 from exchange.db.uow import UnitOfWork
-from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
+from exchange.errors import Conflict, NotFound, ValidationFailed
 from exchange.identity.identity import Identity, Role
 from exchange.identity.models import Membership
 from exchange.partners.models import Partner
 from exchange.policy import PolicyEngine
 
 DEFAULT_BATCH = 500
-KEPT = 10_000
-
-
-class Format(StrEnum):
-    MARC21 = "marc21"
-    MARCXML = "marcxml"
-    DC = "dc"
-
-
-class Status(StrEnum):
-    CREATED = "created"
-    MERGED = "merged"
-    REJECTED = "rejected"
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What became of one record. ``work_id`` is the new or the matching work."""
-
-    position: int
-    label: str
-    status: Status
-    work_id: uuid.UUID | None = None
-    errors: tuple[FieldError, ...] = ()
-    warnings: tuple[str, ...] = ()  # what was changed or doubted to keep the record
-    matched_on: str | None = None  # of a merge: what it matched on (see ``matching``)
-
-    @property
-    def reason(self) -> str:
-        return "; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in self.errors)
-
-
-@dataclass(slots=True)
-class ImportReport:
-    """Counts, and the outcomes worth reading: every rejection, merge and record with
-    warnings, up to ``KEPT`` of each (the counts go on)."""
-
-    created: int = 0
-    merged: int = 0
-    rejected: int = 0
-    warned: int = 0
-    rejections: list[Outcome] = field(default_factory=list)
-    merges: list[Outcome] = field(default_factory=list)
-    warnings: list[Outcome] = field(default_factory=list)
-
-    def add(self, outcome: Outcome) -> None:
-        if outcome.status is Status.CREATED:
-            self.created += 1
-        elif outcome.status is Status.MERGED:
-            self.merged += 1
-            if len(self.merges) < KEPT:
-                self.merges.append(outcome)
-        else:
-            self.rejected += 1
-            if len(self.rejections) < KEPT:
-                self.rejections.append(outcome)
-        if outcome.warnings:
-            self.warned += 1
-            if len(self.warnings) < KEPT:
-                self.warnings.append(outcome)
-
-    @property
-    def total(self) -> int:
-        return self.created + self.merged + self.rejected
-
-
-def detect(head: bytes) -> Format:
-    """The format of a file from its first bytes (a few kilobytes are plenty)."""
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text.startswith(b"<"):
-        if marc.MARC_NS.encode() in head:
-            return Format.MARCXML
-        if any(
-            ns.encode() in head
-            for ns in (dublin_core.OAI_DC_NS, dublin_core.DC_NS, dublin_core.SRW_DC_NS)
-        ):
-            return Format.DC
-    elif len(text) >= 24 and text[:5].isdigit() and text[12:17].isdigit():
-        return Format.MARC21
-    raise ValidationFailed.single(
-        "format", "unknown_format", "not MARC21, MARCXML or Dublin Core XML; give --format"
-    )
-
-
-def read(handle: BinaryIO, format: Format) -> Iterator[Entry]:
-    """The entries of a file, one record at a time."""
-    if format is Format.MARC21:
-        entries = marc_files.read_marc21(handle)
-    elif format is Format.MARCXML:
-        entries = marc_files.read_marcxml(handle)
-    else:
-        entries = dublin_core.read(handle)
-    return map(records.stripped, entries)
 
 
 def _batches(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
@@ -171,53 +83,19 @@ async def _one(
 ) -> Outcome:
     """One record in its own savepoint (after a batch lost a race for an identifier)."""
     if entry.draft is None:
-        return _unreadable(entry)
+        return unreadable(entry)
     draft = dataclasses.replace(entry.draft, partner_id=partner_id)
     found = (await matching.find(uow.session, partner_id, [(entry.control, draft)]))[0]
     if found.match is not None:
-        return _merged(entry, found.match)
+        return merged(entry, found.match)
     try:
         async with uow.session.begin_nested():
             work = await works.create(
                 identity, matching.without(draft, found.clashes), uow=uow, policy=policy
             )
     except (ValidationFailed, Conflict) as error:
-        return _outcome(entry, error)
+        return outcome_of(entry, error)
     return Outcome(entry.position, entry.label, Status.CREATED, work.id, warnings=entry.warnings)
-
-
-def _unreadable(entry: Entry) -> Outcome:
-    problem = FieldError("", "unreadable", entry.problem or "unreadable record")
-    return Outcome(entry.position, entry.label, Status.REJECTED, errors=(problem,))
-
-
-def _merged(entry: Entry, match: matching.Match) -> Outcome:
-    return Outcome(
-        entry.position, entry.label, Status.MERGED, match.work_id, (), entry.warnings, match.on
-    )
-
-
-def _outcome(entry: Entry, result: works.Created) -> Outcome:
-    warnings = entry.warnings
-    if isinstance(result, uuid.UUID):
-        return Outcome(entry.position, entry.label, Status.CREATED, result, warnings=warnings)
-    if isinstance(result, ValidationFailed):
-        return Outcome(
-            entry.position,
-            entry.label,
-            Status.REJECTED,
-            errors=tuple(result.errors),
-            warnings=warnings,
-        )
-    if isinstance(result, Conflict) and result.existing_id is not None:
-        # Only a concurrent writer can take an identifier between ``find`` and the insert.
-        work_id = uuid.UUID(result.existing_id)
-        return _merged(entry, matching.Match(work_id, f"an identifier ({result.message})"))
-    field = "identifiers" if isinstance(result, Conflict) else "partner"
-    problem = FieldError(field, result.code, result.message)
-    return Outcome(
-        entry.position, entry.label, Status.REJECTED, errors=(problem,), warnings=warnings
-    )
 
 
 async def _batch(
@@ -232,7 +110,7 @@ async def _batch(
     one ``create_many``. A record that shares an identifier (or, without identifiers, a
     title key) with an earlier record of the batch waits for a second round, where it
     matches the work the first one created."""
-    outcomes = {e.position: _unreadable(e) for e in entries if e.draft is None}
+    outcomes = {e.position: unreadable(e) for e in entries if e.draft is None}
     drafts = [
         (entry, dataclasses.replace(entry.draft, partner_id=partner_id))
         for entry in entries
@@ -244,7 +122,7 @@ async def _batch(
     seen: set[object] = set()
     for (entry, draft), decision in zip(drafts, found, strict=True):
         if decision.match is not None:
-            outcomes[entry.position] = _merged(entry, decision.match)
+            outcomes[entry.position] = merged(entry, decision.match)
             continue
         identifying = matching.keys(draft)
         marks: list[object] = list(identifying) or [matching.title_key(draft)]
@@ -257,7 +135,7 @@ async def _batch(
         pending.append((entry, matching.without(draft, decision.clashes)))
     results = await works.create_many(identity, [d for _, d in pending], uow=uow, policy=policy)
     for (entry, _), result in zip(pending, results, strict=True):
-        outcomes[entry.position] = _outcome(entry, result)
+        outcomes[entry.position] = outcome_of(entry, result)
     if later:
         outcomes.update(await _batch(identity, later, partner_id, uow=uow, policy=policy))
     return outcomes

@@ -34,7 +34,7 @@ class ReaderFailed(Exception):
 def entries(
     path: Path, format: str, *, on_progress: Callable[[int], None] | None = None
 ) -> Generator[Entry, None, None]:
-    """The entries of the file at ``path`` in ``format`` (an ``importer.Format`` value),
+    """The entries of the file at ``path`` in ``format`` (a ``files.Format`` value),
     read by a child process; ``on_progress`` gets the bytes read so far, batch by batch.
     Closing the iterator early stops the child."""
     context = multiprocessing.get_context("spawn")
@@ -70,12 +70,12 @@ def _produce(path: str, format: str, sender: Connection) -> None:
     """The child: every entry of the file, ``BATCH`` at a time, then None; or the reason
     the file could not be read."""
     from exchange import collector
-    from exchange.catalogue.formats import importer
+    from exchange.catalogue.formats import files
 
     collector.tune()
     try:
         with open(path, "rb") as handle:
-            records = importer.read(handle, importer.Format(format))
+            records = files.read(handle, files.Format(format))
             while batch := list(islice(records, BATCH)):
                 sender.send((handle.tell(), batch))
         sender.send(None)
