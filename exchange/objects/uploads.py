@@ -1,28 +1,24 @@
 """The upload flow: start (presigned URLs), verify and complete, or abort.
 
-``start_upload`` and ``abort_upload`` write inside the caller's unit of work. Completion
-(``verify``, ``complete``, ``complete_upload``) lives in ``exchange.objects.completion``
-and is re-exported here, so callers name one module for the whole flow.
+``start_upload`` and ``abort_upload`` write inside the caller's unit of work. The draft and
+its checks (``UploadDraft``, ``check_upload``) live in ``exchange.objects.drafts``,
+completion (``verify``, ``complete``, ``complete_upload``) in ``exchange.objects.completion``;
+both are re-exported here, so callers name one module for the whole flow.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from exchange import clock
 from exchange.audit.chain import AuditRecord
 from exchange.db.uow import UnitOfWork
-from exchange.errors import FieldError, NotFound, ValidationFailed
-from exchange.identity.identity import Identity, Role
+from exchange.errors import ValidationFailed
+from exchange.identity.identity import Identity
 from exchange.messages import N_
-from exchange.objects import access, attachments, licences
 from exchange.objects.attachments import Attachment as Attachment  # re-exported: part of the draft
 from exchange.objects.completion import (
     Completion,
@@ -33,9 +29,9 @@ from exchange.objects.completion import (
     read_head,
     verify,
 )
+from exchange.objects.drafts import MAX_SIZE, UploadDraft, check_upload, prepare
 from exchange.objects.models import DigitalObject, ObjectState
 from exchange.objects.models import UploadSession as UploadSessionRow
-from exchange.partners.models import Partner
 from exchange.policy import PolicyEngine
 from exchange.storage.base import (
     MAX_PARTS,
@@ -45,12 +41,10 @@ from exchange.storage.base import (
     UploadTicket,
 )
 from exchange.storage.errors import StorageError
-from exchange.storage.integrity import SHA256_HEX
 
 MiB = 1024 * 1024
-MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}$")
-MAX_SIZE = 5 * 1024**4  # S3's largest object
 __all__ = [
+    "MAX_SIZE",
     "Attachment",
     "Completion",
     "PartUrl",
@@ -65,22 +59,8 @@ __all__ = [
     "part_layout",
     "read_head",
     "start_upload",
-    "storage_key",
     "verify",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class UploadDraft:
-    filename: str
-    size: int
-    sha256: str
-    media_type: str
-    licence: str
-    attachment: Attachment
-    owner_partner_id: uuid.UUID | None = None  # default: the uploader's one library
-    required_tag: str | None = None
-    embargo_until: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,95 +88,10 @@ class StartedUpload:
     parts: list[PartUrl] = field(default_factory=list)
 
 
-def storage_key(object_id: uuid.UUID) -> str:
-    return f"objects/{object_id}"
-
-
-def _validated(draft: UploadDraft, identity: Identity) -> tuple[licences.Licence, uuid.UUID]:
-    errors: list[FieldError] = []
-    filename = draft.filename.strip()
-    if not filename or len(filename) > 255 or any(c in filename for c in "/\\\x00"):
-        errors.append(FieldError("filename", "invalid", "1–255 characters, no slashes"))
-    if not 1 <= draft.size <= MAX_SIZE:
-        errors.append(
-            FieldError(
-                "size", "out_of_range", N_("between 1 byte and {max_size} bytes", max_size=MAX_SIZE)
-            )
-        )
-    if not SHA256_HEX.fullmatch(draft.sha256):
-        errors.append(FieldError("sha256", "invalid", "64 lowercase hex digits"))
-    if not MEDIA_TYPE.fullmatch(draft.media_type.strip().lower()):
-        errors.append(FieldError("mediaType", "invalid", "a media type such as application/pdf"))
-    attached = [draft.attachment.work_id, draft.attachment.seminar_id, draft.attachment.shipment_id]
-    if sum(a is not None for a in attached) != 1:
-        errors.append(
-            FieldError("attachment", "exactly_one", "attach to one work, seminar or shipment")
-        )
-    licence: licences.Licence | None = None
-    try:
-        licence = licences.parse(draft.licence, draft.required_tag)
-    except ValidationFailed as error:
-        errors.extend(error.errors)
-    owner = draft.owner_partner_id
-    if owner is None:
-        libraries = identity.partners_with(Role.LIBRARIAN)
-        if len(libraries) == 1:
-            owner = next(iter(libraries))
-        else:
-            errors.append(FieldError("ownerPartnerId", "required", "name the owning partner"))
-    if errors:
-        raise ValidationFailed(errors)
-    assert licence is not None
-    assert owner is not None
-    return licence, owner
-
-
 def part_layout(size: int, limits: UploadLimits) -> tuple[int, int]:
     """(part size, part count) for a multipart upload of ``size`` bytes."""
     part_size = max(limits.part_size, MIN_PART_SIZE, math.ceil(size / MAX_PARTS))
     return part_size, max(1, math.ceil(size / part_size))
-
-
-async def _prepared(
-    identity: Identity, draft: UploadDraft, session: AsyncSession, policy: PolicyEngine
-) -> DigitalObject:
-    """The pending object ``draft`` describes, unsaved, once the identity may upload it."""
-    licence, owner_id = _validated(draft, identity)
-    owner = await session.get(Partner, owner_id)
-    if owner is None:
-        raise NotFound("partner", owner_id)
-    now = clock.now()
-    obj = DigitalObject(
-        filename=draft.filename.strip(),
-        size=draft.size,
-        sha256=draft.sha256,
-        declared_media_type=draft.media_type.strip().lower(),
-        licence=licence.identifier,
-        licence_open=licence.open,
-        required_tag=licence.required_tag,
-        embargo_until=draft.embargo_until,
-        work_id=draft.attachment.work_id,
-        seminar_id=draft.attachment.seminar_id,
-        shipment_id=draft.attachment.shipment_id,
-        owner_partner_id=owner.id,
-        state=ObjectState.PENDING.value,
-        storage_key="",
-        created_by=identity.label,
-        created_at=now,
-    )
-    obj.storage_key = storage_key(obj.id)
-    policy.require(identity, "object.upload", access.resource(obj, owner, now.date()))
-    await attachments.check(identity, draft.attachment, owner, session=session, policy=policy)
-    return obj
-
-
-async def check_upload(
-    identity: Identity, draft: UploadDraft, *, session: AsyncSession, policy: PolicyEngine
-) -> None:
-    """``start_upload``'s checks, writing nothing: ``ValidationFailed``, ``NotFound``,
-    ``PermissionDenied`` or ``Conflict`` exactly as it would raise them. For an upload whose
-    size and digest are known only once its bytes are in (a form post), before the first."""
-    await _prepared(identity, draft, session, policy)
 
 
 async def start_upload(
@@ -227,7 +122,7 @@ async def start_upload(
                 max_single_put=MAX_SINGLE_PUT,
             ),
         )
-    obj = await _prepared(identity, draft, uow.session, policy)
+    obj = await prepare(identity, draft, uow.session, policy)
     now = obj.created_at
     expires_at = now + limits.url_ttl
     use_multipart = draft.size > limits.multipart_threshold if multipart is None else multipart

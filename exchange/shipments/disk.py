@@ -37,8 +37,8 @@ from exchange.keys.custody import Custody
 from exchange.manifests import signing, verify
 from exchange.messages import N_
 from exchange.objects import access
+from exchange.objects.drafts import storage_key
 from exchange.objects.models import DigitalObject, FixityStatus, ObjectState
-from exchange.objects.uploads import storage_key
 from exchange.partners.models import Partner
 from exchange.policy import PolicyEngine
 from exchange.shipments import bag, bag_check, service, transitions
