@@ -1,5 +1,5 @@
 """Benchmark of BagIt export: a digital shipment of --size-mib MiB (default 1 GiB, in
---files files) written as a bag by ``disk.export_bag`` versus ``cp`` of the same stored
+--files files) written as a bag by ``bag_export.export_bag`` versus ``cp`` of the same stored
 files, on the same disk, in the same run.
 
     .venv/bin/python bench/shipment_bag.py [--size-mib 1024] [--files 8] [--rounds 3]
@@ -51,7 +51,7 @@ from exchange.partners.models import PartnerKind
 from exchange.requests import service as requests
 from exchange.runtime import Runtime
 from exchange.settings import Settings
-from exchange.shipments import disk, transitions
+from exchange.shipments import bag_export, transitions
 from exchange.shipments.models import ShipmentMode
 from exchange.shipments.workflow import Action
 
@@ -197,7 +197,7 @@ async def measure(
             for verify, times in ((False, exports), (True, verified)):
                 bag_dir = root / f"bag-{round_}-{verify}"
                 started = time.perf_counter()
-                report = await disk.export_bag(
+                report = await bag_export.export_bag(
                     SYSTEM, shipment_id, bag_dir, db=runtime.db, storage=runtime.storage,
                     policy=runtime.policy, verify=verify,
                 )  # fmt: skip

@@ -12,7 +12,7 @@ from exchange.identity.identity import SYSTEM
 from exchange.ids import parse_id
 from exchange.keys.custody import Custody
 from exchange.runtime import Runtime
-from exchange.shipments import disk
+from exchange.shipments import bag, bag_export
 from exchange.sync import bags
 
 
@@ -50,8 +50,8 @@ def export_bag(
     names the sender (Source-Organization), its contact person (Contact-Name and
     Contact-Email, given here) and the shipment (External-Identifier)."""
 
-    async def work(runtime: Runtime) -> disk.BagReport:
-        return await disk.export_bag(
+    async def work(runtime: Runtime) -> bag.BagReport:
+        return await bag_export.export_bag(
             SYSTEM,
             parse_id(shipment_id, "shipment_id"),
             directory,
@@ -59,7 +59,7 @@ def export_bag(
             storage=runtime.storage,
             policy=runtime.policy,
             verify=verify,
-            contact=disk.Contact(contact_name, contact_email)
+            contact=bag_export.Contact(contact_name, contact_email)
             if contact_name or contact_email
             else None,
         )

@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import re
+import uuid
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,13 @@ JWKS = "jwks.json"
 BAGIT_TEXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 READ_CHUNK = 4 * 1024 * 1024
 ENCODED = re.compile(r"%(0[AaDd]|25)")
+
+
+@dataclass(frozen=True, slots=True)
+class BagReport:
+    shipment_id: uuid.UUID
+    files: int
+    octets: int
 
 
 def encode_path(path: str) -> str:

@@ -13,7 +13,7 @@ Which path a bag takes depends on what this instance holds of its shipment:
   recorded here: the shipment is the owner's; ``exchange shipment receive`` countersigns it
   and sends it to the owner as a proposal. Nothing is stored unless every file of the
   bag belongs to the shipment's signed manifest and to an object known here.
-- **owned here**: ``exchange.shipments.disk.import_bag`` (store the files, record the
+- **owned here**: ``exchange.shipments.bag_import.import_bag`` (store the files, record the
   receipt).
 """
 
@@ -31,7 +31,7 @@ from exchange.keys.custody import Custody
 from exchange.manifests import signing, verify
 from exchange.objects.models import DigitalObject
 from exchange.policy import PolicyEngine
-from exchange.shipments import bag, bag_check, disk, service
+from exchange.shipments import bag, bag_check, bag_import, service
 from exchange.shipments.errors import BagRejected
 from exchange.shipments.models import Shipment
 from exchange.storage.base import Storage
@@ -78,7 +78,7 @@ async def import_bag(
         owner = await ownership.owner(session, "shipment", str(shipment_id))
     octets = sum(p.size for p in checked.payload.values())
     if owner is None:
-        report = await disk.import_bag(
+        report = await bag_import.import_bag(
             identity, directory, db=db, storage=storage, policy=policy, custody=custody,
             checked=checked,
         )  # fmt: skip

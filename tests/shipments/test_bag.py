@@ -23,7 +23,7 @@ from exchange.objects import fixity
 from exchange.objects.models import DigitalObject, FixityCheck
 from exchange.runtime import Runtime
 from exchange.settings import Settings
-from exchange.shipments import bag, bag_check, disk, transitions
+from exchange.shipments import bag, bag_check, bag_export, transitions
 from exchange.shipments import service as shipments
 from exchange.shipments.errors import FixityFailed
 from exchange.shipments.models import Shipment, ShipmentItem, ShipmentMode
@@ -296,7 +296,7 @@ async def test_an_object_whose_last_fixity_check_failed_is_not_exported(
         )
         assert not target.exists() or not any(target.rglob("*"))
     with pytest.raises(FixityFailed) as refused:
-        await disk.export_bag(
+        await bag_export.export_bag(
             SYSTEM, shipment.id, tmp_path / "direct", db=runtime.db, storage=runtime.storage,
             policy=runtime.policy,
         )  # fmt: skip
