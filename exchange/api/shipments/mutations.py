@@ -3,10 +3,11 @@ each returning a named union of the shipment and the errors it may meet."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
+from exchange import errors
 from exchange.api.context import Context, Info
 from exchange.api.errors import (
     Conflict,
@@ -14,8 +15,9 @@ from exchange.api.errors import (
     NotFound,
     PermissionDenied,
     ValidationError,
+    to_graphql,
 )
-from exchange.api.resolvers import perform
+from exchange.api.resolvers import perform_as
 from exchange.api.scalars import to_uuid
 from exchange.api.shipments.types import Shipment, ShipmentItem
 from exchange.api.sync import Proposed
@@ -74,21 +76,38 @@ class AttachShipmentObjectInput:
 
 
 Errors = PermissionDenied | NotFound | Conflict | ValidationError
+MoveErrors = IllegalTransition | Errors
 CreateShipmentResult = Annotated[Shipment | Errors, strawberry.union("CreateShipmentResult")]
 AttachShipmentObjectResult = Annotated[
     ShipmentItem | Errors, strawberry.union("AttachShipmentObjectResult")
 ]
-Moved = Shipment | IllegalTransition | Errors
+Moved = Shipment | MoveErrors
 PackShipmentResult = Annotated[Moved, strawberry.union("PackShipmentResult")]
 ApproveShipmentResult = Annotated[Moved, strawberry.union("ApproveShipmentResult")]
 DispatchShipmentResult = Annotated[Moved, strawberry.union("DispatchShipmentResult")]
 MarkInTransitResult = Annotated[Moved, strawberry.union("MarkInTransitResult")]
 MarkDeliveredResult = Annotated[Moved, strawberry.union("MarkDeliveredResult")]
 ReceiveShipmentResult = Annotated[
-    Shipment | Proposed | IllegalTransition | Errors, strawberry.union("ReceiveShipmentResult")
+    Shipment | Proposed | MoveErrors, strawberry.union("ReceiveShipmentResult")
 ]
 CancelShipmentResult = Annotated[Moved, strawberry.union("CancelShipmentResult")]
 MarkLostResult = Annotated[Moved, strawberry.union("MarkLostResult")]
+
+
+def _errors(error: errors.ExchangeError) -> Errors:
+    """The schema type of an error a shipment's creation or attachment may meet."""
+    found = to_graphql(error)
+    if isinstance(found, Errors):
+        return found
+    raise TypeError(f"{type(error).__name__} is not an error of this mutation") from error
+
+
+def _move_errors(error: errors.ExchangeError) -> MoveErrors:
+    """The schema type of an error a transition may meet."""
+    found = to_graphql(error)
+    if isinstance(found, MoveErrors):
+        return found
+    raise TypeError(f"{type(error).__name__} is not an error of this mutation") from error
 
 
 def _custody(ctx: Context) -> Custody:
@@ -105,7 +124,7 @@ def _details(given: TransitionInput | None) -> transitions.EventDetails:
 
 async def _move(
     info: Info, id: strawberry.ID, action: Action, given: TransitionInput | None
-) -> Any:
+) -> Moved:
     ctx = info.context
 
     async def work(uow: UnitOfWork) -> ShipmentRow:
@@ -113,7 +132,7 @@ async def _move(
             ctx.identity, to_uuid(id), action, _details(given), uow=uow, policy=ctx.runtime.policy
         )
 
-    return await perform(ctx, work, Shipment.from_model)
+    return await perform_as(ctx, work, Shipment.from_model, _move_errors)
 
 
 @strawberry.type
@@ -129,7 +148,7 @@ class ShipmentMutation:
                 uow=uow, policy=ctx.runtime.policy,
             )  # fmt: skip
 
-        return await perform(ctx, work, Shipment.from_model)  # type: ignore[no-any-return]
+        return await perform_as(ctx, work, Shipment.from_model, _errors)
 
     @strawberry.mutation(description="Name the uploaded file that carries a digital item.")
     async def attach_shipment_object(
@@ -147,19 +166,19 @@ class ShipmentMutation:
                 policy=ctx.runtime.policy,
             )
 
-        return await perform(ctx, work, ShipmentItem.from_model)  # type: ignore[no-any-return]
+        return await perform_as(ctx, work, ShipmentItem.from_model, _errors)
 
     @strawberry.mutation(description="Packed (or held for approval if the destination is flagged).")
     async def pack_shipment(
         self, info: Info, id: strawberry.ID, input: TransitionInput | None = None
     ) -> PackShipmentResult:
-        return await _move(info, id, Action.PACK, input)  # type: ignore[no-any-return]
+        return await _move(info, id, Action.PACK, input)
 
     @strawberry.mutation(description="Release a held shipment (coordinators).")
     async def approve_shipment(
         self, info: Info, id: strawberry.ID, input: TransitionInput | None = None
     ) -> ApproveShipmentResult:
-        return await _move(info, id, Action.APPROVE, input)  # type: ignore[no-any-return]
+        return await _move(info, id, Action.APPROVE, input)
 
     @strawberry.mutation(description="Send it: the manifest is signed with the sender's key.")
     async def dispatch_shipment(
@@ -176,19 +195,19 @@ class ShipmentMutation:
                 custody=_custody(ctx),
             )  # fmt: skip
 
-        return await perform(ctx, work, Shipment.from_model)  # type: ignore[no-any-return]
+        return await perform_as(ctx, work, Shipment.from_model, _move_errors)
 
     @strawberry.mutation(description="The carrier has it.")
     async def mark_in_transit(
         self, info: Info, id: strawberry.ID, input: TransitionInput | None = None
     ) -> MarkInTransitResult:
-        return await _move(info, id, Action.MARK_IN_TRANSIT, input)  # type: ignore[no-any-return]
+        return await _move(info, id, Action.MARK_IN_TRANSIT, input)
 
     @strawberry.mutation(description="It reached the receiver's door.")
     async def mark_delivered(
         self, info: Info, id: strawberry.ID, input: TransitionInput | None = None
     ) -> MarkDeliveredResult:
-        return await _move(info, id, Action.MARK_DELIVERED, input)  # type: ignore[no-any-return]
+        return await _move(info, id, Action.MARK_DELIVERED, input)
 
     @strawberry.mutation(description="Confirm receipt: the receiver countersigns the manifest.")
     async def receive_shipment(
@@ -216,16 +235,16 @@ class ShipmentMutation:
                 return Proposed.from_model(row, "receipt")
             return Shipment.from_model(row)
 
-        return await perform(ctx, work, render)  # type: ignore[no-any-return]
+        return await perform_as(ctx, work, render, _move_errors)
 
     @strawberry.mutation(description="Call it off before it leaves.")
     async def cancel_shipment(
         self, info: Info, id: strawberry.ID, input: TransitionInput | None = None
     ) -> CancelShipmentResult:
-        return await _move(info, id, Action.CANCEL, input)  # type: ignore[no-any-return]
+        return await _move(info, id, Action.CANCEL, input)
 
     @strawberry.mutation(description="It will not arrive.")
     async def mark_lost(
         self, info: Info, id: strawberry.ID, input: TransitionInput | None = None
     ) -> MarkLostResult:
-        return await _move(info, id, Action.LOSE, input)  # type: ignore[no-any-return]
+        return await _move(info, id, Action.LOSE, input)
