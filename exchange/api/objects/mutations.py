@@ -45,40 +45,61 @@ class StorageFailure:
     code: str
 
 
-StartUploadResult = Annotated[
-    StartedUpload | ValidationError | PermissionDenied | NotFound | Conflict | StorageFailure,
-    strawberry.union("StartUploadResult"),
-]
+StartFailure = ValidationError | PermissionDenied | NotFound | Conflict | StorageFailure
+CompleteFailure = (
+    UploadRejected | StorageFailure | ValidationError | PermissionDenied | NotFound | Conflict
+)
+AbortFailure = PermissionDenied | NotFound | Conflict | ValidationError
+DownloadFailure = PermissionDenied | NotFound | Conflict | ValidationError | StorageFailure
+
+StartUploadResult = Annotated[StartedUpload | StartFailure, strawberry.union("StartUploadResult")]
 CompleteUploadResult = Annotated[
-    DigitalObject
-    | UploadRejected
-    | StorageFailure
-    | ValidationError
-    | PermissionDenied
-    | NotFound
-    | Conflict,
-    strawberry.union("CompleteUploadResult"),
+    DigitalObject | CompleteFailure, strawberry.union("CompleteUploadResult")
 ]
-AbortUploadResult = Annotated[
-    DigitalObject | PermissionDenied | NotFound | Conflict | ValidationError,
-    strawberry.union("AbortUploadResult"),
-]
+AbortUploadResult = Annotated[DigitalObject | AbortFailure, strawberry.union("AbortUploadResult")]
 RequestDownloadResult = Annotated[
-    DownloadLink | PermissionDenied | NotFound | Conflict | ValidationError | StorageFailure,
-    strawberry.union("RequestDownloadResult"),
+    DownloadLink | DownloadFailure, strawberry.union("RequestDownloadResult")
 ]
 
-Failure = ValidationError | PermissionDenied | NotFound | Conflict | UploadRejected | StorageFailure
 
-
-def _failure(error: errors.ExchangeError) -> Failure:
+def _failure(error: errors.ExchangeError) -> CompleteFailure:
+    """The schema type of a domain error (every error any object mutation may meet)."""
     if isinstance(error, UploadRejectedError):
         return UploadRejected(
             message=error.message, reason=error.reason, object_id=strawberry.ID(error.object_id)
         )
     if isinstance(error, StorageError):
         return StorageFailure(message=error.message, code=error.code)
-    return to_graphql(error)  # type: ignore[return-value]
+    found = to_graphql(error)
+    if isinstance(found, CompleteFailure):
+        return found
+    raise _unexpected(error)
+
+
+def _start_failure(error: errors.ExchangeError) -> StartFailure:
+    found = _failure(error)
+    if isinstance(found, StartFailure):
+        return found
+    raise _unexpected(error)
+
+
+def _abort_failure(error: errors.ExchangeError) -> AbortFailure:
+    found = _failure(error)
+    if isinstance(found, AbortFailure):
+        return found
+    raise _unexpected(error)
+
+
+def _download_failure(error: errors.ExchangeError) -> DownloadFailure:
+    found = _failure(error)
+    if isinstance(found, DownloadFailure):
+        return found
+    raise _unexpected(error)
+
+
+def _unexpected(error: errors.ExchangeError) -> TypeError:
+    """An error the mutation's union does not name: masked as unexpected, and logged."""
+    return TypeError(f"{type(error).__name__} is not an error of this mutation")
 
 
 @strawberry.type
@@ -98,7 +119,7 @@ class ObjectMutation:
                     multipart=input.multipart,
                 )
         except errors.ExchangeError as error:
-            return _failure(error)  # type: ignore[return-value]
+            return _start_failure(error)
         return started_upload(ctx, started)
 
     @strawberry.mutation(description="Verify the uploaded bytes and make the object available.")
@@ -135,7 +156,7 @@ class ObjectMutation:
                     policy=rt.policy,
                 )
         except errors.ExchangeError as error:
-            return _failure(error)  # type: ignore[return-value]
+            return _abort_failure(error)
         return DigitalObject.from_model(row)
 
     @strawberry.mutation(description="A short-lived download URL, when you are entitled.")
@@ -152,7 +173,7 @@ class ObjectMutation:
                     policy=rt.policy,
                 )
         except errors.ExchangeError as error:
-            return _failure(error)  # type: ignore[return-value]
+            return _download_failure(error)
         url = absolute_url(ctx, grant.url)
         return DownloadLink(
             url=url, expires_at=grant.expires_at, object=DigitalObject.from_model(grant.object)
