@@ -7,7 +7,6 @@ import builtins
 import uuid
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from sqlmodel import col, select
 
 from exchange import clock
@@ -53,7 +52,7 @@ async def create(
     session = uow.session
     rows = (
         await session.exec(
-            sa.select(Allocation, OfferLine, Offer, ResourceRequest)  # type: ignore[call-overload]
+            select(Allocation, OfferLine, Offer, ResourceRequest)
             .join(OfferLine, col(OfferLine.id) == col(Allocation.offer_line_id))
             .join(Offer, col(Offer.id) == col(OfferLine.offer_id))
             .join(RequestLine, col(RequestLine.id) == col(Allocation.request_line_id))
