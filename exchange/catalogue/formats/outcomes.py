@@ -73,17 +73,21 @@ class ImportReport:
 
 
 def unreadable(entry: Entry) -> Outcome:
+    """A record the reader could not make a draft of: rejected, with the reader's reason."""
     problem = FieldError("", "unreadable", entry.problem or "unreadable record")
     return Outcome(entry.position, entry.label, Status.REJECTED, errors=(problem,))
 
 
 def merged(entry: Entry, match: matching.Match) -> Outcome:
+    """A record that is an existing work: nothing written, the match says on what."""
     return Outcome(
         entry.position, entry.label, Status.MERGED, match.work_id, (), entry.warnings, match.on
     )
 
 
 def outcome_of(entry: Entry, result: works.Created) -> Outcome:
+    """What ``catalogue.service.create_many`` made of a record: created (a work id), rejected
+    (its typed error), or merged (an identifier a concurrent writer took meanwhile)."""
     warnings = entry.warnings
     if isinstance(result, uuid.UUID):
         return Outcome(entry.position, entry.label, Status.CREATED, result, warnings=warnings)

@@ -56,6 +56,8 @@ def resource(partner: Party) -> Resource:
 async def load(
     session: AsyncSession, partner_id: uuid.UUID, *, for_update: bool = False
 ) -> Partner:
+    """The partner row, locked ``for_update`` when asked, with no policy check (its
+    callers ask the policy about the row): ``NotFound`` when there is none."""
     statement = select(Partner).where(Partner.id == partner_id)
     if for_update:
         statement = statement.with_for_update()

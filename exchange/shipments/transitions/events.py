@@ -31,6 +31,10 @@ def event(
     source: str | None,
     details: EventDetails,
 ) -> ShipmentEvent:
+    """The event of ``shipment`` entering its current state from ``source`` (None on
+    creation), unsaved. The details are held to the text rule (``exchange.text``; code
+    points: location 200, note 2000, trackingNumber and carrier 100): ``ValidationFailed``
+    naming the field otherwise."""
     _check_text("location", details.location, 200)
     _check_text("note", details.note, 2000)
     _check_text("trackingNumber", details.tracking_number, 100)
