@@ -125,7 +125,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         ],
         exception_handlers={
             Unavailable: on_unavailable,
-            web.FormRejected: web.on_form_rejected(rt),
+            web.Rejected: web.on_rejected(rt),
             Exception: on_fault,
         },
     )

@@ -24,7 +24,10 @@ from exchange.identity import sessions
 from exchange.identity.identity import ANONYMOUS, Identity
 from exchange.pages.form_stream import FormStream
 from exchange.pages.i18n import N_, Language, language_of
-from exchange.pages.rejected import FormRejected as FormRejected  # re-exported (app)
+from exchange.pages.rejected import NOTHING_HERE
+from exchange.pages.rejected import FormRejected as FormRejected  # re-exported
+from exchange.pages.rejected import PathNotFound as PathNotFound  # re-exported
+from exchange.pages.rejected import Rejected as Rejected  # re-exported (app)
 from exchange.pagination import encode_cursor
 from exchange.runtime import Runtime
 
@@ -194,11 +197,20 @@ def whole_number(raw: object, field: str, *, low: int = 0, high: int) -> int:
     return int(value)
 
 
-def on_form_rejected(runtime: Runtime) -> Callable[[Request, Exception], Awaitable[Response]]:
-    """The page for a ``FormRejected`` (an exception handler of the application)."""
+def path_id(request: Request, name: str) -> uuid.UUID:
+    """The UUID the path parameter ``name`` names; ``PathNotFound`` when it is not one,
+    which the application answers with the not-found page (404), as for an unknown id."""
+    try:
+        return uuid.UUID(request.path_params[name])
+    except ValueError:
+        raise PathNotFound from None
+
+
+def on_rejected(runtime: Runtime) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """The page for a ``Rejected`` request (an exception handler of the application)."""
 
     async def handler(request: Request, error: Exception) -> Response:
-        assert isinstance(error, FormRejected)
+        assert isinstance(error, Rejected)
         who = await visitor(request, runtime)
         message = who.language.gettext(error.message)
         return error_page(request, who, message, error.status_code)
@@ -367,8 +379,7 @@ def forbidden(request: Request, who: Visitor) -> Response:
 
 
 def not_found(request: Request, who: Visitor) -> Response:
-    message = who.language.gettext("Nothing is here, or it is not yours to see.")
-    return error_page(request, who, message, 404)
+    return error_page(request, who, who.language.gettext(NOTHING_HERE), 404)
 
 
 # One table maps domain errors to the pages' status codes (the GraphQL adapter has its own).
