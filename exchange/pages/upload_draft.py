@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from exchange import errors
-from exchange.middleware import headers
+from exchange.http import headers
 from exchange.objects import licences, uploads
 from exchange.pages import web
 from exchange.pages.i18n import N_
