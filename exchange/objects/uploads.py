@@ -22,7 +22,7 @@ from exchange.db.uow import UnitOfWork
 from exchange.errors import FieldError, NotFound, ValidationFailed
 from exchange.identity.identity import Identity, Role
 from exchange.messages import N_
-from exchange.objects import access, attachments, licences
+from exchange.objects import licences, uploaders
 from exchange.objects.attachments import Attachment as Attachment  # re-exported: part of the draft
 from exchange.objects.completion import (
     Completion,
@@ -185,8 +185,7 @@ async def _prepared(
         created_at=now,
     )
     obj.storage_key = storage_key(obj.id)
-    policy.require(identity, "object.upload", access.resource(obj, owner, now.date()))
-    await attachments.check(identity, draft.attachment, owner, session=session, policy=policy)
+    await uploaders.check(identity, obj, owner, draft.attachment, session=session, policy=policy)
     return obj
 
 

@@ -165,17 +165,21 @@ async def page(
     owners: Sequence[Partner] = (),
     problems: dict[str, str] | None = None,
     fields: dict[str, str] | None = None,
+    refusal: errors.PermissionDenied | None = None,
 ) -> Response:
     """The upload page (``upload.html``) of a shipment (``view``) or of a work (``work``,
     held by one of ``owners``): its ``files`` and, when ``open_``, the form; with
-    ``problems`` the refused form again (400), as it was (``fields``)."""
+    ``problems`` the refused form again (400), as it was (``fields``). With ``refusal``
+    (``uploaders.refusal``: the policy refuses the visitor any upload here) the page says
+    it, as the refused post would, in place of the form."""
     context = {
+        "refusal": None if refusal is None else web.described(who, refusal),
         "view": view,
         "work": work,
         "owners": owners,
         "licences": SUGGESTED_LICENCES,
         "files": files,
-        "open": open_,
+        "open": open_ and refusal is None,
         "cors": cors_of(request),
         "limits": BROWSER_LIMITS,
         "errors": problems or {},

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from exchange import errors
-from exchange.objects import receiving, uploads
+from exchange.objects import receiving, uploaders, uploads
 from exchange.objects import service as objects
 from exchange.pages import upload_draft, web, work_uploads
 from exchange.pages.form_stream import FormStream
@@ -66,15 +66,21 @@ def routes(runtime: Runtime) -> list[Route]:
                     session=session,
                     policy=policy,
                 )
+                shipment = shown.shipment
+                open_ = shipment.mode == ShipmentMode.DIGITAL.value and shipment.state in {
+                    s.value for s in BEFORE_DISPATCH
+                }
+                refusal = None
+                if open_:
+                    attachment = uploads.Attachment(shipment_id=shipment_id)
+                    refusal = await uploaders.refusal(
+                        who.identity, attachment, shown.sender, session=session, policy=policy
+                    )
         except errors.NotFound:
             return web.not_found(request, who)
-        shipment = shown.shipment
-        open_ = shipment.mode == ShipmentMode.DIGITAL.value and shipment.state in {
-            s.value for s in BEFORE_DISPATCH
-        }
         return await upload_draft.page(
             request, who, storage, files=files.items, open_=open_, view=shown,
-            problems=problems, fields=fields,
+            problems=problems, fields=fields, refusal=refusal,
         )  # fmt: skip
 
     async def page(request: Request) -> Response:

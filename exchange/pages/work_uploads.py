@@ -32,7 +32,8 @@ async def show(
     fields: dict[str, str] | None = None,
 ) -> Response:
     """The upload page of a work; with ``problems`` the refused form again (400), as it
-    was. 404 for an unknown work; the page says so when the visitor may not upload."""
+    was. 404 for an unknown work; when the visitor may not upload, the page says the
+    policy's reason in place of the form."""
     policy = runtime.policy
     try:
         async with runtime.db.read() as session:
@@ -47,11 +48,16 @@ async def show(
                 session=session,
                 policy=policy,
             )
+            refusal = None
+            if not owners:
+                refusal = await uploaders.work_refusal(
+                    who.identity, work_id, session=session, policy=policy
+                )
     except errors.NotFound:
         return web.not_found(request, who)
     return await upload_draft.page(
         request, who, runtime.storage, files=files.items, open_=bool(owners), work=work,
-        owners=owners, problems=problems, fields=fields,
+        owners=owners, problems=problems, fields=fields, refusal=refusal,
     )  # fmt: skip
 
 
