@@ -18,10 +18,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from exchange.errors import Unavailable
-from exchange.middleware.body_limit import BodyLimit
-from exchange.middleware.deferred import Deferred
-from exchange.middleware.headers import SecurityHeaders
-from exchange.middleware.responses import on_fault, on_unavailable
+from exchange.http.body_limit import BodyLimit
+from exchange.http.deferred import Deferred
+from exchange.http.headers import SecurityHeaders
+from exchange.http.responses import on_fault, on_unavailable
 from exchange.pages import (
     admin,
     catalogue,
@@ -125,7 +125,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         ],
         exception_handlers={
             Unavailable: on_unavailable,
-            web.FormRejected: web.on_form_rejected(rt),
+            web.Rejected: web.on_rejected(rt),
             Exception: on_fault,
         },
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "exchange"
-ADAPTERS = {"api", "pages", "cli", "middleware"}
+ADAPTERS = {"api", "pages", "cli", "http"}
 ADAPTER_FILES = {"app.py"}
 FORBIDDEN = ("strawberry", "starlette", "jinja2", "graphql", "uvicorn", "click")
 

@@ -1,6 +1,6 @@
 """The ``/graphql`` endpoint: authenticates the bearer token, then hands over to Strawberry.
 
-Every refusal made here is GraphQL-shaped JSON (``exchange.middleware.responses``): a body
+Every refusal made here is GraphQL-shaped JSON (``exchange.http.responses``): a body
 that is not JSON, nests deeper than the decoder goes or is not UTF-8 gets 400
 ``BAD_REQUEST`` (never a 500), an unknown token 401, too many failed token look-ups from
 the address 429, a database that cannot be reached 503.
@@ -23,9 +23,9 @@ from exchange.api.context import Context, client_address
 from exchange.api.loaders import Loaders
 from exchange.api.reads import RequestReads
 from exchange.errors import RateLimited, Unauthenticated, Unavailable
+from exchange.http.responses import graphql_error, rate_limited, unavailable
 from exchange.identity import signin
 from exchange.identity.identity import ANONYMOUS, Identity
-from exchange.middleware.responses import graphql_error, rate_limited, unavailable
 from exchange.runtime import Runtime
 
 CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}

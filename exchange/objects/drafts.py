@@ -18,7 +18,7 @@ from exchange import clock
 from exchange.errors import FieldError, NotFound, ValidationFailed
 from exchange.identity.identity import Identity, Role
 from exchange.messages import N_
-from exchange.objects import access, attachments, licences
+from exchange.objects import licences, uploaders
 from exchange.objects.attachments import Attachment
 from exchange.objects.models import DigitalObject, ObjectState
 from exchange.partners.models import Partner
@@ -113,8 +113,7 @@ async def prepare(
         created_at=now,
     )
     obj.storage_key = storage_key(obj.id)
-    policy.require(identity, "object.upload", access.resource(obj, owner, now.date()))
-    await attachments.check(identity, draft.attachment, owner, session=session, policy=policy)
+    await uploaders.check(identity, obj, owner, draft.attachment, session=session, policy=policy)
     return obj
 
 

@@ -3,7 +3,6 @@ profile, suspend and reactivate with a reason) and the policies in force, read-o
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 from starlette.requests import Request
@@ -97,13 +96,13 @@ def routes(runtime: Runtime) -> list[Route]:
         who = await admin(request)
         if isinstance(who, Response):
             return who
+        partner_id = web.path_id(request, "partner_id")
         try:
-            partner_id = uuid.UUID(request.path_params["partner_id"])
             async with runtime.db.read() as session:
                 partner = await partners.get(
                     who.identity, partner_id, session=session, policy=policy
                 )
-        except (ValueError, errors.NotFound):
+        except errors.NotFound:
             return web.not_found(request, who)
         return form_page(request, who, PartnerForm.of(partner), partner)
 
@@ -115,8 +114,8 @@ def routes(runtime: Runtime) -> list[Route]:
         if not who.csrf_valid(data):
             return web.forbidden(request, who)
         form = PartnerForm.parse(data)
+        partner_id = web.path_id(request, "partner_id")
         try:
-            partner_id = uuid.UUID(request.path_params["partner_id"])
             async with runtime.db.unit_of_work() as uow:
                 current = await partners.get(
                     who.identity, partner_id, session=uow.session, policy=policy
@@ -127,7 +126,7 @@ def routes(runtime: Runtime) -> list[Route]:
                 except errors.ValidationFailed as error:
                     shown = web.field_errors(who, error, lambda name: field_id(name, positions))
                     raise _Invalid(shown) from error
-        except (ValueError, errors.NotFound):
+        except errors.NotFound:
             return web.not_found(request, who)
         except _Invalid as invalid:
             return form_page(request, who, form, current, invalid.shown, status_code=400)
@@ -145,12 +144,10 @@ def routes(runtime: Runtime) -> list[Route]:
             return web.forbidden(request, who)
         reason = str(data.get("reason", "")).strip()
         change = partners.suspend if verb == "suspend" else partners.reactivate
+        partner_id = web.path_id(request, "partner_id")
         try:
-            partner_id = uuid.UUID(request.path_params["partner_id"])
             async with runtime.db.unit_of_work() as uow:
                 await change(who.identity, partner_id, reason, uow=uow, policy=policy)
-        except ValueError:
-            return web.not_found(request, who)
         except errors.ExchangeError as error:
             return web.refused(request, who, error)
         return web.redirect(f"/admin/partners/{partner_id}")

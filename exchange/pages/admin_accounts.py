@@ -148,29 +148,18 @@ def routes(runtime: Runtime) -> list[Route]:
             request, who, account_id, status_code=status, errors=shown, **forms
         )
 
-    def account_id_of(request: Request) -> uuid.UUID | None:
-        try:
-            return uuid.UUID(request.path_params["account_id"])
-        except ValueError:
-            return None
-
     async def detail(request: Request) -> Response:
         who = await web.member(request, runtime)
         if isinstance(who, Response):
             return who
-        account_id = account_id_of(request)
-        if account_id is None:
-            return web.not_found(request, who)
-        return await account_page(request, who, account_id)
+        return await account_page(request, who, web.path_id(request, "account_id"))
 
     async def add_membership(request: Request) -> Response:
         got = await web.posted(request, runtime)
         if isinstance(got, Response):
             return got
         who, data = got
-        account_id = account_id_of(request)
-        if account_id is None:
-            return web.not_found(request, who)
+        account_id = web.path_id(request, "account_id")
         form = MembershipForm.parse(data)
         choice = partner_picker.PartnerChoice.parse(data)
         finding = data.get("action") == "find"
@@ -208,15 +197,13 @@ def routes(runtime: Runtime) -> list[Route]:
         if isinstance(got, Response):
             return got
         who, _data = got
-        account_id = account_id_of(request)
+        account_id = web.path_id(request, "account_id")
+        membership_id = web.path_id(request, "membership_id")
         try:
-            membership_id = uuid.UUID(request.path_params["membership_id"])
             async with runtime.db.unit_of_work() as uow:
                 removed = await directory.remove_membership(
                     who.identity, membership_id, uow=uow, policy=policy
                 )
-        except ValueError:
-            return web.not_found(request, who)
         except errors.ExchangeError as error:
             return await refusal(request, who, account_id, error)
         return web.redirect(f"/admin/accounts/{removed.account_id}?done=removed")
@@ -226,9 +213,7 @@ def routes(runtime: Runtime) -> list[Route]:
         if isinstance(got, Response):
             return got
         who, data = got
-        account_id = account_id_of(request)
-        if account_id is None:
-            return web.not_found(request, who)
+        account_id = web.path_id(request, "account_id")
         form = TokenForm.parse(data)
         try:
             days = form.days_chosen(runtime.settings.token_ttl_days)
@@ -255,17 +240,13 @@ def routes(runtime: Runtime) -> list[Route]:
         if isinstance(got, Response):
             return got
         who, _data = got
-        account_id = account_id_of(request)
+        account_id = web.path_id(request, "account_id")
+        token_id = web.path_id(request, "token_id")
         try:
-            if account_id is None:
-                raise ValueError("not an account id")
-            token_id = uuid.UUID(request.path_params["token_id"])
             async with runtime.db.unit_of_work() as uow:
                 token = await tokens.revoke_by_id(
                     who.identity, token_id, uow=uow, policy=policy, account_id=account_id
                 )
-        except ValueError:
-            return web.not_found(request, who)
         except errors.ExchangeError as error:
             return await refusal(request, who, account_id, error)
         return web.redirect(f"/admin/accounts/{token.account_id}?done=revoked")
@@ -275,9 +256,7 @@ def routes(runtime: Runtime) -> list[Route]:
         if isinstance(got, Response):
             return got
         who, _data = got
-        account_id = account_id_of(request)
-        if account_id is None:
-            return web.not_found(request, who)
+        account_id = web.path_id(request, "account_id")
         disabled = request.url.path.endswith("/disable")
         try:
             async with runtime.db.unit_of_work() as uow:

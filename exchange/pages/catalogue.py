@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -133,7 +132,7 @@ def routes(runtime: Runtime) -> list[Route]:
         who = await web.visitor(request, runtime)
         identity = who.identity
         try:
-            work_id = uuid.UUID(request.path_params["work_id"])
+            work_id = web.path_id(request, "work_id")
             async with runtime.db.read() as session:
                 found = await record.read(identity, work_id, session=session, policy=runtime.policy)
                 owners = []
@@ -141,7 +140,7 @@ def routes(runtime: Runtime) -> list[Route]:
                     owners = await uploaders.owners_for_work(
                         identity, work_id, session=session, policy=runtime.policy
                     )
-        except (ValueError, errors.NotFound):
+        except (web.PathNotFound, errors.NotFound):
             message = who.language.gettext("No such work in the catalogue.")
             return web.error_page(request, who, message, 404)
         creator = found.creator

@@ -103,11 +103,11 @@ def routes(runtime: Runtime) -> list[Route]:
         request: Request, who: web.Visitor
     ) -> tuple[record.WorkRecord, list[Partner]] | Response:
         """The work to edit and its creator, or the page saying it cannot be."""
+        work_id = web.path_id(request, "work_id")
         try:
-            work_id = uuid.UUID(request.path_params["work_id"])
             async with runtime.db.read() as session:
                 found = await record.read(who.identity, work_id, session=session, policy=policy)
-        except (ValueError, errors.NotFound):
+        except errors.NotFound:
             return web.not_found(request, who)
         creator = found.creator
         if creator is None:

@@ -4,8 +4,6 @@ lecture plays from the middle). When the reader is not entitled the page says wh
 
 from __future__ import annotations
 
-import uuid
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -33,14 +31,14 @@ def routes(runtime: Runtime) -> list[Route]:
         range past the start (a player seeking, a resumed download) continues it."""
         who = await web.visitor(request, runtime)
         identity = who.identity
+        object_id = web.path_id(request, "object_id")
         try:
-            object_id = uuid.UUID(request.path_params["object_id"])
             async with runtime.db.unit_of_work() as uow:
                 grant = await downloads.download(
                     identity, object_id, uow=uow, storage=runtime.storage, policy=policy,
                     counted=_from_start(request.headers.get("range")),
                 )  # fmt: skip
-        except (ValueError, errors.NotFound):
+        except errors.NotFound:
             return web.not_found(request, who)
         except errors.ExchangeError:
             async with runtime.db.read() as session:

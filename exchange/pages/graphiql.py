@@ -12,7 +12,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from exchange.middleware import headers
+from exchange.http import headers
 from exchange.pages import web
 from exchange.runtime import Runtime
 

@@ -3,7 +3,6 @@ read, publish, withdraw and close."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from starlette.requests import Request
@@ -116,11 +115,11 @@ def routes(runtime: Runtime) -> list[Route]:
         who = await web.member(request, runtime)
         if isinstance(who, Response):
             return who
+        offer_id = web.path_id(request, "offer_id")
         try:
-            offer_id = uuid.UUID(request.path_params["offer_id"])
             async with runtime.db.read() as session:
                 found = await view.read(who.identity, offer_id, session=session, policy=policy)
-        except (ValueError, errors.NotFound):
+        except errors.NotFound:
             return web.not_found(request, who)
         notice = request.query_params.get("done", "")
         return web.render(
@@ -138,11 +137,11 @@ def routes(runtime: Runtime) -> list[Route]:
         verb = request.path_params["verb"]
         if verb not in VERBS:
             return web.not_found(request, who)
+        offer_id = web.path_id(request, "offer_id")
         try:
-            offer_id = uuid.UUID(request.path_params["offer_id"])
             async with runtime.db.unit_of_work() as uow:
                 await offers.transition(who.identity, offer_id, verb, uow=uow, policy=policy)
-        except (ValueError, errors.NotFound):
+        except errors.NotFound:
             return web.not_found(request, who)
         except errors.PermissionDenied as error:
             message = web.described(who, error)

@@ -111,11 +111,11 @@ def routes(runtime: Runtime) -> list[Route]:
         who = await web.member(request, runtime)
         if isinstance(who, Response):
             return who
+        request_id = web.path_id(request, "request_id")
         try:
-            request_id = uuid.UUID(request.path_params["request_id"])
             async with runtime.db.read() as session:
                 found = await view.read(who.identity, request_id, session=session, policy=policy)
-        except (ValueError, errors.NotFound):
+        except errors.NotFound:
             return web.not_found(request, who)
         return web.render(request, who, "request.html", {"views": [found], "single": True})
 
@@ -148,7 +148,7 @@ def routes(runtime: Runtime) -> list[Route]:
         back = web.local_path(str(data.get("back", "")), "/board")
         try:
             quantity = web.whole_number(data.get("quantity"), "quantity", high=web.LARGEST_INTEGER)
-            request_line = uuid.UUID(request.path_params["line_id"])
+            request_line = web.path_id(request, "line_id")
             offer_line = uuid.UUID(str(data.get("offer_line", "")))
             async with runtime.db.unit_of_work() as uow:
                 claimed = await proposals.claim(
@@ -173,12 +173,10 @@ def routes(runtime: Runtime) -> list[Route]:
             return got
         who, data = got
         back = web.local_path(str(data.get("back", "")), "/board")
+        allocation_id = web.path_id(request, "allocation_id")
         try:
-            allocation_id = uuid.UUID(request.path_params["allocation_id"])
             async with runtime.db.unit_of_work() as uow:
                 await allocations.release(who.identity, allocation_id, uow=uow, policy=policy)
-        except ValueError:
-            return web.not_found(request, who)
         except errors.ExchangeError as error:
             return web.refused(request, who, error)
         return web.redirect(back)

@@ -205,11 +205,11 @@ def routes(runtime: Runtime) -> list[Route]:
         who = await web.member(request, runtime)
         if isinstance(who, Response):
             return who
+        shipment_id = web.path_id(request, "shipment_id")
         try:
-            shipment_id = uuid.UUID(request.path_params["shipment_id"])
             async with runtime.db.read() as session:
                 found = await view.read(who.identity, shipment_id, session=session, policy=policy)
-        except (ValueError, errors.NotFound):
+        except errors.NotFound:
             return web.not_found(request, who)
         return web.render(request, who, "shipment.html", {"view": found})
 
@@ -221,8 +221,8 @@ def routes(runtime: Runtime) -> list[Route]:
         verb = request.path_params["action"]
         identity = who.identity
         proposed_to: uuid.UUID | None = None
+        shipment_id = web.path_id(request, "shipment_id")
         try:
-            shipment_id = uuid.UUID(request.path_params["shipment_id"])
             expected: dict[str, tuple[uuid.UUID, int]] = {}
             if verb == Action.RECEIVE.value:
                 async with runtime.db.read() as session:

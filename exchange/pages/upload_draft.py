@@ -1,12 +1,13 @@
-"""What the upload pages share: the limits of browser uploads, reading a posted form into
-an upload draft, the JSON shape of a refusal, and the start-up check of the bucket's CORS
-rules (logged, and shown on the page)."""
+"""What the upload pages share: the page itself, the limits of browser uploads, reading a
+posted form into an upload draft, the JSON shape of a refusal, and the start-up check of the
+bucket's CORS rules (logged, and shown on the page)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from exchange import errors
-from exchange.middleware import headers
+from exchange.http import headers
 from exchange.objects import licences, uploads
 from exchange.pages import web
 from exchange.pages.i18n import N_
@@ -24,6 +25,10 @@ from exchange.storage.cors import origin_of
 from exchange.storage.local import LocalStorage
 
 if TYPE_CHECKING:
+    from exchange.catalogue.models import Work
+    from exchange.objects.models import DigitalObject
+    from exchange.partners.models import Partner
+    from exchange.shipments.view import ShipmentView
     from exchange.storage.cors import CorsCheck
 
 MiB = 1024 * 1024
@@ -146,6 +151,49 @@ def _uuid_or_none(raw: str) -> uuid.UUID | None:
         return uuid.UUID(raw)
     except ValueError:
         return None
+
+
+async def page(
+    request: Request,
+    who: web.Visitor,
+    storage: Storage,
+    *,
+    files: Sequence[DigitalObject],
+    open_: bool,
+    view: ShipmentView | None = None,
+    work: Work | None = None,
+    owners: Sequence[Partner] = (),
+    problems: dict[str, str] | None = None,
+    fields: dict[str, str] | None = None,
+    refusal: errors.PermissionDenied | None = None,
+) -> Response:
+    """The upload page (``upload.html``) of a shipment (``view``) or of a work (``work``,
+    held by one of ``owners``): its ``files`` and, when ``open_``, the form; with
+    ``problems`` the refused form again (400), as it was (``fields``). With ``refusal``
+    (``uploaders.refusal``: the policy refuses the visitor any upload here) the page says
+    it, as the refused post would, in place of the form."""
+    context = {
+        "refusal": None if refusal is None else web.described(who, refusal),
+        "view": view,
+        "work": work,
+        "owners": owners,
+        "licences": SUGGESTED_LICENCES,
+        "files": files,
+        "open": open_ and refusal is None,
+        "cors": cors_of(request),
+        "limits": BROWSER_LIMITS,
+        "errors": problems or {},
+        "form": {
+            "licence": "CC-BY-4.0",
+            "required_tag": "",
+            "embargo_until": "",
+            "owner": str(owners[0].id) if owners else "",
+            **(fields or {}),
+        },
+    }
+    status = 400 if problems else 200
+    response = web.render(request, who, "upload.html", context, status)
+    return await open_to_storage(response, storage)
 
 
 def failure(who: web.Visitor, error: errors.ExchangeError) -> JSONResponse:

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from exchange import errors
-from exchange.objects import receiving, uploads
+from exchange.objects import receiving, uploaders, uploads
 from exchange.objects import service as objects
 from exchange.pages import upload_draft, web, work_uploads
 from exchange.pages.form_stream import FormStream
@@ -66,40 +66,28 @@ def routes(runtime: Runtime) -> list[Route]:
                     session=session,
                     policy=policy,
                 )
+                shipment = shown.shipment
+                open_ = shipment.mode == ShipmentMode.DIGITAL.value and shipment.state in {
+                    s.value for s in BEFORE_DISPATCH
+                }
+                refusal = None
+                if open_:
+                    attachment = uploads.Attachment(shipment_id=shipment_id)
+                    refusal = await uploaders.refusal(
+                        who.identity, attachment, shown.sender, session=session, policy=policy
+                    )
         except errors.NotFound:
             return web.not_found(request, who)
-        shipment = shown.shipment
-        context = {
-            "view": shown,
-            "work": None,
-            "owners": [],
-            "licences": upload_draft.SUGGESTED_LICENCES,
-            "files": files.items,
-            "open": shipment.mode == ShipmentMode.DIGITAL.value
-            and shipment.state in {s.value for s in BEFORE_DISPATCH},
-            "cors": upload_draft.cors_of(request),
-            "limits": upload_draft.BROWSER_LIMITS,
-            "errors": problems or {},
-            "form": {
-                "licence": "CC-BY-4.0",
-                "required_tag": "",
-                "embargo_until": "",
-                **(fields or {}),
-            },
-        }
-        status = 400 if problems else 200
-        response = web.render(request, who, "upload.html", context, status)
-        return await upload_draft.open_to_storage(response, storage)
+        return await upload_draft.page(
+            request, who, storage, files=files.items, open_=open_, view=shown,
+            problems=problems, fields=fields, refusal=refusal,
+        )  # fmt: skip
 
     async def page(request: Request) -> Response:
         who = await web.member(request, runtime)
         if isinstance(who, Response):
             return who
-        try:
-            shipment_id = uuid.UUID(request.path_params["shipment_id"])
-        except ValueError:
-            return web.not_found(request, who)
-        return await shipment_page(request, who, shipment_id)
+        return await shipment_page(request, who, web.path_id(request, "shipment_id"))
 
     async def post_file(request: Request) -> Response:
         who = await web.member(request, runtime)
@@ -180,8 +168,8 @@ def routes(runtime: Runtime) -> list[Route]:
             return JSONResponse({"error": "forbidden"}, status_code=403)
         who, data = got
         try:
-            object_id = uuid.UUID(request.path_params["object_id"])
-        except ValueError:
+            object_id = web.path_id(request, "object_id")
+        except web.PathNotFound:
             return JSONResponse({"error": "not found"}, status_code=404)
         try:
             parts = upload_draft.parts_of(data.get("parts", "[]"))
@@ -211,12 +199,12 @@ def routes(runtime: Runtime) -> list[Route]:
             return JSONResponse({"error": "forbidden"}, status_code=403)
         who, _ = got
         try:
-            object_id = uuid.UUID(request.path_params["object_id"])
+            object_id = web.path_id(request, "object_id")
             async with runtime.db.unit_of_work() as uow:
                 obj = await uploads.abort_upload(
                     who.identity, object_id, uow=uow, storage=storage, policy=policy
                 )
-        except ValueError:
+        except web.PathNotFound:
             return JSONResponse({"error": "not found"}, status_code=404)
         except errors.ExchangeError as error:
             return upload_draft.failure(who, error)
@@ -226,11 +214,11 @@ def routes(runtime: Runtime) -> list[Route]:
         who = await web.member(request, runtime)
         if isinstance(who, Response):
             return who
+        object_id = web.path_id(request, "object_id")
         try:
-            object_id = uuid.UUID(request.path_params["object_id"])
             async with runtime.db.read() as session:
                 obj = await objects.get(who.identity, object_id, session=session, policy=policy)
-        except (ValueError, errors.NotFound):
+        except errors.NotFound:
             return web.not_found(request, who)
         return web.render(request, who, "upload_result.html", {"object": obj})
 

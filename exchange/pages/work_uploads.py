@@ -32,7 +32,8 @@ async def show(
     fields: dict[str, str] | None = None,
 ) -> Response:
     """The upload page of a work; with ``problems`` the refused form again (400), as it
-    was. 404 for an unknown work; the page says so when the visitor may not upload."""
+    was. 404 for an unknown work; when the visitor may not upload, the page says the
+    policy's reason in place of the form."""
     policy = runtime.policy
     try:
         async with runtime.db.read() as session:
@@ -47,29 +48,17 @@ async def show(
                 session=session,
                 policy=policy,
             )
+            refusal = None
+            if not owners:
+                refusal = await uploaders.work_refusal(
+                    who.identity, work_id, session=session, policy=policy
+                )
     except errors.NotFound:
         return web.not_found(request, who)
-    context = {
-        "view": None,
-        "work": work,
-        "owners": owners,
-        "licences": upload_draft.SUGGESTED_LICENCES,
-        "files": files.items,
-        "open": bool(owners),
-        "cors": upload_draft.cors_of(request),
-        "limits": upload_draft.BROWSER_LIMITS,
-        "errors": problems or {},
-        "form": {
-            "licence": "CC-BY-4.0",
-            "required_tag": "",
-            "embargo_until": "",
-            "owner": str(owners[0].id) if owners else "",
-            **(fields or {}),
-        },
-    }
-    status = 400 if problems else 200
-    response = web.render(request, who, "upload.html", context, status)
-    return await upload_draft.open_to_storage(response, runtime.storage)
+    return await upload_draft.page(
+        request, who, runtime.storage, files=files.items, open_=bool(owners), work=work,
+        owners=owners, problems=problems, fields=fields, refusal=refusal,
+    )  # fmt: skip
 
 
 def routes(runtime: Runtime) -> list[Route]:
@@ -77,10 +66,6 @@ def routes(runtime: Runtime) -> list[Route]:
         who = await web.member(request, runtime)
         if isinstance(who, Response):
             return who
-        try:
-            work_id = uuid.UUID(request.path_params["work_id"])
-        except ValueError:
-            return web.not_found(request, who)
-        return await show(runtime, request, who, work_id)
+        return await show(runtime, request, who, web.path_id(request, "work_id"))
 
     return [Route("/catalogue/works/{work_id}/upload", page, methods=["GET"])]

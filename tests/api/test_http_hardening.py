@@ -15,7 +15,7 @@ import pytest
 from exchange import clock
 from exchange.app import create_app
 from exchange.errors import ValidationFailed
-from exchange.middleware.headers import STRICT
+from exchange.http.headers import STRICT
 from exchange.runtime import Runtime
 from exchange.settings import Settings
 from tests.conftest import World, db_state, gql, operation

@@ -127,14 +127,15 @@ async def test_a_researcher_is_offered_no_upload_and_a_post_stores_nothing(
     page = await client.get(f"/catalogue/works/{work_id}/upload")
     assert page.status_code == 200
     assert 'id="upload-form"' not in page.text
-    assert "Only a librarian of a partner may upload a copy of a work." in page.text
+    refusal = "not allowed to upload a file: only librarians of the owning partner or admins may"
+    assert f'<p class="error" id="problem" data-refused="policy">{refusal}</p>' in page.text
     posted = await client.post(
         "/uploads/file",
         data={"csrf": csrf, "work": str(work_id), "owner": world.national, "licence": "CC0-1.0"},
         files={"file": ("grammar.pdf", DATA, "application/pdf")},
     )
     assert posted.status_code == 403
-    assert "not allowed to upload a file" in posted.text
+    assert f'<p id="problem">{refusal}</p>' in posted.text
     assert await _objects(runtime) == []
     assert [key async for key in runtime.storage.list_keys("objects/")] == []
     unknown = await client.get(f"/catalogue/works/{uuid.uuid4()}/upload")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from exchange.middleware.responses import graphql_error
+from exchange.http.responses import graphql_error
 
 
 class _TooLarge(Exception):

@@ -13,7 +13,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from exchange.middleware.deferred import Deferred
+from exchange.http.deferred import Deferred
 
 
 class Builds:

@@ -1,1 +1,0 @@
-"""ASGI middleware around every route: body limit, security headers, "retry later"."""
