@@ -17,7 +17,7 @@ from exchange import errors
 from exchange.catalogue import identifiers as identifier_rules
 from exchange.catalogue.models import IdentifierScheme, WorkKind, WorkLevel
 from exchange.catalogue.record import WorkRecord
-from exchange.catalogue.service import WorkPatch
+from exchange.catalogue.service import Clearable, WorkPatch
 from exchange.catalogue.validation import (
     MAX_CONTRIBUTORS,
     MAX_IDENTIFIERS,
@@ -262,24 +262,32 @@ class WorkForm:
 
     def patch(self) -> WorkPatch:
         """The edit: every field of the form replaces the work's (journal issues and
-        co-authors, which this form does not show, are kept). A publisher, or a lecture's
-        course number or instructor, left empty is removed; a year, level or duration left
-        empty keeps its value (``WorkPatch`` reads None as "unchanged")."""
+        co-authors, which this form does not show, are kept). The form always posts every
+        field, so an optional one left empty (publisher, year, level, a lecture's course
+        number, instructor or duration) is cleared."""
         draft = self.draft()
-        lecture = draft.kind is WorkKind.RECORDED_LECTURE
+        optional: dict[Clearable, object] = {
+            "publisher": draft.publisher,
+            "year": draft.year,
+            "level": draft.level,
+            "course_number": draft.course_number,
+            "instructor": draft.instructor,
+            "duration_seconds": draft.duration_seconds,
+        }
         return WorkPatch(
             kind=draft.kind,
             titles=draft.titles,
             language=draft.language,
             contributors=draft.contributors,
-            publisher=draft.publisher or "",
+            publisher=draft.publisher,
             year=draft.year,
             subjects=draft.subjects,
             level=draft.level,
             identifiers=draft.identifiers,
-            course_number=(draft.course_number or "") if lecture else None,
-            instructor=(draft.instructor or "") if lecture else None,
+            course_number=draft.course_number,
+            instructor=draft.instructor,
             duration_seconds=draft.duration_seconds,
+            cleared=frozenset(name for name, value in optional.items() if value is None),
         )
 
     @staticmethod
