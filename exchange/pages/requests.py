@@ -130,8 +130,7 @@ def routes(runtime: Runtime) -> list[Route]:
                     who.identity, page, session=session, policy=policy
                 )
         except errors.ValidationFailed as error:
-            message = web.described(who, error)
-            return web.error_page(request, who, message, 400)
+            return web.refused(request, who, error)
         except errors.PermissionDenied:
             return web.not_found(request, who)
         following = web.cursor_of(shown[-1].request.id) if more and shown else None

@@ -442,6 +442,7 @@ async def test_ranked_results_page_by_cursor_without_repeats(
     [
         ({"first": 101}, "first", "out_of_range"),
         ({"after": "@@@"}, "after", "invalid_cursor"),
+        ({"after": "bmFufDAxOWFkNmY0YjA4YzcwMDA4MDAwMDAwMDAwMDAwMDAw"}, "after", "invalid_cursor"),
         ({"search": "x" * 201}, "search", "too_long"),
     ],
 )
