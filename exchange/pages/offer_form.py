@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 
 from exchange import clock, errors
 from exchange.offers.models import Condition, Format
-from exchange.offers.service import MAX_LINES, OfferDraft, OfferLineDraft
+from exchange.offers.service import MAX_LINES, MAX_QUANTITY, OfferDraft, OfferLineDraft
 from exchange.pages import web
 from exchange.pages.i18n import N_
 
@@ -115,9 +115,9 @@ class OfferForm:
                 problems.append(errors.FieldError(f"line-{index}-work", "required", message))
                 continue
             try:
-                # the service checks the range (1 to MAX_QUANTITY) with its other rules
+                # the service's bound, so that the page says what the service would
                 quantity = web.whole_number(
-                    line.quantity, f"line-{index}-quantity", high=web.LARGEST_INTEGER
+                    line.quantity, f"line-{index}-quantity", low=1, high=MAX_QUANTITY
                 )
             except errors.ValidationFailed as error:
                 problems.extend(error.errors)

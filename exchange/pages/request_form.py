@@ -15,7 +15,7 @@ from exchange.catalogue.models import WorkKind, WorkLevel
 from exchange.pages import web
 from exchange.pages.i18n import N_
 from exchange.requests.models import Priority
-from exchange.requests.service import MAX_LINES, RequestDraft, RequestLineDraft
+from exchange.requests.service import MAX_LINES, MAX_QUANTITY, RequestDraft, RequestLineDraft
 
 SHOWN_LINES = 2
 _LINE_FIELD = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
@@ -117,9 +117,9 @@ class RequestForm:
                 problems.append(errors.FieldError(f"line-{index}-work", "required", message))
                 continue
             try:
-                # the service checks the range (1 to MAX_QUANTITY) with its other rules
+                # the service's bound, so that the page says what the service would
                 quantity = web.whole_number(
-                    need.quantity, f"line-{index}-quantity", high=web.LARGEST_INTEGER
+                    need.quantity, f"line-{index}-quantity", low=1, high=MAX_QUANTITY
                 )
             except errors.ValidationFailed as error:
                 problems.extend(error.errors)

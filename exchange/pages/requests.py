@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from exchange import errors
+from exchange.allocations import quantity as quantities
 from exchange.allocations import service as allocations
 from exchange.catalogue.models import WorkKind, WorkLevel
 from exchange.identity.identity import Role
@@ -146,7 +147,9 @@ def routes(runtime: Runtime) -> list[Route]:
         who, data = got
         back = web.local_path(str(data.get("back", "")), "/board")
         try:
-            quantity = web.whole_number(data.get("quantity"), "quantity", high=web.LARGEST_INTEGER)
+            quantity = web.whole_number(
+                data.get("quantity"), "quantity", low=1, high=quantities.MAX_QUANTITY
+            )
             request_line = uuid.UUID(request.path_params["line_id"])
             offer_line = uuid.UUID(str(data.get("offer_line", "")))
             async with runtime.db.unit_of_work() as uow:
