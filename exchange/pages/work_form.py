@@ -7,7 +7,6 @@ ISBN check digits, years, lengths); this form only reads numbers and choices."""
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -26,7 +25,7 @@ from exchange.catalogue.validation import (
     ContributorRole,
     WorkDraft,
 )
-from exchange.pages import web
+from exchange.pages import partner_picker, web
 from exchange.pages.i18n import N_
 
 SHOWN_ROWS = 2  # empty rows of each list on a new form
@@ -223,6 +222,11 @@ class WorkForm:
             problems.append(
                 errors.FieldError("level", "invalid", N_("Choose a level from the list."))
             )
+        partner = None  # the domain's default: the librarian's one partner
+        try:
+            partner = partner_picker.partner_id(self.partner_id)
+        except errors.ValidationFailed as error:
+            problems.extend(error.errors)
         year = self._number("year", self.year, 9999, problems)
         minutes = self._number("duration_minutes", self.duration_minutes, 1440, problems)
         schemes = set(self.schemes())
@@ -248,7 +252,7 @@ class WorkForm:
             kind=WorkKind(kind),
             titles=[(t.lang, t.value) for t in _filled(self.titles)],
             language=self.language,
-            partner_id=_uuid(self.partner_id),
+            partner_id=partner,
             contributors=contributors,
             publisher=self.publisher or None,
             year=year,
@@ -307,10 +311,3 @@ def _filled(rows: list[Row]) -> list[Row]:
     reports them by their place)."""
     last = max((i for i, row in enumerate(rows) if not row.blank), default=-1)
     return rows[: last + 1]
-
-
-def _uuid(raw: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        return None
