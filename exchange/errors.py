@@ -14,6 +14,7 @@ ExchangeError
  ├── Unauthenticated     a credential was given but is unknown, expired or revoked
  │    └── AccountDisabled  the credential is right, but an admin disabled the account
  ├── ValidationFailed    input is malformed; carries FieldError(field, code, message)s
+ │    └── InvalidCursor    a page cursor (``after``) this service did not hand out
  ├── Conflict            the input is valid but clashes with existing state
  └── RateLimited         too many attempts from this address or for this account
 
@@ -107,6 +108,17 @@ class ValidationFailed(ExchangeError):
     @classmethod
     def single(cls, field: str, code: str, message: str) -> ValidationFailed:
         return cls([FieldError(field, code, message)])
+
+
+class InvalidCursor(ValidationFailed):
+    """A page cursor (``after``) that this service did not hand out: tampered with,
+    truncated, or copied from another list. Pages answer it with a way back to the first
+    page; GraphQL as the field error ``after``/``invalid_cursor``."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            [FieldError("after", "invalid_cursor", "not a cursor returned by this API")]
+        )
 
 
 class Conflict(ExchangeError):

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from exchange.errors import ValidationFailed
+from exchange.errors import InvalidCursor, ValidationFailed
 from exchange.messages import N_
 
 T = TypeVar("T")
@@ -51,10 +51,9 @@ def encode_cursor(entity_id: uuid.UUID) -> str:
 
 
 def decode_cursor(cursor: str) -> uuid.UUID:
+    """The id ``encode_cursor`` wrote into ``cursor``; ``InvalidCursor`` for anything else."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         return uuid.UUID(bytes=raw)
     except (ValueError, binascii.Error):
-        raise ValidationFailed.single(
-            "after", "invalid_cursor", "not a cursor returned by this API"
-        ) from None
+        raise InvalidCursor() from None

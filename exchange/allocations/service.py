@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
 from exchange.allocations import ledger, names, visible
+from exchange.allocations import quantity as quantities
 from exchange.allocations import sides as sides_of
 from exchange.allocations.errors import AllocationTravels
 from exchange.allocations.models import Allocation, AllocationState
@@ -69,8 +70,7 @@ async def allocate(
 ) -> Allocation:
     """Promise ``quantity`` of an offer line to a request line (coordinators; or a
     librarian of the requesting partner claiming for its own request)."""
-    if not 1 <= quantity <= 100_000:
-        raise ValidationFailed.single("quantity", "out_of_range", "between 1 and 100000")
+    quantities.require_valid(quantity)
     session = uow.session
     sides = await sides_of.read(session, offer_line_id, request_line_id)
     policy.require(identity, "allocation.create", resource(sides.donor, sides.requester))

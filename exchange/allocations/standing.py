@@ -6,17 +6,17 @@ shipment carrying the allocation (the rule ``service.release`` enforces, with th
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange.allocations import sides as sides_of
 from exchange.allocations import visible
 from exchange.allocations.models import Allocation
 from exchange.identity.identity import Identity
+from exchange.partners.service import Party
 from exchange.policy import PolicyEngine
 from exchange.shipments.models import Shipment, ShipmentItem, ShipmentState
 
@@ -38,13 +38,15 @@ class Standing:
 async def of(
     identity: Identity,
     allocations: Sequence[Allocation],
+    parties: Mapping[uuid.UUID, tuple[Party, Party]],
     *,
     session: AsyncSession,
     policy: PolicyEngine,
 ) -> list[Standing]:
     """The standing of each of ``allocations`` (active ones, already readable by the
-    identity), in their order: two queries and one batch of Cedar decisions, whatever
-    their number."""
+    identity), in their order, given the donor and requester of each by allocation id (as
+    ``visible.active_for_lines`` read them with the allocations): one query and one batch
+    of Cedar decisions, whatever their number."""
     if not allocations:
         return []
     ids = [a.id for a in allocations]
@@ -54,11 +56,10 @@ async def of(
         .where(col(ShipmentItem.allocation_id).in_(ids), col(Shipment.state).not_in(LET_GO))
     )
     carriers = {row[0]: (row[1], row[2]) for row in carried.all()}
-    sides = await sides_of.parties(session, ids)
     allowed = policy.allowed_many(
         identity,
         "allocation.release",
-        [visible.resource(*sides[a.id], allocation_id=str(a.id)) for a in allocations],
+        [visible.resource(*parties[a.id], allocation_id=str(a.id)) for a in allocations],
     )
     found = []
     for allocation, ok in zip(allocations, allowed, strict=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import col, select
@@ -76,18 +77,32 @@ async def readable(
     return [a for a, ok in zip(found, decisions, strict=True) if ok]
 
 
+@dataclass(frozen=True, slots=True)
+class Active:
+    """The active allocations of request lines, by request line id (oldest first), and the
+    donor and requester of each shown, by allocation id (for the decisions taken on them
+    next, such as ``standing.of``)."""
+
+    by_line: dict[uuid.UUID, list[Allocation]]
+    parties: dict[uuid.UUID, tuple[partners.Party, partners.Party]] = field(default_factory=dict)
+
+    def shown(self) -> list[Allocation]:
+        """Every allocation shown, line after line."""
+        return [a for found in self.by_line.values() for a in found]
+
+
 async def active_for_lines(
     identity: Identity,
     request_line_ids: Sequence[uuid.UUID],
     *,
     session: AsyncSession,
     policy: PolicyEngine,
-) -> dict[uuid.UUID, list[Allocation]]:
+) -> Active:
     """The active allocations of each request line the identity may read, oldest first
-    (at most ``PER_LINE`` a line), in one query whatever the number of lines (the
-    allocations with both their partners, as ``readable`` decides on them). Raises
-    ``PermissionDenied`` when the identity may not list allocations."""
-    result: dict[uuid.UUID, list[Allocation]] = {i: [] for i in request_line_ids}
+    (at most ``PER_LINE`` a line), with their donors and requesters, in one query whatever
+    the number of lines (the allocations with both their partners, as ``readable`` decides
+    on them). Raises ``PermissionDenied`` when the identity may not list allocations."""
+    result = Active({i: [] for i in request_line_ids})
     if not request_line_ids:
         return result
     policy.require(identity, "allocation.list", PLATFORM)
@@ -107,7 +122,8 @@ async def active_for_lines(
         [resource(*sides_of.parties_of(row), allocation_id=str(row[0].id)) for row in rows],
     )
     for row, ok in zip(rows, decisions, strict=True):
-        shown = result[row[0].request_line_id]
+        shown = result.by_line[row[0].request_line_id]
         if ok and len(shown) < PER_LINE:
             shown.append(row[0])
+            result.parties[row[0].id] = sides_of.parties_of(row)
     return result

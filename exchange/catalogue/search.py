@@ -45,6 +45,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import math
 import re
 import uuid
 from collections.abc import Sequence
@@ -55,7 +56,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import text as text_rule
 from exchange.catalogue import ranking
-from exchange.errors import ValidationFailed
+from exchange.errors import InvalidCursor
 from exchange.folding import fold as fold  # re-exported: the catalogue folds through it
 
 DENSE = re.compile(
@@ -253,8 +254,9 @@ class Cursor:
             if len(bound) > 1:
                 raise ValueError(raw)
             found = uuid.UUID(hex=bound[0]) if bound else None
-            return cls(float.fromhex(score), uuid.UUID(hex=work_id), found)
+            rank = float.fromhex(score)
+            if not math.isfinite(rank):  # never written by encode
+                raise ValueError(raw)
+            return cls(rank, uuid.UUID(hex=work_id), found)
         except (ValueError, binascii.Error, UnicodeDecodeError):
-            raise ValidationFailed.single(
-                "after", "invalid_cursor", "not a cursor returned by this API"
-            ) from None
+            raise InvalidCursor() from None

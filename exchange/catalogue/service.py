@@ -12,7 +12,7 @@ import dataclasses
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlmodel import SQLModel, col, delete, select
@@ -44,10 +44,16 @@ from exchange.partners import service as partners
 from exchange.partners.models import Partner
 from exchange.policy import PLATFORM, PolicyEngine, Resource
 
+# The optional fields of a work that an edit may empty.
+Clearable = Literal["publisher", "year", "level", "course_number", "instructor", "duration_seconds"]
+
 
 @dataclass(frozen=True, slots=True)
 class WorkPatch:
-    """Fields left as None keep their value; a list given replaces the whole list."""
+    """Fields left as None keep their value; a list given replaces the whole list; the
+    optional fields named in ``cleared`` are emptied (a form that shows every field says
+    "no year" this way, where None could only say "unchanged"). ``ValueError`` when a
+    field is both given and cleared."""
 
     kind: WorkKind | None = None
     titles: builtins.list[tuple[str, str]] | None = None
@@ -63,6 +69,12 @@ class WorkPatch:
     course_number: str | None = None
     instructor: str | None = None
     duration_seconds: int | None = None
+    cleared: frozenset[Clearable] = frozenset()
+
+    def __post_init__(self) -> None:
+        both = sorted(name for name in self.cleared if getattr(self, name) is not None)
+        if both:
+            raise ValueError(f"both given and cleared: {', '.join(both)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,13 +499,20 @@ async def update(
     uow: UnitOfWork,
     policy: PolicyEngine,
 ) -> Work:
-    """Change a work (librarians of the partner that created it, coordinators, admins)."""
+    """Change a work (librarians of the partner that created it, coordinators, admins):
+    the fields ``patch`` gives replace the work's, those it clears are emptied, and the
+    result is validated as a whole, like a new work (``ValidationFailed``, ``Conflict``;
+    ``NotFound``, ``PermissionDenied``)."""
     work = await _load(uow.session, work_id, for_update=True)
     partner = await _partner(uow.session, work.created_by_partner_id)
     policy.require(identity, "work.update", resource(work, partner))
     current, before = await _current(uow.session, work)
-    changes = {f.name: getattr(patch, f.name) for f in dataclasses.fields(patch)}
-    draft = dataclasses.replace(current, **{k: v for k, v in changes.items() if v is not None})
+    changes: dict[str, Any] = {
+        f.name: getattr(patch, f.name) for f in dataclasses.fields(patch) if f.name != "cleared"
+    }
+    changes = {k: v for k, v in changes.items() if v is not None}
+    changes.update(dict.fromkeys(patch.cleared))
+    draft = dataclasses.replace(current, **changes)
     after = await _write(identity, work, draft, uow=uow, replace=True)
     if after != before:
         uow.record(AuditRecord(identity.label, "work.update", "work", str(work.id), before, after))

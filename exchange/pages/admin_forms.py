@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 from exchange import errors
 from exchange.identity.identity import Role
 from exchange.identity.service import AccountDraft
-from exchange.pages import web
+from exchange.pages import partner_picker, web
 from exchange.pages.i18n import N_
 
 # The domain's field names -> the form's.
@@ -110,11 +110,15 @@ class MembershipForm:
     def chosen(self) -> tuple[uuid.UUID, Role]:
         """``ValidationFailed`` (``partner``, ``role``) when either is not one offered."""
         problems: list[errors.FieldError] = []
+        partner_id = None
         try:
-            partner_id = uuid.UUID(self.partner)
-        except ValueError:
-            partner_id = None
-            problems.append(errors.FieldError("partner", "required", N_("Choose a partner.")))
+            partner_id = partner_picker.partner_id(self.partner)
+        except errors.ValidationFailed as error:
+            problems.extend(error.errors)
+        else:
+            if partner_id is None:
+                message = N_("Choose a partner.")
+                problems.append(errors.FieldError("partner", "required", message))
         if self.role not in _ROLES:
             problems.append(errors.FieldError("role", "required", N_("Choose a role.")))
         if problems or partner_id is None:
@@ -154,12 +158,10 @@ class KeyForm:
         return cls(_text(data, "partner").strip(), _text(data, "public_key"))
 
     def partner_id(self) -> uuid.UUID:
-        try:
-            return uuid.UUID(self.partner)
-        except ValueError:
-            raise errors.ValidationFailed.single(
-                "partner", "required", N_("Choose a partner.")
-            ) from None
+        chosen = partner_picker.partner_id(self.partner)
+        if chosen is None:
+            raise errors.ValidationFailed.single("partner", "required", N_("Choose a partner."))
+        return chosen
 
 
 def revocation_time(data: FormData) -> datetime | None:

@@ -120,6 +120,8 @@ def routes(runtime: Runtime) -> list[Route]:
                             identity, session=session, policy=runtime.policy
                         )
                     )
+        except errors.InvalidCursor as error:
+            return web.refused(request, who, error)
         except errors.ValidationFailed as error:
             context["errors"] = {f.field: who.language.say(f.message) for f in error.errors}
             return web.render(request, who, "catalogue.html", context, status_code=400)

@@ -94,11 +94,13 @@ def came_from(request: Request) -> str | None:
     return shown if shown and not (reading and shown == here) else None
 
 
-def error_page(request: Request, who: Visitor, message: str, status_code: int) -> Response:
-    """The one error page: ``message``, and the ways on from it: back to the page the
-    visitor came from, to their dashboard (the directory for a visitor), and, when nobody
-    is signed in, to sign-in (then back), saying so when a session cookie was sent but its
-    session has ended (expired, signed out)."""
+def error_page(
+    request: Request, who: Visitor, message: str, status_code: int, *, first_page: str = ""
+) -> Response:
+    """The one error page: ``message``, and the ways on from it: to ``first_page`` when
+    given, back to the page the visitor came from, to their dashboard (the directory for a
+    visitor), and, when nobody is signed in, to sign-in (then back), saying so when a
+    session cookie was sent but its session has ended (expired, signed out)."""
     back = came_from(request)
     signed_in = who.session is not None
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -110,6 +112,7 @@ def error_page(request: Request, who: Visitor, message: str, status_code: int) -
         "home": "/dashboard" if signed_in else "/",
         "signin": None if signed_in else "/signin?" + urlencode({"next": resume}),
         "expired": not signed_in and bool(request.cookies.get(SESSION_COOKIE)),
+        "first_page": first_page,
     }
     return render(request, who, "error.html", context, status_code=status_code)
 
@@ -140,8 +143,21 @@ def status_of(error: errors.ExchangeError) -> int:
 
 
 def refused(request: Request, who: Visitor, error: errors.ExchangeError) -> Response:
-    """A page saying why an action was refused, with the status its kind calls for."""
+    """A page saying why an action was refused, with the status its kind calls for (a
+    list's page cursor it never handed out: ``stale_cursor``)."""
+    if isinstance(error, errors.InvalidCursor):
+        return stale_cursor(request, who)
     return error_page(request, who, described(who, error), status_of(error))
+
+
+def stale_cursor(request: Request, who: Visitor) -> Response:
+    """A list asked from an ``after`` cursor it never handed out (tampered with, cut short,
+    copied from another list): 400, said plainly, with a link to the same list from its
+    first page (its other query parameters kept)."""
+    message = who.language.gettext("This page link is no longer valid; start from the first page.")
+    kept = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "after"])
+    first = request.url.path + (f"?{kept}" if kept else "")
+    return error_page(request, who, message, 400, first_page=first)
 
 
 def proposed(request: Request, who: Visitor, owner: uuid.UUID, back: str) -> Response:

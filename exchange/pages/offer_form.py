@@ -13,8 +13,8 @@ from starlette.datastructures import FormData
 
 from exchange import clock, errors
 from exchange.offers.models import Condition, Format
-from exchange.offers.service import MAX_LINES, OfferDraft, OfferLineDraft
-from exchange.pages import web
+from exchange.offers.service import MAX_LINES, MAX_QUANTITY, OfferDraft, OfferLineDraft
+from exchange.pages import partner_picker, web
 from exchange.pages.i18n import N_
 
 SHOWN_LINES = 3
@@ -98,9 +98,14 @@ class OfferForm:
         skipped); ``ValidationFailed`` with this form's field ids otherwise. The service
         checks the rest (quantities, conditions, licence, expiry)."""
         problems: list[errors.FieldError] = []
-        partner_id = _uuid(self.partner_id)
-        if partner_id is None:
-            problems.append(errors.FieldError("partner", "required", N_("Choose a partner.")))
+        try:
+            partner_id = partner_picker.partner_id(self.partner_id)
+        except errors.ValidationFailed as error:
+            problems.extend(error.errors)
+        else:
+            if partner_id is None:
+                message = N_("Choose a partner.")
+                problems.append(errors.FieldError("partner", "required", message))
         expires = _end_of_day(self.expires)
         if expires is None:
             problems.append(errors.FieldError("expires", "invalid", N_("Enter a date.")))
@@ -115,9 +120,9 @@ class OfferForm:
                 problems.append(errors.FieldError(f"line-{index}-work", "required", message))
                 continue
             try:
-                # the service checks the range (1 to MAX_QUANTITY) with its other rules
+                # the service's bound, so that the page says what the service would
                 quantity = web.whole_number(
-                    line.quantity, f"line-{index}-quantity", high=web.LARGEST_INTEGER
+                    line.quantity, f"line-{index}-quantity", low=1, high=MAX_QUANTITY
                 )
             except errors.ValidationFailed as error:
                 problems.extend(error.errors)

@@ -32,6 +32,23 @@ NO_MATCH = N_("No partner matches. Try another part of its name.")
 SEVERAL = N_("Several partners match: choose one.")
 
 
+NOT_AN_ID = N_("This is not the id of a partner: choose one from the list.")
+
+
+def partner_id(raw: str, field: str = "partner") -> uuid.UUID | None:
+    """The partner a form or query names by ``raw``: ``None`` when it names none (empty),
+    the id otherwise. The one reading of a partner's id on the pages: ``ValidationFailed``
+    (``field``, ``invalid``) for text that is no id, never a silent fall back to the
+    visitor's own partner (the service says "not found" of an id that names no partner
+    the visitor may see, and checks what the visitor may do for one)."""
+    if not raw:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise errors.ValidationFailed.single(field, "invalid", NOT_AN_ID) from None
+
+
 @dataclass
 class PartnerChoice:
     """The picker as posted: the partner chosen from the matches (its id), and the text

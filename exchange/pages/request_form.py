@@ -12,10 +12,10 @@ from starlette.datastructures import FormData
 
 from exchange import errors
 from exchange.catalogue.models import WorkKind, WorkLevel
-from exchange.pages import web
+from exchange.pages import partner_picker, web
 from exchange.pages.i18n import N_
 from exchange.requests.models import Priority
-from exchange.requests.service import MAX_LINES, RequestDraft, RequestLineDraft
+from exchange.requests.service import MAX_LINES, MAX_QUANTITY, RequestDraft, RequestLineDraft
 
 SHOWN_LINES = 2
 _LINE_FIELD = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
@@ -97,9 +97,13 @@ class RequestForm:
         ``ValidationFailed`` with this form's field ids."""
         problems: list[errors.FieldError] = []
         try:
-            partner_id = uuid.UUID(self.partner_id)
-        except ValueError:
-            problems.append(errors.FieldError("partner", "required", N_("Choose a partner.")))
+            partner_id = partner_picker.partner_id(self.partner_id)
+        except errors.ValidationFailed as error:
+            problems.extend(error.errors)
+        else:
+            if partner_id is None:
+                message = N_("Choose a partner.")
+                problems.append(errors.FieldError("partner", "required", message))
         drafts: list[RequestLineDraft] = []
         positions: list[int] = []
         for index, need in enumerate(self.lines):
@@ -117,9 +121,9 @@ class RequestForm:
                 problems.append(errors.FieldError(f"line-{index}-work", "required", message))
                 continue
             try:
-                # the service checks the range (1 to MAX_QUANTITY) with its other rules
+                # the service's bound, so that the page says what the service would
                 quantity = web.whole_number(
-                    need.quantity, f"line-{index}-quantity", high=web.LARGEST_INTEGER
+                    need.quantity, f"line-{index}-quantity", low=1, high=MAX_QUANTITY
                 )
             except errors.ValidationFailed as error:
                 problems.extend(error.errors)

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from exchange import errors
+from exchange.allocations import quantity as quantities
 from exchange.allocations import service as allocations
 from exchange.catalogue.models import WorkKind, WorkLevel
 from exchange.identity.identity import Role
@@ -130,8 +131,7 @@ def routes(runtime: Runtime) -> list[Route]:
                     who.identity, page, session=session, policy=policy
                 )
         except errors.ValidationFailed as error:
-            message = web.described(who, error)
-            return web.error_page(request, who, message, 400)
+            return web.refused(request, who, error)
         except errors.PermissionDenied:
             return web.not_found(request, who)
         following = web.cursor_of(shown[-1].request.id) if more and shown else None
@@ -147,7 +147,9 @@ def routes(runtime: Runtime) -> list[Route]:
         who, data = got
         back = web.local_path(str(data.get("back", "")), "/board")
         try:
-            quantity = web.whole_number(data.get("quantity"), "quantity", high=web.LARGEST_INTEGER)
+            quantity = web.whole_number(
+                data.get("quantity"), "quantity", low=1, high=quantities.MAX_QUANTITY
+            )
             request_line = web.path_id(request, "line_id")
             offer_line = uuid.UUID(str(data.get("offer_line", "")))
             async with runtime.db.unit_of_work() as uow:

@@ -19,7 +19,7 @@ from exchange import errors
 from exchange.identity.identity import Role
 from exchange.keys.custody import Custody
 from exchange.manifests.statement import MAX_SAFE_INTEGER, Discrepancy
-from exchange.pages import web
+from exchange.pages import partner_picker, web
 from exchange.pages.i18n import N_
 from exchange.pagination import PageRequest
 from exchange.partners import service as partners
@@ -57,13 +57,13 @@ class ShipmentQuery:
             raise errors.ValidationFailed.single(
                 "state", "invalid", N_("Choose a state from the list.")
             )
+        partner = partner_picker.partner_id(self.partner)
         try:
-            partner = uuid.UUID(self.partner) if self.partner else None
             since = date.fromisoformat(self.since) if self.since else None
             until = date.fromisoformat(self.until) if self.until else None
         except ValueError:
             raise errors.ValidationFailed.single(
-                "filters", "invalid", N_("Choose a partner and dates from the form.")
+                "filters", "invalid", N_("Choose dates from the form.")
             ) from None
         return shipments.ShipmentFilter(
             state=ShipmentState(self.state) if self.state else None,

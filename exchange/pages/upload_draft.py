@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from exchange import errors
 from exchange.http import headers
 from exchange.objects import licences, uploads
-from exchange.pages import web
+from exchange.pages import partner_picker, web
 from exchange.pages.i18n import N_
 from exchange.runtime import Runtime
 from exchange.storage.base import MAX_PARTS, Part, Storage
@@ -81,7 +81,8 @@ async def open_to_storage(response: Response, storage: Storage) -> Response:
 def draft_of(
     fields: dict[str, str], attachment: uploads.Attachment, filename: str, media_type: str
 ) -> uploads.UploadDraft:
-    """The upload draft a posted form describes (``ValidationFailed`` on ``embargo_until``)."""
+    """The upload draft a posted form describes (``ValidationFailed`` on ``embargo_until``,
+    or on ``ownerPartnerId`` for an owner that is no partner's id)."""
 
     embargo = fields.get("embargo_until", "").strip()
     try:
@@ -97,7 +98,9 @@ def draft_of(
         media_type=media_type or "application/octet-stream",
         licence=fields.get("licence", ""),
         attachment=attachment,
-        owner_partner_id=_uuid_or_none(fields.get("owner", "")),
+        owner_partner_id=partner_picker.partner_id(
+            fields.get("owner", "").strip(), "ownerPartnerId"
+        ),
         required_tag=fields.get("required_tag") or None,
         embargo_until=until,
     )
@@ -143,14 +146,6 @@ def parts_of(raw: object) -> list[Part]:
 
 def _no_constant(name: str) -> object:
     raise ValueError(name)  # NaN, Infinity, -Infinity are not JSON (RFC 8259 §6)
-
-
-def _uuid_or_none(raw: str) -> uuid.UUID | None:
-    """The id, or ``None`` (the service then names the uploader's one library or asks)."""
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        return None
 
 
 async def page(

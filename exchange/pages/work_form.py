@@ -7,7 +7,6 @@ ISBN check digits, years, lengths); this form only reads numbers and choices."""
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -17,7 +16,7 @@ from exchange import errors
 from exchange.catalogue import identifiers as identifier_rules
 from exchange.catalogue.models import IdentifierScheme, WorkKind, WorkLevel
 from exchange.catalogue.record import WorkRecord
-from exchange.catalogue.service import WorkPatch
+from exchange.catalogue.service import Clearable, WorkPatch
 from exchange.catalogue.validation import (
     MAX_CONTRIBUTORS,
     MAX_IDENTIFIERS,
@@ -26,7 +25,7 @@ from exchange.catalogue.validation import (
     ContributorRole,
     WorkDraft,
 )
-from exchange.pages import web
+from exchange.pages import partner_picker, web
 from exchange.pages.i18n import N_
 
 SHOWN_ROWS = 2  # empty rows of each list on a new form
@@ -223,6 +222,11 @@ class WorkForm:
             problems.append(
                 errors.FieldError("level", "invalid", N_("Choose a level from the list."))
             )
+        partner = None  # the domain's default: the librarian's one partner
+        try:
+            partner = partner_picker.partner_id(self.partner_id)
+        except errors.ValidationFailed as error:
+            problems.extend(error.errors)
         year = self._number("year", self.year, 9999, problems)
         minutes = self._number("duration_minutes", self.duration_minutes, 1440, problems)
         schemes = set(self.schemes())
@@ -248,7 +252,7 @@ class WorkForm:
             kind=WorkKind(kind),
             titles=[(t.lang, t.value) for t in _filled(self.titles)],
             language=self.language,
-            partner_id=_uuid(self.partner_id),
+            partner_id=partner,
             contributors=contributors,
             publisher=self.publisher or None,
             year=year,
@@ -262,24 +266,32 @@ class WorkForm:
 
     def patch(self) -> WorkPatch:
         """The edit: every field of the form replaces the work's (journal issues and
-        co-authors, which this form does not show, are kept). A publisher, or a lecture's
-        course number or instructor, left empty is removed; a year, level or duration left
-        empty keeps its value (``WorkPatch`` reads None as "unchanged")."""
+        co-authors, which this form does not show, are kept). The form always posts every
+        field, so an optional one left empty (publisher, year, level, a lecture's course
+        number, instructor or duration) is cleared."""
         draft = self.draft()
-        lecture = draft.kind is WorkKind.RECORDED_LECTURE
+        optional: dict[Clearable, object] = {
+            "publisher": draft.publisher,
+            "year": draft.year,
+            "level": draft.level,
+            "course_number": draft.course_number,
+            "instructor": draft.instructor,
+            "duration_seconds": draft.duration_seconds,
+        }
         return WorkPatch(
             kind=draft.kind,
             titles=draft.titles,
             language=draft.language,
             contributors=draft.contributors,
-            publisher=draft.publisher or "",
+            publisher=draft.publisher,
             year=draft.year,
             subjects=draft.subjects,
             level=draft.level,
             identifiers=draft.identifiers,
-            course_number=(draft.course_number or "") if lecture else None,
-            instructor=(draft.instructor or "") if lecture else None,
+            course_number=draft.course_number,
+            instructor=draft.instructor,
             duration_seconds=draft.duration_seconds,
+            cleared=frozenset(name for name, value in optional.items() if value is None),
         )
 
     @staticmethod
@@ -299,10 +311,3 @@ def _filled(rows: list[Row]) -> list[Row]:
     reports them by their place)."""
     last = max((i for i, row in enumerate(rows) if not row.blank), default=-1)
     return rows[: last + 1]
-
-
-def _uuid(raw: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        return None

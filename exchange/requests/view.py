@@ -103,7 +103,7 @@ async def read_many(
         policy=policy,
     )
     standings = await standing.of(
-        identity, [a for found in active.values() for a in found], session=session, policy=policy
+        identity, active.shown(), active.parties, session=session, policy=policy
     )
     held = {s.allocation.id: s for s in standings}
     requesters = {s.request.id: s.requester for s in seen}
@@ -133,7 +133,7 @@ async def read_many(
             LineView(
                 line,
                 works.get(line.work_id) if line.work_id else None,
-                [held[a.id] for a in active.get(line.id, [])],
+                [held[a.id] for a in active.by_line.get(line.id, [])],
                 [
                     Candidate(
                         s,

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from exchange import clock
+from exchange.allocations import quantity as quantities
 from exchange.allocations import service as allocations
 from exchange.allocations import sides as sides_of
 from exchange.audit.chain import AuditRecord
 from exchange.db.table import table
 from exchange.db.uow import UnitOfWork
-from exchange.errors import Conflict, ValidationFailed
+from exchange.errors import Conflict
 from exchange.identity.identity import Identity
 from exchange.keys.custody import Custody
 from exchange.manifests import signing, statement
@@ -65,8 +66,8 @@ async def claim(
     """Promise ``quantity`` of an offer line to a request line.
 
     Raises what ``allocations.allocate`` raises when the offer is owned here; otherwise
-    ``PermissionDenied`` (the same policy check) or ``ValidationFailed`` (quantity < 1),
-    and the answer comes back in a later bundle."""
+    ``PermissionDenied`` (the same policy check) or ``ValidationFailed`` (a quantity out
+    of ``allocations.quantity``'s bounds), and the answer comes back in a later bundle."""
     self_id = await instance.ensure(uow)
     line = await uow.session.get(OfferLine, offer_line_id)
     owner = (
@@ -77,8 +78,7 @@ async def claim(
             identity, offer_line_id, request_line_id, quantity, uow=uow, policy=policy
         )
         return Claimed(made.id, None, self_id)
-    if quantity < 1:
-        raise ValidationFailed.single("quantity", "too_small", "must be at least 1")
+    quantities.require_valid(quantity)
     sides = await sides_of.read(uow.session, offer_line_id, request_line_id)
     policy.require(
         identity, "allocation.create", allocations.resource(sides.donor, sides.requester)

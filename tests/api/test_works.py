@@ -238,6 +238,26 @@ async def test_only_the_creating_partner_or_staff_edit_a_work(
     assert missing["data"]["updateWork"]["__typename"] == "NotFound"
 
 
+async def test_update_work_keeps_a_field_left_out_or_given_as_null(
+    client: Any, world: World, runtime: Runtime
+) -> None:
+    work = await create(client, world.tokens["librarian"], publisher="Pyongyang Press")
+    for change in ({"subjects": ["geology"]}, {"year": None, "level": None, "publisher": None}):
+        body = await gql(
+            client,
+            operation("UpdateWork"),
+            {"input": {"id": work["id"], **change}},
+            world.tokens["librarian"],
+        )
+        got = body["data"]["updateWork"]
+        assert (got["year"], got["level"], got["publisher"], got["subjects"]) == (
+            2019,
+            "UNDERGRADUATE",
+            "Pyongyang Press",
+            ["geology"],
+        )
+
+
 async def test_suspended_partner_librarian_neither_catalogues_nor_edits(
     client: Any, world: World, runtime: Runtime
 ) -> None:
@@ -422,6 +442,7 @@ async def test_ranked_results_page_by_cursor_without_repeats(
     [
         ({"first": 101}, "first", "out_of_range"),
         ({"after": "@@@"}, "after", "invalid_cursor"),
+        ({"after": "bmFufDAxOWFkNmY0YjA4YzcwMDA4MDAwMDAwMDAwMDAwMDAw"}, "after", "invalid_cursor"),
         ({"search": "x" * 201}, "search", "too_long"),
     ],
 )

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from exchange.audit.models import AuditEvent
 from exchange.catalogue import search
 from exchange.catalogue import service as works
-from exchange.catalogue.models import IdentifierScheme, Work, WorkIdentifier, WorkKind
+from exchange.catalogue.models import IdentifierScheme, Work, WorkIdentifier, WorkKind, WorkLevel
 from exchange.catalogue.validation import WorkDraft
 from exchange.errors import Conflict, NotFound, ValidationFailed
 from exchange.identity.identity import SYSTEM
@@ -128,3 +128,59 @@ async def test_a_search_without_filters_ranks_at_most_the_capped_number_of_match
             policy=runtime.policy,
         )
     assert len(filtered.items) == 5
+
+
+async def test_an_update_clears_the_optional_fields_it_names_and_keeps_those_left_none(
+    runtime: Runtime, world: World
+) -> None:
+    lecture = WorkDraft(
+        kind=WorkKind.RECORDED_LECTURE,
+        titles=[("en", "Soil science, lecture 3")],
+        language="en",
+        partner_id=uuid.UUID(world.national),
+        publisher="Kim Il Sung University",
+        year=2019,
+        level=WorkLevel.GRADUATE,
+        course_number="AGR-301",
+        instructor="Ri Chol",
+        duration_seconds=3600,
+    )
+    async with runtime.db.unit_of_work() as uow:
+        work = await works.create(SYSTEM, lecture, uow=uow, policy=runtime.policy)
+    async with runtime.db.unit_of_work() as uow:
+        kept = await works.update(
+            SYSTEM, work.id, works.WorkPatch(language="ko"), uow=uow, policy=runtime.policy
+        )
+    assert (kept.year, kept.level, kept.duration_seconds, kept.publisher) == (
+        2019,
+        "graduate",
+        3600,
+        "Kim Il Sung University",
+    )
+    cleared = works.WorkPatch(cleared=frozenset({"year", "level", "duration_seconds", "publisher"}))
+    async with runtime.db.unit_of_work() as uow:
+        await works.update(SYSTEM, work.id, cleared, uow=uow, policy=runtime.policy)
+    async with runtime.db.read() as session:
+        stored = await works.get(SYSTEM, work.id, session=session, policy=runtime.policy)
+        audited = (
+            await session.exec(
+                select(AuditEvent.action).where(AuditEvent.entity_id == str(work.id))
+            )
+        ).all()
+    assert (stored.year, stored.level, stored.duration_seconds, stored.publisher) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert (stored.language, stored.course_number, stored.instructor) == (
+        "ko",
+        "AGR-301",
+        "Ri Chol",
+    )
+    assert audited == ["work.create", "work.update", "work.update"]
+
+
+def test_a_patch_that_both_gives_and_clears_a_field_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match=r"^both given and cleared: level, year$"):
+        works.WorkPatch(year=2001, level=WorkLevel.GRADUATE, cleared=frozenset({"year", "level"}))

@@ -150,7 +150,10 @@ async def test_memberships_are_added_and_removed_with_the_domain_reasons(
     assert 'id="role-error">the account already has this role at this partner' in again.text
     hostile = await client.post(url, data={"csrf": csrf, "partner": "' OR 1=1", "role": "god"})
     assert hostile.status_code == 400
-    assert 'id="partner-error">Choose a partner.' in hostile.text
+    assert (
+        'id="partner-error">This is not the id of a partner: choose one from the list.'
+        in hostile.text
+    )
     assert 'id="role-error">Choose a role.' in hostile.text
     assert 'value="god"' not in hostile.text
     unknown = await client.post(
@@ -342,7 +345,9 @@ async def test_the_domain_alone_decides_what_is_too_long_and_the_value_is_kept_w
         data={"csrf": csrf, "partner": padded, "role": "librarian"},
     )
     assert refused.status_code == 400
-    assert 'id="partner-error">Choose a partner.' in refused.text
+    assert 'id="partner-error">This is not the id of a partner: choose one from the list.' in (
+        refused.text
+    )
     assert await _roles(runtime, researcher) == roles
 
     label = "l" * 150

@@ -60,7 +60,8 @@ async def test_an_admin_registers_revokes_and_exports_keys(
         (world.national, private, "public_key", "not a public Ed25519 JWK"),
         (world.national, jwk + "\x00", "public_key", "U+0000 at position"),
         (world.national, "x" * 4001, "public_key", "at most 4000 characters"),
-        ("'; DROP TABLE signing_key; --", jwk, "partner", "Choose a partner."),
+        ("'; DROP TABLE signing_key; --", jwk, "partner", "This is not the id of a partner:"),
+        ("", jwk, "partner", "Choose a partner."),
     ]  # fmt: skip
     for partner, pasted, field, reason in refusals:
         refused = await client.post(

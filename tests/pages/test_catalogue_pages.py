@@ -101,7 +101,8 @@ async def test_filters_narrow_and_bad_input_is_shown_by_its_field(
 
     garbage = await client.get("/catalogue", params={"q": "x", "after": "garbage"})
     assert garbage.status_code == 400
-    assert "not a cursor returned by this API" in garbage.text
+    assert "This page link is no longer valid; start from the first page." in garbage.text
+    assert '<a id="first-page" href="/catalogue?q=x">The first page</a>' in garbage.text
 
 
 async def test_unknown_work_is_a_404_page(client: httpx.AsyncClient, world: World) -> None:

@@ -272,6 +272,35 @@ async def test_a_librarian_edits_its_partners_work_and_no_one_elses(
     assert await _written(runtime) == before
 
 
+async def test_an_edit_clears_the_year_level_and_duration_left_empty(
+    client: httpx.AsyncClient, runtime: Runtime, world: World, people: None
+) -> None:
+    csrf = await sign_in(client, LIBRARIAN)
+    lecture = {"kind": "recorded_lecture", "course_number": "AGR-301", "duration_minutes": "90"}
+    await client.post("/catalogue/works/new", data=_form(csrf, world.national, **lecture))
+    [(work_id, *_)] = await _works(runtime)
+    path = f"/catalogue/works/{uuid.UUID(str(work_id))}"
+    shown = (await client.get(path + "/edit")).text
+    assert 'name="year" value="1998"' in shown
+    assert 'name="duration_minutes" value="90"' in shown
+    lectures = "SELECT year, level, duration_seconds, course_number FROM work"
+    assert await rows(runtime, lectures) == [(1998, "undergraduate", 5400, "AGR-301")]
+
+    emptied = {**lecture, "year": "", "level": "", "duration_minutes": ""}
+    posted = await client.post(path + "/edit", data=_form(csrf, world.national, **emptied))
+    assert posted.status_code == 303, posted.text
+    assert await rows(runtime, lectures) == [(None, None, None, "AGR-301")]
+    shown = (await client.get(path + "/edit")).text
+    assert 'name="year" value=""' in shown
+    assert 'name="duration_minutes" value=""' in shown
+
+    # a lecture becomes a textbook once its lecture fields are emptied
+    textbook = {"kind": "textbook", "year": "2001"}
+    posted = await client.post(path + "/edit", data=_form(csrf, world.national, **textbook))
+    assert posted.status_code == 303, posted.text
+    assert await rows(runtime, lectures) == [(2001, "undergraduate", None, None)]
+
+
 @pytest.mark.parametrize(
     ("fields", "status", "shown"),
     [

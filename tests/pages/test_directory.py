@@ -36,6 +36,10 @@ async def test_visitor_sees_public_partners_and_searches_in_hangul(
         assert await page.locator("p.empty").inner_text() == "No partner matches."
 
         await page.goto(base + "/?after=garbage")
-        assert "not a cursor returned by this API" in await page.locator("main").inner_text()
+        shown = await page.locator("#problem").inner_text()
+        assert shown == "This page link is no longer valid; start from the first page."
+        await page.click("#first-page")
+        await page.wait_for_url(base + "/")
+        assert await page.locator("ul.partners li").count() == 1
         await page.screenshot(path=str(tmp_path / "directory.png"))
         await page.close()

@@ -153,16 +153,22 @@ async def test_a_korean_offer_form_shows_the_domain_field_errors_in_korean(
         "licence": "",
         "line-0-query": "",
         "line-0-work": str(uuid.uuid4()),
-        "line-0-quantity": "0",
+        "line-0-quantity": "1",
         "line-0-format": "print",
-        "line-0-condition": "good",
+        "line-0-condition": "",
         "action": "save",
     }
     response = await client.post("/offers/new", data=form)
     assert response.status_code == 400
     assert '<html lang="ko"' in response.text
-    assert 'id="line-0-quantity-error">1에서 100000 사이<' in response.text
+    condition = "인쇄본 항목에는 상태(새것, 양호 또는 보통)가 필요합니다"
+    assert f'id="line-0-condition-error">{condition}<' in response.text
     assert 'id="expires-error">만료 시각은 미래여야 합니다<' in response.text
+    assert "a PRINT line" not in response.text
+    # the quantity's bound is the service's, said in Korean too
+    response = await client.post("/offers/new", data=form | {"line-0-quantity": "0"})
+    assert response.status_code == 400
+    assert 'id="line-0-quantity-error">1에서 100000 사이<' in response.text
     assert "between 1 and" not in response.text
     async with runtime.db.read() as session:
         connection = await session.connection()

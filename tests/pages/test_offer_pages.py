@@ -142,11 +142,11 @@ async def test_errors_show_by_their_field_and_nothing_is_written(
             partner=world.donor,
             action="save",
             expires="2001-01-01",
-            **{"line-1-work": str(uuid.uuid4()), "line-1-quantity": "0"},
+            **{"line-1-work": str(uuid.uuid4()), "line-1-quantity": "1", "line-1-condition": ""},
         ),
     )
     assert response.status_code == 400
-    assert 'id="line-1-quantity-error">' in response.text
+    assert 'id="line-1-condition-error">a PRINT line needs a condition' in response.text
     assert 'id="expires-error">' in response.text
     assert await _offers(runtime) == 0
 

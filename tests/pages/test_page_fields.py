@@ -190,6 +190,45 @@ async def test_a_claimed_quantity_that_is_not_a_number_is_a_400_not_a_404(
     assert await rows(runtime, "SELECT count(*) FROM allocation") == [(0,)]
 
 
+# A quantity past the service's bound is told the service's bound (1..100000, one constant
+# of each domain), never the page's own (once 0..2147483647).
+OUT_OF_BOUNDS = ["0", "100001", "2147483648", "9" * 40]
+BOUND = {"en": "between 1 and 100000", "ko": "1에서 100000 사이"}
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+async def test_a_claimed_quantity_past_the_bound_is_told_the_services_bound(
+    client: httpx.AsyncClient, runtime: Runtime, world: World, language: str
+) -> None:
+    await person(runtime, "kim@example.org", world.national, Role.LIBRARIAN)
+    csrf = await sign_in(client, "kim@example.org")
+    client.headers["Accept-Language"] = language
+    field = "quantity" if language == "en" else "수량"
+    for quantity in OUT_OF_BOUNDS:
+        answer = await client.post(
+            f"/request-lines/{uuid.uuid4()}/claim",
+            data={"csrf": csrf, "quantity": quantity, "offer_line": str(uuid.uuid4())},
+        )
+        assert answer.status_code == 400, answer.text
+        assert f'<p id="problem">{field}: {BOUND[language]}</p>' in answer.text
+        assert await rows(runtime, "SELECT count(*) FROM allocation") == [(0,)]
+
+
+@pytest.mark.parametrize("path", ["/offers/new", "/requests/new"])
+async def test_a_line_quantity_past_the_bound_is_told_the_services_bound_by_its_field(
+    client: httpx.AsyncClient, runtime: Runtime, world: World, path: str
+) -> None:
+    csrf = await _librarian(client, runtime, world)
+    work = await _work(runtime, world)
+    for quantity in OUT_OF_BOUNDS:
+        form = _offer(csrf, world.donor, work, **{"line-0-quantity": quantity})
+        answer = await client.post(path, data=form)
+        assert answer.status_code == 400, answer.text
+        assert f'id="line-0-quantity-error">{BOUND["en"]}</p>' in answer.text
+    assert await rows(runtime, "SELECT count(*) FROM offer") == [(0,)]
+    assert await rows(runtime, "SELECT count(*) FROM resource_request") == [(0,)]
+
+
 @pytest.mark.parametrize("field", ["year_from", "year_to"])
 async def test_a_catalogue_year_in_superscript_is_shown_by_its_field(
     client: httpx.AsyncClient, field: str

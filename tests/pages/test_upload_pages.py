@@ -350,3 +350,47 @@ async def test_giving_up_discards_the_parts_sent(
     ]
     assert [p for p in storage_root.rglob("*.part") if p.is_file()] == []
     assert await stored_keys(runtime) == []
+
+
+# -- the owner the form names ----------------------------------------------------------------
+
+NOT_AN_ID = "This is not the id of a partner: choose one from the list."
+
+
+@pytest.mark.parametrize("owner", ["junk", "' OR 1=1", "00000000-0000-0000-0000-00000000000g"])
+async def test_an_owner_that_is_no_partners_id_is_refused_never_the_uploaders_own(
+    client: httpx.AsyncClient, runtime: Runtime, scene: UploadScene, owner: str
+) -> None:
+    csrf = await sign_in(client, SENDER)
+    posted = await client.post(
+        "/uploads/file",
+        data=_form(csrf, scene, owner=owner),
+        files={"file": ("x.pdf", DATA, "application/pdf")},
+    )
+    assert posted.status_code == 400, posted.text
+    assert f'<p class="error" id="owner-error">{NOT_AN_ID}</p>' in posted.text
+    started = await _start(client, csrf, scene, DATA, owner=owner)
+    assert started.status_code == 400
+    assert started.json() == {"error": NOT_AN_ID, "fields": {"ownerPartnerId": NOT_AN_ID}}
+    assert await objects_held(runtime) == []
+    assert await stored_keys(runtime) == []
+    assert _spooled(runtime) == []
+
+
+async def test_an_owner_that_names_no_partner_is_not_found(
+    client: httpx.AsyncClient, runtime: Runtime, scene: UploadScene
+) -> None:
+    csrf = await sign_in(client, SENDER)
+    nobody = "0190a000-0000-7000-8000-000000000000"
+    posted = await client.post(
+        "/uploads/file",
+        data=_form(csrf, scene, owner=nobody),
+        files={"file": ("x.pdf", DATA, "application/pdf")},
+    )
+    assert posted.status_code == 404, posted.text
+    assert '<p id="problem">partner not found</p>' in posted.text
+    started = await _start(client, csrf, scene, DATA, owner=nobody)
+    assert started.status_code == 404
+    assert started.json() == {"error": "partner not found"}
+    assert await objects_held(runtime) == []
+    assert await stored_keys(runtime) == []
