@@ -125,9 +125,8 @@ class Database:
         self._chain = linker.GroupLinker(self._link) if self.dialect == "postgresql" else None
 
     async def _link(self) -> None:
-        async with self._write_sessions() as session:
-            await linker.link(session)
-            await session.commit()
+        async with self.writer.begin() as connection:  # committed when the block ends
+            await linker.link(connection)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
