@@ -7,7 +7,9 @@ transaction commits, so every writer waits for every other writer's last round t
 on a hot row the row lock is held across them as well. Instead, on PostgreSQL:
 
 1. a unit of work inserts its records into ``audit_pending`` inside its own transaction
-   (no shared lock: the change and its audit record commit or vanish together);
+   (no shared lock: the change and its audit record commit or vanish together; an
+   allocation's record is inserted by the very statement that makes it,
+   ``UnitOfWork.record_early``);
 2. right after the commit, ``GroupLinker`` runs a *link round* in a separate transaction:
    under the chain's advisory lock it reads the pending rows in id order (UUIDv7: the
    order they were recorded), computes their sequences and hashes after the chain's head,
