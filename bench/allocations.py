@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
@@ -254,8 +255,10 @@ async def hot_run(
     before = await allocated(runtime, lines[0])
     done, seconds = await contention(settings, who, lines[:1], request)
     verdict = await check(runtime, lines[0], before + done)
+    load = ", ".join(f"{figure:.1f}" for figure in os.getloadavg())
     print(
-        f"  service, hot line, 64 clients: {done} in {seconds:.2f} s = {done / seconds:.0f}/s; {verdict}"
+        f"  service, hot line, 64 clients: {done} in {seconds:.2f} s = {done / seconds:.0f}/s"
+        f" (load average after: {load}); {verdict}"
     )
     return done / seconds
 

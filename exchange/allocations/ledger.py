@@ -12,10 +12,10 @@ SQLite and PostgreSQL, with any number of processes. It is enforced in the datab
 
 Locks are always taken offer line first, then request line, so allocators never deadlock.
 
-An allocation moves both counters and inserts its row (``take``). On PostgreSQL that is one
-statement (data-modifying CTEs), so a hot offer line stays locked for that statement and
-the commit only, not for three client round trips; SQLite, one writer at a time, runs
-the three statements in turn.
+An allocation moves both counters and inserts its row and its audit record (``take``). On
+PostgreSQL that is one statement (data-modifying CTEs), so a hot offer line stays locked
+for that statement and the commit only, not for four client round trips; SQLite, one
+writer at a time, runs three statements in turn (its audit record was appended before).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.allocations.models import Allocation
+from exchange.audit.models import AuditPending
 from exchange.db.table import table
 from exchange.offers.models import OfferLine
 from exchange.requests.models import RequestLine
@@ -64,13 +65,23 @@ async def move(
     return None if row is None else (int(row[0]), int(row[1]))
 
 
+def _inserted(model: type[Allocation] | type[AuditPending], prefix: str, when: Any) -> Any:
+    """``INSERT INTO <model> SELECT :<prefix><column>, ... WHERE <when>`` as a CTE: its
+    values are parameters named after its columns (``prefix`` first: the executor would
+    read a parameter named like a column as a SET value of the UPDATEs)."""
+    target = table(model)
+    columns = list(target.c)
+    values = sa.select(*(sa.bindparam(f"{prefix}{c.name}", type_=c.type) for c in columns))
+    inserted = sa.insert(target).from_select(columns, values.where(when))
+    return inserted.returning(target.c[columns[0].name]).cte(f"{target.name}_made")
+
+
 def _taker() -> sa.Select[Any]:
     """PostgreSQL: move the offer line, then (only if it moved) the request line, then
-    (only if both moved) insert the allocation; one row (offer allocated, quantity, request
-    allocated, quantity), the request's pair NULL when it refused, no row when the offer
-    line refused."""
-    offers, requests, allocations = table(OfferLine), table(RequestLine), table(Allocation)
-    # parameter names are no column's: the executor would read one as a SET value
+    (only if both moved) insert the allocation and its staged audit record; one row
+    (offer allocated, quantity, request allocated, quantity, rows inserted), the request's
+    pair NULL when it refused, no row when the offer line refused."""
+    offers, requests = table(OfferLine), table(RequestLine)
     quantity = sa.bindparam("new_quantity", type_=sa.Integer)
     offer = (
         sa.update(offers)
@@ -89,18 +100,17 @@ def _taker() -> sa.Select[Any]:
         .returning(requests.c.allocated, requests.c.quantity)
         .cte("request_moved")
     )
-    columns = list(allocations.c)
-    values = sa.select(*(sa.bindparam(f"new_{c.name}", type_=c.type) for c in columns)).where(
-        sa.exists(sa.select(request.c.allocated))
-    )
-    inserted = sa.insert(allocations).from_select(columns, values).returning(allocations.c.id)
-    made = inserted.cte("allocation_made")
+    both_moved = sa.exists(sa.select(request.c.allocated))
+    made = [
+        _inserted(Allocation, "new_", both_moved),
+        _inserted(AuditPending, "audit_", both_moved),
+    ]
     return sa.select(
         offer.c.allocated,
         offer.c.quantity,
         request.c.allocated,
         request.c.quantity,
-        sa.select(sa.func.count()).select_from(made).scalar_subquery(),
+        *(sa.select(sa.func.count()).select_from(cte).scalar_subquery() for cte in made),
     ).select_from(offer.outerjoin(request, sa.true()))
 
 
@@ -111,16 +121,20 @@ Moved = tuple[int, int]
 
 
 async def take(
-    session: AsyncSession, dialect: str, allocation: dict[str, Any]
+    session: AsyncSession, allocation: dict[str, Any], staged: dict[str, Any] | None
 ) -> tuple[Moved | None, Moved | None]:
     """Allocate: add ``allocation["quantity"]`` to its offer line's counter, then to its
     request line's, then insert the ``allocation`` row (its column values) — each only if
-    the one before succeeded. The new (allocated, quantity) of each line, None for the one
-    that refused (and for the request line when the offer line did); on a refusal the
-    caller rolls back."""
-    if dialect == "postgresql":
+    the one before succeeded — with, on PostgreSQL, the ``staged`` audit record that
+    describes it (its ``audit_pending`` row, ``UnitOfWork.record_early``; None on
+    SQLite, where the record is already in the chain). The new (allocated, quantity) of
+    each line, None for the one that refused (and for the request line when the offer
+    line did); on a refusal nothing was written and the caller rolls back."""
+    connection = await session.connection()  # Core: none of the ORM's execution work
+    if staged is not None:
         params = {f"new_{name}": value for name, value in allocation.items()}
-        row = (await session.exec(_TAKER, params=params)).first()  # type: ignore[call-overload]
+        params.update((f"audit_{name}", value) for name, value in staged.items())
+        row = (await connection.execute(_TAKER, params)).first()
         if row is None:
             return None, None
         if row[2] is None:
@@ -133,7 +147,7 @@ async def take(
     request = await move(session, RequestLine, allocation["request_line_id"], quantity)
     if request is None:
         return offer, None
-    await session.exec(_INSERT, params=allocation)
+    await connection.execute(_INSERT, allocation)
     return offer, request
 
 

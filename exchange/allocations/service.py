@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -90,17 +91,20 @@ async def allocate(
         raise ValidationFailed.single(
             "offerLineId", "work_mismatch", "the request line asks for another work"
         )
-    allocation = Allocation(
-        id=uuid7(),
-        offer_line_id=offer_line_id,
-        request_line_id=request_line_id,
-        quantity=quantity,
-        state=AllocationState.ACTIVE.value,
-        created_by=identity.label,
-        created_at=now,
-    )
-    # written before the lines are locked: after them, only the commit
-    await uow.record_early(
+    values: dict[str, Any] = {
+        "id": uuid7(),
+        "offer_line_id": offer_line_id,
+        "request_line_id": request_line_id,
+        "quantity": quantity,
+        "state": AllocationState.ACTIVE.value,
+        "created_by": identity.label,
+        "created_at": now,
+        "ended_at": None,
+    }
+    allocation = Allocation(**values)
+    # judged (its offer's owner was read with the sides) and staged before the lines are
+    # locked: after them, only the commit
+    staged = await uow.record_early(
         AuditRecord(
             identity.label,
             "allocation.create",
@@ -108,9 +112,10 @@ async def allocate(
             str(allocation.id),
             None,
             allocation.snapshot(),
-        )
+        ),
+        {str(offer_line_id): sides.offer_owner},
     )
-    offer, moved = await ledger.take(session, uow.dialect, allocation.model_dump())
+    offer, moved = await ledger.take(session, values, staged)
     if offer is None:
         raise InsufficientQuantity(
             "offer", offer_line_id, await ledger.available(session, OfferLine, offer_line_id)

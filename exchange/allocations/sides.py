@@ -1,6 +1,7 @@
-"""Both sides of an allocation, read in one query: the offer line with its offer and donor,
-the request line with its request and requester. FOR SHARE OF the offer keeps its state
-(open, not withdrawn) steady until the allocating transaction commits."""
+"""Both sides of an allocation, read in one query: the offer line with its offer, its donor
+and the instance owning the offer (offline sync), the request line with its request and
+requester. FOR SHARE OF the offer keeps its state (open, not withdrawn) steady until the
+allocating transaction commits."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from exchange.errors import NotFound
 from exchange.offers.models import Offer, OfferLine, OfferState, effective_state
 from exchange.partners.models import Partner
 from exchange.requests.models import RequestLine, ResourceRequest
+from exchange.sync.ownership import offer_owner
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,7 @@ class Sides:
     request_work_id: uuid.UUID | None
     donor: Party
     requester: Party
+    offer_owner: uuid.UUID | None  # the instance owning the offer; None: this one
 
 
 def _sides_statement() -> sa.Select[Any]:
@@ -64,6 +67,7 @@ def _sides_statement() -> sa.Select[Any]:
                 for p in (donors, requesters)
                 for name in ("id", "status", "public", "tags")
             ),
+            offer_owner(offers.c.id),
         )
         .select_from(offer_lines)
         .join(offers, offers.c.id == offer_lines.c.offer_id)
@@ -101,6 +105,7 @@ async def read(
         request_work,
         Party(*row[7:11]),
         Party(*row[11:15]),
+        row[15],
     )
 
 

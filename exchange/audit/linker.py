@@ -7,7 +7,9 @@ transaction commits, so every writer waits for every other writer's last round t
 on a hot row the row lock is held across them as well. Instead, on PostgreSQL:
 
 1. a unit of work inserts its records into ``audit_pending`` inside its own transaction
-   (no shared lock: the change and its audit record commit or vanish together);
+   (no shared lock: the change and its audit record commit or vanish together; an
+   allocation's record is inserted by the very statement that makes it,
+   ``UnitOfWork.record_early``);
 2. right after the commit, ``GroupLinker`` runs a *link round* in a separate transaction:
    under the chain's advisory lock it reads the pending rows in id order (UUIDv7: the
    order they were recorded), computes their sequences and hashes after the chain's head,
@@ -35,6 +37,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
@@ -77,13 +80,14 @@ async def stage(session: AsyncSession, records: Iterable[AuditRecord]) -> None:
         await session.exec(_STAGE, params=rows)
 
 
-async def link(session: AsyncSession) -> int:
+async def link(connection: AsyncConnection) -> int:
     """Move every committed pending row into the chain, in the caller's transaction (which
-    holds the chain's lock until it ends); how many were linked."""
-    await session.exec(LOCK)  # type: ignore[call-overload]
+    holds the chain's lock until it ends); how many were linked. On a connection, with
+    Core statements: a round runs after every change, and no ORM session is needed."""
+    await connection.execute(LOCK)
     total = 0
     while True:
-        taken = (await session.exec(_TAKE_OLDEST)).all()  # type: ignore[call-overload]
+        taken = (await connection.execute(_TAKE_OLDEST)).all()
         if not taken:
             return total
         seq, prev = taken[0].head_seq or 0, taken[0].head_hash or GENESIS
@@ -92,7 +96,7 @@ async def link(session: AsyncSession) -> int:
             key=lambda row: row["id"],
         )
         events = linked(seq, prev, rows)
-        await session.exec(_INSERT, params=events)
+        await connection.execute(_INSERT, events)
         total += len(rows)
         if len(rows) < BATCH:
             return total

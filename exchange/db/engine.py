@@ -36,6 +36,7 @@ from exchange.errors import Unavailable
 BUSY_TIMEOUT_MS = 30_000
 # A pooled PostgreSQL connection idle longer than this is pinged before use (see _ping_idle)
 IDLE_PING_S = 5.0
+POOL_SIZE = 30  # connections of one process to PostgreSQL at most
 CONNECT_TIMEOUT_S = 5  # a black-holed PostgreSQL host answers 503 after this, not after 60 s
 
 
@@ -100,10 +101,15 @@ class Database:
             self.writer = _sqlite_engine(url, "BEGIN IMMEDIATE")
             self.reader = _sqlite_engine(url, "BEGIN")
         else:
+            # Every connection opened is kept (no overflow): an overflow connection is
+            # closed on its return whenever ten others idle, and a link round returns a
+            # burst at once, so a process under load opened a connection every 14
+            # allocations (a server fork and asyncpg's set-up each time; measured with
+            # bench/allocations.py's 16 clients a process).
             self.writer = create_async_engine(
                 url,
-                pool_size=10,
-                max_overflow=20,
+                pool_size=POOL_SIZE,
+                max_overflow=0,
                 pool_timeout=10,
                 connect_args={"timeout": CONNECT_TIMEOUT_S},
             )
@@ -119,9 +125,8 @@ class Database:
         self._chain = linker.GroupLinker(self._link) if self.dialect == "postgresql" else None
 
     async def _link(self) -> None:
-        async with self._write_sessions() as session:
-            await linker.link(session)
-            await session.commit()
+        async with self.writer.begin() as connection:  # committed when the block ends
+            await linker.link(connection)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange import clock
 from exchange.audit import linker
-from exchange.audit.chain import AuditRecord, append
+from exchange.audit.chain import AuditRecord, append, recorded
 
 log = logging.getLogger(__name__)
 
 CommitHook = Callable[[], Awaitable[None]]
 # Checks the changes a unit of work recorded before it commits; raises to refuse them all
-# (the offline-sync rule that replicas are read-only: ``exchange.sync.ownership``).
-WriteGuard = Callable[[AsyncSession, Sequence[AuditRecord]], Awaitable[None]]
+# (the offline-sync rule that replicas are read-only: ``exchange.sync.ownership``). The
+# mapping: what the caller already read of the owners it judges by (see ``record_early``).
+OfferOwners = Mapping[str, uuid.UUID | None]
+WriteGuard = Callable[[AsyncSession, Sequence[AuditRecord], OfferOwners], Awaitable[None]]
 
 
 class UnitOfWork:
@@ -45,26 +50,36 @@ class UnitOfWork:
     def on_commit(self, hook: CommitHook) -> None:
         self._hooks.append(hook)
 
-    async def record_early(self, record: AuditRecord) -> None:
+    async def record_early(
+        self, record: AuditRecord, offer_owners: OfferOwners
+    ) -> dict[str, Any] | None:
         """``record``, judged and written now rather than at commit: a service about to
-        lock a contended row calls it first, so that only the commit follows that lock
-        (staged on PostgreSQL; appended to the chain on SQLite, whose writer holds the
-        database lock anyway). The write guard (a replica is read-only) judges it here,
-        before it is written: it must name rows that exist or that it describes by its
-        snapshots (an allocation's offer line). Written inside whatever savepoint is open,
-        it rolls back with the change it describes; records made by ``record`` stay for
-        the commit, and are judged then."""
+        lock a contended row calls it first, so that only the commit follows that lock.
+        The write guard (a replica is read-only) judges it here, from ``offer_owners``
+        where they settle it (the owner of each offer line's offer, by line id as text,
+        read with the service's own rows: ``exchange.sync.ownership.offer_owner``); the
+        record must name rows that exist or that it describes by its snapshots (an
+        allocation's offer line).
+
+        On PostgreSQL the record is staged by the caller: the returned ``audit_pending``
+        row (``exchange.audit.linker.stage``'s columns) must be inserted by the caller's
+        next statement, in this transaction, exactly when it makes the change the record
+        describes (``exchange.allocations.ledger.take``); it is linked after commit. On
+        SQLite it is appended to the chain now (its writer holds the database lock
+        anyway) and None is returned. Written inside whatever savepoint is open, it rolls
+        back with the change it describes; records made by ``record`` stay for the
+        commit, and are judged then."""
         if self._guard is not None:
-            await self._guard(self.session, [record])
+            await self._guard(self.session, [record], offer_owners)
         if self._chain is None:
             await append(self.session, self.dialect, [record])
-            return
-        await linker.stage(self.session, [record])
+            return None
         self._staged = True
+        return recorded(record, clock.now())
 
     async def commit(self) -> None:
         if self._records and self._guard is not None:
-            await self._guard(self.session, self._records)
+            await self._guard(self.session, self._records, {})
         if self._chain is not None and self._records:
             await linker.stage(self.session, self._records)
             self._staged = True

@@ -19,7 +19,7 @@ owner ignores the change, rule 2).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -126,6 +126,19 @@ def _held_one_statement() -> sa.Select[Any]:
     )
 
 
+def offer_owner(offer_id: sa.ColumnElement[uuid.UUID]) -> sa.ScalarSelect[Any]:
+    """A column for a statement that reads an offer anyway: the instance owning the offer
+    ``offer_id`` (its replica row's origin), NULL when it is owned here. An allocation
+    reads it with its sides and hands it to ``refuse_foreign_writes`` (``offer_owners``),
+    which then needs no query of its own."""
+    versions = table(SyncVersion)
+    return (
+        sa.select(versions.c.origin_id)
+        .where(versions.c.entity_type == "offer", versions.c.entity_id == _UuidText(offer_id))
+        .scalar_subquery()
+    )
+
+
 # Built once: every change of every service passes here before it commits.
 _HELD = _held_statement()
 _HELD_ONE = _held_one_statement()
@@ -142,20 +155,39 @@ def _line_of(record: AuditRecord) -> str | None:
     return None
 
 
-async def refuse_foreign_writes(session: AsyncSession, records: Sequence[AuditRecord]) -> None:
+def _new_allocation(record: AuditRecord) -> bool:
+    """An allocation being made: its id was just made here (``uuid7``), so it is no
+    replica; only the owner of its offer line's offer can refuse it."""
+    return record.entity_type == "allocation" and record.before is None
+
+
+async def refuse_foreign_writes(
+    session: AsyncSession,
+    records: Sequence[AuditRecord],
+    offer_owners: Mapping[str, uuid.UUID | None] | None = None,
+) -> None:
     """Raise ``OwnedElsewhere`` for the first recorded change of a record owned elsewhere,
     then for the first allocation from an offer line of an offer owned elsewhere (its
     offer line read from the record's snapshot, so the allocation row need not exist yet:
     an allocation is judged before it locks its lines, ``UnitOfWork.record_early``).
 
-    One query whatever the records (none when no replicated record changed); one more
-    per allocation refused, to name it."""
+    ``offer_owners``: the owner of an offer line's offer (None: owned here) by offer line
+    id as text, as the caller already read it (``offer_owner``, with an allocation's
+    sides). Records that are all new allocations from such lines are judged from it with
+    no query; otherwise one query whatever the records (none when no replicated record
+    changed), and one more per allocation refused, to name it."""
     judged = [
         record
         for record in records
         if record.entity_type in REPLICATED and record.action not in LOCAL_OBSERVATIONS
     ]
     if not judged:
+        return
+    known = offer_owners or {}
+    if all(_new_allocation(r) and _line_of(r) in known for r in judged):
+        for record in judged:
+            if (found := known[str(_line_of(record))]) is not None:
+                raise OwnedElsewhere("allocation", record.entity_id, found)
         return
     keys = sorted({(record.entity_type, record.entity_id) for record in judged})
     lines = {
@@ -167,10 +199,10 @@ async def refuse_foreign_writes(session: AsyncSession, records: Sequence[AuditRe
     if len(keys) == 1 and len(offer_lines) <= 1:
         (kind, entity), only = keys[0], offer_lines[0] if offer_lines else None
         one = {"kind": kind, "entity": entity, "line": only}
-        rows = (await session.execute(_HELD_ONE, one)).tuples().all()
+        rows = (await session.exec(_HELD_ONE, params=one)).all()  # type: ignore[call-overload]
     else:
         params = {"keys": keys, "lines": offer_lines}
-        rows = (await session.execute(_HELD, params)).tuples().all()
+        rows = (await session.exec(_HELD, params=params)).all()  # type: ignore[call-overload]
     if not rows:
         return
     held = {(kind, entity_id): origin for kind, entity_id, origin in rows}

@@ -1,0 +1,55 @@
+"""What one allocation sends to the database: one read of both sides (with the owner of the
+offer, for the replica rule), one write; on PostgreSQL the audit chain's link round follows
+its commit (``exchange.audit.linker``)."""
+
+from __future__ import annotations
+
+from exchange.allocations import service as allocations
+from exchange.runtime import Runtime
+from tests.allocations.market import coordinator, make_market
+from tests.conftest import World
+from tests.statements import StatementCounter
+
+POSTGRESQL = [
+    "BEGIN",
+    "SELECT offer.id, offer.state,",
+    "WITH offer_moved AS",  # both counters, the allocation row and its audit record
+    "COMMIT",
+    "BEGIN",  # the link round
+    "SELECT pg_advisory_xact_lock($1::INTEGER)",
+    "WITH anon_1 AS",
+    "INSERT INTO audit_event",
+    "COMMIT",
+]
+SQLITE = [
+    "BEGIN",
+    "SELECT offer.id, offer.state,",
+    "SELECT audit_event.seq, audit_event.hash",
+    "INSERT INTO audit_event (seq,",
+    "UPDATE offer_line SET",
+    "UPDATE request_line SET",
+    "INSERT INTO allocation (id,",
+    "COMMIT",
+]
+
+
+async def test_an_allocation_reads_its_sides_once_and_writes_in_one_statement(
+    runtime: Runtime, world: World
+) -> None:
+    market = await make_market(runtime, world, offered=[5], requested=[10])
+    line, request = market.offer_lines[0], market.request_lines[0]
+
+    async def allocate() -> None:
+        async with runtime.db.unit_of_work() as uow:
+            await allocations.allocate(
+                coordinator(world), line, request, 1, uow=uow, policy=runtime.policy
+            )
+
+    await allocate()  # the first changes the request's state; later ones do not
+    counter = StatementCounter()
+    with counter.watching(runtime.db.writer, runtime.db.reader):
+        await allocate()
+    expected = POSTGRESQL if runtime.db.dialect == "postgresql" else SQLITE
+    # each statement named by the start it is expected to have (shown whole otherwise)
+    named = [next((kind for kind in expected if sql.startswith(kind)), sql) for sql in counter.sql]
+    assert named == expected
