@@ -54,3 +54,12 @@ async def rows(runtime: Runtime, sql: str) -> list[tuple[object, ...]]:
     async with runtime.db.read() as session:
         connection = await session.connection()
         return [tuple(row) for row in (await connection.execute(sa.text(sql))).all()]
+
+
+async def member_signed_in(
+    client: httpx.AsyncClient, runtime: Runtime, email: str, partner: str | uuid.UUID, role: Role
+) -> str:
+    """A new account (``person``) signed in as a new browser (``sign_in``); returns the
+    session's CSRF token."""
+    await person(runtime, email, partner, role)
+    return await sign_in(client, email)

@@ -18,7 +18,7 @@ from exchange.pages.i18n import Language, translations
 from exchange.policy import PLATFORM
 from exchange.runtime import Runtime
 from tests.conftest import World
-from tests.pages.people import person, rows, sign_in
+from tests.pages.people import member_signed_in, rows
 from tests.shipments.scene import allocate, make_scene
 
 SCHEMA = Path(__file__).resolve().parents[2] / "policies" / "schema.cedarschema"
@@ -68,8 +68,9 @@ async def test_a_refused_release_names_the_action_in_words_and_changes_nothing(
 ) -> None:
     scene = await make_scene(runtime, world, custodial=False)
     allocation = await allocate(runtime, scene, scene.national, scene.print_line, 1)
-    await person(runtime, "donor-librarian@example.org", scene.donor, Role.LIBRARIAN)
-    csrf = await sign_in(client, "donor-librarian@example.org")
+    csrf = await member_signed_in(
+        client, runtime, "donor-librarian@example.org", scene.donor, Role.LIBRARIAN
+    )
     client.cookies.set("lang", lang)
     everything = "SELECT id, state FROM allocation ORDER BY id"
     before = await rows(runtime, everything)
@@ -93,8 +94,9 @@ async def test_the_upload_script_is_told_a_denial_in_words(
     client: httpx.AsyncClient, runtime: Runtime, world: World, lang: str, said: str
 ) -> None:
     scene = await make_scene(runtime, world, custodial=False)
-    await person(runtime, "reader@example.org", scene.national, Role.RESEARCHER)
-    csrf = await sign_in(client, "reader@example.org")
+    csrf = await member_signed_in(
+        client, runtime, "reader@example.org", scene.national, Role.RESEARCHER
+    )
     client.cookies.set("lang", lang)
     answer = await client.post(
         "/uploads/start",
@@ -123,8 +125,7 @@ async def test_the_upload_script_is_told_a_field_error_without_the_domains_field
     client: httpx.AsyncClient, runtime: Runtime, world: World, lang: str, said: str | None
 ) -> None:
     scene = await make_scene(runtime, world, custodial=False)
-    await person(runtime, "owner@example.org", scene.donor, Role.LIBRARIAN)
-    csrf = await sign_in(client, "owner@example.org")
+    csrf = await member_signed_in(client, runtime, "owner@example.org", scene.donor, Role.LIBRARIAN)
     client.cookies.set("lang", lang)
     answer = await client.post(
         "/uploads/start",

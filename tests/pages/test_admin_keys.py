@@ -20,7 +20,7 @@ from exchange.keys.models import SigningKey
 from exchange.runtime import Runtime
 from exchange.signing.instance_key import b64url
 from tests.conftest import World
-from tests.pages.people import person, sign_in
+from tests.pages.people import member_signed_in, person, sign_in
 
 
 async def _keys(runtime: Runtime) -> list[tuple[str, str, bool]]:
@@ -41,8 +41,7 @@ def _pem(key: Ed25519PrivateKey) -> str:
 async def test_an_admin_registers_revokes_and_exports_keys(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    await person(runtime, "root@example.org", world.national, Role.ADMIN)
-    csrf = await sign_in(client, "root@example.org")
+    csrf = await member_signed_in(client, runtime, "root@example.org", world.national, Role.ADMIN)
     page = await client.get("/admin/keys")
     assert page.status_code == 200
     assert 'href="/.well-known/jwks.json" download="jwks.json"' in page.text
@@ -146,8 +145,7 @@ async def test_others_cannot_manage_keys_and_nothing_changes(
 async def test_a_revocation_is_dated_as_of_when_a_compromise_began(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    await person(runtime, "root@example.org", world.national, Role.ADMIN)
-    csrf = await sign_in(client, "root@example.org")
+    csrf = await member_signed_in(client, runtime, "root@example.org", world.national, Role.ADMIN)
     key = Ed25519PrivateKey.generate()
     kid = public_jwk(key.public_key())["kid"]
     await client.post(

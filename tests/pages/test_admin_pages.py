@@ -12,7 +12,7 @@ from exchange.identity.identity import SYSTEM, Role
 from exchange.partners import service as partners
 from exchange.runtime import Runtime
 from tests.conftest import World
-from tests.pages.people import person, rows, sign_in
+from tests.pages.people import member_signed_in, person, rows, sign_in
 
 
 def _partner_form(csrf: str, **fields: str) -> dict[str, str]:
@@ -93,8 +93,9 @@ async def test_only_admins_reach_the_admin_pages(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
     assert (await client.get("/admin/partners")).status_code == 303  # sign in first
-    await person(runtime, "kim@example.org", world.national, Role.LIBRARIAN)
-    csrf = await sign_in(client, "kim@example.org")
+    csrf = await member_signed_in(
+        client, runtime, "kim@example.org", world.national, Role.LIBRARIAN
+    )
     for path in ("/admin/partners", "/admin/policies", f"/admin/partners/{world.national}"):
         assert (await client.get(path)).status_code == 404, path
     refused = await client.post(
@@ -107,8 +108,7 @@ async def test_only_admins_reach_the_admin_pages(
 async def test_the_policies_in_force_are_shown_read_only(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    await person(runtime, "root@example.org", world.donor, Role.ADMIN)
-    await sign_in(client, "root@example.org")
+    await member_signed_in(client, runtime, "root@example.org", world.donor, Role.ADMIN)
     page = await client.get("/admin/policies")
     assert page.status_code == 200
     assert "<code>partners.cedar</code>" in page.text

@@ -13,14 +13,13 @@ from exchange.identity.identity import Role
 from exchange.pages import web
 from exchange.runtime import Runtime
 from tests.conftest import World
-from tests.pages.people import hidden, person, sign_in
+from tests.pages.people import hidden, member_signed_in
 
 
 async def test_pages_and_styles_are_gzipped_for_browsers_that_accept_it(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    await person(runtime, "kim@example.org", world.national, Role.LIBRARIAN)
-    await sign_in(client, "kim@example.org")
+    await member_signed_in(client, runtime, "kim@example.org", world.national, Role.LIBRARIAN)
     for path in ("/dashboard", "/catalogue", "/static/site.css"):
         response = await client.get(path, headers={"Accept-Encoding": "gzip"})
         assert response.status_code == 200
@@ -48,8 +47,9 @@ def test_a_masked_token_unmasks_to_the_token_and_differs_each_time() -> None:
 async def test_each_response_masks_the_token_and_any_of_them_signs_a_form(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    await person(runtime, "kim@example.org", world.national, Role.LIBRARIAN)
-    first = await sign_in(client, "kim@example.org")
+    first = await member_signed_in(
+        client, runtime, "kim@example.org", world.national, Role.LIBRARIAN
+    )
     page = (await client.get("/dashboard")).text
     second = hidden(page, "csrf")
     assert first != second

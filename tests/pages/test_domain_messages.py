@@ -31,7 +31,7 @@ from exchange.shipments.errors import IllegalTransition
 from exchange.shipments.models import ShipmentState
 from exchange.shipments.workflow import Action, Facts
 from tests.conftest import World, db_state
-from tests.pages.people import person, sign_in
+from tests.pages.people import member_signed_in, person, sign_in
 from tests.shipments.scene import allocate, make_scene
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -294,8 +294,9 @@ async def test_a_korean_illegal_transition_page_names_the_state_and_action_in_ko
 ) -> None:
     scene = await make_scene(runtime, world, custodial=False)
     await allocate(runtime, scene, scene.national, scene.print_line, 1)
-    await person(runtime, "packer@example.org", scene.donor, Role.LIBRARIAN)
-    csrf = await sign_in(client, "packer@example.org")
+    csrf = await member_signed_in(
+        client, runtime, "packer@example.org", scene.donor, Role.LIBRARIAN
+    )
     client.cookies.set("lang", "ko")
     packing = await client.get("/shipments/new")
     allocation_ids = re.findall(r'name="allocation" value="([^"]+)"', packing.text)

@@ -16,7 +16,7 @@ from exchange.runtime import Runtime
 from exchange.settings import Settings
 from tests.conftest import World
 from tests.pages import journey
-from tests.pages.people import PASSWORD, person, rows, sign_in
+from tests.pages.people import PASSWORD, member_signed_in, person, rows
 from tests.servers.web import serving
 
 OFFERS = "SELECT count(*) FROM offer"
@@ -27,8 +27,7 @@ DASHBOARD = '<a href="/dashboard">Your dashboard</a>'
 async def test_a_refused_form_links_back_to_its_page_and_the_dashboard(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    await person(runtime, "lena@example.org", world.donor, Role.LIBRARIAN)
-    await sign_in(client, "lena@example.org")
+    await member_signed_in(client, runtime, "lena@example.org", world.donor, Role.LIBRARIAN)
     form = {"csrf": "stale", "action": "save", "line_count": "0", "partner": world.donor}
     came_from = {"Referer": "http://testserver/offers/new"}
     refused = await client.post("/offers/new", data=form, headers=came_from)
@@ -50,8 +49,7 @@ async def test_a_refused_form_links_back_to_its_page_and_the_dashboard(
 async def test_a_form_sent_after_the_session_ended_offers_sign_in_then_back(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    await person(runtime, "lena@example.org", world.donor, Role.LIBRARIAN)
-    csrf = await sign_in(client, "lena@example.org")
+    csrf = await member_signed_in(client, runtime, "lena@example.org", world.donor, Role.LIBRARIAN)
     secret = client.cookies["sx_session"]
     assert (await client.post("/signout", data={"csrf": csrf})).status_code == 303
     client.cookies.set("sx_session", secret)  # the tab still holds the ended session

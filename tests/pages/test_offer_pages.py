@@ -16,7 +16,7 @@ from exchange.catalogue.validation import WorkDraft
 from exchange.identity.identity import SYSTEM, Role
 from exchange.runtime import Runtime
 from tests.conftest import World
-from tests.pages.people import person, sign_in
+from tests.pages.people import member_signed_in, person, sign_in
 
 
 @pytest.fixture
@@ -175,8 +175,9 @@ async def test_another_partners_librarian_cannot_see_or_publish_a_draft(
     )
     offer_path = saved.headers["location"]
     # The national library's librarian, through a bearer-less session of their own.
-    await person(runtime, "pak@example.org", world.national, Role.LIBRARIAN)
-    csrf = await sign_in(client, "pak@example.org")
+    csrf = await member_signed_in(
+        client, runtime, "pak@example.org", world.national, Role.LIBRARIAN
+    )
     publish = await client.post(offer_path + "/publish", data={"csrf": csrf})
     assert publish.status_code == 403
     async with runtime.db.read() as session:

@@ -18,7 +18,7 @@ from exchange.identity.identity import SYSTEM, Role
 from exchange.pages import web
 from exchange.runtime import Runtime
 from tests.conftest import World
-from tests.pages.people import person, rows, sign_in
+from tests.pages.people import member_signed_in, person, rows, sign_in
 
 
 @pytest.mark.parametrize(
@@ -134,8 +134,9 @@ async def test_an_expiry_no_layer_can_hold_is_refused_as_graphql_does(
 async def test_a_request_note_is_refused_past_the_rule_not_cut(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    await person(runtime, "kim@example.org", world.national, Role.LIBRARIAN)
-    csrf = await sign_in(client, "kim@example.org")
+    csrf = await member_signed_in(
+        client, runtime, "kim@example.org", world.national, Role.LIBRARIAN
+    )
     form = {
         "csrf": csrf,
         "line_count": "1",
@@ -153,8 +154,9 @@ async def test_a_request_note_is_refused_past_the_rule_not_cut(
 async def test_a_form_that_is_not_utf8_is_refused_not_stored_with_replacements(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    await person(runtime, "kim@example.org", world.national, Role.LIBRARIAN)
-    csrf = await sign_in(client, "kim@example.org")
+    csrf = await member_signed_in(
+        client, runtime, "kim@example.org", world.national, Role.LIBRARIAN
+    )
     body = (
         f"csrf={csrf}&line_count=1&partner={world.national}&line-0-subject=physics"
         "&line-0-quantity=2&action=save&note=%FF%FEbad"
@@ -179,8 +181,9 @@ async def test_a_form_that_is_not_utf8_is_refused_not_stored_with_replacements(
 async def test_a_claimed_quantity_that_is_not_a_number_is_a_400_not_a_404(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    await person(runtime, "kim@example.org", world.national, Role.LIBRARIAN)
-    csrf = await sign_in(client, "kim@example.org")
+    csrf = await member_signed_in(
+        client, runtime, "kim@example.org", world.national, Role.LIBRARIAN
+    )
     answer = await client.post(
         f"/request-lines/{uuid.uuid4()}/claim",
         data={"csrf": csrf, "quantity": "²", "offer_line": str(uuid.uuid4())},
@@ -268,8 +271,7 @@ async def test_a_lecture_page_past_the_last_says_so_with_a_way_back(
 async def test_a_suspension_reason_is_held_to_the_text_rule(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    await person(runtime, "root@example.org", world.donor, Role.ADMIN)
-    csrf = await sign_in(client, "root@example.org")
+    csrf = await member_signed_in(client, runtime, "root@example.org", world.donor, Role.ADMIN)
     path = f"/admin/partners/{world.national}/suspend"
     before = await rows(runtime, "SELECT id, status FROM partner ORDER BY id")
     audits = await rows(runtime, "SELECT count(*) FROM audit_event")
@@ -300,8 +302,9 @@ async def test_a_multipart_form_that_is_not_utf8_is_refused_not_read_as_latin1(
     """A form may also come as multipart/form-data: a value that is not UTF-8 is refused
     there too (Starlette would read it as latin-1, "Ã©" for "é"), and a Korean value in
     UTF-8 is read exactly, with repeated names kept."""
-    await person(runtime, "kim@example.org", world.national, Role.LIBRARIAN)
-    csrf = await sign_in(client, "kim@example.org")
+    csrf = await member_signed_in(
+        client, runtime, "kim@example.org", world.national, Role.LIBRARIAN
+    )
     fields = [
         ("csrf", csrf.encode()),
         ("line_count", b"1"),

@@ -11,7 +11,7 @@ import httpx
 from exchange.identity.identity import Role
 from exchange.runtime import Runtime
 from tests.conftest import World
-from tests.pages.people import person, rows, sign_in
+from tests.pages.people import member_signed_in, rows
 
 BAD = "not-an-id"
 NOTHING_HERE = "Nothing is here, or it is not yours to see."
@@ -59,8 +59,7 @@ def forms(world: World) -> list[tuple[str, dict[str, str]]]:
 async def test_a_malformed_id_in_a_path_is_the_not_found_page_everywhere(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    await person(runtime, "root@example.org", world.national, Role.ADMIN)
-    csrf = await sign_in(client, "root@example.org")
+    csrf = await member_signed_in(client, runtime, "root@example.org", world.national, Role.ADMIN)
     before = await rows(runtime, WRITTEN)
     for path in PAGES:
         page = await client.get(path)

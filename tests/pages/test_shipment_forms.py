@@ -5,25 +5,17 @@ text rule allows (never cut silently), and a state filter that is not a state.""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import httpx
 import pytest
 
 from exchange.identity.identity import Role
 from exchange.runtime import Runtime
-from exchange.settings import Settings
 from tests.conftest import World
-from tests.pages.people import person, rows, sign_in
-from tests.shipments.conftest import KEY_ENCRYPTION_KEY
+from tests.pages.people import member_signed_in, person, rows, sign_in
 from tests.shipments.scene import allocate, make_scene
 
-
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data", database_url=database_url, key_encryption_key=KEY_ENCRYPTION_KEY
-    )
+pytestmark = pytest.mark.signing_keys  # dispatches sign their manifests
 
 
 async def _delivered(client: httpx.AsyncClient, runtime: Runtime, world: World) -> str:
@@ -122,8 +114,7 @@ async def test_an_event_note_longer_than_the_rule_is_refused_not_cut(
 async def test_a_state_filter_that_is_not_a_state_is_refused_by_its_field(
     client: httpx.AsyncClient, runtime: Runtime, world: World
 ) -> None:
-    await person(runtime, "coord@example.org", world.donor, Role.COORDINATOR)
-    await sign_in(client, "coord@example.org")
+    await member_signed_in(client, runtime, "coord@example.org", world.donor, Role.COORDINATOR)
     answer = await client.get("/shipments", params={"state": "bogus"})
     assert answer.status_code == 400
     assert "state: Choose a state from the list." in answer.text

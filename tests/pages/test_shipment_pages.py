@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,21 +16,14 @@ import sqlalchemy as sa
 from exchange import clock
 from exchange.identity.identity import Role
 from exchange.runtime import Runtime
-from exchange.settings import Settings
 from exchange.shipments import transitions
 from exchange.shipments.workflow import Action
 from tests.conftest import World, db_state
-from tests.pages.people import person, rows, sign_in
+from tests.pages.people import member_signed_in, person, rows, sign_in
 from tests.pages.test_query_counts import statements
-from tests.shipments.conftest import KEY_ENCRYPTION_KEY
 from tests.shipments.scene import allocate, draft, make_scene
 
-
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data", database_url=database_url, key_encryption_key=KEY_ENCRYPTION_KEY
-    )
+pytestmark = pytest.mark.signing_keys  # dispatches sign their manifests
 
 
 async def _state(runtime: Runtime) -> str:
@@ -266,8 +258,9 @@ async def test_a_refused_packing_names_the_allocation_by_its_work_not_its_id(
     allocation promises, in English and Korean; the allocation's id is not shown."""
     scene = await make_scene(runtime, world, custodial=False)
     allocation = str(await allocate(runtime, scene, scene.national, scene.print_line, 2))
-    await person(runtime, "sender@example.org", scene.donor, Role.LIBRARIAN)
-    csrf = await sign_in(client, "sender@example.org")
+    csrf = await member_signed_in(
+        client, runtime, "sender@example.org", scene.donor, Role.LIBRARIAN
+    )
     form = {"csrf": csrf, "mode": "physical", "allocation": [allocation]}
     assert (await client.post("/shipments/new", data=form)).status_code == 303
     before = await db_state(runtime)

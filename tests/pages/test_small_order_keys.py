@@ -19,7 +19,7 @@ from exchange.keys.material import public_jwk
 from exchange.runtime import Runtime
 from exchange.signing.small_order import BLOCKED, has_small_order
 from tests.conftest import World
-from tests.pages.people import person, rows, sign_in
+from tests.pages.people import member_signed_in, rows
 
 SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")  # RFC 8410 Ed25519 public key
 REASONS = {
@@ -66,8 +66,7 @@ def test_small_order_encodings_with_either_sign_bit_are_found_and_real_keys_are_
 async def test_a_small_order_key_is_refused_beside_its_field_and_not_registered(
     client: httpx.AsyncClient, runtime: Runtime, world: World, lang: str, pasted: str
 ) -> None:
-    await person(runtime, "root@example.org", world.national, Role.ADMIN)
-    csrf = await sign_in(client, "root@example.org")
+    csrf = await member_signed_in(client, runtime, "root@example.org", world.national, Role.ADMIN)
     client.cookies.set("lang", lang)
     refused = await client.post(
         "/admin/keys/new", data={"csrf": csrf, "partner": world.national, "public_key": pasted}

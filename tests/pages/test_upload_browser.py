@@ -25,7 +25,6 @@ from tests.pages.test_accessibility import _violations
 from tests.pages.upload_scene import SENDER, objects_held, upload_scene
 from tests.servers.moto import S3Server, create_bucket
 from tests.servers.web import free_port, serving
-from tests.shipments.conftest import KEY_ENCRYPTION_KEY
 from tests.storage.conftest import SERVERS
 from tests.storage.conftest import s3_server as s3_server  # the servers, as fixtures here
 from tests.storage.conftest import s3rver_server as s3rver_server
@@ -35,11 +34,7 @@ BIG = b"%PDF-1.4\n" + bytes(range(256)) * (17 * 4096)  # 17 MiB and 9 bytes: thr
 _buckets = count()
 
 
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data", database_url=database_url, key_encryption_key=KEY_ENCRYPTION_KEY
-    )
+pytestmark = pytest.mark.signing_keys  # dispatches sign their manifests
 
 
 def _on(settings: Settings, backend: str, request: pytest.FixtureRequest, port: int) -> Settings:

@@ -7,42 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import httpx
 import pytest
 
 from exchange.runtime import Runtime
-from exchange.settings import Settings
-from tests.conftest import World
 from tests.pages.people import sign_in
-from tests.pages.upload_scene import SENDER, UploadScene, objects_held, stored_keys, upload_scene
-from tests.shipments.conftest import KEY_ENCRYPTION_KEY
+from tests.pages.upload_scene import SENDER, UploadScene, form_fields, objects_held, stored_keys
 
 DATA = b"%PDF-1.4\n" + bytes(range(256)) * 64
 PARTS_UNREADABLE = "The list of uploaded parts could not be read."
 
 
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data", database_url=database_url, key_encryption_key=KEY_ENCRYPTION_KEY
-    )
-
-
-@pytest.fixture
-async def scene(runtime: Runtime, world: World) -> UploadScene:
-    return await upload_scene(runtime, world)
-
-
-def _fields(csrf: str, scene: UploadScene, **extra: str) -> dict[str, str]:
-    return {
-        "csrf": csrf,
-        "shipment": str(scene.shipment),
-        "owner": str(scene.sender),
-        "licence": "CC-BY-4.0",
-        **extra,
-    }
+pytestmark = pytest.mark.signing_keys  # dispatches sign their manifests
 
 
 async def test_the_form_refuses_a_size_in_superscript(
@@ -51,7 +28,7 @@ async def test_the_form_refuses_a_size_in_superscript(
     csrf = await sign_in(client, SENDER)
     posted = await client.post(
         "/uploads/file",
-        data=_fields(csrf, scene, size="²"),
+        data=form_fields(csrf, scene, size="²"),
         files={"file": ("x.pdf", DATA, "application/pdf")},
     )
     assert posted.status_code == 400, posted.text
@@ -64,7 +41,7 @@ async def test_the_script_step_refuses_a_size_in_superscript(
     client: httpx.AsyncClient, runtime: Runtime, scene: UploadScene
 ) -> None:
     csrf = await sign_in(client, SENDER)
-    fields = _fields(
+    fields = form_fields(
         csrf,
         scene,
         filename="x.pdf",
@@ -99,7 +76,7 @@ async def test_a_parts_list_of_the_wrong_shape_is_a_400_and_nothing_completes(
     client: httpx.AsyncClient, runtime: Runtime, scene: UploadScene, parts: str
 ) -> None:
     csrf = await sign_in(client, SENDER)
-    fields = _fields(
+    fields = form_fields(
         csrf,
         scene,
         filename="x.pdf",
@@ -127,7 +104,7 @@ async def test_twenty_thousand_nested_lists_are_refused_as_too_large_not_a_fault
     client: httpx.AsyncClient, runtime: Runtime, scene: UploadScene
 ) -> None:
     csrf = await sign_in(client, SENDER)
-    fields = _fields(
+    fields = form_fields(
         csrf,
         scene,
         filename="x.pdf",
@@ -151,7 +128,7 @@ async def test_a_file_name_that_is_not_utf8_is_refused_not_kept_with_replacement
     boundary = "b0undary"
     head = "".join(
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-        for name, value in _fields(csrf, scene, size=str(len(DATA))).items()
+        for name, value in form_fields(csrf, scene, size=str(len(DATA))).items()
     ).encode()
     file_part = (
         f"--{boundary}\r\n".encode()
@@ -185,7 +162,7 @@ async def test_completing_before_the_file_arrived_says_so_without_the_storage_ke
     "no stored object 'objects/<uuid>'": a storage key, in English on a Korean page."""
     csrf = await sign_in(client, SENDER)
     client.cookies.set("lang", lang)
-    fields = _fields(
+    fields = form_fields(
         csrf,
         scene,
         filename="x.pdf",

@@ -13,44 +13,22 @@ import httpx
 import pytest
 
 from exchange.runtime import Runtime
-from exchange.settings import Settings
-from tests.conftest import World
 from tests.pages.people import sign_in
 from tests.pages.upload_scene import (
     FOREIGN,
     RESEARCHER,
     SENDER,
     UploadScene,
+    form_fields,
     objects_held,
     stored_keys,
-    upload_scene,
 )
-from tests.shipments.conftest import KEY_ENCRYPTION_KEY
 
 MiB = 1024 * 1024
 DATA = b"%PDF-1.4\n" + bytes(range(256)) * 1200  # 307,209 bytes
 
 
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data", database_url=database_url, key_encryption_key=KEY_ENCRYPTION_KEY
-    )
-
-
-@pytest.fixture
-async def scene(runtime: Runtime, world: World) -> UploadScene:
-    return await upload_scene(runtime, world)
-
-
-def _form(csrf: str, scene: UploadScene, **extra: str) -> dict[str, str]:
-    return {
-        "csrf": csrf,
-        "shipment": str(scene.shipment),
-        "owner": str(scene.sender),
-        "licence": "CC-BY-4.0",
-        **extra,
-    }
+pytestmark = pytest.mark.signing_keys  # dispatches sign their manifests
 
 
 def _spooled(runtime: Runtime) -> list[Path]:
@@ -73,7 +51,7 @@ async def test_the_form_without_javascript_streams_the_file_and_verifies_it(
 
     posted = await client.post(
         "/uploads/file",
-        data=_form(csrf, scene),
+        data=form_fields(csrf, scene),
         files={"file": ("chapter one.pdf", DATA, "application/pdf")},
     )
     assert posted.status_code == 303, posted.text
@@ -119,7 +97,7 @@ async def test_the_form_refuses_who_may_not_upload_and_stores_nothing(
     owner = {"owner": str(scene.receiver)} if own else {}
     posted = await client.post(
         "/uploads/file",
-        data={**_form(csrf, scene), **owner},
+        data={**form_fields(csrf, scene), **owner},
         files={"file": ("x.pdf", DATA, "application/pdf")},
     )
     assert posted.status_code == 403, posted.text
@@ -135,7 +113,7 @@ async def test_the_form_without_its_token_is_refused(
     await sign_in(client, SENDER)
     posted = await client.post(
         "/uploads/file",
-        data=_form("forged", scene),
+        data=form_fields("forged", scene),
         files={"file": ("x.pdf", DATA, "application/pdf")},
     )
     assert posted.status_code == 403
@@ -149,7 +127,9 @@ async def test_an_empty_file_is_refused(
 ) -> None:
     csrf = await sign_in(client, SENDER)
     posted = await client.post(
-        "/uploads/file", data=_form(csrf, scene), files={"file": ("x.pdf", b"", "application/pdf")}
+        "/uploads/file",
+        data=form_fields(csrf, scene),
+        files={"file": ("x.pdf", b"", "application/pdf")},
     )
     assert posted.status_code == 400
     assert '<p class="error" id="file-error">choose a file that is not empty</p>' in posted.text
@@ -163,7 +143,7 @@ async def test_a_refused_field_shows_beside_it_with_the_values_kept(
     csrf = await sign_in(client, SENDER)
     posted = await client.post(
         "/uploads/file",
-        data=_form(csrf, scene, licence="Whatever-1.0", required_tag="staff-only"),
+        data=form_fields(csrf, scene, licence="Whatever-1.0", required_tag="staff-only"),
         files={"file": ("x.pdf", DATA, "application/pdf")},
         headers={"Accept-Language": "ko"},
     )
@@ -195,7 +175,7 @@ async def test_the_page_in_korean(
 async def _start(
     client: httpx.AsyncClient, csrf: str, scene: UploadScene, data: bytes, **extra: str
 ) -> httpx.Response:
-    fields = _form(
+    fields = form_fields(
         csrf,
         scene,
         filename="lecture.pdf",

@@ -6,7 +6,6 @@ nothing. A suspended partner's librarian, a researcher, the receiving partner's 
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,18 +16,16 @@ from exchange.catalogue.validation import WorkDraft
 from exchange.identity.identity import SYSTEM, Role
 from exchange.partners import service as partners
 from exchange.runtime import Runtime
-from exchange.settings import Settings
 from tests.conftest import World
 from tests.pages.people import person, sign_in
 from tests.pages.upload_scene import (
     FOREIGN,
     RESEARCHER,
     SENDER,
+    UploadScene,
     objects_held,
     stored_keys,
-    upload_scene,
 )
-from tests.shipments.conftest import KEY_ENCRYPTION_KEY
 
 DATA = b"%PDF-1.4\n" + bytes(range(256)) * 40
 SUSPENDED = (
@@ -43,11 +40,7 @@ NOT_OWNER = "not allowed to upload a file: only librarians of the owning partner
 FORM = 'id="upload-form"'
 
 
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data", database_url=database_url, key_encryption_key=KEY_ENCRYPTION_KEY
-    )
+pytestmark = pytest.mark.signing_keys  # dispatches sign their manifests
 
 
 async def _suspend(runtime: Runtime, partner: str | uuid.UUID) -> None:
@@ -70,9 +63,8 @@ async def _post(client: httpx.AsyncClient, csrf: str, **fields: str) -> httpx.Re
 
 
 async def test_a_suspended_senders_librarian_is_shown_the_refusal_not_the_shipments_form(
-    client: httpx.AsyncClient, runtime: Runtime, world: World
+    client: httpx.AsyncClient, runtime: Runtime, scene: UploadScene
 ) -> None:
-    scene = await upload_scene(runtime, world)
     csrf = await sign_in(client, SENDER)
     assert FORM in (await client.get(scene.page)).text  # before the suspension
     await _suspend(runtime, scene.sender)
@@ -92,9 +84,8 @@ async def test_a_suspended_senders_librarian_is_shown_the_refusal_not_the_shipme
 
 @pytest.mark.parametrize("email", [RESEARCHER, FOREIGN])
 async def test_who_may_not_upload_to_a_shipment_is_shown_the_policys_reason(
-    client: httpx.AsyncClient, runtime: Runtime, world: World, email: str
+    client: httpx.AsyncClient, runtime: Runtime, scene: UploadScene, email: str
 ) -> None:
-    scene = await upload_scene(runtime, world)
     csrf = await sign_in(client, email)
     page = await client.get(scene.page)
     assert page.status_code == 200

@@ -44,6 +44,18 @@ async def upload_scene(runtime: Runtime, world: World) -> UploadScene:
     return UploadScene(shipment.id, scene.donor, scene.national, scene.campus)
 
 
+def form_fields(csrf: str, scene: UploadScene, **extra: str) -> dict[str, str]:
+    """The upload form's fields for the scene's shipment, held by its sender, under an open
+    licence; ``extra`` adds or replaces fields."""
+    return {
+        "csrf": csrf,
+        "shipment": str(scene.shipment),
+        "owner": str(scene.sender),
+        "licence": "CC-BY-4.0",
+        **extra,
+    }
+
+
 async def objects_held(runtime: Runtime) -> list[tuple[object, ...]]:
     """Every digital object row: (filename, size, sha256, state, rejection reason)."""
     return await rows(
