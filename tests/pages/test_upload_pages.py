@@ -344,7 +344,7 @@ async def test_an_owner_that_is_no_partners_id_is_refused_never_the_uploaders_ow
     csrf = await sign_in(client, SENDER)
     posted = await client.post(
         "/uploads/file",
-        data=_form(csrf, scene, owner=owner),
+        data=form_fields(csrf, scene, owner=owner),
         files={"file": ("x.pdf", DATA, "application/pdf")},
     )
     assert posted.status_code == 400, posted.text
@@ -364,7 +364,7 @@ async def test_an_owner_that_names_no_partner_is_not_found(
     nobody = "0190a000-0000-7000-8000-000000000000"
     posted = await client.post(
         "/uploads/file",
-        data=_form(csrf, scene, owner=nobody),
+        data=form_fields(csrf, scene, owner=nobody),
         files={"file": ("x.pdf", DATA, "application/pdf")},
     )
     assert posted.status_code == 404, posted.text
