@@ -24,11 +24,12 @@ from exchange.api.partners import Partner
 from exchange.api.resolvers import listing, lookup, perform
 from exchange.api.scalars import to_uuid
 from exchange.api.works import JournalIssue, Work
-from exchange.catalogue.models import Work as WorkRow
+from exchange.catalogue.records import WorkRecord
 from exchange.offers import service
 from exchange.offers.models import Condition, Format, OfferState
 from exchange.offers.models import Offer as OfferRow
 from exchange.offers.models import OfferLine as OfferLineRow
+from exchange.offers.records import OfferLineRecord, OfferRecord
 from exchange.pagination import Page, PageRequest
 from exchange.partners.models import Partner as PartnerRow
 
@@ -61,7 +62,7 @@ class OfferLine:
     work_key: strawberry.Private[uuid.UUID]
 
     @classmethod
-    def from_model(cls, row: OfferLineRow) -> OfferLine:
+    def from_model(cls, row: OfferLineRow | OfferLineRecord) -> OfferLine:
         return cls(
             key=row.id,
             offer_key=row.offer_id,
@@ -107,7 +108,7 @@ class Offer:
     donor: strawberry.Private[uuid.UUID]
 
     @classmethod
-    def from_model(cls, row: OfferRow) -> Offer:
+    def from_model(cls, row: OfferRow | OfferRecord) -> Offer:
         return cls(
             key=row.id,
             donor=row.partner_id,
@@ -129,11 +130,11 @@ class Offer:
         return info.context.loaders.partner_by_id.show(self.donor, _partner)
 
 
-def _work(row: WorkRow | None) -> Work | None:
+def _work(row: WorkRecord | None) -> Work | None:
     return None if row is None else Work.from_model(row)
 
 
-def _lines(rows: list[OfferLineRow]) -> list[OfferLine]:
+def _lines(rows: list[OfferLineRecord]) -> list[OfferLine]:
     return [OfferLine.from_model(r) for r in rows]
 
 
@@ -226,7 +227,7 @@ class OfferQuery:
         ctx, given = info.context, filter or OfferFilter()
         wanted, line_fields = node_fields(info), node_fields(info, "lines")
 
-        async def read(session: AsyncSession) -> Page[OfferRow]:
+        async def read(session: AsyncSession) -> Page[OfferRecord]:
             filters = service.OfferFilter(
                 to_uuid(given.partner_id, "partnerId") if given.partner_id else None,
                 given.state,

@@ -11,19 +11,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock, periods, text
 from exchange.audit.chain import AuditRecord
 from exchange.catalogue.models import Work
-from exchange.db.keyset import fetch_page
+from exchange.db.keyset import fetch_rows
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
 from exchange.identity.identity import Identity, Role
 from exchange.messages import N_
-from exchange.offers import issues
+from exchange.offers import issues, records
 from exchange.offers.models import Condition, Format, Offer, OfferLine, OfferState
+from exchange.offers.records import OfferRecord
 from exchange.pagination import Page, PageRequest
 from exchange.partners import service as partners
 from exchange.partners.models import Partner
@@ -62,7 +64,7 @@ class OfferFilter:
     work_id: uuid.UUID | None = None
 
 
-def resource(offer: Offer, partner: Partner) -> Resource:
+def resource(offer: Offer | OfferRecord, partner: Partner) -> Resource:
     owner = partners.resource(partner)
     return Resource(
         "Offer",
@@ -242,7 +244,7 @@ async def list(
     *,
     session: AsyncSession,
     policy: PolicyEngine,
-) -> Page[Offer]:
+) -> Page[OfferRecord]:
     """Offers the identity may read ("offer.read": a draft only by its donor's librarians
     and admins, the others by any member), oldest first. The state filter uses the
     effective state (open past its expiry counts as expired)."""
@@ -257,37 +259,39 @@ async def listed(
     *,
     session: AsyncSession,
     policy: PolicyEngine,
-) -> tuple[Page[Offer], dict[uuid.UUID, Partner]]:
+) -> tuple[Page[OfferRecord], dict[uuid.UUID, Partner]]:
     """``list``, with the donors of the page's offers by id: read to decide each offer,
     they are handed on so that a caller showing them does not read them again (they are
-    not checked for "partner.read": that is the caller's to ask)."""
+    not checked for "partner.read": that is the caller's to ask). The offers are
+    ``records.OfferRecord`` (read by SQLAlchemy Core, as shown, never written back)."""
     policy.require(identity, "offer.list", PLATFORM)
-    statement = select(Offer)
+    offer, line = records.OFFER, records.LINE
+    statement = sa.select(*records.OFFER_COLUMNS)
     if not identity.has_role(Role.ADMIN):
         if not identity.partner_ids():
             return Page([], False), {}
         own = builtins.list(identity.partners_with(Role.LIBRARIAN))
         statement = statement.where(
-            (col(Offer.state) != OfferState.DRAFT.value) | col(Offer.partner_id).in_(own)
+            (offer.c.state != OfferState.DRAFT.value) | offer.c.partner_id.in_(own)
         )
     now = clock.now()
     if filters.partner_id:
-        statement = statement.where(Offer.partner_id == filters.partner_id)
+        statement = statement.where(offer.c.partner_id == filters.partner_id)
     if filters.state is OfferState.OPEN:
         statement = statement.where(
-            Offer.state == OfferState.OPEN.value, col(Offer.expires_at) > now
+            offer.c.state == OfferState.OPEN.value, offer.c.expires_at > now
         )
     elif filters.state is OfferState.EXPIRED:
         statement = statement.where(
-            (col(Offer.state) == OfferState.EXPIRED.value)
-            | ((col(Offer.state) == OfferState.OPEN.value) & (col(Offer.expires_at) <= now))
+            (offer.c.state == OfferState.EXPIRED.value)
+            | ((offer.c.state == OfferState.OPEN.value) & (offer.c.expires_at <= now))
         )
     elif filters.state is not None:
-        statement = statement.where(Offer.state == filters.state.value)
+        statement = statement.where(offer.c.state == filters.state.value)
     if filters.work_id:
-        lines = select(OfferLine.offer_id).where(OfferLine.work_id == filters.work_id)
-        statement = statement.where(col(Offer.id).in_(lines))
-    found = await fetch_page(session, statement, col(Offer.id), page)
+        lines = sa.select(line.c.offer_id).where(line.c.work_id == filters.work_id)
+        statement = statement.where(offer.c.id.in_(lines))
+    found = await fetch_rows(session, statement, offer.c.id, page, records.OfferRecord._make)
     donors = await _partners(session, {o.partner_id for o in found.items})
     decisions = policy.allowed_many(
         identity, "offer.read", [resource(o, donors[o.partner_id]) for o in found.items]
