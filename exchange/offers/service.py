@@ -65,7 +65,11 @@ class OfferFilter:
 
 
 def resource(offer: Offer | OfferRecord, partner: Partner) -> Resource:
-    owner = partners.resource(partner)
+    return _resource(offer, partners.resource(partner))
+
+
+def _resource(offer: Offer | OfferRecord, owner: Resource) -> Resource:
+    """The offer's Cedar entity, in its donor's (``owner``, ``partners.resource``)."""
     return Resource(
         "Offer",
         str(offer.id),
@@ -293,8 +297,9 @@ async def listed(
         statement = statement.where(offer.c.id.in_(lines))
     found = await fetch_rows(session, statement, offer.c.id, page, records.OfferRecord._make)
     donors = await _partners(session, {o.partner_id for o in found.items})
+    owners = {i: partners.resource(p) for i, p in donors.items()}  # one per donor
     decisions = policy.allowed_many(
-        identity, "offer.read", [resource(o, donors[o.partner_id]) for o in found.items]
+        identity, "offer.read", [_resource(o, owners[o.partner_id]) for o in found.items]
     )
     readable = [o for o, ok in zip(found.items, decisions, strict=True) if ok]
     return Page(readable, found.has_next), donors
