@@ -36,6 +36,10 @@ from exchange.partners.models import Partner as PartnerRow
 OfferStateEnum = strawberry.enum(OfferState, name="OfferState")
 FormatEnum = strawberry.enum(Format, name="Format")
 ConditionEnum = strawberry.enum(Condition, name="Condition")
+# A column's value to its member by a table (a page renders 150 lines); the enum's own
+# call still refuses a value that is not a member.
+_FORMATS = {f.value: f for f in Format}
+_CONDITIONS = {c.value: c for c in Condition}
 
 
 def _offer_id(self: Any) -> strawberry.ID:
@@ -71,8 +75,10 @@ class OfferLine:
             quantity=row.quantity,
             allocated=row.allocated,
             available=row.available,
-            format=Format(row.format),
-            condition=Condition(row.condition) if row.condition else None,
+            format=_FORMATS.get(row.format) or Format(row.format),
+            condition=(_CONDITIONS.get(row.condition) or Condition(row.condition))
+            if row.condition
+            else None,
         )
 
     @strawberry.field
