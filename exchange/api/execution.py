@@ -16,7 +16,8 @@ type, and every case that is an error there (null for a non-null type, a value t
 cannot serialize), so that errors, their paths and null propagation stay graphql-core's.
 
 An object's value (a page's offers, each offer's partner, each line and its work: 400
-objects for the page) goes from ``complete_value`` straight to its sub-selection when
+objects for the page) goes from ``complete_value`` (and, as a list's item, from
+``complete_list_item_value``) straight to its sub-selection when
 graphql-core's steps in between would do nothing else (no ``is_type_of``, nothing
 deferred or streamed); null, errors and every other type take graphql-core's path.
 
@@ -230,6 +231,57 @@ class LeafFastExecution(StrawberryGraphQLCoreExecutionContext):
         return super().complete_value(
             return_type, field_details_list, info, path, result, position_context
         )
+
+    def complete_list_item_value(
+        self,
+        item: Any,
+        complete_results: list[Any],
+        item_type: GraphQLOutputType,
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        item_path: Path,
+        position_context: Any,
+    ) -> bool:
+        """graphql-core's ``complete_list_item_value``, with an item of an object type
+        sent straight to its sub-selection as ``complete_value`` does (a page's offers,
+        each offer's lines), its errors handled as graphql-core handles them there."""
+        object_type = _object_type(item_type)
+        if (
+            object_type is None
+            or position_context is not None
+            or item is None
+            or item is Undefined
+            or isinstance(item, Exception)
+        ):
+            return super().complete_list_item_value(
+                item, complete_results, item_type, field_details_list, info, item_path, None
+            )
+        grouped_field_set, new_defer_usages, _forbidden = self.collect_subfields(
+            object_type, field_details_list
+        )
+        if new_defer_usages:
+            return super().complete_list_item_value(
+                item, complete_results, item_type, field_details_list, info, item_path, None
+            )
+        try:
+            completed = self.execute_fields(object_type, item, item_path, grouped_field_set, None)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+            complete_results.append(None)
+            return False
+        if not self.is_awaitable(completed):
+            complete_results.append(completed)
+            return False
+
+        async def await_completed() -> Any:
+            try:
+                return await completed
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                return None
+
+        complete_results.append(await_completed())
+        return True
 
 
 # id of an output type -> (the type, kept alive so its id is not reused; the object type

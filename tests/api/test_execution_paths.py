@@ -128,6 +128,10 @@ class Node:
     async def later(self, info: strawberry.Info) -> Node | None:
         return Node(key=self.key + 10, leafy=None)
 
+    @strawberry.field
+    async def eventually(self, info: strawberry.Info) -> Leafy:
+        return self.leafy  # type: ignore[return-value]  # None: null for a non-null type
+
 
 def _leafy(i: int) -> Leafy | None:
     if i == 3:
@@ -156,6 +160,7 @@ QUERY_WITH_ERRORS = """{
   nodes { key leafy { name count flag } child { key child { key leafy { strict } } }
           required { name } items { key required { count } } later { key leafy { name } } }
   strictNodes { key items { key leafy { strict } required { name } } }
+  again: nodes { items { key later { key } eventually { name } } }
 }"""
 
 
