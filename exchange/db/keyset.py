@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -22,19 +20,3 @@ async def fetch_page(
         statement = statement.where(id_column > page.after)
     statement = statement.order_by(id_column).limit(page.first + 1)
     return Page.from_rows(list((await session.exec(statement)).all()), page)
-
-
-async def fetch_rows(
-    session: AsyncSession,
-    statement: sa.Select[Any],
-    id_column: Any,
-    page: PageRequest,
-    make: Callable[[Any], T],
-) -> Page[T]:
-    """``fetch_page`` of a Core statement, run on the session's connection (no ORM
-    objects): each row becomes ``make(row)``."""
-    if page.after is not None:
-        statement = statement.where(id_column > page.after)
-    statement = statement.order_by(id_column).limit(page.first + 1)
-    connection = await session.connection()
-    return Page.from_rows([make(row) for row in await connection.execute(statement)], page)

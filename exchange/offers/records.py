@@ -10,10 +10,11 @@ nothing writes back (changes go through ``service`` and its ORM rows).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -61,6 +62,41 @@ _LINES = (
     .where(LINE.c.offer_id.in_(sa.bindparam("ids", expanding=True)))
     .order_by(LINE.c.id)
 )
+
+
+@functools.cache
+def listing(
+    own: bool, partner: bool, state: OfferState | None, work: bool, after: bool
+) -> sa.Select[Any]:
+    """The SELECT of a page of offers, one per shape of the listing (built once: no
+    statement to build and key for the compiled cache per request). What it selects is
+    bound: ``own`` (expanding: the offers of these partners, drafts too; without it, all
+    of them), ``partner_id``, ``now`` (for the open and expired states), ``work_id``,
+    ``after`` (the cursor's id) and ``limit``; oldest first (``service.listed``)."""
+    statement = sa.select(*OFFER_COLUMNS)
+    if own:
+        mine = OFFER.c.partner_id.in_(sa.bindparam("own", expanding=True))
+        statement = statement.where((OFFER.c.state != OfferState.DRAFT.value) | mine)
+    if partner:
+        statement = statement.where(OFFER.c.partner_id == sa.bindparam("partner_id"))
+    now = sa.bindparam("now", type_=OFFER.c.expires_at.type)
+    if state is OfferState.OPEN:
+        statement = statement.where(
+            OFFER.c.state == OfferState.OPEN.value, OFFER.c.expires_at > now
+        )
+    elif state is OfferState.EXPIRED:
+        statement = statement.where(
+            (OFFER.c.state == OfferState.EXPIRED.value)
+            | ((OFFER.c.state == OfferState.OPEN.value) & (OFFER.c.expires_at <= now))
+        )
+    elif state is not None:
+        statement = statement.where(OFFER.c.state == state.value)
+    if work:
+        named = sa.select(LINE.c.offer_id).where(LINE.c.work_id == sa.bindparam("work_id"))
+        statement = statement.where(OFFER.c.id.in_(named))
+    if after:
+        statement = statement.where(OFFER.c.id > sa.bindparam("after"))
+    return statement.order_by(OFFER.c.id).limit(sa.bindparam("limit", type_=sa.Integer))
 
 
 async def lines_of(

@@ -18,7 +18,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from exchange import clock, periods, text
 from exchange.audit.chain import AuditRecord
 from exchange.catalogue.models import Work
-from exchange.db.keyset import fetch_rows
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
 from exchange.identity.identity import Identity, Role
@@ -269,33 +268,30 @@ async def listed(
     not checked for "partner.read": that is the caller's to ask). The offers are
     ``records.OfferRecord`` (read by SQLAlchemy Core, as shown, never written back)."""
     policy.require(identity, "offer.list", PLATFORM)
-    offer, line = records.OFFER, records.LINE
-    statement = sa.select(*records.OFFER_COLUMNS)
-    if not identity.has_role(Role.ADMIN):
-        if not identity.partner_ids():
-            return Page([], False), {}
-        own = builtins.list(identity.partners_with(Role.LIBRARIAN))
-        statement = statement.where(
-            (offer.c.state != OfferState.DRAFT.value) | offer.c.partner_id.in_(own)
-        )
-    now = clock.now()
+    admin = identity.has_role(Role.ADMIN)
+    if not admin and not identity.partner_ids():
+        return Page([], False), {}
+    params: dict[str, object] = {"limit": page.first + 1}
+    if not admin:
+        params["own"] = builtins.list(identity.partners_with(Role.LIBRARIAN))
     if filters.partner_id:
-        statement = statement.where(offer.c.partner_id == filters.partner_id)
-    if filters.state is OfferState.OPEN:
-        statement = statement.where(
-            offer.c.state == OfferState.OPEN.value, offer.c.expires_at > now
-        )
-    elif filters.state is OfferState.EXPIRED:
-        statement = statement.where(
-            (offer.c.state == OfferState.EXPIRED.value)
-            | ((offer.c.state == OfferState.OPEN.value) & (offer.c.expires_at <= now))
-        )
-    elif filters.state is not None:
-        statement = statement.where(offer.c.state == filters.state.value)
+        params["partner_id"] = filters.partner_id
+    if filters.state in (OfferState.OPEN, OfferState.EXPIRED):
+        params["now"] = clock.now()
     if filters.work_id:
-        lines = sa.select(line.c.offer_id).where(line.c.work_id == filters.work_id)
-        statement = statement.where(offer.c.id.in_(lines))
-    found = await fetch_rows(session, statement, offer.c.id, page, records.OfferRecord._make)
+        params["work_id"] = filters.work_id
+    if page.after is not None:
+        params["after"] = page.after
+    statement = records.listing(
+        not admin,
+        filters.partner_id is not None,
+        filters.state,
+        filters.work_id is not None,
+        page.after is not None,
+    )
+    connection = await session.connection()
+    rows = await connection.execute(statement, params)
+    found = Page.from_rows([records.OfferRecord._make(row) for row in rows], page)
     donors = await _partners(session, {o.partner_id for o in found.items})
     owners = {i: partners.resource(p) for i, p in donors.items()}  # one per donor
     decisions = policy.allowed_many(
@@ -305,10 +301,14 @@ async def listed(
     return Page(readable, found.has_next), donors
 
 
+# Built once: every page of offers reads its donors.
+_PARTNERS = select(Partner).where(col(Partner.id).in_(sa.bindparam("ids", expanding=True)))
+
+
 async def _partners(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, Partner]:
     if not ids:
         return {}
-    rows = await session.exec(select(Partner).where(col(Partner.id).in_(builtins.list(ids))))
+    rows = await session.exec(_PARTNERS, params={"ids": builtins.list(ids)})
     return {p.id: p for p in rows.all()}
 
 
