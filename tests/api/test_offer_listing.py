@@ -16,6 +16,7 @@ from exchange.catalogue.validation import WorkDraft
 from exchange.identity.identity import SYSTEM, Grant, Identity, Role
 from exchange.offers import service as offers
 from exchange.offers.models import Condition, Format, OfferState
+from exchange.offers.records import OFFER
 from exchange.pagination import PageRequest
 from exchange.runtime import Runtime
 from tests.conftest import World
@@ -47,9 +48,10 @@ async def _scene(runtime: Runtime, world: World) -> tuple[list[uuid.UUID], list[
             for verb in verbs:
                 await offers.transition(who, offer.id, verb, uow=uow, policy=policy)
             made.append(offer.id)
-        await uow.session.execute(
-            sa.text("UPDATE offer SET expires_at = :past WHERE id = :id"),
-            {"past": clock.now() - timedelta(days=1), "id": made[3].hex},
+        connection = await uow.session.connection()
+        past = clock.now() - timedelta(days=1)
+        await connection.execute(
+            sa.update(OFFER).where(OFFER.c.id == made[3]).values(expires_at=past)
         )
     return made, [w.id for w in works]
 
