@@ -2,8 +2,8 @@
 
 A page of 50 offers shows 150 lines. Read as ORM objects, each row was an instance with
 its instrumented state in the session's identity map, every attribute read went through
-a descriptor, and the session's close walked them all again; that was a fifth of the
-GraphQL offers page's CPU time (``bench/graphql_vs_raw.py``). What only shows offers
+a descriptor, and the session's close walked them all again: some 15 % of the GraphQL
+offers page's CPU time (py-spy, PostgreSQL; ``bench/graphql_vs_raw.py``). What only shows offers
 reads them as these records instead: immutable tuples with the columns' names, which
 nothing writes back (changes go through ``service`` and its ORM rows).
 """
