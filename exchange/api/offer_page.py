@@ -5,10 +5,11 @@ loader, whatever brought the offer. A page primes those loaders with what its qu
 selects, read in the page's session right after the page, so that the page's fields all
 answer at once: no batch, task or event-loop turn per field, and a round trip per kind of
 row whatever the page's size (``bench/graphql_vs_raw.py``). Each is read and decided
-exactly as its loader would, as the rows the loader returns (``records``: read by
-SQLAlchemy Core): the donors were read to decide the offers and are shown
-where "partner.read" allows; lines belong to offers already allowed; works pass
-``catalogue.records.get_many`` (a refusal there is left to the loader, so each field tells it).
+exactly as its loader would, as the rows the loader returns (``records``, read by
+SQLAlchemy Core): the donors were read to decide the offers and are shown where
+"partner.read" allows; lines belong to offers already allowed; works pass
+``catalogue.records.get_many`` (a refusal there is left to the loader, so each field
+tells it).
 """
 
 from __future__ import annotations

@@ -274,11 +274,11 @@ async def listed(
     params: dict[str, object] = {"limit": page.first + 1}
     if not admin:
         params["own"] = builtins.list(identity.partners_with(Role.LIBRARIAN))
-    if filters.partner_id:
+    if filters.partner_id is not None:
         params["partner_id"] = filters.partner_id
     if filters.state in (OfferState.OPEN, OfferState.EXPIRED):
         params["now"] = clock.now()
-    if filters.work_id:
+    if filters.work_id is not None:
         params["work_id"] = filters.work_id
     if page.after is not None:
         params["after"] = page.after
