@@ -254,14 +254,26 @@ class LeafFastExecution(StrawberryGraphQLCoreExecutionContext):
             or isinstance(item, Exception)
         ):
             return super().complete_list_item_value(
-                item, complete_results, item_type, field_details_list, info, item_path, None
+                item,
+                complete_results,
+                item_type,
+                field_details_list,
+                info,
+                item_path,
+                position_context,
             )
         grouped_field_set, new_defer_usages, _forbidden = self.collect_subfields(
             object_type, field_details_list
         )
         if new_defer_usages:
             return super().complete_list_item_value(
-                item, complete_results, item_type, field_details_list, info, item_path, None
+                item,
+                complete_results,
+                item_type,
+                field_details_list,
+                info,
+                item_path,
+                position_context,
             )
         try:
             completed = self.execute_fields(object_type, item, item_path, grouped_field_set, None)
