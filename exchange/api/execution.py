@@ -15,6 +15,12 @@ path unchanged: a field with a resolver, arguments or field extensions, a list o
 type, and every case that is an error there (null for a non-null type, a value the scalar
 cannot serialize), so that errors, their paths and null propagation stay graphql-core's.
 
+An object's value (a page's offers, each offer's partner, each line and its work: 400
+objects for the page) goes from ``complete_value`` (and, as a list's item, from
+``complete_list_item_value``) straight to its sub-selection when
+graphql-core's steps in between would do nothing else (no ``is_type_of``, nothing
+deferred or streamed); null, errors and every other type take graphql-core's path.
+
 ``slim_resolvers`` does the same for fields whose resolver is a method taking only
 ``info`` (an offer's ``partner`` and ``lines``, a line's ``work``: 250 calls for the page):
 Strawberry calls those through six layers that convert no arguments, apply no extension
@@ -26,15 +32,21 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from graphql import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
+    GraphQLBoolean,
     GraphQLField,
     GraphQLID,
+    GraphQLInt,
     GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLString,
     Undefined,
     get_nullable_type,
@@ -66,6 +78,10 @@ def _serializer(named: GraphQLNamedType) -> tuple[Callable[[Any], Any], type]:
     the field's usual path."""
     if named is GraphQLString or named is GraphQLID:
         return named.serialize, str
+    if named is GraphQLInt:  # an int in the 32 bits GraphQL's Int allows (checked in place)
+        return named.serialize, int
+    if named is GraphQLBoolean:
+        return named.serialize, bool
     if isinstance(named, CustomGraphQLEnumType):
         names: dict[Any, str] = {}
         member: Any
@@ -140,8 +156,11 @@ class LeafFastExecution(StrawberryGraphQLCoreExecutionContext):
             ):
                 if leaf is not None:
                     name, serialize, non_null, unchanged = leaf
-                    value = getattr(source_value, name, Undefined)
-                    if type(value) is unchanged:
+                    value: Any = getattr(source_value, name, Undefined)
+                    if type(value) is unchanged and (
+                        unchanged is not int
+                        or GRAPHQL_MIN_INT <= cast(int, value) <= GRAPHQL_MAX_INT
+                    ):
                         results[response_name] = value
                         continue
                     if value is None:
@@ -181,6 +200,115 @@ class LeafFastExecution(StrawberryGraphQLCoreExecutionContext):
             return results
 
         return get_results()
+
+    def complete_value(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's ``complete_value``, with a value of an object type (nullable or
+        not) sent straight to its sub-selection when graphql-core's own steps between
+        (``complete_object_value``, ``collect_and_execute_subfields``,
+        ``execute_collected_subfields``) would do nothing else: the type has no
+        ``is_type_of``, the value is there, and nothing is deferred or streamed."""
+        object_type = _object_type(return_type)
+        if (
+            object_type is not None
+            and position_context is None
+            and result is not None
+            and result is not Undefined
+            and not isinstance(result, Exception)
+        ):
+            grouped_field_set, new_defer_usages, _forbidden = self.collect_subfields(
+                object_type, field_details_list
+            )
+            if not new_defer_usages:
+                return self.execute_fields(object_type, result, path, grouped_field_set, None)
+        return super().complete_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def complete_list_item_value(
+        self,
+        item: Any,
+        complete_results: list[Any],
+        item_type: GraphQLOutputType,
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        item_path: Path,
+        position_context: Any,
+    ) -> bool:
+        """graphql-core's ``complete_list_item_value``, with an item of an object type
+        sent straight to its sub-selection as ``complete_value`` does (a page's offers,
+        each offer's lines), its errors handled as graphql-core handles them there."""
+        object_type = _object_type(item_type)
+        if (
+            object_type is None
+            or position_context is not None
+            or item is None
+            or item is Undefined
+            or isinstance(item, Exception)
+        ):
+            return super().complete_list_item_value(
+                item,
+                complete_results,
+                item_type,
+                field_details_list,
+                info,
+                item_path,
+                position_context,
+            )
+        grouped_field_set, new_defer_usages, _forbidden = self.collect_subfields(
+            object_type, field_details_list
+        )
+        if new_defer_usages:
+            return super().complete_list_item_value(
+                item,
+                complete_results,
+                item_type,
+                field_details_list,
+                info,
+                item_path,
+                position_context,
+            )
+        try:
+            completed = self.execute_fields(object_type, item, item_path, grouped_field_set, None)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+            complete_results.append(None)
+            return False
+        if not self.is_awaitable(completed):
+            complete_results.append(completed)
+            return False
+
+        async def await_completed() -> Any:
+            try:
+                return await completed
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                return None
+
+        complete_results.append(await_completed())
+        return True
+
+
+# id of an output type -> (the type, kept alive so its id is not reused; the object type
+# that ``complete_value`` may complete directly, or None)
+_OBJECTS: dict[int, tuple[GraphQLOutputType, GraphQLObjectType | None]] = {}
+
+
+def _object_type(return_type: GraphQLOutputType) -> GraphQLObjectType | None:
+    known = _OBJECTS.get(id(return_type))
+    if known is not None and known[0] is return_type:
+        return known[1]
+    named = get_nullable_type(return_type)
+    direct = named if isinstance(named, GraphQLObjectType) and named.is_type_of is None else None
+    _OBJECTS[id(return_type)] = (return_type, direct)
+    return direct
 
 
 def _slim(definition: object, info_class: type) -> Callable[[Any, Any], Any] | None:

@@ -5,9 +5,11 @@ loader, whatever brought the offer. A page primes those loaders with what its qu
 selects, read in the page's session right after the page, so that the page's fields all
 answer at once: no batch, task or event-loop turn per field, and a round trip per kind of
 row whatever the page's size (``bench/graphql_vs_raw.py``). Each is read and decided
-exactly as its loader would: the donors were read to decide the offers and are shown
-where "partner.read" allows; lines belong to offers already allowed; works pass
-``catalogue.get_many`` (a refusal there is left to the loader, so each field tells it).
+exactly as its loader would, as the rows the loader returns (``records``, read by
+SQLAlchemy Core): the donors were read to decide the offers and are shown where
+"partner.read" allows; lines belong to offers already allowed; works pass
+``catalogue.records.get_many`` (a refusal there is left to the loader, so each field
+tells it).
 """
 
 from __future__ import annotations
@@ -19,16 +21,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import errors
 from exchange.api.context import Context
-from exchange.catalogue import service as catalogue
-from exchange.offers import service as offers
-from exchange.offers.models import Offer
+from exchange.catalogue import records as catalogue
+from exchange.offers import records as offers
+from exchange.offers.records import OfferRecord
 from exchange.partners import service as partners
 from exchange.partners.models import Partner
 
 
 async def prime(
     ctx: Context,
-    rows: Sequence[Offer],
+    rows: Sequence[OfferRecord],
     donors: Mapping[uuid.UUID, Partner],
     wanted: frozenset[str],
     line_fields: frozenset[str],

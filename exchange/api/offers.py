@@ -24,17 +24,22 @@ from exchange.api.partners import Partner
 from exchange.api.resolvers import listing, lookup, perform
 from exchange.api.scalars import to_uuid
 from exchange.api.works import JournalIssue, Work
-from exchange.catalogue.models import Work as WorkRow
+from exchange.catalogue.records import WorkRecord
 from exchange.offers import service
 from exchange.offers.models import Condition, Format, OfferState
 from exchange.offers.models import Offer as OfferRow
 from exchange.offers.models import OfferLine as OfferLineRow
+from exchange.offers.records import OfferLineRecord, OfferRecord
 from exchange.pagination import Page, PageRequest
 from exchange.partners.models import Partner as PartnerRow
 
 OfferStateEnum = strawberry.enum(OfferState, name="OfferState")
 FormatEnum = strawberry.enum(Format, name="Format")
 ConditionEnum = strawberry.enum(Condition, name="Condition")
+# A column's value to its member by a table (a page renders 150 lines); the enum's own
+# call still refuses a value that is not a member.
+_FORMATS = {f.value: f for f in Format}
+_CONDITIONS = {c.value: c for c in Condition}
 
 
 def _offer_id(self: Any) -> strawberry.ID:
@@ -61,7 +66,7 @@ class OfferLine:
     work_key: strawberry.Private[uuid.UUID]
 
     @classmethod
-    def from_model(cls, row: OfferLineRow) -> OfferLine:
+    def from_model(cls, row: OfferLineRow | OfferLineRecord) -> OfferLine:
         return cls(
             key=row.id,
             offer_key=row.offer_id,
@@ -70,8 +75,10 @@ class OfferLine:
             quantity=row.quantity,
             allocated=row.allocated,
             available=row.available,
-            format=Format(row.format),
-            condition=Condition(row.condition) if row.condition else None,
+            format=_FORMATS.get(row.format) or Format(row.format),
+            condition=(_CONDITIONS.get(row.condition) or Condition(row.condition))
+            if row.condition
+            else None,
         )
 
     @strawberry.field
@@ -107,7 +114,7 @@ class Offer:
     donor: strawberry.Private[uuid.UUID]
 
     @classmethod
-    def from_model(cls, row: OfferRow) -> Offer:
+    def from_model(cls, row: OfferRow | OfferRecord) -> Offer:
         return cls(
             key=row.id,
             donor=row.partner_id,
@@ -129,11 +136,11 @@ class Offer:
         return info.context.loaders.partner_by_id.show(self.donor, _partner)
 
 
-def _work(row: WorkRow | None) -> Work | None:
+def _work(row: WorkRecord | None) -> Work | None:
     return None if row is None else Work.from_model(row)
 
 
-def _lines(rows: list[OfferLineRow]) -> list[OfferLine]:
+def _lines(rows: list[OfferLineRecord]) -> list[OfferLine]:
     return [OfferLine.from_model(r) for r in rows]
 
 
@@ -226,7 +233,7 @@ class OfferQuery:
         ctx, given = info.context, filter or OfferFilter()
         wanted, line_fields = node_fields(info), node_fields(info, "lines")
 
-        async def read(session: AsyncSession) -> Page[OfferRow]:
+        async def read(session: AsyncSession) -> Page[OfferRecord]:
             filters = service.OfferFilter(
                 to_uuid(given.partner_id, "partnerId") if given.partner_id else None,
                 given.state,

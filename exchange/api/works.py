@@ -23,6 +23,7 @@ from exchange.api.partners import LocalizedName, Partner
 from exchange.catalogue import identifiers
 from exchange.catalogue.models import IdentifierScheme, WorkKind, WorkLevel
 from exchange.catalogue.models import Work as WorkRow
+from exchange.catalogue.records import WorkRecord
 from exchange.catalogue.validation import ContributorRole
 from exchange.partners import service as partners
 from exchange.partners.models import Partner as PartnerRow
@@ -83,7 +84,7 @@ class Work:
     partner_id: strawberry.Private[uuid.UUID]
 
     @classmethod
-    def from_model(cls, row: WorkRow) -> Work:
+    def from_model(cls, row: WorkRow | WorkRecord) -> Work:
         titles = [LocalizedName(lang=t["lang"], value=t["value"]) for t in row.titles]
         return cls(
             id=strawberry.ID(str(row.id)),

@@ -104,28 +104,32 @@ async def _token(session: AsyncSession, secret: str) -> Token:
     return token
 
 
+# The account, its state and its memberships for a token's hash (``authenticate``).
+_AUTHENTICATE = (
+    sa.select(
+        col(Token.account_id),
+        col(Token.revoked_at),
+        col(Token.expires_at),
+        col(Account.email),
+        col(Account.disabled_at),
+        col(Membership.partner_id),
+        col(Membership.role),
+    )
+    .join(Account, col(Account.id) == col(Token.account_id))
+    .outerjoin(Membership, col(Membership.account_id) == col(Token.account_id))
+    .where(col(Token.secret_hash) == sa.bindparam("secret_hash"))
+    .order_by(col(Membership.id))
+)
+
+
 async def authenticate(session: AsyncSession, secret: str) -> Identity:
     """The identity a bearer token stands for, or Unauthenticated (one query)."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         raise Unauthenticated("malformed token")
-    statement = (
-        sa.select(
-            col(Token.account_id),
-            col(Token.revoked_at),
-            col(Token.expires_at),
-            col(Account.email),
-            col(Account.disabled_at),
-            col(Membership.partner_id),
-            col(Membership.role),
-        )
-        .join(Account, col(Account.id) == col(Token.account_id))
-        .outerjoin(Membership, col(Membership.account_id) == col(Token.account_id))
-        .where(col(Token.secret_hash) == _secret_hash(secret))
-        .order_by(col(Membership.id))
-    )
-    # a Core statement on the session's connection: no ORM execution on every request's path
+    # a Core statement (built once) on the session's connection: no ORM execution, and
+    # no statement to build and key for the compiled cache, on every request's path
     connection = await session.connection()
-    rows = (await connection.execute(statement)).all()
+    rows = (await connection.execute(_AUTHENTICATE, {"secret_hash": _secret_hash(secret)})).all()
     if not rows:
         raise Unauthenticated("unknown token")
     account_id, revoked_at, expires_at, email, disabled_at, _, _ = rows[0]

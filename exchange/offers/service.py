@@ -11,19 +11,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock, periods, text
 from exchange.audit.chain import AuditRecord
 from exchange.catalogue.models import Work
-from exchange.db.keyset import fetch_page
 from exchange.db.uow import UnitOfWork
 from exchange.errors import Conflict, FieldError, NotFound, ValidationFailed
 from exchange.identity.identity import Identity, Role
 from exchange.messages import N_
-from exchange.offers import issues
+from exchange.offers import issues, records
 from exchange.offers.models import Condition, Format, Offer, OfferLine, OfferState
+from exchange.offers.records import OfferRecord
 from exchange.pagination import Page, PageRequest
 from exchange.partners import service as partners
 from exchange.partners.models import Partner
@@ -62,8 +63,12 @@ class OfferFilter:
     work_id: uuid.UUID | None = None
 
 
-def resource(offer: Offer, partner: Partner) -> Resource:
-    owner = partners.resource(partner)
+def resource(offer: Offer | OfferRecord, partner: Partner) -> Resource:
+    return _resource(offer, partners.resource(partner))
+
+
+def _resource(offer: Offer | OfferRecord, owner: Resource) -> Resource:
+    """The offer's Cedar entity, in its donor's (``owner``, ``partners.resource``)."""
     return Resource(
         "Offer",
         str(offer.id),
@@ -242,7 +247,7 @@ async def list(
     *,
     session: AsyncSession,
     policy: PolicyEngine,
-) -> Page[Offer]:
+) -> Page[OfferRecord]:
     """Offers the identity may read ("offer.read": a draft only by its donor's librarians
     and admins, the others by any member), oldest first. The state filter uses the
     effective state (open past its expiry counts as expired)."""
@@ -257,49 +262,53 @@ async def listed(
     *,
     session: AsyncSession,
     policy: PolicyEngine,
-) -> tuple[Page[Offer], dict[uuid.UUID, Partner]]:
+) -> tuple[Page[OfferRecord], dict[uuid.UUID, Partner]]:
     """``list``, with the donors of the page's offers by id: read to decide each offer,
     they are handed on so that a caller showing them does not read them again (they are
-    not checked for "partner.read": that is the caller's to ask)."""
+    not checked for "partner.read": that is the caller's to ask). The offers are
+    ``records.OfferRecord`` (read by SQLAlchemy Core, as shown, never written back)."""
     policy.require(identity, "offer.list", PLATFORM)
-    statement = select(Offer)
-    if not identity.has_role(Role.ADMIN):
-        if not identity.partner_ids():
-            return Page([], False), {}
-        own = builtins.list(identity.partners_with(Role.LIBRARIAN))
-        statement = statement.where(
-            (col(Offer.state) != OfferState.DRAFT.value) | col(Offer.partner_id).in_(own)
-        )
-    now = clock.now()
-    if filters.partner_id:
-        statement = statement.where(Offer.partner_id == filters.partner_id)
-    if filters.state is OfferState.OPEN:
-        statement = statement.where(
-            Offer.state == OfferState.OPEN.value, col(Offer.expires_at) > now
-        )
-    elif filters.state is OfferState.EXPIRED:
-        statement = statement.where(
-            (col(Offer.state) == OfferState.EXPIRED.value)
-            | ((col(Offer.state) == OfferState.OPEN.value) & (col(Offer.expires_at) <= now))
-        )
-    elif filters.state is not None:
-        statement = statement.where(Offer.state == filters.state.value)
-    if filters.work_id:
-        lines = select(OfferLine.offer_id).where(OfferLine.work_id == filters.work_id)
-        statement = statement.where(col(Offer.id).in_(lines))
-    found = await fetch_page(session, statement, col(Offer.id), page)
+    admin = identity.has_role(Role.ADMIN)
+    if not admin and not identity.partner_ids():
+        return Page([], False), {}
+    params: dict[str, object] = {"limit": page.first + 1}
+    if not admin:
+        params["own"] = builtins.list(identity.partners_with(Role.LIBRARIAN))
+    if filters.partner_id is not None:
+        params["partner_id"] = filters.partner_id
+    if filters.state in (OfferState.OPEN, OfferState.EXPIRED):
+        params["now"] = clock.now()
+    if filters.work_id is not None:
+        params["work_id"] = filters.work_id
+    if page.after is not None:
+        params["after"] = page.after
+    statement = records.listing(
+        not admin,
+        filters.partner_id is not None,
+        filters.state,
+        filters.work_id is not None,
+        page.after is not None,
+    )
+    connection = await session.connection()
+    rows = await connection.execute(statement, params)
+    found = Page.from_rows([records.OfferRecord._make(row) for row in rows], page)
     donors = await _partners(session, {o.partner_id for o in found.items})
+    owners = {i: partners.resource(p) for i, p in donors.items()}  # one per donor
     decisions = policy.allowed_many(
-        identity, "offer.read", [resource(o, donors[o.partner_id]) for o in found.items]
+        identity, "offer.read", [_resource(o, owners[o.partner_id]) for o in found.items]
     )
     readable = [o for o, ok in zip(found.items, decisions, strict=True) if ok]
     return Page(readable, found.has_next), donors
 
 
+# Built once: every page of offers reads its donors.
+_PARTNERS = select(Partner).where(col(Partner.id).in_(sa.bindparam("ids", expanding=True)))
+
+
 async def _partners(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, Partner]:
     if not ids:
         return {}
-    rows = await session.exec(select(Partner).where(col(Partner.id).in_(builtins.list(ids))))
+    rows = await session.exec(_PARTNERS, params={"ids": builtins.list(ids)})
     return {p.id: p for p in rows.all()}
 
 

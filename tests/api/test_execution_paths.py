@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import strawberry
 from graphql import GraphQLObjectType
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
 
-from exchange.api.execution import _serializer
+from exchange.api.execution import LeafFastExecution, _serializer, slim_resolvers
 from exchange.api.loaders import Loaders
 from exchange.api.loaders.resolved import Showing
 from exchange.api.reads import RequestReads
@@ -93,3 +94,89 @@ async def test_released_loaders_hold_nothing_and_load_nothing(tmp_path: Path) ->
     with pytest.raises(RuntimeError, match="request that made this loader is over"):
         await loaders.work_by_id.load(key)
     await db.dispose()
+
+
+# One small schema, executed by Strawberry's own executor and by ours.
+@strawberry.type
+class Leafy:
+    name: str
+    count: int
+    strict: int  # past 32 bits for one of them: refused by Int, as a field error
+    flag: bool | None
+
+
+@strawberry.type
+class Node:
+    key: int
+    leafy: Leafy | None
+
+    @strawberry.field
+    def child(self, info: strawberry.Info) -> Node | None:
+        if self.key == 2:
+            raise ValueError("no child for 2")
+        return None if self.key >= 3 else Node(key=self.key + 1, leafy=self.leafy)
+
+    @strawberry.field
+    def required(self, info: strawberry.Info) -> Leafy:
+        return self.leafy  # type: ignore[return-value]  # None: null for a non-null type
+
+    @strawberry.field
+    def items(self, info: strawberry.Info) -> list[Node]:
+        return [Node(key=k, leafy=self.leafy) for k in range(self.key)]
+
+    @strawberry.field
+    async def later(self, info: strawberry.Info) -> Node | None:
+        return Node(key=self.key + 10, leafy=None)
+
+    @strawberry.field
+    async def eventually(self, info: strawberry.Info) -> Leafy:
+        return self.leafy  # type: ignore[return-value]  # None: null for a non-null type
+
+
+def _leafy(i: int) -> Leafy | None:
+    if i == 3:
+        return None
+    return Leafy(name=f"n{i}", count=i, strict=2**31 if i == 1 else i, flag=i % 2 == 0)
+
+
+@strawberry.type
+class TwinQuery:
+    @strawberry.field
+    def nodes(self, info: strawberry.Info) -> list[Node | None]:
+        return [Node(key=i, leafy=_leafy(i)) for i in range(5)]
+
+    @strawberry.field
+    def strict_nodes(self, info: strawberry.Info) -> list[Node] | None:
+        return [Node(key=i, leafy=_leafy(i)) for i in range(5)]
+
+
+def _twin_schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
+    ours = strawberry.Schema(query=TwinQuery, execution_context_class=LeafFastExecution)
+    slim_resolvers(ours)
+    return strawberry.Schema(query=TwinQuery), ours
+
+
+QUERY_WITH_ERRORS = """{
+  nodes { key leafy { name count flag } child { key child { key leafy { strict } } }
+          required { name } items { key required { count } } later { key leafy { name } } }
+  strictNodes { key items { key leafy { strict } required { name } } }
+  again: nodes { items { key later { key } eventually { name } } }
+}"""
+
+
+async def test_objects_lists_errors_and_nulls_complete_as_strawberry_does() -> None:
+    """Objects completed straight to their selection, Int and Boolean leaves passed as
+    they are: the same data, errors and error paths as Strawberry's own executor."""
+    theirs, ours = _twin_schemas()
+    expected = await theirs.execute(QUERY_WITH_ERRORS)
+    found = await ours.execute(QUERY_WITH_ERRORS)
+    assert found.data == expected.data
+    assert expected.errors is not None
+    assert found.errors is not None
+    assert [(e.message, e.path) for e in found.errors] == [
+        (e.message, e.path) for e in expected.errors
+    ]
+    assert len(expected.errors) >= 5  # raised, null for non-null (twice), Int range
+    assert expected.data is not None
+    assert expected.data["strictNodes"] is None  # a null item propagated to the list
+    assert [node and node["key"] for node in expected.data["nodes"]] == [0, 1, 2, None, 4]
