@@ -110,15 +110,7 @@ class MembershipForm:
     def chosen(self) -> tuple[uuid.UUID, Role]:
         """``ValidationFailed`` (``partner``, ``role``) when either is not one offered."""
         problems: list[errors.FieldError] = []
-        partner_id = None
-        try:
-            partner_id = partner_picker.partner_id(self.partner)
-        except errors.ValidationFailed as error:
-            problems.extend(error.errors)
-        else:
-            if partner_id is None:
-                message = N_("Choose a partner.")
-                problems.append(errors.FieldError("partner", "required", message))
+        partner_id = partner_picker.required_partner_id(self.partner, problems)
         if self.role not in _ROLES:
             problems.append(errors.FieldError("role", "required", N_("Choose a role.")))
         if problems or partner_id is None:

@@ -98,14 +98,7 @@ class OfferForm:
         skipped); ``ValidationFailed`` with this form's field ids otherwise. The service
         checks the rest (quantities, conditions, licence, expiry)."""
         problems: list[errors.FieldError] = []
-        try:
-            partner_id = partner_picker.partner_id(self.partner_id)
-        except errors.ValidationFailed as error:
-            problems.extend(error.errors)
-        else:
-            if partner_id is None:
-                message = N_("Choose a partner.")
-                problems.append(errors.FieldError("partner", "required", message))
+        partner_id = partner_picker.required_partner_id(self.partner_id, problems)
         expires = _end_of_day(self.expires)
         if expires is None:
             problems.append(errors.FieldError("expires", "invalid", N_("Enter a date.")))

@@ -49,6 +49,19 @@ def partner_id(raw: str, field: str = "partner") -> uuid.UUID | None:
         raise errors.ValidationFailed.single(field, "invalid", NOT_AN_ID) from None
 
 
+def required_partner_id(raw: str, problems: list[errors.FieldError]) -> uuid.UUID | None:
+    """The partner a form must name (``partner_id``): its id, or ``None`` with the reason
+    appended to ``problems`` (field ``partner``: text that is no id, or none chosen)."""
+    try:
+        found = partner_id(raw)
+    except errors.ValidationFailed as error:
+        problems.extend(error.errors)
+        return None
+    if found is None:
+        problems.append(errors.FieldError("partner", "required", N_("Choose a partner.")))
+    return found
+
+
 @dataclass
 class PartnerChoice:
     """The picker as posted: the partner chosen from the matches (its id), and the text

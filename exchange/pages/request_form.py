@@ -96,14 +96,7 @@ class RequestForm:
         """The request to create and the form line of each of its lines; or
         ``ValidationFailed`` with this form's field ids."""
         problems: list[errors.FieldError] = []
-        try:
-            partner_id = partner_picker.partner_id(self.partner_id)
-        except errors.ValidationFailed as error:
-            problems.extend(error.errors)
-        else:
-            if partner_id is None:
-                message = N_("Choose a partner.")
-                problems.append(errors.FieldError("partner", "required", message))
+        partner_id = partner_picker.required_partner_id(self.partner_id, problems)
         drafts: list[RequestLineDraft] = []
         positions: list[int] = []
         for index, need in enumerate(self.lines):
