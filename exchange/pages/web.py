@@ -50,7 +50,6 @@ from exchange.runtime import Runtime
 # visitor in to an account of its choosing.
 PRESESSION_COOKIE = "sx_presession"
 MAX_FORM_BYTES = 64 * 1024
-LARGEST_INTEGER = 2**31 - 1  # what an INTEGER column holds (SQL standard, PostgreSQL, SQLite)
 
 
 async def read_form(request: Request) -> FormData:
