@@ -82,7 +82,8 @@ async def one(runtime: Runtime, who: Identity, line: uuid.UUID, request: uuid.UU
 async def measure(url: str, data_dir: Path, count: int, profile: bool) -> list[headline.Row]:
     await anyio.to_thread.run_sync(migrate.upgrade, url)
     runtime = Runtime.start(Settings(data_dir=data_dir, database_url=url, log_level="WARNING"))
-    who, lines, request, _taker = await setup(runtime, 1)
+    who, lines, requested, _taker = await setup(runtime, 1)
+    request = requested[0]
     where = runtime.db.dialect
     for _ in range(5):  # warm: statement caches, the request's first state change
         await one(runtime, who, lines[0], request)

@@ -12,7 +12,8 @@
   from the service's return to the end of its commit (``Holds``), median over the hot run.
   The line is locked from that statement to the commit, so the hot line's throughput is
   at most 1 / (statement + this span); single-client it is ~0.5 ms (``allocation_cost``);
-* cold lines: the same 64 clients spread over 1,000 offer lines;
+* cold lines: the same 64 clients spread over 999 other offer lines, each allocating to a
+  request line of its own (no counter row is shared between two allocations);
 * after every run the invariant is checked (``check``): exact counters, no over-allocation,
   the audit chain verifies with nothing left unlinked.
 
@@ -75,7 +76,10 @@ PER_CLIENT = 40
 
 async def setup(
     runtime: Runtime, cold_lines: int
-) -> tuple[Identity, list[uuid.UUID], uuid.UUID, Identity]:
+) -> tuple[Identity, list[uuid.UUID], list[uuid.UUID], Identity]:
+    """A donor's offer lines and a taker's request lines for one work, paired by position:
+    the first of each is the hot line (100,000 copies), the other ``cold_lines - 1`` hold
+    1,000 each. Returns the coordinator, the offer lines, the request lines and the taker."""
     policy = runtime.policy
     async with runtime.db.unit_of_work() as uow:
         donor = await partners.create(
@@ -135,16 +139,21 @@ async def setup(
                 line.id
                 for line in (await offers.lines_of([offer.id], session=uow.session))[offer.id]
             ]
-        request = await requests.create(
-            people["taker"],
-            requests.RequestDraft(taker.id, [requests.RequestLineDraft(100_000, work_id=work.id)]),
-            uow=uow,
-            policy=policy,
-        )
-        request_line = (await requests.lines_of([request.id], session=uow.session))[request.id][
-            0
-        ].id
-    return people["coord"], offer_lines, request_line, people["taker"]
+        wanted = [requests.RequestLineDraft(100_000, work_id=work.id)]
+        wanted += [requests.RequestLineDraft(1_000, work_id=work.id) for _ in range(cold_lines - 1)]
+        request_lines: list[uuid.UUID] = []
+        for chunk in range(0, len(wanted), requests.MAX_LINES):
+            request = await requests.create(
+                people["taker"],
+                requests.RequestDraft(taker.id, wanted[chunk : chunk + requests.MAX_LINES]),
+                uow=uow,
+                policy=policy,
+            )
+            request_lines += [
+                line.id
+                for line in (await requests.lines_of([request.id], session=uow.session))[request.id]
+            ]
+    return people["coord"], offer_lines, request_lines, people["taker"]
 
 
 class Holds:
@@ -176,8 +185,7 @@ def client_process(
     data_dir: str,
     url: str,
     who: Identity,
-    lines: list[uuid.UUID],
-    request_line: uuid.UUID,
+    pairs: list[tuple[uuid.UUID, uuid.UUID]],
     seed: int,
 ) -> tuple[int, list[float]]:
     collector.tune()  # each client process stands for a server process
@@ -193,11 +201,11 @@ def client_process(
         async def client(index: int) -> None:
             nonlocal done
             for step in range(PER_CLIENT):
-                line = lines[(seed * 7919 + index * 104729 + step * 31) % len(lines)]
+                line, wanted = pairs[(seed * 7919 + index * 104729 + step * 31) % len(pairs)]
                 try:
                     async with runtime.db.unit_of_work() as uow:
                         await allocations.allocate(
-                            who, line, request_line, 1, uow=uow, policy=runtime.policy
+                            who, line, wanted, 1, uow=uow, policy=runtime.policy
                         )
                         holds.returned()
                     done += 1
@@ -221,9 +229,10 @@ def warm(ready: Any) -> None:
 
 
 async def contention(
-    settings: Settings, who: Identity, lines: list[uuid.UUID], request_line: uuid.UUID
+    settings: Settings, who: Identity, pairs: list[tuple[uuid.UUID, uuid.UUID]]
 ) -> tuple[int, float, list[float]]:
-    """Allocations made, seconds taken, and every allocation's ``Holds`` span."""
+    """Allocations made (each from an offer line to the request line paired with it),
+    seconds taken, and every allocation's ``Holds`` span."""
     context = multiprocessing.get_context("spawn")
 
     def fire() -> tuple[int, float, list[float]]:
@@ -243,8 +252,7 @@ async def contention(
                     str(settings.data_dir),
                     settings.database_url,
                     who,
-                    lines,
-                    request_line,
+                    pairs,
                     seed,
                 )
                 for seed in range(PROCESSES)
@@ -286,11 +294,11 @@ _PENDING = sa.select(sa.func.count()).select_from(AuditPending)
 
 
 async def hot_run(
-    runtime: Runtime, settings: Settings, who: Identity, lines: list[uuid.UUID], request: uuid.UUID
+    runtime: Runtime, settings: Settings, who: Identity, hot: uuid.UUID, request: uuid.UUID
 ) -> float:
-    before = await allocated(runtime, lines[0])
-    done, seconds, spans = await contention(settings, who, lines[:1], request)
-    verdict = await check(runtime, lines[0], before + done)
+    before = await allocated(runtime, hot)
+    done, seconds, spans = await contention(settings, who, [(hot, request)])
+    verdict = await check(runtime, hot, before + done)
     load = ", ".join(f"{figure:.1f}" for figure in os.getloadavg())
     held = statistics.median(spans) * 1000
     print(
@@ -314,7 +322,8 @@ async def measure(url: str, data_dir: Path, rounds: int) -> None:
     await anyio.to_thread.run_sync(migrate.upgrade, url)
     settings = Settings(data_dir=data_dir, database_url=url, log_level="WARNING")
     runtime = Runtime.start(settings)
-    coordinator, offer_lines, request_line, _taker = await setup(runtime, 1000)
+    coordinator, offer_lines, request_lines, _taker = await setup(runtime, 1000)
+    request_line = request_lines[0]
     replay = None
     if runtime.db.dialect == "postgresql":
         replay = await Replay.capture(runtime, coordinator, offer_lines[0], request_line)
@@ -325,7 +334,7 @@ async def measure(url: str, data_dir: Path, rounds: int) -> None:
     where = runtime.db.dialect
     services, replayed = [], []
     for _ in range(rounds):
-        service = await hot_run(runtime, settings, coordinator, offer_lines, request_line)
+        service = await hot_run(runtime, settings, coordinator, offer_lines[0], request_line)
         services.append(service)
         if replay is not None:
             replayed.append((await replay.compare(offer_lines[0], service, data_dir))[1])
@@ -347,7 +356,8 @@ async def measure(url: str, data_dir: Path, rounds: int) -> None:
         )
     )
     HELD.clear()
-    done, seconds, _spans = await contention(settings, coordinator, offer_lines[1:], request_line)
+    cold = list(zip(offer_lines[1:], request_lines[1:], strict=True))
+    done, seconds, _spans = await contention(settings, coordinator, cold)
     verdict = await check(runtime, offer_lines[0], None)
     print(f"  service, 1,000 cold lines, 64 clients: {done / seconds:.0f}/s; {verdict}")
     ROWS.append(
