@@ -23,13 +23,20 @@ ensure_node() {
 }
 
 # install_node_packages [NPM_CI_ARGS...]: `npm ci` when node_modules is missing or was
-# installed from another lock file or with other arguments (a stamp records both).
+# installed from another lock file or with other arguments (a stamp records both). A full
+# install (no arguments: what check.sh makes) already holds what `--omit=dev` asks for,
+# so start.sh keeps it rather than wiping the test tools (axe-core, s3rver) from it.
 install_node_packages() {
     ensure_node
     local stamp=node_modules/.package-lock.sha256
-    local wanted
-    wanted="$(sha256sum package-lock.json | cut -d' ' -f1) $*"
-    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+    local lock wanted installed=""
+    lock="$(sha256sum package-lock.json | cut -d' ' -f1)"
+    wanted="$lock $*"
+    [ -f "$stamp" ] && installed="$(cat "$stamp")"
+    if [ "$installed" = "$wanted" ]; then
+        return 0
+    fi
+    if [ "$*" = "--omit=dev" ] && [ "$installed" = "$lock " ]; then
         return 0
     fi
     echo "==> npm ci $*"
