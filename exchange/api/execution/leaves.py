@@ -11,7 +11,7 @@ from graphql import (
     GraphQLField,
     GraphQLID,
     GraphQLInt,
-    GraphQLNamedType,
+    GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -34,7 +34,7 @@ class _Never:
     """The type of no value: a leaf whose values all go through its serialize."""
 
 
-def serializer(named: GraphQLNamedType) -> tuple[Callable[[Any], Any], type]:
+def serializer(named: GraphQLLeafType) -> tuple[Callable[[Any], Any], type]:
     """A leaf type's serialize, and the type of the values it returns unchanged (String
     and ID: a ``str``). An enum of Strawberry's is serialized by a table from each member
     to the name Strawberry's serialize gives it (that one compares the values of all the
@@ -55,7 +55,7 @@ def serializer(named: GraphQLNamedType) -> tuple[Callable[[Any], Any], type]:
             if first is not None:
                 names[member] = first
         return names.get, _Never
-    return named.serialize, _Never  # type: ignore[attr-defined]
+    return named.serialize, _Never
 
 
 def leaf(field: GraphQLField) -> Leaf:
