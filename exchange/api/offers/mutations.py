@@ -18,7 +18,7 @@ from exchange.api.errors import (
     to_graphql,
 )
 from exchange.api.offers.types import Offer
-from exchange.api.resolvers import perform
+from exchange.api.resolvers import perform_as
 from exchange.api.scalars import to_uuid
 from exchange.offers import service
 from exchange.offers.models import Condition, Format
@@ -58,10 +58,16 @@ class CreateOfferInput:
     )
 
 
-OfferResult = Annotated[
-    Offer | ValidationError | PermissionDenied | NotFound | Conflict,
-    strawberry.union("OfferResult"),
-]
+Errors = ValidationError | PermissionDenied | NotFound | Conflict
+OfferResult = Annotated[Offer | Errors, strawberry.union("OfferResult")]
+
+
+def _errors(error: errors.ExchangeError) -> Errors:
+    """The schema type of an error an offer's mutation may meet."""
+    found = to_graphql(error)
+    if isinstance(found, Errors):
+        return found
+    raise TypeError(f"{type(error).__name__} is not an error of this mutation") from error
 
 
 def _draft(data: CreateOfferInput) -> service.OfferDraft:
@@ -84,15 +90,16 @@ def _draft(data: CreateOfferInput) -> service.OfferDraft:
     )
 
 
-def _transition(verb: str, description: str):  # type: ignore[no-untyped-def]
+def _transition(verb: str, description: str) -> OfferResult:
     async def resolve(self: OfferMutation, info: Info, id: strawberry.ID) -> OfferResult:
         ctx = info.context
-        return await perform(  # type: ignore[no-any-return]
+        return await perform_as(
             ctx,
             lambda uow: service.transition(
                 ctx.identity, to_uuid(id), verb, uow=uow, policy=ctx.runtime.policy
             ),
             Offer.from_model,
+            _errors,
         )
 
     return strawberry.mutation(resolver=resolve, description=description)
@@ -106,11 +113,12 @@ class OfferMutation:
         try:
             draft = _draft(input)
         except errors.ValidationFailed as error:
-            return to_graphql(error)  # type: ignore[return-value]
-        return await perform(  # type: ignore[no-any-return]
+            return _errors(error)
+        return await perform_as(
             ctx,
             lambda uow: service.create(ctx.identity, draft, uow=uow, policy=ctx.runtime.policy),
             Offer.from_model,
+            _errors,
         )
 
     publish_offer: OfferResult = _transition("publish", "Open a draft offer to requests.")
