@@ -8,9 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
-from graphql import (
-    GraphQLObjectType,
-)
+from graphql import GraphQLObjectType
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 

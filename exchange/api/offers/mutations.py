@@ -10,13 +10,7 @@ import strawberry
 
 from exchange import errors
 from exchange.api.context import Info
-from exchange.api.errors import (
-    Conflict,
-    NotFound,
-    PermissionDenied,
-    ValidationError,
-    to_graphql,
-)
+from exchange.api.errors import Conflict, NotFound, PermissionDenied, ValidationError, to_graphql
 from exchange.api.offers.types import Offer
 from exchange.api.resolvers import perform_as
 from exchange.api.scalars import to_uuid

@@ -10,9 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.catalogue import relations
-from exchange.catalogue.models import (
-    Work,
-)
+from exchange.catalogue.models import Work
 from exchange.errors import NotFound
 from exchange.identity.identity import Identity
 from exchange.partners import service as partners

@@ -14,15 +14,7 @@ from exchange.offers.service.drafting import (
     OfferLineDraft,
     create,
 )
-from exchange.offers.service.reads import (
-    OfferFilter,
-    get,
-    lines_of,
-    list,
-    listed,
-    load,
-    resource,
-)
+from exchange.offers.service.reads import OfferFilter, get, lines_of, list, listed, load, resource
 from exchange.offers.service.states import transition
 
 __all__ = [
