@@ -11,11 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.catalogue import lookup, search, validation
-from exchange.catalogue.models import (
-    Work,
-    WorkKind,
-    WorkPartner,
-)
+from exchange.catalogue.models import Work, WorkKind, WorkPartner
 from exchange.identity.identity import Identity
 from exchange.pagination import Page
 from exchange.partners import service as partners
@@ -42,15 +38,13 @@ class Ranked:
 # For this transaction only (set_config(..., true) is SET LOCAL), in one round trip; and
 # the newest work's id, the bound of a first page's candidates (see "Pagination" in
 # search), read in the same round trip (no max() of a uuid in PostgreSQL).
-_SEARCH_SETTINGS = sa.text(
-    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
-    " set_config('enable_seqscan', 'off', true)"
+_PLAN = sa.literal_column("set_config('plan_cache_mode', 'force_custom_plan', true)", sa.Text())
+_SEQSCAN = sa.literal_column("set_config('enable_seqscan', 'off', true)", sa.Text())
+_NEWEST = sa.literal_column("(SELECT id FROM work ORDER BY id DESC LIMIT 1)", sa.Uuid())
+_SEARCH_SETTINGS = select(_PLAN, _SEQSCAN)
+_SEARCH_SETTINGS_AND_NEWEST = select(
+    _PLAN.label("plan"), _SEQSCAN.label("seqscan"), _NEWEST.label("newest")
 )
-_SEARCH_SETTINGS_AND_NEWEST = sa.text(
-    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true) AS plan,"
-    " set_config('enable_seqscan', 'off', true) AS seqscan,"
-    " (SELECT id FROM work ORDER BY id DESC LIMIT 1) AS newest"
-).columns(sa.column("plan"), sa.column("seqscan"), sa.column("newest", sa.Uuid()))
 
 
 async def list(
@@ -88,10 +82,10 @@ async def list(
             # 200,000 works, against 2-13 ms for the GIN indexes' bitmaps (measured).
             bound = after.bound if after is not None else None
             if unfiltered and bound is None:  # a first page of capped candidates
-                settings = await session.exec(_SEARCH_SETTINGS_AND_NEWEST)  # type: ignore[call-overload]
-                bound = settings.one().newest
+                settings = await session.exec(_SEARCH_SETTINGS_AND_NEWEST)
+                _plan, _seqscan, bound = settings.one()
             else:
-                await session.exec(_SEARCH_SETTINGS)  # type: ignore[call-overload]
+                await session.exec(_SEARCH_SETTINGS)
         cap = search.RANKED if unfiltered else None
         hits = search.hits(dialect, query, cap=cap, bound=bound)
         if named := lookup.recognize(filters.search or ""):  # its digits make it a query
