@@ -17,7 +17,8 @@ from exchange.catalogue import record, rights
 from exchange.catalogue import service as catalogue
 from exchange.pages import web
 from exchange.pages.i18n import N_
-from exchange.pages.work_form import KINDS, LEVELS, ROLES, WorkForm, field_id
+from exchange.pages.work_form import KINDS, LEVELS, ROLES, WorkForm
+from exchange.pages.work_rows import field_id
 from exchange.partners.models import Partner
 from exchange.runtime import Runtime
 

@@ -6,9 +6,7 @@ ISBN check digits, years, lengths); this form only reads numbers and choices."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from starlette.datastructures import FormData
 
@@ -27,6 +25,7 @@ from exchange.catalogue.validation import (
 )
 from exchange.pages import partner_picker, web
 from exchange.pages.i18n import N_
+from exchange.pages.work_rows import ContributorInput, IdentifierInput, TitleInput, filled
 
 SHOWN_ROWS = 2  # empty rows of each list on a new form
 MAX_ROWS = max(MAX_TITLES, MAX_IDENTIFIERS, MAX_CONTRIBUTORS)
@@ -36,63 +35,6 @@ ROLES = tuple(r.value for r in ContributorRole)
 # what a librarian picks from; a work read from a record keeps its own (an invalid ISBN)
 SCHEMES = tuple(s.value for s in IdentifierScheme if s is not IdentifierScheme.INVALID_ISBN)
 _ALL_SCHEMES = frozenset(s.value for s in IdentifierScheme)
-_ROW_FIELD = re.compile(r"^(titles|identifiers|contributors|subjects)\[(\d+)\](?:\.(\w+))?$")
-_ROW_NAMES = {"titles": "title", "identifiers": "identifier", "contributors": "contributor"}
-# Domain field names (as the service reports them) → this form's field ids.
-_FIELDS = {
-    "courseNumber": "course_number",
-    "durationSeconds": "duration_minutes",
-    "coAuthorPartnerIds": "kind",
-    "partnerId": "partner",
-    "issues": "kind",
-}
-
-
-def field_id(domain_field: str) -> str:
-    """Where a domain error is shown: ``titles[1].lang`` → ``title-1-lang`` (rows are
-    given to the domain in the form's order, blank rows kept out only at the end)."""
-    if match := _ROW_FIELD.match(domain_field):
-        group, index, name = match.groups()
-        if group == "subjects":
-            return "subjects"
-        return f"{_ROW_NAMES[group]}-{index}-{name or 'value'}"
-    if domain_field in _ROW_NAMES:
-        return f"{_ROW_NAMES[domain_field]}-0-value"
-    return _FIELDS.get(domain_field, domain_field)
-
-
-@dataclass
-class TitleInput:
-    lang: str = ""
-    value: str = ""
-
-    @property
-    def blank(self) -> bool:
-        return not self.lang and not self.value
-
-
-@dataclass
-class IdentifierInput:
-    scheme: str = IdentifierScheme.ISBN.value
-    value: str = ""
-
-    @property
-    def blank(self) -> bool:
-        return not self.value
-
-
-@dataclass
-class ContributorInput:
-    name: str = ""
-    romanized: str = ""
-    role: str = ContributorRole.AUTHOR.value
-
-    @property
-    def blank(self) -> bool:
-        return not self.name and not self.romanized
-
-
-Row = TypeVar("Row", TitleInput, IdentifierInput, ContributorInput)
 
 
 @dataclass
@@ -231,14 +173,14 @@ class WorkForm:
         minutes = self._number("duration_minutes", self.duration_minutes, 1440, problems)
         schemes = set(self.schemes())
         identifiers: list[tuple[IdentifierScheme, str]] = []
-        for index, row in enumerate(_filled(self.identifiers)):
+        for index, row in enumerate(filled(self.identifiers)):
             if row.scheme not in schemes:
                 message = N_("Choose a kind of identifier.")
                 problems.append(errors.FieldError(f"identifier-{index}-scheme", "invalid", message))
                 continue
             identifiers.append((IdentifierScheme(row.scheme), row.value))
         contributors: list[ContributorDraft] = []
-        for index, person in enumerate(_filled(self.contributors)):
+        for index, person in enumerate(filled(self.contributors)):
             if person.role not in ROLES:
                 message = N_("Choose a role from the list.")
                 problems.append(errors.FieldError(f"contributor-{index}-role", "invalid", message))
@@ -250,7 +192,7 @@ class WorkForm:
         assert kind is not None
         return WorkDraft(
             kind=WorkKind(kind),
-            titles=[(t.lang, t.value) for t in _filled(self.titles)],
+            titles=[(t.lang, t.value) for t in filled(self.titles)],
             language=self.language,
             partner_id=partner,
             contributors=contributors,
@@ -304,10 +246,3 @@ class WorkForm:
         except errors.ValidationFailed as error:
             problems.extend(error.errors)
             return None
-
-
-def _filled(rows: list[Row]) -> list[Row]:
-    """The rows up to the last one filled in (blank ones between are kept: the domain
-    reports them by their place)."""
-    last = max((i for i, row in enumerate(rows) if not row.blank), default=-1)
-    return rows[: last + 1]

@@ -13,7 +13,8 @@ import strawberry
 from graphql import GraphQLObjectType
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
 
-from exchange.api.execution import LeafFastExecution, _serializer, slim_resolvers
+from exchange.api.execution import LeafFastExecution, slim_resolvers
+from exchange.api.execution.leaves import serializer
 from exchange.api.loaders import Loaders
 from exchange.api.loaders.resolved import Showing
 from exchange.api.reads import RequestReads
@@ -29,7 +30,7 @@ def test_enum_tables_serialize_every_member_as_strawberry_does(tmp_path: Path) -
     enums = [t for t in schema._schema.type_map.values() if isinstance(t, CustomGraphQLEnumType)]
     assert len(enums) >= 10
     for enum in enums:
-        serialize, _unchanged = _serializer(enum)
+        serialize, _unchanged = serializer(enum)
         member: Any
         for member in enum.wrapped_cls:
             assert serialize(member) == enum.serialize(member)
