@@ -113,6 +113,12 @@ ErrorType = (
 )
 
 
+def not_in_union(error: errors.ExchangeError) -> TypeError:
+    """What a mutation raises for a domain error its result union does not name: masked
+    as an unexpected error and logged (``should_mask``), never answered as the wrong type."""
+    return TypeError(f"{type(error).__name__} is not an error of this mutation")
+
+
 def to_graphql(error: errors.ExchangeError) -> ErrorType:
     """The schema type of a domain error (used to build mutation results)."""
     if isinstance(error, errors.ValidationFailed):

@@ -14,6 +14,7 @@ from exchange.api.errors import (
     NotFound,
     PermissionDenied,
     ValidationError,
+    not_in_union,
     to_graphql,
 )
 from exchange.api.objects.types import DigitalObject, DownloadLink
@@ -73,33 +74,28 @@ def _failure(error: errors.ExchangeError) -> CompleteFailure:
     found = to_graphql(error)
     if isinstance(found, CompleteFailure):
         return found
-    raise _unexpected(error)
+    raise not_in_union(error) from error
 
 
 def _start_failure(error: errors.ExchangeError) -> StartFailure:
     found = _failure(error)
     if isinstance(found, StartFailure):
         return found
-    raise _unexpected(error)
+    raise not_in_union(error) from error
 
 
 def _abort_failure(error: errors.ExchangeError) -> AbortFailure:
     found = _failure(error)
     if isinstance(found, AbortFailure):
         return found
-    raise _unexpected(error)
+    raise not_in_union(error) from error
 
 
 def _download_failure(error: errors.ExchangeError) -> DownloadFailure:
     found = _failure(error)
     if isinstance(found, DownloadFailure):
         return found
-    raise _unexpected(error)
-
-
-def _unexpected(error: errors.ExchangeError) -> TypeError:
-    """An error the mutation's union does not name: masked as unexpected, and logged."""
-    return TypeError(f"{type(error).__name__} is not an error of this mutation")
+    raise not_in_union(error) from error
 
 
 @strawberry.type

@@ -10,7 +10,14 @@ import strawberry
 
 from exchange import errors
 from exchange.api.context import Info
-from exchange.api.errors import Conflict, NotFound, PermissionDenied, ValidationError, to_graphql
+from exchange.api.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+    not_in_union,
+    to_graphql,
+)
 from exchange.api.offers.types import Offer
 from exchange.api.resolvers import perform_as
 from exchange.api.scalars import to_uuid
@@ -61,7 +68,7 @@ def _errors(error: errors.ExchangeError) -> Errors:
     found = to_graphql(error)
     if isinstance(found, Errors):
         return found
-    raise TypeError(f"{type(error).__name__} is not an error of this mutation") from error
+    raise not_in_union(error) from error
 
 
 def _draft(data: CreateOfferInput) -> service.OfferDraft:

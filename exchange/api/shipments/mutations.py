@@ -15,6 +15,7 @@ from exchange.api.errors import (
     NotFound,
     PermissionDenied,
     ValidationError,
+    not_in_union,
     to_graphql,
 )
 from exchange.api.resolvers import perform_as
@@ -99,7 +100,7 @@ def _errors(error: errors.ExchangeError) -> Errors:
     found = to_graphql(error)
     if isinstance(found, Errors):
         return found
-    raise TypeError(f"{type(error).__name__} is not an error of this mutation") from error
+    raise not_in_union(error) from error
 
 
 def _move_errors(error: errors.ExchangeError) -> MoveErrors:
@@ -107,7 +108,7 @@ def _move_errors(error: errors.ExchangeError) -> MoveErrors:
     found = to_graphql(error)
     if isinstance(found, MoveErrors):
         return found
-    raise TypeError(f"{type(error).__name__} is not an error of this mutation") from error
+    raise not_in_union(error) from error
 
 
 def _custody(ctx: Context) -> Custody:
