@@ -62,14 +62,17 @@ def capture(engine: AsyncEngine) -> tuple[Capture, Any]:
         names = list(context.compiled.positiontup or []) if context.compiled is not None else []
         taken.steps.append(Captured(statement, names, list(params) if many else [params]))
 
-    def on_begin(_c: Any) -> None:
-        taken.steps.append("BEGIN;")
+    def on_begin(c: Any) -> None:
+        if not autocommitting(c):
+            taken.steps.append("BEGIN;")
 
-    def on_commit(_c: Any) -> None:
-        taken.steps.append("COMMIT;")
+    def on_commit(c: Any) -> None:
+        if not autocommitting(c):
+            taken.steps.append("COMMIT;")
 
-    def on_rollback(_c: Any) -> None:
-        taken.steps.append("ROLLBACK;")
+    def on_rollback(c: Any) -> None:
+        if not autocommitting(c):
+            taken.steps.append("ROLLBACK;")
 
     hooks: list[tuple[str, Callable[..., Any]]] = [
         ("before_cursor_execute", on_execute),
@@ -85,6 +88,12 @@ def capture(engine: AsyncEngine) -> tuple[Capture, Any]:
             event.remove(sync, name, hook)
 
     return taken, stop
+
+
+def autocommitting(connection: Any) -> bool:
+    """Whether ``connection`` sends each statement as its own transaction (no BEGIN,
+    COMMIT or ROLLBACK goes to the server, whatever SQLAlchemy's events say)."""
+    return bool(connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT")
 
 
 def _literal(value: Any) -> str:

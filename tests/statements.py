@@ -3,7 +3,7 @@
 A statement is what costs a round trip to the server: each SQL statement sent through a
 cursor, each BEGIN, COMMIT and ROLLBACK (SQLAlchemy's transaction events, whatever the
 driver does underneath: asyncpg starts transactions itself, our SQLite engines send
-``BEGIN`` through a cursor, counted once), and the liveness ping of a pool that pre-pings
+``BEGIN`` through a cursor, counted once; none on an ``AUTOCOMMIT`` connection), and the liveness ping of a pool that pre-pings
 on every checkout (PostgreSQL's).
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 
@@ -37,7 +37,12 @@ class StatementCounter:
                 self.sql.append(" ".join(statement.split())[:200])
 
         def named(name: str) -> Any:
-            return lambda *_args: self.sql.append(name)
+            def hook(conn: Any, *_args: Any) -> None:
+                # an AUTOCOMMIT connection sends no BEGIN, COMMIT or ROLLBACK
+                if not autocommitting(conn):
+                    self.sql.append(name)
+
+            return hook
 
         for engine in {id(e): e for e in engines}.values():
             target = engine.sync_engine
@@ -48,7 +53,7 @@ class StatementCounter:
                 (target, "rollback", named("ROLLBACK")),
             ]
             if target.pool._pre_ping:
-                hooks.append((target.pool, "checkout", named("PING")))
+                hooks.append((target.pool, "checkout", lambda *_args: self.sql.append("PING")))
         for target, name, fn in hooks:
             event.listen(target, name, fn)
         try:
@@ -56,3 +61,8 @@ class StatementCounter:
         finally:
             for target, name, fn in hooks:
                 event.remove(target, name, fn)
+
+
+def autocommitting(connection: Connection) -> bool:
+    """Whether ``connection`` runs each statement as its own transaction."""
+    return connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"

@@ -16,6 +16,16 @@ An allocation moves both counters and inserts its row and its audit record (``ta
 PostgreSQL that is one statement (data-modifying CTEs), so a hot offer line stays locked
 for that statement and the commit only, not for four client round trips; SQLite, one
 writer at a time, runs three statements in turn (its audit record was appended before).
+
+On PostgreSQL an allocation that cannot change its request's state (the request line is
+already allocated and stays short of full) is made by ``take_at_once``: the same statement,
+run as a transaction of its own (``AUTOCOMMIT``), that also takes the offer's lock and
+re-checks the states the caller judged. It writes everything or nothing: its allocation
+row takes the request line's id from the request line's move, so when either line
+refuses, that row's NOT NULL constraint aborts the whole statement. The hot line is then
+locked from the statement's update to its commit inside the server, never while a reply
+crosses to the client and the client's event loop gets round to sending COMMIT (measured
+at 2-3.6 ms per allocation with 64 clients; ``bench/allocations.py``).
 """
 
 from __future__ import annotations
@@ -24,14 +34,15 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.allocations.models import Allocation
 from exchange.audit.models import AuditPending
 from exchange.db.table import table
-from exchange.offers.models import OfferLine
-from exchange.requests.models import RequestLine
+from exchange.offers.models import Offer, OfferLine, OfferState
+from exchange.requests.models import RequestLine, RequestState, ResourceRequest
 
 
 def _mover(model: type[OfferLine] | type[RequestLine]) -> sa.Update:
@@ -114,8 +125,109 @@ def _taker() -> sa.Select[Any]:
     ).select_from(offer.outerjoin(request, sa.true()))
 
 
+def _taker_at_once() -> sa.Select[Any]:
+    """PostgreSQL, one statement that is its own transaction: lock the offer FOR SHARE
+    while it is open and unexpired (as ``sides.read`` does for a transaction), move the
+    offer line, then the request line while its request is open or partially filled and
+    it stays within 1 <= allocated < quantity (so its request's state cannot change:
+    ``crossed``), insert the allocation with the request line id the move returned, and
+    its staged audit record. One row (offer allocated, quantity, request allocated,
+    quantity); a refusal aborts the statement (``IntegrityError``, NOT NULL)."""
+    offers, offer_lines, request_lines = table(Offer), table(OfferLine), table(RequestLine)
+    requests_ = table(ResourceRequest)
+    quantity = sa.bindparam("new_quantity", type_=sa.Integer)
+    offer_open = (
+        sa.select(offers.c.id)
+        .where(offers.c.id == sa.bindparam("open_offer_id", type_=sa.Uuid))
+        .where(offers.c.state == OfferState.OPEN.value)
+        .where(offers.c.expires_at > sa.bindparam("open_at", type_=offers.c.expires_at.type))
+        .with_for_update(read=True)
+        .cte("offer_open")
+    )
+    offer = (
+        sa.update(offer_lines)
+        .where(offer_lines.c.id == sa.bindparam("new_offer_line_id", type_=sa.Uuid))
+        .where(offer_lines.c.offer_id == sa.select(offer_open.c.id).scalar_subquery())
+        .where(offer_lines.c.allocated + quantity <= offer_lines.c.quantity)
+        .values(allocated=offer_lines.c.allocated + quantity)
+        .returning(offer_lines.c.allocated, offer_lines.c.quantity)
+        .cte("offer_moved")
+    )
+    request_open = sa.exists(
+        sa.select(requests_.c.id)
+        .where(requests_.c.id == request_lines.c.request_id)
+        .where(requests_.c.state.in_(_OPEN_REQUESTS))
+    )
+    request = (
+        sa.update(request_lines)
+        .where(request_lines.c.id == sa.bindparam("new_request_line_id", type_=sa.Uuid))
+        .where(request_lines.c.allocated >= 1)
+        .where(request_lines.c.allocated + quantity < request_lines.c.quantity)
+        .where(request_open)
+        .where(sa.exists(sa.select(offer.c.allocated)))
+        .values(allocated=request_lines.c.allocated + quantity)
+        .returning(request_lines.c.id, request_lines.c.allocated, request_lines.c.quantity)
+        .cte("request_moved")
+    )
+    allocations = table(Allocation)
+    columns = list(allocations.c)
+    moved_line = sa.select(request.c.id).scalar_subquery()
+    values = sa.select(
+        *(
+            moved_line
+            if c.name == "request_line_id"
+            else sa.bindparam(f"new_{c.name}", type_=c.type)
+            for c in columns
+        )
+    )
+    made = (
+        sa.insert(allocations)
+        .from_select(columns, values)
+        .returning(allocations.c.id)
+        .cte("allocation_made")
+    )
+    audited = _inserted(AuditPending, "audit_", sa.exists(sa.select(made.c.id)))
+    return sa.select(
+        offer.c.allocated,
+        offer.c.quantity,
+        request.c.allocated,
+        request.c.quantity,
+        sa.select(sa.func.count()).select_from(audited).scalar_subquery(),
+    ).select_from(offer.join(request, sa.true()))
+
+
+_OPEN_REQUESTS = (RequestState.OPEN.value, RequestState.PARTIALLY_FILLED.value)
 _TAKER = _taker()
+_TAKER_AT_ONCE = _taker_at_once()
 _INSERT = sa.insert(table(Allocation))
+
+
+def at_once(allocated: int, quantity: int, delta: int) -> bool:
+    """Whether an allocation of ``delta`` to a request line at (``allocated``,
+    ``quantity``) can be made by ``take_at_once``: it cannot change the request's state."""
+    return allocated >= 1 and allocated + delta < quantity
+
+
+async def take_at_once(
+    connection: AsyncConnection,
+    allocation: dict[str, Any],
+    staged: dict[str, Any],
+    offer_id: uuid.UUID,
+) -> bool:
+    """PostgreSQL, on an ``AUTOCOMMIT`` connection: allocate as ``take`` does, with its
+    ``staged`` audit record, in one statement that commits by itself, if the offer
+    (``offer_id``) is still open and the request line stays ``at_once``. True when it
+    committed; False when it wrote nothing (a line refused, or a state changed since it
+    was read): the caller then allocates in a transaction, which says why."""
+    params = {f"new_{name}": value for name, value in allocation.items()}
+    params.update((f"audit_{name}", value) for name, value in staged.items())
+    params.update(open_offer_id=offer_id, open_at=allocation["created_at"])  # no column names
+    try:
+        row = (await connection.execute(_TAKER_AT_ONCE, params)).one()
+    except sa.exc.IntegrityError:
+        return False
+    return bool(row[4] == 1)
+
 
 Moved = tuple[int, int]
 

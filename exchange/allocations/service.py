@@ -70,12 +70,60 @@ async def allocate(
     policy: PolicyEngine,
 ) -> Allocation:
     """Promise ``quantity`` of an offer line to a request line (coordinators; or a
-    librarian of the requesting partner claiming for its own request)."""
+    librarian of the requesting partner claiming for its own request).
+
+    On PostgreSQL, an allocation that cannot change its request's state is first tried as
+    one statement committing by itself (``ledger.take_at_once``); when that wrote nothing,
+    or on SQLite, or when the request's state can change, it is made in ``uow``'s
+    transaction, which refreshes the request's state and raises the refusal: ``NotFound``,
+    ``Forbidden``, ``Conflict``, ``ValidationFailed``, ``InsufficientQuantity``."""
     quantities.require_valid(quantity)
+    async with uow.autocommitting() as connection:
+        if connection is not None:
+            sides = await sides_of.read_unlocked(connection, offer_line_id, request_line_id)
+            if sides is not None and ledger.at_once(
+                sides.request_allocated, sides.request_quantity, quantity
+            ):
+                allocation, values, staged = await _judged(
+                    identity, sides, (offer_line_id, request_line_id), quantity, uow, policy
+                )
+                assert staged is not None  # PostgreSQL stages it (UnitOfWork.record_early)
+                if await ledger.take_at_once(connection, values, staged, sides.offer_id):
+                    return allocation
     session = uow.session
     sides = await sides_of.read(session, offer_line_id, request_line_id)
+    allocation, values, staged = await _judged(
+        identity, sides, (offer_line_id, request_line_id), quantity, uow, policy
+    )
+    offer, moved = await ledger.take(session, values, staged)
+    if offer is None:
+        raise InsufficientQuantity(
+            "offer", offer_line_id, await ledger.available(session, OfferLine, offer_line_id)
+        )
+    if moved is None:
+        raise InsufficientQuantity(
+            "request",
+            request_line_id,
+            await ledger.available(session, RequestLine, request_line_id),
+        )
+    if ledger.crossed(moved, quantity):
+        await requests.refresh_state(session, sides.request_id)
+    return allocation
+
+
+async def _judged(
+    identity: Identity,
+    sides: sides_of.Sides,
+    lines: tuple[uuid.UUID, uuid.UUID],
+    quantity: int,
+    uow: UnitOfWork,
+    policy: PolicyEngine,
+) -> tuple[Allocation, dict[str, Any], dict[str, Any] | None]:
+    """The allocation between ``lines`` (offer line, request line), its column values and
+    its staged audit record (``record_early``: None on SQLite), once the identity may
+    allocate between ``sides`` and their states allow it; ``Forbidden``, ``Conflict`` or
+    ``ValidationFailed`` otherwise."""
     policy.require(identity, "allocation.create", resource(sides.donor, sides.requester))
-    now = clock.now()
     if sides.offer_state is not OfferState.OPEN:
         raise Conflict(
             N_("the offer is {offer_state}", offer_state=sides.offer_state.value), sides.offer_id
@@ -93,12 +141,12 @@ async def allocate(
         )
     values: dict[str, Any] = {
         "id": uuid7(),
-        "offer_line_id": offer_line_id,
-        "request_line_id": request_line_id,
+        "offer_line_id": lines[0],
+        "request_line_id": lines[1],
         "quantity": quantity,
         "state": AllocationState.ACTIVE.value,
         "created_by": identity.label,
-        "created_at": now,
+        "created_at": clock.now(),
         "ended_at": None,
     }
     allocation = Allocation(**values)
@@ -113,22 +161,9 @@ async def allocate(
             None,
             allocation.snapshot(),
         ),
-        {str(offer_line_id): sides.offer_owner},
+        {str(lines[0]): sides.offer_owner},
     )
-    offer, moved = await ledger.take(session, values, staged)
-    if offer is None:
-        raise InsufficientQuantity(
-            "offer", offer_line_id, await ledger.available(session, OfferLine, offer_line_id)
-        )
-    if moved is None:
-        raise InsufficientQuantity(
-            "request",
-            request_line_id,
-            await ledger.available(session, RequestLine, request_line_id),
-        )
-    if ledger.crossed(moved, quantity):
-        await requests.refresh_state(session, sides.request_id)
-    return allocation
+    return allocation, values, staged
 
 
 async def _end(

@@ -1,7 +1,8 @@
 """Both sides of an allocation, read in one query: the offer line with its offer, its donor
 and the instance owning the offer (offline sync), the request line with its request and
 requester. FOR SHARE OF the offer keeps its state (open, not withdrawn) steady until the
-allocating transaction commits."""
+allocating transaction commits; ``read_unlocked`` reads the same without the lock, for an
+allocation made by one statement that takes the lock itself (``ledger.take_at_once``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,13 +49,15 @@ class Sides:
     donor: Party
     requester: Party
     offer_owner: uuid.UUID | None  # the instance owning the offer; None: this one
+    request_allocated: int  # the request line's counter and quantity, as read
+    request_quantity: int
 
 
-def _sides_statement() -> sa.Select[Any]:
+def _sides_statement(locked: bool) -> sa.Select[Any]:
     offer_lines, offers, request_lines = table(OfferLine), table(Offer), table(RequestLine)
     requests_, donors = table(ResourceRequest), table(Partner).alias("donor")
     requesters = table(Partner).alias("requester")
-    return (
+    statement = (
         sa.select(
             offers.c.id,
             offers.c.state,
@@ -68,6 +72,8 @@ def _sides_statement() -> sa.Select[Any]:
                 for name in ("id", "status", "public", "tags")
             ),
             offer_owner(offers.c.id),
+            request_lines.c.allocated,
+            request_lines.c.quantity,
         )
         .select_from(offer_lines)
         .join(offers, offers.c.id == offer_lines.c.offer_id)
@@ -76,25 +82,39 @@ def _sides_statement() -> sa.Select[Any]:
         .join(requests_, requests_.c.id == request_lines.c.request_id)
         .join(requesters, requesters.c.id == requests_.c.partner_id)
         .where(offer_lines.c.id == sa.bindparam("offer_line_id"))
-        .with_for_update(read=True, of=offers)
     )
+    return statement.with_for_update(read=True, of=offers) if locked else statement
 
 
 # Built once: statement construction and cache-key generation cost more CPU than the
 # round trips on this path (measured), and allocation is the hottest write there is.
-_SIDES = _sides_statement()
+_SIDES, _SIDES_UNLOCKED = _sides_statement(locked=True), _sides_statement(locked=False)
 
 
 async def read(
     session: AsyncSession, offer_line_id: uuid.UUID, request_line_id: uuid.UUID
 ) -> Sides:
-    """Both lines, their offer and request, and both partners."""
+    """Both lines, their offer (locked FOR SHARE) and request, and both partners.
+    ``NotFound`` for a line that does not exist."""
     params = {"offer_line_id": offer_line_id, "request_line_id": request_line_id}
     row = (await session.exec(_SIDES, params=params)).first()  # type: ignore[call-overload]
     if row is None:
         if await session.get(OfferLine, offer_line_id) is None:
             raise NotFound("offer line", offer_line_id)
         raise NotFound("request line", request_line_id)
+    return _sides(row)
+
+
+async def read_unlocked(
+    connection: AsyncConnection, offer_line_id: uuid.UUID, request_line_id: uuid.UUID
+) -> Sides | None:
+    """As ``read``, with no lock; None when a line does not exist."""
+    params = {"offer_line_id": offer_line_id, "request_line_id": request_line_id}
+    row = (await connection.execute(_SIDES_UNLOCKED, params)).first()
+    return None if row is None else _sides(row)
+
+
+def _sides(row: Any) -> Sides:
     offer_id, offer_state, expires_at, offer_work, request_id, request_state, request_work = row[:7]
     return Sides(
         offer_id,
@@ -106,6 +126,8 @@ async def read(
         Party(*row[7:11]),
         Party(*row[11:15]),
         row[15],
+        int(row[16]),
+        int(row[17]),
     )
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
@@ -43,6 +45,20 @@ class UnitOfWork:
         self._records: list[AuditRecord] = []
         self._hooks: list[CommitHook] = []
         self.committed = False
+
+    @asynccontextmanager
+    async def autocommitting(self) -> AsyncIterator[AsyncConnection | None]:
+        """PostgreSQL: a connection of the session's engine on which each statement is a
+        transaction of its own (``AUTOCOMMIT``), for a change one statement makes whole,
+        audited by a record from ``record_early`` that this statement inserts; it is
+        linked when this unit of work commits. None on SQLite (one writer at a time: no
+        lock is held across a round trip there)."""
+        engine = self.session.bind
+        if self._chain is None or not isinstance(engine, AsyncEngine):
+            yield None
+            return
+        async with engine.connect() as connection:
+            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
     def record(self, record: AuditRecord) -> None:
         self._records.append(record)

@@ -1,6 +1,8 @@
 """What one allocation sends to the database: one read of both sides (with the owner of the
 offer, for the replica rule), one write; on PostgreSQL the audit chain's link round follows
-its commit (``exchange.audit.linker``)."""
+its commit (``exchange.audit.linker``). On PostgreSQL an allocation that leaves its
+request's state as it is sends no BEGIN or COMMIT: its write is a transaction of its own
+(``ledger.take_at_once``); one that changes it runs in a transaction."""
 
 from __future__ import annotations
 
@@ -11,10 +13,9 @@ from tests.conftest import World
 from tests.statements import StatementCounter
 
 POSTGRESQL = [
-    "BEGIN",
     "SELECT offer.id, offer.state,",
-    "WITH offer_moved AS",  # both counters, the allocation row and its audit record
-    "COMMIT",
+    # the offer's lock, both counters, the allocation row and its audit record
+    "WITH offer_open AS",
     "BEGIN",  # the link round
     "SELECT pg_advisory_xact_lock($1::INTEGER)",
     "WITH anon_1 AS",
