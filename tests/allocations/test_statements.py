@@ -6,6 +6,8 @@ request's state as it is sends no BEGIN or COMMIT: its write is a transaction of
 
 from __future__ import annotations
 
+import pytest
+
 from exchange.allocations import service as allocations
 from exchange.runtime import Runtime
 from tests.allocations.market import coordinator, make_market
@@ -52,5 +54,43 @@ async def test_an_allocation_reads_its_sides_once_and_writes_in_one_statement(
         await allocate()
     expected = POSTGRESQL if runtime.db.dialect == "postgresql" else SQLITE
     # each statement named by the start it is expected to have (shown whole otherwise)
+    named = [next((kind for kind in expected if sql.startswith(kind)), sql) for sql in counter.sql]
+    assert named == expected
+
+
+POSTGRESQL_FILLING = [
+    "SELECT offer.id, offer.state,",  # read, found to change the request's state
+    "BEGIN",
+    "SELECT offer.id, offer.state,",  # again, FOR SHARE OF the offer
+    "WITH offer_moved AS",
+    "SELECT resource_request.id",  # the request locked, then its state
+    "UPDATE resource_request SET state",
+    "COMMIT",
+    "BEGIN",  # the link round
+    "SELECT pg_advisory_xact_lock($1::INTEGER)",
+    "WITH anon_1 AS",
+    "INSERT INTO audit_event",
+    "COMMIT",
+]
+
+
+async def test_an_allocation_that_changes_its_requests_state_is_a_transaction(
+    runtime: Runtime, world: World
+) -> None:
+    if runtime.db.dialect != "postgresql":
+        pytest.skip("on SQLite every allocation is a transaction (above)")
+    market = await make_market(runtime, world, offered=[5], requested=[10])
+    counter = StatementCounter()
+    with counter.watching(runtime.db.writer, runtime.db.reader):
+        async with runtime.db.unit_of_work() as uow:
+            await allocations.allocate(
+                coordinator(world),
+                market.offer_lines[0],
+                market.request_lines[0],
+                1,
+                uow=uow,
+                policy=runtime.policy,
+            )
+    expected = POSTGRESQL_FILLING
     named = [next((kind for kind in expected if sql.startswith(kind)), sql) for sql in counter.sql]
     assert named == expected
