@@ -76,7 +76,9 @@ class LockClock:
 
 async def one(runtime: Runtime, who: Identity, line: uuid.UUID, request: uuid.UUID) -> None:
     async with runtime.db.unit_of_work() as uow:
-        await allocations.allocate(who, line, request, 1, uow=uow, policy=runtime.policy)
+        await allocations.allocate(
+            who, line, request, 1, uow=uow, policy=runtime.policy, alone=True
+        )
 
 
 async def measure(url: str, data_dir: Path, count: int, profile: bool) -> list[headline.Row]:

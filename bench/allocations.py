@@ -205,7 +205,7 @@ def client_process(
                 try:
                     async with runtime.db.unit_of_work() as uow:
                         await allocations.allocate(
-                            who, line, wanted, 1, uow=uow, policy=runtime.policy
+                            who, line, wanted, 1, uow=uow, policy=runtime.policy, alone=True
                         )
                         holds.returned()
                     done += 1

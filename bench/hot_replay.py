@@ -62,13 +62,13 @@ class Replay:
         (the second one: the first changes the request's state, which later ones don't)."""
         async with runtime.db.unit_of_work() as uow:
             await allocations.allocate(
-                who, offer_line, request_line, 1, uow=uow, policy=runtime.policy
+                who, offer_line, request_line, 1, uow=uow, policy=runtime.policy, alone=True
             )
         taken, stop = pgbench_replay.capture(runtime.db.writer)
         try:
             async with runtime.db.unit_of_work() as uow:
                 made = await allocations.allocate(
-                    who, offer_line, request_line, 1, uow=uow, policy=runtime.policy
+                    who, offer_line, request_line, 1, uow=uow, policy=runtime.policy, alone=True
                 )
         finally:
             stop()

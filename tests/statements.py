@@ -3,8 +3,8 @@
 A statement is what costs a round trip to the server: each SQL statement sent through a
 cursor, each BEGIN, COMMIT and ROLLBACK (SQLAlchemy's transaction events, whatever the
 driver does underneath: asyncpg starts transactions itself, our SQLite engines send
-``BEGIN`` through a cursor, counted once; none on an ``AUTOCOMMIT`` connection), and the liveness ping of a pool that pre-pings
-on every checkout (PostgreSQL's).
+``BEGIN`` through a cursor, counted once; none on an ``AUTOCOMMIT`` connection), and
+the liveness ping of a pool that pre-pings on every checkout (PostgreSQL's).
 """
 
 from __future__ import annotations

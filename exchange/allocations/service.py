@@ -68,33 +68,25 @@ async def allocate(
     *,
     uow: UnitOfWork,
     policy: PolicyEngine,
+    alone: bool = False,
 ) -> Allocation:
     """Promise ``quantity`` of an offer line to a request line (coordinators; or a
     librarian of the requesting partner claiming for its own request).
 
-    On PostgreSQL, an allocation that cannot change its request's state is first tried as
-    one statement committing by itself (``ledger.take_at_once``); when that wrote nothing,
-    or on SQLite, or when the request's state can change, it is made in ``uow``'s
-    transaction, which refreshes the request's state and raises the refusal: ``NotFound``,
-    ``Forbidden``, ``Conflict``, ``ValidationFailed``, ``InsufficientQuantity``."""
+    ``alone``: the caller has written nothing in ``uow`` and commits it right after, so
+    the allocation may commit by itself. Then, on PostgreSQL, an allocation that cannot
+    change its request's state is first tried as one statement that is its own
+    transaction (``ledger.take_at_once``). Otherwise, or when that wrote nothing, it is
+    made in ``uow``'s transaction, which refreshes the request's state and raises the
+    refusal: ``NotFound``, ``Forbidden``, ``Conflict``, ``ValidationFailed``,
+    ``InsufficientQuantity``."""
     quantities.require_valid(quantity)
-    async with uow.autocommitting() as connection:
-        if connection is not None:
-            sides = await sides_of.read_unlocked(connection, offer_line_id, request_line_id)
-            if sides is not None and ledger.at_once(
-                sides.request_allocated, sides.request_quantity, quantity
-            ):
-                allocation, values, staged = await _judged(
-                    identity, sides, (offer_line_id, request_line_id), quantity, uow, policy
-                )
-                assert staged is not None  # PostgreSQL stages it (UnitOfWork.record_early)
-                if await ledger.take_at_once(connection, values, staged, sides.offer_id):
-                    return allocation
+    lines = (offer_line_id, request_line_id)
+    if alone and (made := await _at_once(identity, lines, quantity, uow, policy)) is not None:
+        return made
     session = uow.session
     sides = await sides_of.read(session, offer_line_id, request_line_id)
-    allocation, values, staged = await _judged(
-        identity, sides, (offer_line_id, request_line_id), quantity, uow, policy
-    )
+    allocation, values, staged = await _judged(identity, sides, lines, quantity, uow, policy)
     offer, moved = await ledger.take(session, values, staged)
     if offer is None:
         raise InsufficientQuantity(
@@ -109,6 +101,30 @@ async def allocate(
     if ledger.crossed(moved, quantity):
         await requests.refresh_state(session, sides.request_id)
     return allocation
+
+
+async def _at_once(
+    identity: Identity,
+    lines: tuple[uuid.UUID, uuid.UUID],
+    quantity: int,
+    uow: UnitOfWork,
+    policy: PolicyEngine,
+) -> Allocation | None:
+    """The allocation made by one statement committing by itself, or None when it wrote
+    nothing: not PostgreSQL, ``uow`` already holds changes, a line is missing, the
+    request's state would change, or a line refused. Raises what ``_judged`` raises."""
+    async with uow.autocommitting() as connection:
+        if connection is None:
+            return None
+        sides = await sides_of.read_unlocked(connection, *lines)
+        if sides is None or not ledger.at_once(
+            sides.request_allocated, sides.request_quantity, quantity
+        ):
+            return None
+        allocation, values, staged = await _judged(identity, sides, lines, quantity, uow, policy)
+        assert staged is not None  # PostgreSQL stages it (UnitOfWork.record_early)
+        taken = await ledger.take_at_once(connection, values, staged, sides.offer_id)
+        return allocation if taken else None
 
 
 async def _judged(

@@ -202,6 +202,7 @@ class AllocationMutation:
                 input.quantity,
                 uow=uow,
                 policy=ctx.runtime.policy,
+                alone=True,  # then only reads, and ``perform`` commits
             )
             made = (
                 await uow.session.get(AllocationRow, claimed.allocation_id)

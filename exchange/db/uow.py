@@ -52,9 +52,18 @@ class UnitOfWork:
         transaction of its own (``AUTOCOMMIT``), for a change one statement makes whole,
         audited by a record from ``record_early`` that this statement inserts; it is
         linked when this unit of work commits. None on SQLite (one writer at a time: no
-        lock is held across a round trip there)."""
+        lock is held across a round trip there), and when this unit of work holds changes
+        (recorded, or pending in its session) or a savepoint: they would commit apart.
+        The caller answers for what the session cannot show (statements it already ran)."""
         engine = self.session.bind
-        if self._chain is None or not isinstance(engine, AsyncEngine):
+        session = self.session
+        held = self._records or session.new or session.dirty or session.deleted
+        if (
+            self._chain is None
+            or not isinstance(engine, AsyncEngine)
+            or held
+            or session.in_nested_transaction()
+        ):
             yield None
             return
         async with engine.connect() as connection:

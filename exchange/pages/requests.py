@@ -160,6 +160,7 @@ def routes(runtime: Runtime) -> list[Route]:
                     quantity,
                     uow=uow,
                     policy=policy,
+                    alone=True,
                 )
         except ValueError:
             return web.not_found(request, who)

@@ -62,20 +62,29 @@ async def claim(
     *,
     uow: UnitOfWork,
     policy: PolicyEngine,
+    alone: bool = False,
 ) -> Claimed:
-    """Promise ``quantity`` of an offer line to a request line.
+    """Promise ``quantity`` of an offer line to a request line. ``alone``: the claim is
+    all the caller writes in ``uow``, committed right after (``allocations.allocate``).
 
     Raises what ``allocations.allocate`` raises when the offer is owned here; otherwise
     ``PermissionDenied`` (the same policy check) or ``ValidationFailed`` (a quantity out
     of ``allocations.quantity``'s bounds), and the answer comes back in a later bundle."""
-    self_id = await instance.ensure(uow)
+    existing = await instance.current(uow.session)
+    self_id = existing or await instance.ensure(uow)  # made here: no longer alone
     line = await uow.session.get(OfferLine, offer_line_id)
     owner = (
         await ownership.owner(uow.session, "offer", str(line.offer_id)) if line else None
     ) or self_id
     if owner == self_id:
         made = await allocations.allocate(
-            identity, offer_line_id, request_line_id, quantity, uow=uow, policy=policy
+            identity,
+            offer_line_id,
+            request_line_id,
+            quantity,
+            uow=uow,
+            policy=policy,
+            alone=alone and existing is not None,
         )
         return Claimed(made.id, None, self_id)
     quantities.require_valid(quantity)

@@ -45,6 +45,7 @@ async def _opened(runtime: Runtime, world: World, offered: int, requested: int) 
             1,
             uow=uow,
             policy=runtime.policy,
+            alone=True,
         )
     return market
 
@@ -155,6 +156,7 @@ async def test_the_allocation_that_fills_a_request_refreshes_its_state(
             2,
             uow=uow,
             policy=runtime.policy,
+            alone=True,
         )
     assert await _state(runtime, market) == (2, 3, 2, 0)
     async with runtime.db.read() as session:
@@ -176,6 +178,7 @@ async def test_an_allocation_at_once_returns_what_it_wrote(runtime: Runtime, wor
             2,
             uow=uow,
             policy=runtime.policy,
+            alone=True,
         )
     async with runtime.db.read() as session:
         row = await session.get(Allocation, made.id)
@@ -186,3 +189,29 @@ async def test_an_allocation_at_once_returns_what_it_wrote(runtime: Runtime, wor
     assert request is not None
     assert request.state == RequestState.PARTIALLY_FILLED.value
     assert await _state(runtime, market) == (2, 3, 2, 0)
+
+
+async def test_a_unit_that_holds_changes_never_commits_an_allocation_apart(
+    runtime: Runtime, world: World
+) -> None:
+    """``alone`` from a caller that already recorded a change: the allocation stays in the
+    unit's transaction, and rolls back with it."""
+    market = await _opened(runtime, world, offered=5, requested=10)
+
+    async def failing_unit() -> None:
+        async with runtime.db.unit_of_work() as uow:
+            uow.record(AuditRecord("test", "partner.update", "partner", world.donor, None, {}))
+            await allocations.allocate(
+                coordinator(world),
+                market.offer_lines[0],
+                market.request_lines[0],
+                2,
+                uow=uow,
+                policy=runtime.policy,
+                alone=True,
+            )
+            raise RuntimeError("the unit fails after the allocation")
+
+    with pytest.raises(RuntimeError, match="after the allocation"):
+        await failing_unit()
+    assert await _state(runtime, market) == (0, 1, 1, 0)

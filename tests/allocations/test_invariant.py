@@ -66,9 +66,10 @@ async def run_in_processes(
                         identity,
                         chunk,
                         1,
+                        index % 2 == 0,  # half alone: both ways of allocating race
                     )
                 )
-                for chunk in chunks
+                for index, chunk in enumerate(chunks)
             ]
             return [got for future in futures for got in future.result()]
 
@@ -128,6 +129,7 @@ async def test_refused_allocation_names_what_is_left_and_writes_nothing(
                 3,
                 uow=uow,
                 policy=runtime.policy,
+                alone=True,  # on PostgreSQL tried at once first: that refusal writes nothing
             )
     assert (refused.value.line, refused.value.available) == ("offer", 2)
     assert await totals(runtime, market.offer_lines[0]) == before == (3, 3, 5)

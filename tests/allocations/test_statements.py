@@ -45,7 +45,7 @@ async def test_an_allocation_reads_its_sides_once_and_writes_in_one_statement(
     async def allocate() -> None:
         async with runtime.db.unit_of_work() as uow:
             await allocations.allocate(
-                coordinator(world), line, request, 1, uow=uow, policy=runtime.policy
+                coordinator(world), line, request, 1, uow=uow, policy=runtime.policy, alone=True
             )
 
     await allocate()  # the first changes the request's state; later ones do not
@@ -90,6 +90,7 @@ async def test_an_allocation_that_changes_its_requests_state_is_a_transaction(
                 1,
                 uow=uow,
                 policy=runtime.policy,
+                alone=True,
             )
     expected = POSTGRESQL_FILLING
     named = [next((kind for kind in expected if sql.startswith(kind)), sql) for sql in counter.sql]

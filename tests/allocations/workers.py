@@ -19,8 +19,10 @@ def allocate_many(
     identity: Identity,
     pairs: list[tuple[uuid.UUID, uuid.UUID]],
     quantity: int,
+    alone: bool = False,
 ) -> list[int]:
-    """Fire one allocation per pair, all at once; return what each got (0 if refused)."""
+    """Fire one allocation per pair, all at once; return what each got (0 if refused).
+    ``alone``: each allocation is its unit of work (``allocations.allocate``)."""
 
     async def main() -> list[int]:
         runtime = Runtime.start(
@@ -31,7 +33,13 @@ def allocate_many(
             try:
                 async with runtime.db.unit_of_work() as uow:
                     await allocations.allocate(
-                        identity, offer_line, request_line, quantity, uow=uow, policy=runtime.policy
+                        identity,
+                        offer_line,
+                        request_line,
+                        quantity,
+                        uow=uow,
+                        policy=runtime.policy,
+                        alone=alone,
                     )
             except Conflict:  # InsufficientQuantity, or the request filled meanwhile
                 return 0
