@@ -16,14 +16,10 @@ from exchange.runtime import Runtime
 from tests.conftest import World, db_state, gql, operation
 
 UNKNOWN = "0190b6a0-0000-7000-8000-000000000000"
-MALFORMED = {
-    "__typename": "ValidationError",
-    "message": "id: not a valid UUID",
-    "fields": [{"field": "id", "code": "invalid_id", "message": "not a valid UUID"}],
-}
 
 
-def _malformed(field: str) -> dict[str, Any]:
+def invalid_id(field: str) -> dict[str, Any]:
+    """The ValidationError of a malformed id given as ``field``."""
     return {
         "__typename": "ValidationError",
         "message": f"{field}: not a valid UUID",
@@ -31,7 +27,10 @@ def _malformed(field: str) -> dict[str, Any]:
     }
 
 
-def _not_found(entity: str, id: str) -> dict[str, Any]:
+MALFORMED = invalid_id("id")
+
+
+def not_found(entity: str, id: str) -> dict[str, Any]:
     return {
         "__typename": "NotFound",
         "message": f"{entity} {id} not found",
@@ -40,7 +39,7 @@ def _not_found(entity: str, id: str) -> dict[str, Any]:
     }
 
 
-async def _refused(
+async def refused(
     client: Any, runtime: Runtime, document: str, variables: dict[str, Any], token: str
 ) -> dict[str, Any]:
     """The mutation's one answer, checking that it changed nothing."""
@@ -58,23 +57,23 @@ async def test_add_membership_names_an_unknown_partner_or_account_and_a_malforme
     admin, researcher = world.tokens["admin"], world.account_ids["researcher"]
     role = "LIBRARIAN"
     cases = [
-        ({"accountId": researcher, "partnerId": UNKNOWN}, _not_found("partner", UNKNOWN)),
-        ({"accountId": UNKNOWN, "partnerId": world.donor}, _not_found("account", UNKNOWN)),
-        ({"accountId": "nope", "partnerId": world.donor}, _malformed("accountId")),
-        ({"accountId": researcher, "partnerId": "nope"}, _malformed("partnerId")),
+        ({"accountId": researcher, "partnerId": UNKNOWN}, not_found("partner", UNKNOWN)),
+        ({"accountId": UNKNOWN, "partnerId": world.donor}, not_found("account", UNKNOWN)),
+        ({"accountId": "nope", "partnerId": world.donor}, invalid_id("accountId")),
+        ({"accountId": researcher, "partnerId": "nope"}, invalid_id("partnerId")),
     ]
     for given, expected in cases:
         variables = {"input": {**given, "role": role}}
-        assert await _refused(client, runtime, "AddMembership", variables, admin) == expected
+        assert await refused(client, runtime, "AddMembership", variables, admin) == expected
 
 
 async def test_revoke_account_token_names_an_unknown_token_and_a_malformed_id(
     client: Any, world: World, runtime: Runtime
 ) -> None:
     admin = world.tokens["admin"]
-    unknown = await _refused(client, runtime, "RevokeAccountToken", {"id": UNKNOWN}, admin)
-    assert unknown == _not_found("token", UNKNOWN)
-    malformed = await _refused(client, runtime, "RevokeAccountToken", {"id": "nope"}, admin)
+    unknown = await refused(client, runtime, "RevokeAccountToken", {"id": UNKNOWN}, admin)
+    assert unknown == not_found("token", UNKNOWN)
+    malformed = await refused(client, runtime, "RevokeAccountToken", {"id": "nope"}, admin)
     assert malformed == MALFORMED
 
 
@@ -104,15 +103,15 @@ async def test_a_status_change_names_an_unknown_partner_and_a_malformed_id(
     client: Any, world: World, runtime: Runtime, document: str
 ) -> None:
     admin = world.tokens["admin"]
-    unknown = await _refused(client, runtime, document, {"id": UNKNOWN}, admin)
-    assert unknown == _not_found("partner", UNKNOWN)
-    assert await _refused(client, runtime, document, {"id": "nope"}, admin) == MALFORMED
+    unknown = await refused(client, runtime, document, {"id": UNKNOWN}, admin)
+    assert unknown == not_found("partner", UNKNOWN)
+    assert await refused(client, runtime, document, {"id": "nope"}, admin) == MALFORMED
 
 
 async def test_reactivating_an_active_partner_is_a_conflict(
     client: Any, world: World, runtime: Runtime
 ) -> None:
-    answer = await _refused(
+    answer = await refused(
         client, runtime, "ReactivatePartner", {"id": world.donor}, world.tokens["admin"]
     )
     assert answer == {
@@ -126,9 +125,9 @@ async def test_cancel_request_names_an_unknown_request_a_malformed_id_and_a_seco
     client: Any, world: World, runtime: Runtime
 ) -> None:
     librarian = world.tokens["librarian"]
-    unknown = await _refused(client, runtime, "CancelRequest", {"id": UNKNOWN}, librarian)
-    assert unknown == _not_found("request", UNKNOWN)
-    assert await _refused(client, runtime, "CancelRequest", {"id": "nope"}, librarian) == MALFORMED
+    unknown = await refused(client, runtime, "CancelRequest", {"id": UNKNOWN}, librarian)
+    assert unknown == not_found("request", UNKNOWN)
+    assert await refused(client, runtime, "CancelRequest", {"id": "nope"}, librarian) == MALFORMED
     lines = [{"quantity": 2, "subject": "physics"}]
     created = await gql(
         client,
@@ -139,7 +138,7 @@ async def test_cancel_request_names_an_unknown_request_a_malformed_id_and_a_seco
     request_id = created["data"]["createRequest"]["id"]
     cancelled = await gql(client, operation("CancelRequest"), {"id": request_id}, librarian)
     assert cancelled["data"]["cancelRequest"]["state"] == "CANCELLED"
-    again = await _refused(client, runtime, "CancelRequest", {"id": request_id}, librarian)
+    again = await refused(client, runtime, "CancelRequest", {"id": request_id}, librarian)
     assert again == {
         "__typename": "Conflict",
         "message": "the request is already cancelled",
