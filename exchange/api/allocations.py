@@ -20,11 +20,13 @@ from exchange.api.errors import (
     NotFound,
     PermissionDenied,
     ValidationError,
+    not_in_union,
     query_error,
+    to_graphql,
 )
 from exchange.api.offers import OfferLine
 from exchange.api.pagination import Connection, connection
-from exchange.api.resolvers import listing, perform
+from exchange.api.resolvers import listing, perform_as
 from exchange.api.resource_requests import RequestLine
 from exchange.api.scalars import to_uuid
 from exchange.api.sync import Proposed
@@ -105,20 +107,28 @@ class AllocationFilter:
     state: AllocationState | None = None
 
 
+AllocateErrors = InsufficientQuantity | ValidationError | PermissionDenied | NotFound | Conflict
+ReleaseErrors = PermissionDenied | NotFound | AllocationTravels | Conflict | ValidationError
 AllocateResult = Annotated[
-    Allocation
-    | Proposed
-    | InsufficientQuantity
-    | ValidationError
-    | PermissionDenied
-    | NotFound
-    | Conflict,
-    strawberry.union("AllocateResult"),
+    Allocation | Proposed | AllocateErrors, strawberry.union("AllocateResult")
 ]
-ReleaseResult = Annotated[
-    Allocation | PermissionDenied | NotFound | AllocationTravels | Conflict | ValidationError,
-    strawberry.union("ReleaseResult"),
-]
+ReleaseResult = Annotated[Allocation | ReleaseErrors, strawberry.union("ReleaseResult")]
+
+
+def _allocate_errors(error: errors.ExchangeError) -> AllocateErrors:
+    """The schema type of an error ``allocate`` may meet (``not_in_union`` otherwise)."""
+    found = to_graphql(error)
+    if isinstance(found, AllocateErrors):
+        return found
+    raise not_in_union(error) from error
+
+
+def _release_errors(error: errors.ExchangeError) -> ReleaseErrors:
+    """The schema type of an error ``releaseAllocation`` may meet."""
+    found = to_graphql(error)
+    if isinstance(found, ReleaseErrors):
+        return found
+    raise not_in_union(error) from error
 
 
 @strawberry.type
@@ -216,15 +226,16 @@ class AllocationMutation:
                 return Proposed.from_model(row, "claim")
             return Allocation.from_model(row)
 
-        return await perform(ctx, work, render)  # type: ignore[no-any-return]
+        return await perform_as(ctx, work, render, _allocate_errors)
 
     @strawberry.mutation(description="End an allocation; its quantity returns to both lines.")
     async def release_allocation(self, info: Info, id: strawberry.ID) -> ReleaseResult:
         ctx = info.context
-        return await perform(  # type: ignore[no-any-return]
+        return await perform_as(
             ctx,
             lambda uow: service.release(
                 ctx.identity, to_uuid(id), uow=uow, policy=ctx.runtime.policy
             ),
             Allocation.from_model,
+            _release_errors,
         )

@@ -15,18 +15,21 @@ from exchange.api.errors import (
     NotFound,
     PermissionDenied,
     ValidationError,
+    not_in_union,
     query_error,
     to_graphql,
 )
 from exchange.api.pagination import Connection, Edge, PageInfo, node_fields
 from exchange.api.partners import LocalizedNameInput
-from exchange.api.resolvers import lookup
+from exchange.api.resolvers import lookup, perform_as
 from exchange.api.scalars import to_uuid
 from exchange.api.works import Work
 from exchange.catalogue import service
 from exchange.catalogue.models import IdentifierScheme, WorkKind, WorkLevel
+from exchange.catalogue.models import Work as WorkRow
 from exchange.catalogue.search import Cursor
 from exchange.catalogue.validation import ContributorDraft, ContributorRole, IssueDraft, WorkDraft
+from exchange.db.uow import UnitOfWork
 from exchange.pagination import PageRequest
 
 
@@ -102,14 +105,17 @@ class UpdateWorkInput:
     duration_seconds: int | None = None
 
 
-CreateWorkResult = Annotated[
-    Work | ValidationError | PermissionDenied | NotFound | Conflict,
-    strawberry.union("CreateWorkResult"),
-]
-UpdateWorkResult = Annotated[
-    Work | ValidationError | PermissionDenied | NotFound | Conflict,
-    strawberry.union("UpdateWorkResult"),
-]
+Errors = ValidationError | PermissionDenied | NotFound | Conflict
+CreateWorkResult = Annotated[Work | Errors, strawberry.union("CreateWorkResult")]
+UpdateWorkResult = Annotated[Work | Errors, strawberry.union("UpdateWorkResult")]
+
+
+def _errors(error: errors.ExchangeError) -> Errors:
+    """The schema type of an error a work's mutation may meet (``not_in_union`` otherwise)."""
+    found = to_graphql(error)
+    if isinstance(found, Errors):
+        return found
+    raise not_in_union(error) from error
 
 
 def _contributors(items: list[ContributorInput] | None) -> list[ContributorDraft] | None:
@@ -242,25 +248,25 @@ class CatalogueMutation:
     @strawberry.mutation(description="Catalogue a work (librarians of an active partner).")
     async def create_work(self, info: Info, input: CreateWorkInput) -> CreateWorkResult:
         ctx = info.context
-        try:
-            draft = _draft(input)
-            async with ctx.runtime.db.unit_of_work() as uow:
-                row = await service.create(ctx.identity, draft, uow=uow, policy=ctx.runtime.policy)
-        except errors.ExchangeError as error:
-            return to_graphql(error)  # type: ignore[return-value]
-        return Work.from_model(row)
+        return await perform_as(
+            ctx,
+            lambda uow: service.create(
+                ctx.identity, _draft(input), uow=uow, policy=ctx.runtime.policy
+            ),
+            Work.from_model,
+            _errors,
+        )
 
     @strawberry.mutation(
         description="Change a work (its partner's librarians, coordinators, admins)."
     )
     async def update_work(self, info: Info, input: UpdateWorkInput) -> UpdateWorkResult:
         ctx = info.context
-        try:
-            patch = _patch(input)
-            async with ctx.runtime.db.unit_of_work() as uow:
-                row = await service.update(
-                    ctx.identity, to_uuid(input.id), patch, uow=uow, policy=ctx.runtime.policy
-                )
-        except errors.ExchangeError as error:
-            return to_graphql(error)  # type: ignore[return-value]
-        return Work.from_model(row)
+
+        async def work(uow: UnitOfWork) -> WorkRow:
+            patch = _patch(input)  # a bad patch is told before a malformed id
+            return await service.update(
+                ctx.identity, to_uuid(input.id), patch, uow=uow, policy=ctx.runtime.policy
+            )
+
+        return await perform_as(ctx, work, Work.from_model, _errors)

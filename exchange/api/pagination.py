@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -42,9 +43,9 @@ R = TypeVar("R")
 
 
 def connection(
-    page: Page[R], convert: Callable[[R], T], key: Callable[[R], object]
+    page: Page[R], convert: Callable[[R], T], key: Callable[[R], uuid.UUID]
 ) -> Connection[T]:
-    edges = [Edge(cursor=encode_cursor(key(row)), node=convert(row)) for row in page.items]  # type: ignore[arg-type]
+    edges = [Edge(cursor=encode_cursor(key(row)), node=convert(row)) for row in page.items]
     return Connection(
         edges=edges,
         nodes=[e.node for e in edges],

@@ -14,11 +14,12 @@ from exchange.api.errors import (
     NotFound,
     PermissionDenied,
     ValidationError,
+    not_in_union,
     query_error,
     to_graphql,
 )
 from exchange.api.pagination import Connection, connection
-from exchange.api.resolvers import lookup
+from exchange.api.resolvers import lookup, perform_as
 from exchange.api.scalars import to_uuid
 from exchange.pagination import PageRequest
 from exchange.partners import service
@@ -115,16 +116,36 @@ class UpdatePartnerInput:
     public: bool | None = None
 
 
-CreatePartnerResult = Annotated[
-    Partner | ValidationError | PermissionDenied | Conflict, strawberry.union("CreatePartnerResult")
-]
-UpdatePartnerResult = Annotated[
-    Partner | ValidationError | PermissionDenied | NotFound, strawberry.union("UpdatePartnerResult")
-]
-PartnerStatusResult = Annotated[
-    Partner | ValidationError | PermissionDenied | NotFound | Conflict,
-    strawberry.union("PartnerStatusResult"),
-]
+CreateErrors = ValidationError | PermissionDenied | Conflict
+UpdateErrors = ValidationError | PermissionDenied | NotFound
+StatusErrors = ValidationError | PermissionDenied | NotFound | Conflict
+CreatePartnerResult = Annotated[Partner | CreateErrors, strawberry.union("CreatePartnerResult")]
+UpdatePartnerResult = Annotated[Partner | UpdateErrors, strawberry.union("UpdatePartnerResult")]
+PartnerStatusResult = Annotated[Partner | StatusErrors, strawberry.union("PartnerStatusResult")]
+
+
+def _create_errors(error: errors.ExchangeError) -> CreateErrors:
+    """The schema type of an error ``createPartner`` may meet (``not_in_union`` otherwise)."""
+    found = to_graphql(error)
+    if isinstance(found, CreateErrors):
+        return found
+    raise not_in_union(error) from error
+
+
+def _update_errors(error: errors.ExchangeError) -> UpdateErrors:
+    """The schema type of an error ``updatePartner`` may meet."""
+    found = to_graphql(error)
+    if isinstance(found, UpdateErrors):
+        return found
+    raise not_in_union(error) from error
+
+
+def _status_errors(error: errors.ExchangeError) -> StatusErrors:
+    """The schema type of an error ``suspendPartner`` or ``reactivatePartner`` may meet."""
+    found = to_graphql(error)
+    if isinstance(found, StatusErrors):
+        return found
+    raise not_in_union(error) from error
 
 
 def _names(items: list[LocalizedNameInput] | None) -> list[tuple[str, str]] | None:
@@ -178,12 +199,12 @@ class PartnerMutation:
         draft = service.PartnerDraft(
             _names(input.names) or [], input.country, input.kind, input.tags, input.public
         )
-        try:
-            async with ctx.runtime.db.unit_of_work() as uow:
-                row = await service.create(ctx.identity, draft, uow=uow, policy=ctx.runtime.policy)
-        except errors.ExchangeError as error:
-            return to_graphql(error)  # type: ignore[return-value]
-        return Partner.from_model(row)
+        return await perform_as(
+            ctx,
+            lambda uow: service.create(ctx.identity, draft, uow=uow, policy=ctx.runtime.policy),
+            Partner.from_model,
+            _create_errors,
+        )
 
     @strawberry.mutation(
         description=(
@@ -196,14 +217,14 @@ class PartnerMutation:
         patch = service.PartnerPatch(
             _names(input.names), input.country, input.kind, input.tags, input.public
         )
-        try:
-            async with ctx.runtime.db.unit_of_work() as uow:
-                row = await service.update(
-                    ctx.identity, to_uuid(input.id), patch, uow=uow, policy=ctx.runtime.policy
-                )
-        except errors.ExchangeError as error:
-            return to_graphql(error)  # type: ignore[return-value]
-        return Partner.from_model(row)
+        return await perform_as(
+            ctx,
+            lambda uow: service.update(
+                ctx.identity, to_uuid(input.id), patch, uow=uow, policy=ctx.runtime.policy
+            ),
+            Partner.from_model,
+            _update_errors,
+        )
 
     @strawberry.mutation(
         description=(
@@ -215,25 +236,25 @@ class PartnerMutation:
         self, info: Info, id: strawberry.ID, reason: str = ""
     ) -> PartnerStatusResult:
         ctx = info.context
-        try:
-            async with ctx.runtime.db.unit_of_work() as uow:
-                row = await service.suspend(
-                    ctx.identity, to_uuid(id), reason, uow=uow, policy=ctx.runtime.policy
-                )
-        except errors.ExchangeError as error:
-            return to_graphql(error)  # type: ignore[return-value]
-        return Partner.from_model(row)
+        return await perform_as(
+            ctx,
+            lambda uow: service.suspend(
+                ctx.identity, to_uuid(id), reason, uow=uow, policy=ctx.runtime.policy
+            ),
+            Partner.from_model,
+            _status_errors,
+        )
 
     @strawberry.mutation(description="Lift a suspension (admins).")
     async def reactivate_partner(
         self, info: Info, id: strawberry.ID, reason: str = ""
     ) -> PartnerStatusResult:
         ctx = info.context
-        try:
-            async with ctx.runtime.db.unit_of_work() as uow:
-                row = await service.reactivate(
-                    ctx.identity, to_uuid(id), reason, uow=uow, policy=ctx.runtime.policy
-                )
-        except errors.ExchangeError as error:
-            return to_graphql(error)  # type: ignore[return-value]
-        return Partner.from_model(row)
+        return await perform_as(
+            ctx,
+            lambda uow: service.reactivate(
+                ctx.identity, to_uuid(id), reason, uow=uow, policy=ctx.runtime.policy
+            ),
+            Partner.from_model,
+            _status_errors,
+        )

@@ -1,8 +1,8 @@
 """The shapes resolvers share, so each resolver is only its parse, its call, its render.
 
-* ``perform``: a mutation — one unit of work that commits, or the typed error as a result;
-  ``perform_as`` the same with the result typed, its ``failure`` picking the errors the
-  mutation's union names;
+* ``perform_as``: a mutation — one unit of work that commits, or the typed error as a
+  result, its ``failure`` picking the errors the mutation's union names (``not_in_union``
+  for any other);
 * ``lookup``: one entity — None when it does not exist or is not visible (``NotFound`` or
   ``PermissionDenied``: every ``thing(id)`` answers the same, so none tells an unknown id
   from a hidden one); a malformed id is an error;
@@ -12,25 +12,18 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import errors
 from exchange.api.context import Context
-from exchange.api.errors import query_error, to_graphql
+from exchange.api.errors import query_error
 from exchange.db.uow import UnitOfWork
 
 Row = TypeVar("Row")
 Out = TypeVar("Out")
 Failure = TypeVar("Failure")
-
-
-async def perform(
-    ctx: Context, work: Callable[[UnitOfWork], Awaitable[Row]], render: Callable[[Row], Any]
-) -> Any:
-    """Run ``work`` in a unit of work that commits; render its result, or the typed error."""
-    return await perform_as(ctx, work, render, to_graphql)
 
 
 async def perform_as(
@@ -39,8 +32,8 @@ async def perform_as(
     render: Callable[[Row], Out],
     failure: Callable[[errors.ExchangeError], Failure],
 ) -> Out | Failure:
-    """``perform`` typed: the rendered result, or ``failure`` of the domain error (which
-    raises for an error the mutation's union does not name)."""
+    """Run ``work`` in a unit of work that commits: the rendered result, or ``failure`` of
+    the domain error (which raises for an error the mutation's union does not name)."""
     try:
         async with ctx.runtime.db.unit_of_work() as uow:
             row = await work(uow)

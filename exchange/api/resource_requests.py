@@ -16,11 +16,12 @@ from exchange.api.errors import (
     NotFound,
     PermissionDenied,
     ValidationError,
+    not_in_union,
     to_graphql,
 )
 from exchange.api.pagination import Connection, connection
 from exchange.api.partners import Partner
-from exchange.api.resolvers import listing, lookup, perform
+from exchange.api.resolvers import listing, lookup, perform_as
 from exchange.api.scalars import to_uuid
 from exchange.api.works import Work
 from exchange.catalogue.models import WorkKind, WorkLevel
@@ -143,10 +144,16 @@ class RequestFilter:
     state: RequestState | None = None
 
 
-RequestResult = Annotated[
-    ResourceRequest | ValidationError | PermissionDenied | NotFound | AllocationTravels | Conflict,
-    strawberry.union("RequestResult"),
-]
+Errors = ValidationError | PermissionDenied | NotFound | AllocationTravels | Conflict
+RequestResult = Annotated[ResourceRequest | Errors, strawberry.union("RequestResult")]
+
+
+def _errors(error: errors.ExchangeError) -> Errors:
+    """The schema type of an error a request's mutation may meet (``not_in_union`` otherwise)."""
+    found = to_graphql(error)
+    if isinstance(found, Errors):
+        return found
+    raise not_in_union(error) from error
 
 
 def _draft(data: CreateRequestInput) -> service.RequestDraft:
@@ -220,20 +227,22 @@ class RequestMutation:
         try:
             draft = _draft(input)
         except errors.ValidationFailed as error:
-            return to_graphql(error)  # type: ignore[return-value]
-        return await perform(  # type: ignore[no-any-return]
+            return _errors(error)
+        return await perform_as(
             ctx,
             lambda uow: service.create(ctx.identity, draft, uow=uow, policy=ctx.runtime.policy),
             ResourceRequest.from_written,
+            _errors,
         )
 
     @strawberry.mutation(description="Cancel a request; its active allocations are returned.")
     async def cancel_request(self, info: Info, id: strawberry.ID) -> RequestResult:
         ctx = info.context
-        return await perform(  # type: ignore[no-any-return]
+        return await perform_as(
             ctx,
             lambda uow: service.cancel(
                 ctx.identity, to_uuid(id), uow=uow, policy=ctx.runtime.policy
             ),
             ResourceRequest.from_written,
+            _errors,
         )

@@ -10,12 +10,20 @@ import strawberry
 
 from exchange import errors
 from exchange.api.context import Info
-from exchange.api.errors import NotFound, PermissionDenied, ValidationError, query_error, to_graphql
+from exchange.api.errors import (
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+    not_in_union,
+    query_error,
+    to_graphql,
+)
 from exchange.api.pagination import Connection, connection
 from exchange.api.partners import Partner
-from exchange.api.resolvers import lookup
+from exchange.api.resolvers import lookup, perform_as
 from exchange.api.scalars import to_uuid
 from exchange.api.works import Work
+from exchange.db.uow import UnitOfWork
 from exchange.pagination import PageRequest
 from exchange.seminars import service
 from exchange.seminars.models import Seminar as SeminarRow
@@ -86,14 +94,17 @@ class UpdateSeminarInput:
     material_ids: list[strawberry.ID] | None = None
 
 
-CreateSeminarResult = Annotated[
-    Seminar | ValidationError | PermissionDenied | NotFound,
-    strawberry.union("CreateSeminarResult"),
-]
-UpdateSeminarResult = Annotated[
-    Seminar | ValidationError | PermissionDenied | NotFound,
-    strawberry.union("UpdateSeminarResult"),
-]
+Errors = ValidationError | PermissionDenied | NotFound
+CreateSeminarResult = Annotated[Seminar | Errors, strawberry.union("CreateSeminarResult")]
+UpdateSeminarResult = Annotated[Seminar | Errors, strawberry.union("UpdateSeminarResult")]
+
+
+def _errors(error: errors.ExchangeError) -> Errors:
+    """The schema type of an error a seminar's mutation may meet (``not_in_union`` otherwise)."""
+    found = to_graphql(error)
+    if isinstance(found, Errors):
+        return found
+    raise not_in_union(error) from error
 
 
 def _material_ids(items: list[strawberry.ID] | None) -> list[uuid.UUID] | None:
@@ -143,7 +154,8 @@ class SeminarMutation:
     @strawberry.mutation(description="Record a seminar (librarians of the host, staff).")
     async def create_seminar(self, info: Info, input: CreateSeminarInput) -> CreateSeminarResult:
         ctx = info.context
-        try:
+
+        async def work(uow: UnitOfWork) -> SeminarRow:
             host = None if input.host_partner_id is None else to_uuid(input.host_partner_id)
             draft = service.SeminarDraft(
                 input.title,
@@ -153,16 +165,15 @@ class SeminarMutation:
                 host,
                 _material_ids(input.material_ids) or [],
             )
-            async with ctx.runtime.db.unit_of_work() as uow:
-                row = await service.create(ctx.identity, draft, uow=uow, policy=ctx.runtime.policy)
-        except errors.ExchangeError as error:
-            return to_graphql(error)  # type: ignore[return-value]
-        return Seminar.from_model(row)
+            return await service.create(ctx.identity, draft, uow=uow, policy=ctx.runtime.policy)
+
+        return await perform_as(ctx, work, Seminar.from_model, _errors)
 
     @strawberry.mutation(description="Change a seminar (librarians of the host, staff).")
     async def update_seminar(self, info: Info, input: UpdateSeminarInput) -> UpdateSeminarResult:
         ctx = info.context
-        try:
+
+        async def work(uow: UnitOfWork) -> SeminarRow:
             patch = service.SeminarPatch(
                 input.title,
                 input.presenters,
@@ -170,10 +181,8 @@ class SeminarMutation:
                 input.held_on,
                 _material_ids(input.material_ids),
             )
-            async with ctx.runtime.db.unit_of_work() as uow:
-                row = await service.update(
-                    ctx.identity, to_uuid(input.id), patch, uow=uow, policy=ctx.runtime.policy
-                )
-        except errors.ExchangeError as error:
-            return to_graphql(error)  # type: ignore[return-value]
-        return Seminar.from_model(row)
+            return await service.update(
+                ctx.identity, to_uuid(input.id), patch, uow=uow, policy=ctx.runtime.policy
+            )
+
+        return await perform_as(ctx, work, Seminar.from_model, _errors)
