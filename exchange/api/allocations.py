@@ -212,7 +212,7 @@ class AllocationMutation:
                 input.quantity,
                 uow=uow,
                 policy=ctx.runtime.policy,
-                alone=True,  # then only reads, and ``perform`` commits
+                alone=True,  # then only reads, and ``perform_as`` commits
             )
             made = (
                 await uow.session.get(AllocationRow, claimed.allocation_id)
