@@ -8,7 +8,8 @@ at a time from one offer line to one request line through the service:
 * round trips per allocation: every statement, BEGIN, COMMIT and pool ping, the audit link
   round included (``tests.statements.StatementCounter``), and the statements of one;
 * how long the offer line stays locked: from the moment the statement that moves its
-  counter is sent until the commit of that transaction returns;
+  counter is sent until the commit of that transaction returns (for an allocation made at
+  once, a statement that is its own transaction, until that statement's reply);
 * Python CPU per allocation (process time; ``--profile`` prints where it goes).
 """
 
@@ -42,7 +43,7 @@ from exchange.db import migrate
 from exchange.identity.identity import Identity
 from exchange.runtime import Runtime
 from exchange.settings import Settings
-from tests.statements import StatementCounter
+from tests.statements import StatementCounter, autocommitting
 
 LOCKING = "UPDATE offer_line SET allocated"  # the statement that locks the hot line
 
@@ -63,10 +64,16 @@ class LockClock:
 
     def watch(self, engine: Any) -> None:
         event.listen(engine.sync_engine, "before_cursor_execute", self._sent)
+        event.listen(engine.sync_engine, "after_cursor_execute", self._replied)
 
     def _sent(self, _c: Any, _cur: Any, statement: str, *_args: Any) -> None:
         if LOCKING in " ".join(statement.split()) and self._since is None:
             self._since = time.perf_counter()
+
+    def _replied(self, connection: Any, *_args: Any) -> None:
+        if self._since is not None and autocommitting(connection):  # committed already
+            self.spans.append(time.perf_counter() - self._since)
+            self._since = None
 
     def _committed(self, _session: Session) -> None:
         if self._since is not None:

@@ -11,7 +11,10 @@
 * how long each allocation keeps the hot line after its allocating statement returned:
   from the service's return to the end of its commit (``Holds``), median over the hot run.
   The line is locked from that statement to the commit, so the hot line's throughput is
-  at most 1 / (statement + this span); single-client it is ~0.5 ms (``allocation_cost``);
+  at most 1 / (statement + this span). The clients allocate ``alone``, as the GraphQL
+  mutation and the claim page do: on PostgreSQL, past the request line's first allocation,
+  that statement commits by itself (``ledger.take_at_once``), the line is free when it
+  returns, and the span is only the unit of work's own bookkeeping;
 * cold lines: the same 64 clients spread over 999 other offer lines, each allocating to a
   request line of its own (no counter row is shared between two allocations);
 * after every run the invariant is checked (``check``): exact counters, no over-allocation,
