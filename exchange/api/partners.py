@@ -27,7 +27,7 @@ from exchange.partners.models import Partner as PartnerRow
 from exchange.partners.models import PartnerKind, PartnerStatus
 
 if TYPE_CHECKING:
-    from exchange.api.identity import Membership
+    from exchange.api.identity.types import Membership
 
 PartnerKindEnum = strawberry.enum(PartnerKind, name="PartnerKind")
 PartnerStatusEnum = strawberry.enum(PartnerStatus, name="PartnerStatus")
@@ -79,8 +79,8 @@ class Partner:
     @strawberry.field(description="People and their roles here; empty unless you may see them.")
     async def members(
         self, info: Info
-    ) -> list[Annotated[Membership, strawberry.lazy("exchange.api.identity")]]:
-        from exchange.api.identity import Membership
+    ) -> list[Annotated[Membership, strawberry.lazy("exchange.api.identity.types")]]:
+        from exchange.api.identity.types import Membership
 
         rows = await info.context.loaders.memberships_by_partner_id.load(to_uuid(self.id))
         return [Membership.from_model(m) for m in rows]

@@ -1,8 +1,9 @@
-"""Accounts, memberships and tokens in the GraphQL schema."""
+"""Actions on identity: sign in, revoke tokens, register accounts, add memberships and issue
+tokens for others, each returning the named union of its result and the errors it may meet."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 import strawberry
@@ -19,86 +20,14 @@ from exchange.api.errors import (
     not_in_union,
     to_graphql,
 )
-from exchange.api.partners import Partner
+from exchange.api.identity.types import Account, IssuedToken, Membership, TokenRevoked
 from exchange.api.resolvers import perform_as
 from exchange.api.scalars import to_uuid
 from exchange.db.uow import UnitOfWork
 from exchange.identity import service, signin, tokens
 from exchange.identity.identity import Role
-from exchange.identity.models import Account as AccountRow
 from exchange.identity.models import Membership as MembershipRow
 from exchange.identity.models import Token as TokenRow
-
-RoleEnum = strawberry.enum(Role, name="Role")
-
-
-@strawberry.type
-class Account:
-    id: strawberry.ID
-    email: str
-    display_name: str
-    created_at: datetime
-
-    @classmethod
-    def from_model(cls, row: AccountRow) -> Account:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            email=row.email,
-            display_name=row.display_name,
-            created_at=row.created_at,
-        )
-
-
-@strawberry.type
-class Membership:
-    id: strawberry.ID
-    role: Role
-    account_id: strawberry.ID
-    partner_id: strawberry.ID
-    created_at: datetime
-
-    @classmethod
-    def from_model(cls, row: MembershipRow) -> Membership:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            role=Role(row.role),
-            account_id=strawberry.ID(str(row.account_id)),
-            partner_id=strawberry.ID(str(row.partner_id)),
-            created_at=row.created_at,
-        )
-
-    @strawberry.field
-    async def account(self, info: Info) -> Account | None:
-        row = await info.context.loaders.account_by_id.load(to_uuid(self.account_id))
-        return None if row is None else Account.from_model(row)
-
-    @strawberry.field
-    async def partner(self, info: Info) -> Partner | None:
-        row = await info.context.loaders.partner_by_id.load(to_uuid(self.partner_id))
-        return None if row is None else Partner.from_model(row)
-
-
-@strawberry.type(description="The caller: anonymous, or an account with its roles.")
-class Viewer:
-    anonymous: bool
-    account: Account | None
-    memberships: list[Membership]
-
-
-@strawberry.type
-class IssuedToken:
-    token: str = strawberry.field(
-        description="The bearer token; shown once, stored only as a hash."
-    )
-    expires_at: datetime
-    id: strawberry.ID = strawberry.field(
-        description="The token's id (an admin revokes it with revokeAccountToken)."
-    )
-
-
-@strawberry.type
-class TokenRevoked:
-    revoked_at: datetime
 
 
 @strawberry.input
@@ -203,23 +132,6 @@ def _issued(issued: tuple[TokenRow, str]) -> IssuedToken:
 def _revoked(token: TokenRow) -> TokenRevoked:
     assert token.revoked_at is not None
     return TokenRevoked(revoked_at=token.revoked_at)
-
-
-@strawberry.type
-class IdentityQuery:
-    @strawberry.field(description="Who you are, as the service sees you.")
-    async def viewer(self, info: Info) -> Viewer:
-        ctx = info.context
-        if ctx.identity.account_id is None:
-            return Viewer(anonymous=True, account=None, memberships=[])
-        async with ctx.reads.session() as session:
-            account = await session.get(AccountRow, ctx.identity.account_id)
-            rows = await service.memberships_of(ctx.identity, session=session)
-        return Viewer(
-            anonymous=False,
-            account=None if account is None else Account.from_model(account),
-            memberships=[Membership.from_model(m) for m in rows],
-        )
 
 
 @strawberry.type
