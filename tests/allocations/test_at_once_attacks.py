@@ -1,0 +1,173 @@
+"""Attacks on the allocation made at once (``alone=True``, PostgreSQL): a hostile review of
+``ledger.take_at_once`` and ``UnitOfWork.autocommitting``. Each test names what it tried;
+the invariants hold whatever the interleaving."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from exchange.allocations import service as allocations
+from exchange.allocations.models import Allocation, AllocationState
+from exchange.audit import chain, linker
+from exchange.db.engine import POOL_SIZE
+from exchange.errors import Conflict
+from exchange.offers.models import OfferLine
+from exchange.requests import service as requests
+from exchange.requests.models import RequestLine, ResourceRequest
+from exchange.runtime import Runtime
+from exchange.sync import instance, proposals
+from tests.allocations.market import Market, coordinator, librarian, make_market
+from tests.conftest import World
+
+
+async def _seeded(runtime: Runtime, world: World, offered: list[int], requested: int) -> Market:
+    """A market whose request line already holds one copy (offer line 0), the instance
+    made (so that a claim may be alone), every other offer line free."""
+    market = await make_market(runtime, world, offered=offered, requested=[requested])
+    async with runtime.db.unit_of_work() as uow:
+        await instance.ensure(uow)
+        await allocations.allocate(
+            coordinator(world),
+            market.offer_lines[0],
+            market.request_lines[0],
+            1,
+            uow=uow,
+            policy=runtime.policy,
+        )
+    return market
+
+
+async def _books(runtime: Runtime, market: Market) -> tuple[list[tuple[int, int]], str]:
+    """Each line's (counter, sum of its active allocations), offer lines then the request
+    line, and the request's state; the audit chain verified and nothing left pending."""
+    async with runtime.db.read() as session:
+        active = col(Allocation.state) == AllocationState.ACTIVE.value
+        books = []
+        for line_id in market.offer_lines:
+            line = await session.get(OfferLine, line_id)
+            assert line is not None
+            total = (
+                await session.exec(
+                    select(sa.func.coalesce(sa.func.sum(Allocation.quantity), 0)).where(
+                        active, col(Allocation.offer_line_id) == line_id
+                    )
+                )
+            ).one()
+            books.append((line.allocated, int(total)))
+        request_line = await session.get(RequestLine, market.request_lines[0])
+        assert request_line is not None
+        total = (
+            await session.exec(
+                select(sa.func.coalesce(sa.func.sum(Allocation.quantity), 0)).where(
+                    active, col(Allocation.request_line_id) == request_line.id
+                )
+            )
+        ).one()
+        books.append((request_line.allocated, int(total)))
+        request = await session.get(ResourceRequest, market.request_id)
+        assert request is not None
+        assert (await chain.verify(session)).ok
+        assert await linker.waiting(session) == 0
+    return books, request.state
+
+
+async def test_more_concurrent_claims_than_pooled_connections_all_succeed(
+    runtime: Runtime, world: World
+) -> None:
+    """Attack: a claim reads through its unit's session (the instance, the offer line)
+    before the allocation takes a second, autocommitting connection from the same pool.
+    With more claims at once than the pool holds, each holding one connection and waiting
+    for another, none may starve (the pool's timeout would fail them all)."""
+    claims = POOL_SIZE + 10
+    market = await _seeded(runtime, world, offered=[1] + [1] * claims, requested=claims + 10)
+
+    async def claim(offer_line: uuid.UUID) -> uuid.UUID | None:
+        async with runtime.db.unit_of_work() as uow:
+            made = await proposals.claim(
+                librarian(world, "national"),
+                offer_line,
+                market.request_lines[0],
+                1,
+                uow=uow,
+                policy=runtime.policy,
+                alone=True,
+            )
+        return made.allocation_id
+
+    made = await asyncio.wait_for(
+        asyncio.gather(*(claim(line) for line in market.offer_lines[1:])), timeout=60
+    )
+    assert all(made)
+    books, state = await _books(runtime, market)
+    assert books == [(1, 1)] * (claims + 1) + [(claims + 1, claims + 1)]
+    assert state == "partially_filled"
+
+
+async def test_concurrent_allocate_release_and_cancel_leave_the_books_straight(
+    runtime: Runtime, world: World
+) -> None:
+    """Attack: allocations at once race with releases (one line empties: the request's
+    state changes) and with the request's cancellation. Afterwards every counter equals
+    the sum of its line's active allocations, a cancelled request holds no active
+    allocation, and the chain verifies with nothing pending."""
+    market = await _seeded(runtime, world, offered=[1] + [3] * 20, requested=200)
+    identity = coordinator(world)
+
+    async def allocate(line: uuid.UUID) -> Allocation | None:
+        try:
+            async with runtime.db.unit_of_work() as uow:
+                return await allocations.allocate(
+                    identity,
+                    line,
+                    market.request_lines[0],
+                    1,
+                    uow=uow,
+                    policy=runtime.policy,
+                    alone=True,
+                )
+        except Conflict:
+            return None
+
+    async def release(allocation_id: uuid.UUID) -> None:
+        try:
+            async with runtime.db.unit_of_work() as uow:
+                await allocations.release(identity, allocation_id, uow=uow, policy=runtime.policy)
+        except Conflict:
+            pass
+
+    first = list(await asyncio.gather(*(allocate(line) for line in market.offer_lines[1:])))
+    assert all(first)
+    async with runtime.db.read() as session:
+        seed = (
+            await session.exec(
+                select(Allocation.id).where(col(Allocation.offer_line_id) == market.offer_lines[0])
+            )
+        ).one()
+
+    async def cancel() -> None:
+        await asyncio.sleep(0.01)
+        while True:  # a release ending an allocation it meant to end refuses it: again
+            try:
+                async with runtime.db.unit_of_work() as uow:
+                    await requests.cancel(
+                        librarian(world, "national"),
+                        market.request_id,
+                        uow=uow,
+                        policy=runtime.policy,
+                    )
+                return
+            except Conflict as error:
+                if "no longer active" not in str(error):
+                    raise
+
+    racing = [allocate(line) for line in market.offer_lines[1:] for _ in range(2)]
+    racing += [release(a.id) for a in first if a is not None]
+    racing += [release(seed), cancel()]
+    await asyncio.gather(*racing)
+    books, state = await _books(runtime, market)
+    assert state == "cancelled"
+    assert books == [(0, 0)] * len(market.offer_lines) + [(0, 0)]
