@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
@@ -171,3 +172,61 @@ async def test_concurrent_allocate_release_and_cancel_leave_the_books_straight(
     books, state = await _books(runtime, market)
     assert state == "cancelled"
     assert books == [(0, 0)] * len(market.offer_lines) + [(0, 0)]
+
+
+async def _hidden_write_then_allocate(
+    runtime: Runtime, world: World, market: Market, write: sa.Update, fail: bool
+) -> None:
+    """A unit that wrote through ``session.exec`` (which its session cannot show), then
+    allocates ``alone`` (misused), then fails when ``fail``."""
+    async with runtime.db.unit_of_work() as uow:
+        await uow.session.exec(write)
+        await allocations.allocate(
+            coordinator(world),
+            market.offer_lines[1],
+            market.request_lines[0],
+            1,
+            uow=uow,
+            policy=runtime.policy,
+            alone=True,
+        )
+        if fail:
+            raise RuntimeError("the unit fails after the allocation")
+
+
+async def test_alone_after_a_hidden_write_on_the_lines_never_waits_on_its_own_unit(
+    runtime: Runtime, world: World
+) -> None:
+    """Attack: the unit already locked the offer line (an UPDATE through ``session.exec``);
+    a second connection waiting for that lock would wait forever (PostgreSQL cannot see
+    a deadlock that passes through the client). The allocation is made in the unit."""
+    market = await _seeded(runtime, world, offered=[1, 3], requested=10)
+    touch = (
+        sa.update(OfferLine)
+        .where(col(OfferLine.id) == market.offer_lines[1])
+        .values(allocated=OfferLine.allocated)
+    )
+    await asyncio.wait_for(
+        _hidden_write_then_allocate(runtime, world, market, touch, fail=False), timeout=20
+    )
+    books, state = await _books(runtime, market)
+    assert books == [(1, 1), (1, 1), (2, 2)]
+    assert state == "partially_filled"
+
+
+async def test_alone_after_a_hidden_write_rolls_back_with_its_unit(
+    runtime: Runtime, world: World
+) -> None:
+    """Attack: the unit wrote elsewhere (a request's note, through ``session.exec``), then
+    allocated ``alone``, then failed: the allocation must not stay committed apart."""
+    market = await _seeded(runtime, world, offered=[1, 3], requested=10)
+    touch = (
+        sa.update(ResourceRequest)
+        .where(col(ResourceRequest.id) == market.request_id)
+        .values(updated_at=ResourceRequest.updated_at)
+    )
+    with pytest.raises(RuntimeError, match="after the allocation"):
+        await _hidden_write_then_allocate(runtime, world, market, touch, fail=True)
+    books, state = await _books(runtime, market)
+    assert books == [(1, 1), (0, 0), (1, 1)]
+    assert state == "partially_filled"
