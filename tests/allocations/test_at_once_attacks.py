@@ -230,3 +230,76 @@ async def test_alone_after_a_hidden_write_rolls_back_with_its_unit(
     books, state = await _books(runtime, market)
     assert books == [(1, 1), (0, 0), (1, 1)]
     assert state == "partially_filled"
+
+
+async def _waiting_on_a_lock(runtime: Runtime) -> None:
+    """Until some session waits on a row lock (PostgreSQL's own view of it)."""
+    waiting = sa.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+    for _ in range(200):
+        async with runtime.db.writer.connect() as connection:
+            if (await connection.execute(waiting)).scalar_one():
+                return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the allocation never waited on the offer line")
+
+
+async def _allocation_overtaken_by_a_cancel(runtime: Runtime, world: World, alone: bool) -> None:
+    """An allocation held at its offer line's lock (another transaction holds it) while
+    the request is cancelled and committed; then the lock is let go. It must refuse
+    (``Conflict``): a cancelled request holds no active allocation."""
+    if runtime.db.dialect != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: nothing overtakes an allocation")
+    market = await _seeded(runtime, world, offered=[1, 3], requested=10)
+
+    async def allocate() -> None:
+        async with runtime.db.unit_of_work() as uow:
+            await allocations.allocate(
+                coordinator(world),
+                market.offer_lines[1],
+                market.request_lines[0],
+                1,
+                uow=uow,
+                policy=runtime.policy,
+                alone=alone,
+            )
+
+    async with runtime.db.writer.connect() as blocker:
+        await blocker.begin()
+        await blocker.execute(
+            sa.select(col(OfferLine.id))
+            .where(col(OfferLine.id) == market.offer_lines[1])
+            .with_for_update()
+        )
+        allocating = asyncio.create_task(allocate())
+        await _waiting_on_a_lock(runtime)
+        async with runtime.db.unit_of_work() as uow:
+            await requests.cancel(
+                librarian(world, "national"), market.request_id, uow=uow, policy=runtime.policy
+            )
+        await blocker.rollback()
+    with pytest.raises(Conflict, match="the request is cancelled"):
+        await asyncio.wait_for(allocating, timeout=20)
+    books, state = await _books(runtime, market)
+    assert state == "cancelled"
+    assert books == [(0, 0), (0, 0), (0, 0)]
+
+
+async def test_an_allocation_at_once_overtaken_by_a_cancel_refuses(
+    runtime: Runtime, world: World
+) -> None:
+    """Attack: cancel between the unlocked read and the statement's lock. Held: the request
+    line emptied by the cancel fails ``allocated >= 1`` under its row lock."""
+    await _allocation_overtaken_by_a_cancel(runtime, world, alone=True)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="FAILS on current code, not the at-once path: a transaction's allocation reads"
+    " the request's state unlocked (sides.read locks only the offer) and never re-checks"
+    " it; a cancel committed before its take leaves an active allocation (and a counter"
+    " of 1) on a cancelled request",
+)
+async def test_an_allocation_in_a_transaction_overtaken_by_a_cancel_refuses(
+    runtime: Runtime, world: World
+) -> None:
+    await _allocation_overtaken_by_a_cancel(runtime, world, alone=False)
