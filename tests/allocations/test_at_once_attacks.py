@@ -303,3 +303,73 @@ async def test_an_allocation_in_a_transaction_overtaken_by_a_cancel_refuses(
     runtime: Runtime, world: World
 ) -> None:
     await _allocation_overtaken_by_a_cancel(runtime, world, alone=False)
+
+
+async def test_an_allocation_at_once_chosen_as_a_deadlock_victim_falls_back(
+    runtime: Runtime, world: World
+) -> None:
+    """Attack: a cancel ends its allocations one by one (offer line, then request line,
+    each), so with two allocations on one request line it holds that line while it waits
+    for the second offer line: a lock order opposite to an allocation's. PostgreSQL
+    breaks the deadlock by aborting the allocation made at once; it wrote nothing, and
+    the allocation refuses as the transaction would (the request is cancelled), never
+    with a database error."""
+    if runtime.db.dialect != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: no deadlock")
+    market = await _seeded(runtime, world, offered=[1, 3], requested=10)
+    async with runtime.db.unit_of_work() as uow:  # a second allocation, on offer line 1
+        await allocations.allocate(
+            coordinator(world),
+            market.offer_lines[1],
+            market.request_lines[0],
+            1,
+            uow=uow,
+            policy=runtime.policy,
+        )
+
+    async def allocate() -> None:
+        async with runtime.db.unit_of_work() as uow:
+            await allocations.allocate(
+                coordinator(world),
+                market.offer_lines[1],
+                market.request_lines[0],
+                1,
+                uow=uow,
+                policy=runtime.policy,
+                alone=True,
+            )
+
+    async def cancel() -> None:
+        async with runtime.db.unit_of_work() as uow:
+            await requests.cancel(
+                librarian(world, "national"), market.request_id, uow=uow, policy=runtime.policy
+            )
+
+    waiting = sa.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+
+    async def waiters(count: int) -> None:
+        for _ in range(200):
+            async with runtime.db.writer.connect() as connection:
+                if (await connection.execute(waiting)).scalar_one() >= count:
+                    return
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"never {count} waiting on locks")
+
+    async with runtime.db.writer.connect() as blocker:  # holds the request line
+        await blocker.begin()
+        await blocker.execute(
+            sa.select(col(RequestLine.id))
+            .where(col(RequestLine.id) == market.request_lines[0])
+            .with_for_update()
+        )
+        cancelling = asyncio.create_task(cancel())  # offer line 0, then waits: request line
+        await waiters(1)
+        allocating = asyncio.create_task(allocate())  # offer line 1, then waits: request line
+        await waiters(2)
+        await blocker.rollback()  # the cancel goes on to offer line 1, held by the allocation
+    await asyncio.wait_for(cancelling, timeout=20)
+    with pytest.raises(Conflict, match="the request is cancelled"):
+        await asyncio.wait_for(allocating, timeout=20)
+    books, state = await _books(runtime, market)
+    assert state == "cancelled"
+    assert books == [(0, 0), (0, 0), (0, 0)]
