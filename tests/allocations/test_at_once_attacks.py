@@ -375,3 +375,69 @@ async def test_an_allocation_at_once_chosen_as_a_deadlock_victim_falls_back(
     assert state == "cancelled"
     assert books[0] == (0, 0)
     assert all(counter == active for counter, active in books)
+
+
+async def test_request_state_follows_its_line_under_racing_allocations_and_releases(
+    runtime: Runtime, world: World
+) -> None:
+    """Attack: allocations at once race with releases that empty and refill the line, and
+    with transactions that fill it, crossing every boundary of the request's state many
+    times. Afterwards the state is the one its line's counter gives."""
+    market = await _seeded(runtime, world, offered=[1] + [1] * 24, requested=8)
+    identity = coordinator(world)
+
+    async def allocate(line: uuid.UUID, alone: bool) -> Allocation | None:
+        try:
+            async with runtime.db.unit_of_work() as uow:
+                return await allocations.allocate(
+                    identity,
+                    line,
+                    market.request_lines[0],
+                    1,
+                    uow=uow,
+                    policy=runtime.policy,
+                    alone=alone,
+                )
+        except Conflict:
+            return None
+
+    async def release(allocation: Allocation | None) -> None:
+        if allocation is None:
+            return
+        async with runtime.db.unit_of_work() as uow:
+            await allocations.release(identity, allocation.id, uow=uow, policy=runtime.policy)
+
+    async def active() -> list[Allocation]:
+        async with runtime.db.read() as session:
+            return list(
+                (
+                    await session.exec(
+                        select(Allocation).where(
+                            col(Allocation.state) == AllocationState.ACTIVE.value,
+                            col(Allocation.offer_line_id) != market.offer_lines[0],
+                        )
+                    )
+                ).all()
+            )
+
+    async def consistent() -> None:
+        books, state = await _books(runtime, market)
+        assert all(counter == total for counter, total in books)
+        counter = books[-1][0]
+        assert state == ("filled" if counter == 8 else "partially_filled")
+
+    lines = market.offer_lines[1:]
+    for round_ in range(4):
+        made = await asyncio.gather(*(allocate(line, i % 3 != 0) for i, line in enumerate(lines)))
+        await consistent()
+        taken = [a for a in made if a is not None][round_ % 2 :: 2]
+        held = {a.offer_line_id for a in await active()}
+        await asyncio.gather(
+            *(release(a) for a in taken),
+            *(allocate(line, True) for line in lines if line not in held),
+        )
+        await consistent()
+        await asyncio.gather(*(release(a) for a in await active()))
+        books, state = await _books(runtime, market)
+        assert books[-1] == (1, 1)
+        assert state == "partially_filled"
