@@ -22,6 +22,8 @@ from exchange.requests import service as requests
 from exchange.requests.models import RequestLine, ResourceRequest
 from exchange.runtime import Runtime
 from exchange.sync import instance, proposals
+from exchange.sync.models import SyncVersion
+from exchange.sync.ownership import OwnedElsewhere
 from tests.allocations.market import Market, coordinator, librarian, make_market
 from tests.conftest import World
 
@@ -441,3 +443,34 @@ async def test_request_state_follows_its_line_under_racing_allocations_and_relea
         books, state = await _books(runtime, market)
         assert books[-1] == (1, 1)
         assert state == "partially_filled"
+
+
+async def test_an_allocation_at_once_from_a_replica_offer_is_refused_and_writes_nothing(
+    runtime: Runtime, world: World
+) -> None:
+    """Attack: the read-only rule of replicas is judged from the owner read with the sides
+    (unlocked, at once): an allocation from an offer held here as another instance's
+    replica is refused (``OwnedElsewhere``) before anything is written."""
+    market = await _seeded(runtime, world, offered=[1, 3], requested=10)
+    elsewhere = uuid.uuid4()
+    async with runtime.db.unit_of_work() as uow:
+        uow.session.add(
+            SyncVersion(
+                entity_type="offer", entity_id=str(market.offer_id), origin_id=elsewhere, seq=1
+            )
+        )
+    with pytest.raises(OwnedElsewhere) as refused:
+        async with runtime.db.unit_of_work() as uow:
+            await allocations.allocate(
+                coordinator(world),
+                market.offer_lines[1],
+                market.request_lines[0],
+                1,
+                uow=uow,
+                policy=runtime.policy,
+                alone=True,
+            )
+    assert refused.value.owner == elsewhere
+    books, state = await _books(runtime, market)
+    assert books == [(1, 1), (0, 0), (1, 1)]
+    assert state == "partially_filled"
