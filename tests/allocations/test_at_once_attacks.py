@@ -7,17 +7,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
+from exchange import clock
 from exchange.allocations import service as allocations
 from exchange.allocations.models import Allocation, AllocationState
 from exchange.audit import chain, linker
 from exchange.db.engine import POOL_SIZE
-from exchange.errors import Conflict
-from exchange.offers.models import OfferLine
+from exchange.errors import Conflict, PermissionDenied
+from exchange.identity.identity import SYSTEM
+from exchange.offers import service as offers
+from exchange.offers.models import Offer, OfferLine
+from exchange.partners import service as partners
 from exchange.requests import service as requests
 from exchange.requests.models import RequestLine, ResourceRequest
 from exchange.runtime import Runtime
@@ -471,6 +476,53 @@ async def test_an_allocation_at_once_from_a_replica_offer_is_refused_and_writes_
                 alone=True,
             )
     assert refused.value.owner == elsewhere
+    books, state = await _books(runtime, market)
+    assert books == [(1, 1), (0, 0), (1, 1)]
+    assert state == "partially_filled"
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        ("donor suspended", PermissionDenied),
+        ("requester suspended", PermissionDenied),
+        ("offer withdrawn", Conflict),
+        ("offer closed", Conflict),
+        ("offer expired", Conflict),
+    ],
+)
+async def test_an_allocation_at_once_judges_the_sides_as_the_transaction_does(
+    runtime: Runtime, world: World, change: str, refusal: type[Exception]
+) -> None:
+    """Attack: every state ``_judged`` refuses, reached through ``allocate(alone=True)``
+    on a line that would be allocated at once: the same typed refusal, nothing written."""
+    market = await _seeded(runtime, world, offered=[1, 3], requested=10)
+    async with runtime.db.unit_of_work() as uow:
+        if change.endswith("suspended"):
+            partner = world.donor if change.startswith("donor") else world.national
+            await partners.suspend(SYSTEM, uuid.UUID(partner), uow=uow, policy=runtime.policy)
+        elif change == "offer expired":
+            await uow.session.exec(
+                sa.update(Offer)
+                .where(col(Offer.id) == market.offer_id)
+                .values(expires_at=clock.now() - timedelta(seconds=1))
+            )
+        else:
+            verb = "withdraw" if change == "offer withdrawn" else "close"
+            await offers.transition(
+                librarian(world, "donor"), market.offer_id, verb, uow=uow, policy=runtime.policy
+            )
+    with pytest.raises(refusal):
+        async with runtime.db.unit_of_work() as uow:
+            await allocations.allocate(
+                coordinator(world),
+                market.offer_lines[1],
+                market.request_lines[0],
+                1,
+                uow=uow,
+                policy=runtime.policy,
+                alone=True,
+            )
     books, state = await _books(runtime, market)
     assert books == [(1, 1), (0, 0), (1, 1)]
     assert state == "partially_filled"
