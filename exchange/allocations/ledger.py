@@ -197,6 +197,10 @@ def _taker_at_once() -> sa.Select[Any]:
 
 
 _OPEN_REQUESTS = (RequestState.OPEN.value, RequestState.PARTIALLY_FILLED.value)
+# PostgreSQL's SQLSTATE for a deadlock it broke by aborting this statement: a cancel
+# ending several allocations of one request line holds it while waiting for the next
+# allocation's offer line (``service.end_all_for_request``), the opposite order.
+_DEADLOCK_DETECTED = "40P01"
 _TAKER = _taker()
 _TAKER_AT_ONCE = _taker_at_once()
 _INSERT = sa.insert(table(Allocation))
@@ -217,8 +221,9 @@ async def take_at_once(
     """PostgreSQL, on an ``AUTOCOMMIT`` connection: allocate as ``take`` does, with its
     ``staged`` audit record, in one statement that commits by itself, if the offer
     (``offer_id``) is still open and the request line stays ``at_once``. True when it
-    committed; False when it wrote nothing (a line refused, or a state changed since it
-    was read): the caller then allocates in a transaction, which says why."""
+    committed; False when it wrote nothing (a line refused, a state changed since it was
+    read, or PostgreSQL aborted it to break a deadlock): the caller then allocates in a
+    transaction, which says why."""
     params = {f"new_{name}": value for name, value in allocation.items()}
     params.update((f"audit_{name}", value) for name, value in staged.items())
     params.update(open_offer_id=offer_id, open_at=allocation["created_at"])  # no column names
@@ -226,6 +231,10 @@ async def take_at_once(
         row = (await connection.execute(_TAKER_AT_ONCE, params)).one()
     except sa.exc.IntegrityError:
         return False
+    except sa.exc.DBAPIError as error:  # its own transaction: aborted, it wrote nothing
+        if getattr(error.orig, "sqlstate", None) == _DEADLOCK_DETECTED:
+            return False
+        raise
     return bool(row[4] == 1)
 
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import asynccontextmanager
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,6 +24,8 @@ CommitHook = Callable[[], Awaitable[None]]
 # mapping: what the caller already read of the owners it judges by (see ``record_early``).
 OfferOwners = Mapping[str, uuid.UUID | None]
 WriteGuard = Callable[[AsyncSession, Sequence[AuditRecord], OfferOwners], Awaitable[None]]
+# PostgreSQL 13+: whether this transaction wrote or locked a row (it then has an id).
+_WROTE = sa.select(sa.func.pg_current_xact_id_if_assigned().is_not(None))
 
 
 class UnitOfWork:
@@ -53,8 +56,13 @@ class UnitOfWork:
         audited by a record from ``record_early`` that this statement inserts; it is
         linked when this unit of work commits. None on SQLite (one writer at a time: no
         lock is held across a round trip there), and when this unit of work holds changes
-        (recorded, or pending in its session) or a savepoint: they would commit apart.
-        The caller answers for what the session cannot show (statements it already ran)."""
+        (recorded, pending in its session, or written by statements the session cannot
+        show: its transaction has a transaction id) or a savepoint: they would commit
+        apart, or the connection would wait for this unit's own row locks for ever.
+
+        A transaction of the session that only read is ended first, so that its connection
+        returns to the pool before this one is taken: one unit holds one connection at a
+        time, and more units at once than the pool holds cannot starve each other."""
         engine = self.session.bind
         session = self.session
         held = self._records or session.new or session.dirty or session.deleted
@@ -66,6 +74,11 @@ class UnitOfWork:
         ):
             yield None
             return
+        if session.in_transaction():
+            if (await session.exec(_WROTE)).one()[0]:  # type: ignore[call-overload]
+                yield None
+                return
+            await session.commit()  # it only read: nothing commits but its end
         async with engine.connect() as connection:
             yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
