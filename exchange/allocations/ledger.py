@@ -126,13 +126,13 @@ def _taker() -> sa.Select[Any]:
 
 
 def _taker_at_once() -> sa.Select[Any]:
-    """PostgreSQL, one statement that is its own transaction: lock the offer FOR SHARE
-    while it is open and unexpired (as ``sides.read`` does for a transaction), move the
-    offer line, then the request line while its request is open or partially filled and
-    it stays within 1 <= allocated < quantity (so its request's state cannot change:
-    ``crossed``), insert the allocation with the request line id the move returned, and
-    its staged audit record. One row (offer allocated, quantity, request allocated,
-    quantity); a refusal aborts the statement (``IntegrityError``, NOT NULL)."""
+    """PostgreSQL, one statement that is its own transaction: lock the offer FOR SHARE while it
+    is open and unexpired, and the request FOR KEY SHARE while it is open or partially
+    filled (as ``sides.read`` does for a transaction), move the offer line, then the
+    request line while it stays within 1 <= allocated < quantity (so its request's state
+    cannot change: ``crossed``), insert the allocation with the request line id the move
+    returned, and its staged audit record. One row (offer allocated, quantity, request
+    allocated, quantity); a refusal aborts the statement (``IntegrityError``, NOT NULL)."""
     offers, offer_lines, request_lines = table(Offer), table(OfferLine), table(RequestLine)
     requests_ = table(ResourceRequest)
     quantity = sa.bindparam("new_quantity", type_=sa.Integer)
@@ -144,26 +144,31 @@ def _taker_at_once() -> sa.Select[Any]:
         .with_for_update(read=True)
         .cte("offer_open")
     )
+    request_open = (
+        sa.select(requests_.c.id)
+        .where(requests_.c.id == sa.bindparam("open_request_id", type_=sa.Uuid))
+        .where(requests_.c.state.in_(_OPEN_REQUESTS))
+        .with_for_update(key_share=True, read=True)
+        .cte("request_open")
+    )
     offer = (
         sa.update(offer_lines)
         .where(offer_lines.c.id == sa.bindparam("new_offer_line_id", type_=sa.Uuid))
         .where(offer_lines.c.offer_id == sa.select(offer_open.c.id).scalar_subquery())
+        # both parents locked before either line, as ``sides.read`` does: a cancel holding
+        # the request makes this wait before it holds a line the cancel needs
+        .where(sa.exists(sa.select(request_open.c.id)))
         .where(offer_lines.c.allocated + quantity <= offer_lines.c.quantity)
         .values(allocated=offer_lines.c.allocated + quantity)
         .returning(offer_lines.c.allocated, offer_lines.c.quantity)
         .cte("offer_moved")
-    )
-    request_open = sa.exists(
-        sa.select(requests_.c.id)
-        .where(requests_.c.id == request_lines.c.request_id)
-        .where(requests_.c.state.in_(_OPEN_REQUESTS))
     )
     request = (
         sa.update(request_lines)
         .where(request_lines.c.id == sa.bindparam("new_request_line_id", type_=sa.Uuid))
         .where(request_lines.c.allocated >= 1)
         .where(request_lines.c.allocated + quantity < request_lines.c.quantity)
-        .where(request_open)
+        .where(request_lines.c.request_id == sa.select(request_open.c.id).scalar_subquery())
         .where(sa.exists(sa.select(offer.c.allocated)))
         .values(allocated=request_lines.c.allocated + quantity)
         .returning(request_lines.c.id, request_lines.c.allocated, request_lines.c.quantity)
@@ -217,16 +222,21 @@ async def take_at_once(
     allocation: dict[str, Any],
     staged: dict[str, Any],
     offer_id: uuid.UUID,
+    request_id: uuid.UUID,
 ) -> bool:
     """PostgreSQL, on an ``AUTOCOMMIT`` connection: allocate as ``take`` does, with its
     ``staged`` audit record, in one statement that commits by itself, if the offer
-    (``offer_id``) is still open and the request line stays ``at_once``. True when it
+    (``offer_id``) is still open, the request (``request_id``, the request line's) still
+    open or partially filled, and the request line stays ``at_once``. True when it
     committed; False when it wrote nothing (a line refused, a state changed since it was
     read, or PostgreSQL aborted it to break a deadlock): the caller then allocates in a
     transaction, which says why."""
     params = {f"new_{name}": value for name, value in allocation.items()}
     params.update((f"audit_{name}", value) for name, value in staged.items())
-    params.update(open_offer_id=offer_id, open_at=allocation["created_at"])  # no column names
+    # named unlike any column (see ``_inserted``)
+    params.update(
+        open_offer_id=offer_id, open_request_id=request_id, open_at=allocation["created_at"]
+    )
     try:
         row = (await connection.execute(_TAKER_AT_ONCE, params)).one()
     except sa.exc.IntegrityError:

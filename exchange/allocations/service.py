@@ -123,7 +123,9 @@ async def _at_once(
             return None
         allocation, values, staged = await _judged(identity, sides, lines, quantity, uow, policy)
         assert staged is not None  # PostgreSQL stages it (UnitOfWork.record_early)
-        taken = await ledger.take_at_once(connection, values, staged, sides.offer_id)
+        taken = await ledger.take_at_once(
+            connection, values, staged, sides.offer_id, sides.request_id
+        )
         return allocation if taken else None
 
 

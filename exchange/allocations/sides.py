@@ -1,8 +1,9 @@
 """Both sides of an allocation, read in one query: the offer line with its offer, its donor
 and the instance owning the offer (offline sync), the request line with its request and
-requester. FOR SHARE OF the offer keeps its state (open, not withdrawn) steady until the
-allocating transaction commits; ``read_unlocked`` reads the same without the lock, for an
-allocation made by one statement that takes the lock itself (``ledger.take_at_once``)."""
+requester. For an allocating transaction, FOR SHARE OF the offer keeps its state (open,
+not withdrawn) and FOR KEY SHARE OF the request its state (not cancelled) steady until it
+commits. ``read_unlocked`` reads the same without locks, for an allocation made by one
+statement that takes them itself (``ledger.take_at_once``)."""
 
 from __future__ import annotations
 
@@ -83,7 +84,14 @@ def _sides_statement(locked: bool) -> sa.Select[Any]:
         .join(requesters, requesters.c.id == requests_.c.partner_id)
         .where(offer_lines.c.id == sa.bindparam("offer_line_id"))
     )
-    return statement.with_for_update(read=True, of=offers) if locked else statement
+    if not locked:
+        return statement
+    # the request FOR KEY SHARE: a cancel (FOR UPDATE) waits for this allocation, or this
+    # read waits for the cancel and sees it; refresh_state's FOR NO KEY UPDATE does not
+    # conflict with it, so two allocators of one request never deadlock on it
+    return statement.with_for_update(read=True, of=offers).suffix_with(
+        f"FOR KEY SHARE OF {requests_.name}", dialect="postgresql"
+    )
 
 
 # Built once: statement construction and cache-key generation cost more CPU than the

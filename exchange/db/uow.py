@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
@@ -25,7 +26,7 @@ CommitHook = Callable[[], Awaitable[None]]
 OfferOwners = Mapping[str, uuid.UUID | None]
 WriteGuard = Callable[[AsyncSession, Sequence[AuditRecord], OfferOwners], Awaitable[None]]
 # PostgreSQL 13+: whether this transaction wrote or locked a row (it then has an id).
-_WROTE = sa.select(sa.func.pg_current_xact_id_if_assigned().is_not(None))
+_WROTE = select(sa.func.pg_current_xact_id_if_assigned().is_not(None))
 
 
 class UnitOfWork:
@@ -75,7 +76,7 @@ class UnitOfWork:
             yield None
             return
         if session.in_transaction():
-            if (await session.exec(_WROTE)).one()[0]:  # type: ignore[call-overload]
+            if (await session.exec(_WROTE)).one():
                 yield None
                 return
             await session.commit()  # it only read: nothing commits but its end

@@ -67,7 +67,11 @@ async def _take(runtime: Runtime, market: Market, quantity: int) -> bool:
     async with runtime.db.writer.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
         taken = await ledger.take_at_once(
-            connection, values, chain.recorded(record, clock.now()), market.offer_id
+            connection,
+            values,
+            chain.recorded(record, clock.now()),
+            market.offer_id,
+            market.request_id,
         )
     async with runtime.db.writer.begin() as connection:
         await linker.link(connection)

@@ -240,21 +240,27 @@ async def test_alone_after_a_hidden_write_rolls_back_with_its_unit(
     assert state == "partially_filled"
 
 
-async def _waiting_on_a_lock(runtime: Runtime) -> None:
-    """Until some session waits on a row lock (PostgreSQL's own view of it)."""
+async def _waiting_on_locks(runtime: Runtime, count: int) -> None:
+    """Until ``count`` sessions wait on a lock (PostgreSQL's own view of it)."""
     waiting = sa.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
     for _ in range(200):
         async with runtime.db.writer.connect() as connection:
-            if (await connection.execute(waiting)).scalar_one():
+            if (await connection.execute(waiting)).scalar_one() >= count:
                 return
         await asyncio.sleep(0.02)
-    raise AssertionError("the allocation never waited on the offer line")
+    raise AssertionError(f"fewer than {count} sessions ever waited on a lock")
 
 
-async def _allocation_overtaken_by_a_cancel(runtime: Runtime, world: World, alone: bool) -> None:
-    """An allocation held at its offer line's lock (another transaction holds it) while
-    the request is cancelled and committed; then the lock is let go. It must refuse
-    (``Conflict``): a cancelled request holds no active allocation."""
+@pytest.mark.parametrize("alone", [False, True], ids=["transaction", "at once"])
+async def test_a_cancel_waits_for_an_allocation_then_ends_it(
+    runtime: Runtime, world: World, alone: bool
+) -> None:
+    """Attack: cancel while an allocation waits at its offer line. A transaction's read of
+    the sides, or the statement made at once, holds the request FOR KEY SHARE before it
+    takes a line, so the cancel (FOR UPDATE) waits for the allocation to commit, then ends
+    it with the others: a cancelled request holds no active allocation. (Before, the
+    transaction's read took no lock on the request: the cancel committed first and the
+    allocation stayed active on the cancelled request.)"""
     if runtime.db.dialect != "postgresql":
         pytest.skip("SQLite runs one writer at a time: nothing overtakes an allocation")
     market = await _seeded(runtime, world, offered=[1, 3], requested=10)
@@ -271,6 +277,12 @@ async def _allocation_overtaken_by_a_cancel(runtime: Runtime, world: World, alon
                 alone=alone,
             )
 
+    async def cancel() -> None:
+        async with runtime.db.unit_of_work() as uow:
+            await requests.cancel(
+                librarian(world, "national"), market.request_id, uow=uow, policy=runtime.policy
+            )
+
     async with runtime.db.writer.connect() as blocker:
         await blocker.begin()
         await blocker.execute(
@@ -279,38 +291,16 @@ async def _allocation_overtaken_by_a_cancel(runtime: Runtime, world: World, alon
             .with_for_update()
         )
         allocating = asyncio.create_task(allocate())
-        await _waiting_on_a_lock(runtime)
-        async with runtime.db.unit_of_work() as uow:
-            await requests.cancel(
-                librarian(world, "national"), market.request_id, uow=uow, policy=runtime.policy
-            )
+        await _waiting_on_locks(runtime, 1)  # the allocation, past its read, at the line
+        cancelling = asyncio.create_task(cancel())
+        await _waiting_on_locks(runtime, 2)  # and the cancel, at the request
+        assert not cancelling.done()
         await blocker.rollback()
-    with pytest.raises(Conflict, match="the request is cancelled"):
-        await asyncio.wait_for(allocating, timeout=20)
+    await asyncio.wait_for(allocating, timeout=20)
+    await asyncio.wait_for(cancelling, timeout=20)
     books, state = await _books(runtime, market)
     assert state == "cancelled"
     assert books == [(0, 0), (0, 0), (0, 0)]
-
-
-async def test_an_allocation_at_once_overtaken_by_a_cancel_refuses(
-    runtime: Runtime, world: World
-) -> None:
-    """Attack: cancel between the unlocked read and the statement's lock. Held: the request
-    line emptied by the cancel fails ``allocated >= 1`` under its row lock."""
-    await _allocation_overtaken_by_a_cancel(runtime, world, alone=True)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="FAILS on current code, not the at-once path: a transaction's allocation reads"
-    " the request's state unlocked (sides.read locks only the offer) and never re-checks"
-    " it; a cancel committed before its take leaves an active allocation (and a counter"
-    " of 1) on a cancelled request",
-)
-async def test_an_allocation_in_a_transaction_overtaken_by_a_cancel_refuses(
-    runtime: Runtime, world: World
-) -> None:
-    await _allocation_overtaken_by_a_cancel(runtime, world, alone=False)
 
 
 async def test_an_allocation_at_once_chosen_as_a_deadlock_victim_falls_back(

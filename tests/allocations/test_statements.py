@@ -16,8 +16,8 @@ from tests.statements import StatementCounter
 
 POSTGRESQL = [
     "SELECT offer.id, offer.state,",
-    # the offer's lock, both counters, the allocation row and its audit record
-    "WITH offer_open AS",
+    # both parents locked, both counters, the allocation row and its audit record
+    "WITH request_open AS",
     "BEGIN",  # the link round
     "SELECT pg_advisory_xact_lock($1::INTEGER)",
     "WITH anon_1 AS",

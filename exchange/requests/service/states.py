@@ -34,7 +34,10 @@ def _state_refresher() -> tuple[sa.Select[tuple[uuid.UUID]], sa.Update]:
         (started, RequestState.PARTIALLY_FILLED.value),
         else_=RequestState.OPEN.value,
     )
-    lock = sa.select(requests.c.id).where(requests.c.id == request_id).with_for_update()
+    # NO KEY UPDATE: waits for another refresh, never for an allocator's KEY SHARE
+    lock = (
+        sa.select(requests.c.id).where(requests.c.id == request_id).with_for_update(key_share=True)
+    )
     update = (
         sa.update(requests)
         .where(requests.c.id == request_id)
