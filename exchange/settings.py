@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from exchange.errors import FieldError, ValidationFailed
@@ -137,7 +138,7 @@ class Settings:
         def get(name: str) -> str | None:
             return env.get(PREFIX + name)
 
-        kwargs: dict[str, object] = {}
+        kwargs: dict[str, Any] = {}  # field name -> value, typed by the parser that made it
         if (raw := get("DATA_DIR")) is not None:
             kwargs["data_dir"] = Path(raw)
         if (raw := get("DATABASE_URL")) is not None:
@@ -195,7 +196,7 @@ class Settings:
             kwargs["key_encryption_key"] = _key_encryption_key(PREFIX + "KEY_ENCRYPTION_KEY", raw)
         known = {PREFIX + n.upper() for n in cls.__dataclass_fields__}
         kwargs["extra"] = {k: v for k, v in env.items() if k.startswith(PREFIX) and k not in known}
-        return cls(**kwargs)  # type: ignore[arg-type]
+        return cls(**kwargs)
 
 
 def _key_encryption_key(name: str, raw: str) -> str:

@@ -81,7 +81,7 @@ async def head(session: AsyncSession) -> AuditEvent | None:
 # critical section all writers share.
 _EVENTS = table(AuditEvent)
 LOCK = text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=ADVISORY_LOCK_KEY)
-_HEAD = sa.select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1)
+_HEAD = select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1)
 _INSERT = sa.insert(_EVENTS)
 
 
@@ -116,8 +116,10 @@ async def locked_head(session: AsyncSession, dialect: str) -> tuple[int, str]:
     (0, GENESIS) when empty. On PostgreSQL the head is read in a statement after the lock
     is granted, so it sees every append committed before."""
     if dialect == "postgresql":
+        # SQLModel's exec runs text, but its overloads name only select and DML constructs;
+        # its execute is deprecated (a DeprecationWarning per call)
         await session.exec(LOCK)  # type: ignore[call-overload]
-    last = (await session.exec(_HEAD)).first()  # type: ignore[call-overload]
+    last = (await session.exec(_HEAD)).first()
     return (last[0], last[1]) if last else (0, GENESIS)
 
 

@@ -38,6 +38,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
@@ -105,8 +106,8 @@ async def link(connection: AsyncConnection) -> int:
 async def waiting(session: AsyncSession) -> int:
     """How many committed records wait for a link round (0 on SQLite, which never stages;
     more only briefly, or after a crash between a commit and its round)."""
-    count = sa.select(sa.func.count()).select_from(_PENDING)
-    return int((await session.exec(count)).one()[0])  # type: ignore[call-overload]
+    count = select(sa.func.count()).select_from(_PENDING)
+    return int((await session.exec(count)).one())
 
 
 Round = Callable[[], Awaitable[None]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Protocol
 
 from exchange.catalogue.models import IdentifierScheme
 from exchange.errors import FieldError, message_style
@@ -35,11 +36,17 @@ STDNUM_MESSAGES = (
 # of a second at every start of ``exchange serve`` for a module most requests never need.
 
 
-def _check(module: object, raw: str, field: str, errors: list[FieldError]) -> str | None:
+class _Validator(Protocol):
+    """A python-stdnum number module (``stdnum.isbn``, ``stdnum.issn``)."""
+
+    def validate(self, number: str) -> str: ...
+
+
+def _check(module: _Validator, raw: str, field: str, errors: list[FieldError]) -> str | None:
     from stdnum.exceptions import InvalidChecksum, ValidationError
 
     try:
-        return str(module.validate(raw))  # type: ignore[attr-defined]
+        return str(module.validate(raw))
     except InvalidChecksum:
         errors.append(FieldError(field, "invalid_check_digit", "the check digit is wrong"))
     except ValidationError as error:

@@ -132,6 +132,8 @@ async def read(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUI
         return found
     wanted = list(found)
     params = {f"ids_{kind}": wanted for kind in "cijp"}
+    # SQLModel's exec runs a UNION, but its overloads name only select and DML constructs;
+    # its execute is deprecated (a DeprecationWarning per call)
     rows = (await session.exec(_RELATIONS, params=params)).all()  # type: ignore[call-overload]
     for work_id, kind, n, _, a, b, c in sorted(rows, key=_order):
         listed = found[work_id]

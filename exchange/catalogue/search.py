@@ -209,6 +209,8 @@ async def index_work(
         "DELETE FROM fts_work WHERE rowid = (SELECT rowid FROM fts_work_key WHERE work_id = :id)"
     )
     old_key = sa.text("DELETE FROM fts_work_key WHERE work_id = :id")
+    # SQLModel's exec runs any statement, but its overloads name only select and DML
+    # constructs (not text); its execute is deprecated (a DeprecationWarning per call)
     await session.exec(old_row, params=key)  # type: ignore[call-overload]
     await session.exec(old_key, params=key)  # type: ignore[call-overload]
     await index_new(session, dialect, [(work_id, search_tokens)])
@@ -226,6 +228,7 @@ async def index_new(
         "INSERT INTO fts_work (rowid, tokens, work_id) "
         "SELECT rowid, :tokens, work_id FROM fts_work_key WHERE work_id = :id"
     )
+    # text statements: see index_work
     await session.exec(keys, params=[{"id": w.hex} for w, _ in works])  # type: ignore[call-overload]
     indexed = [{"id": w.hex, "tokens": t} for w, t in works]
     await session.exec(rows, params=indexed)  # type: ignore[call-overload]

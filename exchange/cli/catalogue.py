@@ -7,6 +7,7 @@ import io
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from click._termui_impl import ProgressBar
@@ -22,6 +23,9 @@ from exchange.errors import ValidationFailed
 from exchange.identity.identity import SYSTEM
 from exchange.ids import parse_id
 from exchange.runtime import Runtime
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 FORMATS = click.Choice([f.value for f in Format])
 SHOWN = 20
@@ -43,7 +47,7 @@ class _Counted(io.RawIOBase):
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         return self._raw.seek(offset, whence)
 
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+    def readinto(self, buffer: WriteableBuffer) -> int:
         count = self._raw.readinto(buffer) or 0
         self._bar.update(count)
         return count

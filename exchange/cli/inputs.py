@@ -15,7 +15,7 @@ import click
 from exchange import text
 
 
-class CheckedText(click.ParamType):  # type: ignore[type-arg]
+class CheckedText(click.ParamType[Any]):  # Any: values other than text pass unchanged
     name = "text"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:

@@ -16,10 +16,12 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from exchange import clock
 from exchange.audit.chain import AuditRecord
@@ -119,8 +121,9 @@ async def resume(session: AsyncSession, secret: str, *, lifetimes: Lifetimes) ->
     (malformed, unknown, signed out, idle too long, expired)."""
     if not secret.startswith(SESSION_PREFIX) or len(secret) > 100:
         raise Unauthenticated("malformed session")
-    statement = (
-        sa.select(
+    # sqlmodel.select types at most four columns; its Select class takes any number
+    statement: Select[*tuple[Any, ...]] = (
+        Select(
             col(WebSession.id),
             col(WebSession.account_id),
             col(WebSession.last_seen_at),
@@ -137,7 +140,7 @@ async def resume(session: AsyncSession, secret: str, *, lifetimes: Lifetimes) ->
         .where(col(WebSession.secret_hash) == _hash(secret))
         .order_by(col(Membership.id))
     )
-    rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
+    rows = (await session.exec(statement)).all()
     if not rows:
         raise Unauthenticated("unknown session")
     session_id, account_id, last_seen, expires_at, revoked_at, email, name, disabled, *_ = rows[0]

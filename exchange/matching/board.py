@@ -36,6 +36,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from exchange import clock
 from exchange.catalogue.models import Work
@@ -77,7 +78,7 @@ def _key(column: Any, dialect: str) -> Any:
 
 
 @functools.cache
-def _chunk(dialect: str, named: bool, after: bool) -> sa.Select[Any]:
+def _chunk(dialect: str, named: bool, after: bool) -> Select[*tuple[Any, ...]]:
     """The offer lines that may be suggested (open at ``:now``), in rank order within a
     score group: those of the works ``:named`` when ``named`` (all: they are few, found
     by the ``work_id`` index), else the next ``:size`` — after the key (``:expires``,
@@ -125,7 +126,8 @@ def _chunk(dialect: str, named: bool, after: bool) -> sa.Select[Any]:
         )
         lines = lines.where(sa.tuple_(expires, line) > sa.tuple_(*bound))
     chosen = lines.subquery()
-    return sa.select(
+    # sqlmodel.select types at most four columns; its Select class takes any number
+    return Select(
         chosen.c.line,
         chosen.c.work_key,
         chosen.c.available,
@@ -227,7 +229,7 @@ async def _walk(
     after = False
     while pending:
         statement = _chunk(dialect, bool(named), after)
-        found = (await session.exec(statement, params=params)).all()  # type: ignore[call-overload]
+        found = (await session.exec(statement, params=params)).all()
         rows = sorted(found, key=lambda row: (row[-2], row[-1]))
         for row in rows:
             text = row[_SUBJECTS]

@@ -38,7 +38,7 @@ FIRST_BATCH = 2  # offers in the walk's first batch; each next batch doubles
 _LINES, _OFFERS, _PARTNERS = table(OfferLine), table(Offer), table(Partner)
 _LEFT = _LINES.c.quantity > _LINES.c.allocated
 _OPEN = (
-    sa.select(_OFFERS.c.id, _OFFERS.c.expires_at)
+    select(_OFFERS.c.id, _OFFERS.c.expires_at)
     .join(_PARTNERS, _PARTNERS.c.id == _OFFERS.c.partner_id)
     .where(
         _OFFERS.c.state == OfferState.OPEN.value,
@@ -48,10 +48,10 @@ _OPEN = (
     )
     .order_by(_OFFERS.c.expires_at)
 )
-_BY_WORK = sa.select(_LINES.c.id, _LINES.c.offer_id).where(
+_BY_WORK = select(_LINES.c.id, _LINES.c.offer_id).where(
     _LINES.c.work_id.in_(sa.bindparam("works", expanding=True)), _LEFT
 )
-_BY_OFFER = sa.select(_LINES.c.id, _LINES.c.offer_id, _LINES.c.work_id).where(
+_BY_OFFER = select(_LINES.c.id, _LINES.c.offer_id, _LINES.c.work_id).where(
     _LINES.c.offer_id.in_(sa.bindparam("offers", expanding=True)), _LEFT
 )
 _LOAD = (
@@ -74,7 +74,7 @@ class Shortlist:
 
     async def _offers(self) -> list[tuple[uuid.UUID, datetime]]:
         if self._open is None:
-            rows = (await self._session.exec(_OPEN, params=self._params)).all()  # type: ignore[call-overload]
+            rows = (await self._session.exec(_OPEN, params=self._params)).all()
             self._open = [(row[0], row[1]) for row in rows]
         return self._open
 
@@ -85,7 +85,7 @@ class Shortlist:
         if len(works) <= NARROW_WORKS:
             params = {"works": list(works)}
             statement = _BY_WORK.limit(NARROW + 1)
-            rows = (await self._session.exec(statement, params=params)).all()  # type: ignore[call-overload]
+            rows = (await self._session.exec(statement, params=params)).all()
             if len(rows) <= NARROW:
                 keys = [(expiry[o], line) for line, o in rows if o in expiry]
                 return [line for _, line in sorted(keys)[:wanted]]
@@ -102,7 +102,7 @@ class Shortlist:
                 end += 1  # a batch never splits offers of one expiry
             batch = dict(offers[start:end])
             params = {"offers": list(batch)}
-            rows = (await self._session.exec(_BY_OFFER, params=params)).all()  # type: ignore[call-overload]
+            rows = (await self._session.exec(_BY_OFFER, params=params)).all()
             keys += [(batch[o], line) for line, o, work in rows if work in works]
             start, size = end, size * 2
         return [line for _, line in sorted(keys)[:wanted]]

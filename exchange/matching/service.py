@@ -79,17 +79,17 @@ async def suggestions(
     return found
 
 
-def _work_has_subject(dialect: str, subject: str) -> sa.ColumnElement[bool]:
+def _work_has_subject(dialect: str, subject: str) -> sa.TextClause:
     """The work (table ``work``) lists ``subject`` among its subjects, as ``_candidates``
     tests it for many lines at once."""
     if dialect == "postgresql":
         return sa.text("work.subjects @> CAST(:subject_json AS jsonb)").bindparams(
             subject_json=f"[{json.dumps(subject)}]"
-        )  # type: ignore[return-value]
+        )
     return sa.text(
         "EXISTS (SELECT 1 FROM json_each(work.subjects)"
         " WHERE lower(json_each.value) = lower(:subject))"
-    ).bindparams(subject=subject)  # type: ignore[return-value]
+    ).bindparams(subject=subject)
 
 
 async def _groups(
@@ -105,7 +105,7 @@ async def _groups(
     only until enough are found replaces scoring and sorting every open line."""
     if line.work_id is not None:
         return [([line.work_id], FULL_SCORE, True)]
-    parts: list[sa.ColumnElement[bool]] = []
+    parts: list[sa.ColumnExpressionArgument[bool]] = []
     if line.subject:
         parts.append(_work_has_subject(dialect, line.subject))
     if line.language:

@@ -107,11 +107,11 @@ async def carriers_of(
     wanted = list({o.shipment_id for o in objects if o.shipment_id is not None})
     if not wanted:
         return {}
-    statement = sa.select(
+    statement = select(
         _SHIPMENT.c.id, _SHIPMENT.c.sender_id, _SHIPMENT.c.receiver_id, _SHIPMENT.c.state
     ).where(_SHIPMENT.c.id.in_(wanted))
     result: dict[uuid.UUID, Carrier] = {}
-    for shipment_id, sender, receiver, state in (await session.exec(statement)).all():  # type: ignore[call-overload]
+    for shipment_id, sender, receiver, state in (await session.exec(statement)).all():
         released = state in RELEASED
         parties = (_uuid(sender), _uuid(receiver)) if released else (_uuid(sender),)
         result[_uuid(shipment_id)] = Carrier(parties, released)
@@ -121,13 +121,13 @@ async def carriers_of(
 async def recipients_of(session: AsyncSession, object_id: uuid.UUID) -> list[uuid.UUID]:
     """Partners that received a shipment carrying the object: it is theirs too."""
     statement = (
-        sa.select(_SHIPMENT.c.receiver_id)
+        select(_SHIPMENT.c.receiver_id)
         .distinct()
         .join(_ITEM, _ITEM.c.shipment_id == _SHIPMENT.c.id)
         .where(_ITEM.c.object_id == object_id, _SHIPMENT.c.state.in_(RECEIVED))
     )
-    rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
-    return [row[0] if isinstance(row[0], uuid.UUID) else uuid.UUID(str(row[0])) for row in rows]
+    found = (await session.exec(statement)).all()
+    return [value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)) for value in found]
 
 
 async def recipients_of_many(
@@ -139,12 +139,12 @@ async def recipients_of_many(
     if not wanted:
         return result
     statement = (
-        sa.select(_ITEM.c.object_id, _SHIPMENT.c.receiver_id)
+        select(_ITEM.c.object_id, _SHIPMENT.c.receiver_id)
         .distinct()
         .join(_ITEM, _ITEM.c.shipment_id == _SHIPMENT.c.id)
         .where(_ITEM.c.object_id.in_(wanted), _SHIPMENT.c.state.in_(RECEIVED))
     )
-    for object_id, receiver_id in (await session.exec(statement)).all():  # type: ignore[call-overload]
+    for object_id, receiver_id in (await session.exec(statement)).all():
         result[_uuid(object_id)].append(_uuid(receiver_id))
     return result
 

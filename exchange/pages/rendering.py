@@ -53,6 +53,8 @@ def templates() -> Jinja2Templates:
         undefined=jinja2.StrictUndefined,
         finalize=_printable,
     )
+    # jinja2.ext.i18n adds this attribute at run time (Environment.extend); Environment
+    # does not declare it, so the type checker cannot know it (jinja2 ignores it too)
     env.newstyle_gettext = True  # type: ignore[attr-defined]
     return Jinja2Templates(env=env)
 

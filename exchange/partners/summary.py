@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
@@ -41,8 +42,8 @@ class PartnerSummary:
 async def _counts(
     session: AsyncSession, column: sa.ColumnElement[str], *where: sa.ColumnElement[bool]
 ) -> dict[str, int]:
-    statement = sa.select(column, sa.func.count()).where(*where).group_by(column)
-    rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
+    statement = select(column, sa.func.count()).where(*where).group_by(column)
+    rows = (await session.exec(statement)).all()
     return {str(state): int(count) for state, count in rows}
 
 

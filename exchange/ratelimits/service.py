@@ -17,13 +17,15 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import clock
+from exchange.db.table import table
 from exchange.errors import RateLimited
 from exchange.ratelimits.models import RateCounter
 
-TABLE = RateCounter.__table__  # type: ignore[attr-defined]
+TABLE = table(RateCounter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +49,11 @@ def _now() -> int:
 async def require_allowed(session: AsyncSession, checks: Sequence[tuple[Rule, str]]) -> None:
     """Raises ``RateLimited`` when any (rule, subject) has spent its attempts (one query)."""
     keys = {rule.key(subject): rule for rule, subject in checks}
-    statement = sa.select(TABLE.c.key, TABLE.c.window_start, TABLE.c.count).where(
+    statement = select(TABLE.c.key, TABLE.c.window_start, TABLE.c.count).where(
         TABLE.c.key.in_(keys)
     )
     now = _now()
-    rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
+    rows = (await session.exec(statement)).all()
     for key, window_start, count in rows:
         rule = keys[key]
         left = window_start + rule.window_seconds - now

@@ -177,6 +177,7 @@ def _check_sync(root: Path) -> CheckedBag:
         raise BagRejected("fetch.txt", "remote payload files are not fetched: bring them")
     payload_manifests: dict[str, dict[str, str]] = {}
     tag_manifests: dict[str, dict[str, str]] = {}
+    algorithm_of: dict[str, str] = {}  # manifest name -> its algorithm
     for key in sorted(k for k in files if "/" not in k):
         match = MANIFEST_NAME.match(key)
         if not match:
@@ -184,6 +185,7 @@ def _check_sync(root: Path) -> CheckedBag:
         algorithm = match.group(2).lower()
         if algorithm not in ALGORITHMS:
             raise BagRejected(key, f"algorithm {algorithm!r} cannot be checked here")
+        algorithm_of[key] = algorithm
         into = tag_manifests if match.group(1) else payload_manifests
         into[key] = _manifest(root, files[key], algorithm, encoding)
     if not payload_manifests:
@@ -206,7 +208,7 @@ def _check_sync(root: Path) -> CheckedBag:
     wanted: dict[str, dict[str, tuple[str, str]]] = {}  # path -> alg -> (manifest, digest)
     for group in (payload_manifests, tag_manifests):
         for name, listed in group.items():
-            algorithm = MANIFEST_NAME.match(name).group(2).lower()  # type: ignore[union-attr]
+            algorithm = algorithm_of[name]
             for path, digest in listed.items():
                 wanted.setdefault(path, {})[algorithm] = (name, digest)
 

@@ -6,7 +6,6 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,7 +31,7 @@ async def build(session: AsyncSession, shipment: Shipment) -> statement.Manifest
     shipment needs an available file on every item."""
     rows = (
         await session.exec(
-            sa.select(ShipmentItem, OfferLine, Work)  # type: ignore[call-overload]
+            select(ShipmentItem, OfferLine, Work)
             .join(Allocation, col(Allocation.id) == col(ShipmentItem.allocation_id))
             .join(OfferLine, col(OfferLine.id) == col(Allocation.offer_line_id))
             .join(Work, col(Work.id) == col(OfferLine.work_id))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -56,7 +55,7 @@ async def groups(
     )
     rows = (
         await session.exec(
-            sa.select(Allocation, Work, OfferLine.format, ResourceRequest.partner_id)  # type: ignore[call-overload]
+            select(Allocation, Work, OfferLine.format, ResourceRequest.partner_id)
             .join(OfferLine, col(OfferLine.id) == col(Allocation.offer_line_id))
             .join(Offer, col(Offer.id) == col(OfferLine.offer_id))
             .join(Work, col(Work.id) == col(OfferLine.work_id))

@@ -7,8 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.allocations.models import Allocation
@@ -59,7 +58,7 @@ async def read(
     shipment, parties = await readable(identity, shipment_id, session, policy)
     rows = (
         await session.exec(
-            sa.select(ShipmentItem, Work)  # type: ignore[call-overload]
+            select(ShipmentItem, Work)
             .join(Allocation, col(Allocation.id) == col(ShipmentItem.allocation_id))
             .join(OfferLine, col(OfferLine.id) == col(Allocation.offer_line_id))
             .join(Work, col(Work.id) == col(OfferLine.work_id))

@@ -7,6 +7,7 @@ loop; ``copy_hashing`` reads each block once, hashes it and writes it (one pass)
 from __future__ import annotations
 
 import errno
+import io
 import os
 import shutil
 from typing import BinaryIO
@@ -43,13 +44,13 @@ def _sendfile(source: int, target: int, count: int) -> int:
     return os.sendfile(target, source, None, count)
 
 
-def copy_hashing(reader: BinaryIO, writer: BinaryIO) -> Copied:
+def copy_hashing(reader: io.BufferedIOBase, writer: BinaryIO) -> Copied:
     """One pass: each block is read once, then hashed and written from the same buffer."""
     checksum = Checksum()
     buffer = bytearray(HASHING_BUFFER)
     view = memoryview(buffer)
-    while count := reader.readinto(view):  # type: ignore[attr-defined]
+    while count := reader.readinto(view):
         block = view[:count]
-        checksum.update(block)  # type: ignore[arg-type]
+        checksum.update(block)
         writer.write(block)
     return Copied(checksum.size, checksum.sha256)

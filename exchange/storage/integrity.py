@@ -31,7 +31,9 @@ class Checksum:
         self._hash = hashlib.sha256()
         self.size = 0
 
-    def update(self, chunk: bytes) -> None:
+    def update(self, chunk: bytes | memoryview) -> None:
+        """Count ``chunk``: bytes, or a view of them (one byte an item, as ``readinto``
+        fills)."""
         self._hash.update(chunk)
         self.size += len(chunk)
 

@@ -24,7 +24,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from exchange.audit.chain import AuditRecord
 from exchange.db.table import table
@@ -92,14 +94,14 @@ def _uuid_text_sqlite(element: _UuidText, compiler: Any, **kw: Any) -> str:
     return " || '-' || ".join(f"substr({hex32}, {start}, {size})" for start, size in parts)
 
 
-def _held_statement() -> sa.Select[Any]:
+def _held_statement() -> Select[Any, Any, Any]:
     """The replica rows among the records changed (``keys``: (type, id) pairs) and among
     the offers of the offer lines allocated from (``lines``): one query."""
     versions, lines = table(SyncVersion), table(OfferLine)
     offers_allocated = sa.select(_UuidText(lines.c.offer_id)).where(
         lines.c.id.in_(sa.bindparam("lines", expanding=True))
     )
-    return sa.select(versions.c.entity_type, versions.c.entity_id, versions.c.origin_id).where(
+    return select(versions.c.entity_type, versions.c.entity_id, versions.c.origin_id).where(
         sa.tuple_(versions.c.entity_type, versions.c.entity_id).in_(
             sa.bindparam("keys", expanding=True)
         )
@@ -107,7 +109,7 @@ def _held_statement() -> sa.Select[Any]:
     )
 
 
-def _held_one_statement() -> sa.Select[Any]:
+def _held_one_statement() -> Select[Any, Any, Any]:
     """``_held_statement`` for one record (``kind``, ``entity``) and at most one offer line
     (``line``, NULL for none): no expanding parameters, which cost more CPU to render at
     each execution than the rest of the statement (the common case: an allocation)."""
@@ -117,7 +119,7 @@ def _held_one_statement() -> sa.Select[Any]:
         .where(lines.c.id == sa.bindparam("line", type_=sa.Uuid))
         .scalar_subquery()
     )
-    return sa.select(versions.c.entity_type, versions.c.entity_id, versions.c.origin_id).where(
+    return select(versions.c.entity_type, versions.c.entity_id, versions.c.origin_id).where(
         (
             (versions.c.entity_type == sa.bindparam("kind"))
             & (versions.c.entity_id == sa.bindparam("entity"))
@@ -199,10 +201,10 @@ async def refuse_foreign_writes(
     if len(keys) == 1 and len(offer_lines) <= 1:
         (kind, entity), only = keys[0], offer_lines[0] if offer_lines else None
         one = {"kind": kind, "entity": entity, "line": only}
-        rows = (await session.exec(_HELD_ONE, params=one)).all()  # type: ignore[call-overload]
+        rows = (await session.exec(_HELD_ONE, params=one)).all()
     else:
         params = {"keys": keys, "lines": offer_lines}
-        rows = (await session.exec(_HELD, params=params)).all()  # type: ignore[call-overload]
+        rows = (await session.exec(_HELD, params=params)).all()
     if not rows:
         return
     held = {(kind, entity_id): origin for kind, entity_id, origin in rows}

@@ -29,7 +29,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import pycountry
-from pymarc import Field, Indicators, Leader, Record, Subfield
+from pymarc import Field, Indicators, Record, Subfield
 
 from exchange.catalogue.formats.records import (
     Described,
@@ -55,7 +55,7 @@ def _bibliographic(language: str) -> str:
     return str(getattr(found, "bibliographic", None) or found.alpha_3)
 
 
-def _leader(kind: str) -> Leader:
+def _leader(kind: str) -> str:
     leader = list("00000nam a2200000 i 4500")
     if kind == WorkKind.JOURNAL:
         leader[7] = "s"
@@ -64,7 +64,7 @@ def _leader(kind: str) -> Leader:
     elif kind != WorkKind.TEXTBOOK:
         leader[6] = "t" if kind == WorkKind.SEMINAR_MATERIAL else "p"
         leader[7] = "c" if kind == WorkKind.CO_PUBLICATION else "m"
-    return Leader("".join(leader))
+    return "".join(leader)
 
 
 def _data(tag: str, subfields: list[tuple[str, str]], ind: str = "  ") -> Field:
@@ -96,7 +96,7 @@ def _identifier_fields(described: Described) -> list[Field]:
 def record_from(described: Described) -> Record:
     """The MARC record of a work (UTF-8; original scripts in 880 fields linked by $6)."""
     work = described.work
-    record = Record(force_utf8=True, leader=_leader(work.kind))  # type: ignore[arg-type]
+    record = Record(force_utf8=True, leader=_leader(work.kind))
     lang3 = _bibliographic(work.language)
     entered = work.created_at.strftime("%y%m%d")
     year = str(work.year) if work.year else "    "

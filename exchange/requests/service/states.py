@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from exchange import clock
 from exchange.audit.chain import AuditRecord
@@ -22,7 +25,7 @@ from exchange.requests.models import RequestLine, RequestState, ResourceRequest
 from exchange.requests.service.reads import load, resource
 
 
-def _state_refresher() -> tuple[sa.Select[tuple[uuid.UUID]], sa.Update]:
+def _state_refresher() -> tuple[SelectOfScalar[Any], sa.Update]:
     requests, lines = table(ResourceRequest), table(RequestLine)
     request_id = sa.bindparam("request_id", type_=requests.c.id.type)
     now = sa.bindparam("now", type_=UTCDateTime())
@@ -35,9 +38,7 @@ def _state_refresher() -> tuple[sa.Select[tuple[uuid.UUID]], sa.Update]:
         else_=RequestState.OPEN.value,
     )
     # NO KEY UPDATE: waits for another refresh, never for an allocator's KEY SHARE
-    lock = (
-        sa.select(requests.c.id).where(requests.c.id == request_id).with_for_update(key_share=True)
-    )
+    lock = select(requests.c.id).where(requests.c.id == request_id).with_for_update(key_share=True)
     update = (
         sa.update(requests)
         .where(requests.c.id == request_id)
@@ -64,7 +65,7 @@ async def refresh_state(session: AsyncSession, request_id: uuid.UUID) -> None:
     wait, and two allocators filling the request's last two lines could both see the other
     line short and leave it partially filled. (SQLite runs one writer at a time.)"""
     params = {"request_id": request_id, "now": clock.now()}
-    await session.exec(_LOCK_REQUEST, params=params)  # type: ignore[call-overload]
+    await session.exec(_LOCK_REQUEST, params=params)
     row = (await session.exec(_REFRESH_STATE, params=params)).first()
     loaded = session.sync_session.identity_map.get(identity_key(ResourceRequest, request_id))
     if row is not None and loaded is not None:  # keep this session's copy in step, no reload
