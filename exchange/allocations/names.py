@@ -6,8 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-import sqlalchemy as sa
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.allocations.models import Allocation
@@ -29,7 +28,7 @@ async def titles(
     if not wanted:
         return {}
     rows = await session.exec(
-        sa.select(Allocation.id, Work)  # type: ignore[call-overload]
+        select(Allocation.id, Work)
         .join(OfferLine, col(OfferLine.id) == col(Allocation.offer_line_id))
         .join(Work, col(Work.id) == col(OfferLine.work_id))
         .where(col(Allocation.id).in_(wanted))

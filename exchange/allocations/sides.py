@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from exchange import clock
 from exchange.allocations.models import Allocation
@@ -54,12 +55,13 @@ class Sides:
     request_quantity: int
 
 
-def _sides_statement(locked: bool) -> sa.Select[Any]:
+def _sides_statement(locked: bool) -> Select[*tuple[Any, ...]]:
     offer_lines, offers, request_lines = table(OfferLine), table(Offer), table(RequestLine)
     requests_, donors = table(ResourceRequest), table(Partner).alias("donor")
     requesters = table(Partner).alias("requester")
-    statement = (
-        sa.select(
+    # sqlmodel.select types at most four columns; its Select class takes any number
+    statement: Select[*tuple[Any, ...]] = (
+        Select(
             offers.c.id,
             offers.c.state,
             offers.c.expires_at,
@@ -105,7 +107,7 @@ async def read(
     """Both lines, their offer (locked FOR SHARE) and request, and both partners.
     ``NotFound`` for a line that does not exist."""
     params = {"offer_line_id": offer_line_id, "request_line_id": request_line_id}
-    row = (await session.exec(_SIDES, params=params)).first()  # type: ignore[call-overload]
+    row = (await session.exec(_SIDES, params=params)).first()
     if row is None:
         if await session.get(OfferLine, offer_line_id) is None:
             raise NotFound("offer line", offer_line_id)
@@ -139,12 +141,12 @@ def _sides(row: Any) -> Sides:
     )
 
 
-def _parties_statement() -> sa.Select[Any]:
+def _parties_statement() -> Select[*tuple[Any, ...]]:
     allocations, offer_lines, offers = table(Allocation), table(OfferLine), table(Offer)
     request_lines, requests_ = table(RequestLine), table(ResourceRequest)
     donors, requesters = table(Partner).alias("donor"), table(Partner).alias("requester")
     return (
-        sa.select(
+        Select(
             allocations.c.id,
             *(
                 p.c[name]
@@ -173,7 +175,7 @@ async def parties(
     wanted = builtins.list(set(allocation_ids))
     if not wanted:
         return {}
-    rows = (await session.exec(_PARTIES, params={"ids": wanted})).all()  # type: ignore[call-overload]
+    rows = (await session.exec(_PARTIES, params={"ids": wanted})).all()
     return {row[0]: (Party(*row[1:5]), Party(*row[5:9])) for row in rows}
 
 

@@ -9,8 +9,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.allocations import visible
@@ -51,7 +50,7 @@ async def of(
         return []
     ids = [a.id for a in allocations]
     carried = await session.exec(
-        sa.select(ShipmentItem.allocation_id, Shipment.id, Shipment.state)  # type: ignore[call-overload]
+        select(ShipmentItem.allocation_id, Shipment.id, Shipment.state)
         .join(Shipment, col(Shipment.id) == col(ShipmentItem.shipment_id))
         .where(col(ShipmentItem.allocation_id).in_(ids), col(Shipment.state).not_in(LET_GO))
     )
