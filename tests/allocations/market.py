@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from exchange import clock
+from exchange.allocations import service as allocations
+from exchange.allocations.models import Allocation
 from exchange.catalogue import service as catalogue
 from exchange.catalogue.models import WorkKind, WorkLevel
 from exchange.catalogue.validation import WorkDraft
@@ -98,3 +100,26 @@ async def make_market(
             for line in (await requests.lines_of([request.id], session=uow.session))[request.id]
         ]
     return Market(work_ids, offer.id, offer_lines, request.id, request_lines)
+
+
+async def allocate(
+    runtime: Runtime,
+    identity: Identity,
+    offer_line: uuid.UUID,
+    request_line: uuid.UUID,
+    quantity: int = 1,
+    *,
+    alone: bool = False,
+) -> Allocation:
+    """One allocation in a unit of work of its own, committed (``alone``: as the GraphQL
+    mutation and the claim page make it)."""
+    async with runtime.db.unit_of_work() as uow:
+        return await allocations.allocate(
+            identity,
+            offer_line,
+            request_line,
+            quantity,
+            uow=uow,
+            policy=runtime.policy,
+            alone=alone,
+        )

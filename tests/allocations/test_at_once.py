@@ -23,7 +23,7 @@ from exchange.ids import uuid7
 from exchange.offers.models import Offer, OfferLine
 from exchange.requests.models import RequestLine, RequestState, ResourceRequest
 from exchange.runtime import Runtime
-from tests.allocations.market import Market, coordinator, make_market
+from tests.allocations.market import Market, allocate, coordinator, make_market
 from tests.conftest import World
 
 
@@ -37,16 +37,9 @@ async def _opened(runtime: Runtime, world: World, offered: int, requested: int) 
     """A market whose request line already holds one copy (from a second offer line), so
     that the next allocation cannot change the request's state."""
     market = await make_market(runtime, world, offered=[offered, 1], requested=[requested])
-    async with runtime.db.unit_of_work() as uow:
-        await allocations.allocate(
-            coordinator(world),
-            market.offer_lines[1],
-            market.request_lines[0],
-            1,
-            uow=uow,
-            policy=runtime.policy,
-            alone=True,
-        )
+    await allocate(
+        runtime, coordinator(world), market.offer_lines[1], market.request_lines[0], 1, alone=True
+    )
     return market
 
 
@@ -152,16 +145,9 @@ async def test_the_allocation_that_fills_a_request_refreshes_its_state(
     """Filling the line cannot be made at once (the request's state changes): the
     transaction makes it, whichever database."""
     market = await _opened(runtime, world, offered=5, requested=3)
-    async with runtime.db.unit_of_work() as uow:
-        made = await allocations.allocate(
-            coordinator(world),
-            market.offer_lines[0],
-            market.request_lines[0],
-            2,
-            uow=uow,
-            policy=runtime.policy,
-            alone=True,
-        )
+    made = await allocate(
+        runtime, coordinator(world), market.offer_lines[0], market.request_lines[0], 2, alone=True
+    )
     assert await _state(runtime, market) == (2, 3, 2, 0)
     async with runtime.db.read() as session:
         request = await session.get(ResourceRequest, market.request_id)
@@ -174,16 +160,9 @@ async def test_the_allocation_that_fills_a_request_refreshes_its_state(
 
 async def test_an_allocation_at_once_returns_what_it_wrote(runtime: Runtime, world: World) -> None:
     market = await _opened(runtime, world, offered=5, requested=10)
-    async with runtime.db.unit_of_work() as uow:
-        made = await allocations.allocate(
-            coordinator(world),
-            market.offer_lines[0],
-            market.request_lines[0],
-            2,
-            uow=uow,
-            policy=runtime.policy,
-            alone=True,
-        )
+    made = await allocate(
+        runtime, coordinator(world), market.offer_lines[0], market.request_lines[0], 2, alone=True
+    )
     async with runtime.db.read() as session:
         row = await session.get(Allocation, made.id)
         request = await session.get(ResourceRequest, market.request_id)

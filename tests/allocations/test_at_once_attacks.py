@@ -29,7 +29,7 @@ from exchange.runtime import Runtime
 from exchange.sync import instance, proposals
 from exchange.sync.models import SyncVersion
 from exchange.sync.ownership import OwnedElsewhere
-from tests.allocations.market import Market, coordinator, librarian, make_market
+from tests.allocations.market import Market, allocate, coordinator, librarian, make_market
 from tests.conftest import World
 
 
@@ -265,17 +265,15 @@ async def test_a_cancel_waits_for_an_allocation_then_ends_it(
         pytest.skip("SQLite runs one writer at a time: nothing overtakes an allocation")
     market = await _seeded(runtime, world, offered=[1, 3], requested=10)
 
-    async def allocate() -> None:
-        async with runtime.db.unit_of_work() as uow:
-            await allocations.allocate(
-                coordinator(world),
-                market.offer_lines[1],
-                market.request_lines[0],
-                1,
-                uow=uow,
-                policy=runtime.policy,
-                alone=alone,
-            )
+    async def allocating_one() -> None:
+        await allocate(
+            runtime,
+            coordinator(world),
+            market.offer_lines[1],
+            market.request_lines[0],
+            1,
+            alone=alone,
+        )
 
     async def cancel() -> None:
         async with runtime.db.unit_of_work() as uow:
@@ -290,7 +288,7 @@ async def test_a_cancel_waits_for_an_allocation_then_ends_it(
             .where(col(OfferLine.id) == market.offer_lines[1])
             .with_for_update()
         )
-        allocating = asyncio.create_task(allocate())
+        allocating = asyncio.create_task(allocating_one())
         await _waiting_on_locks(runtime, 1)  # the allocation, past its read, at the line
         cancelling = asyncio.create_task(cancel())
         await _waiting_on_locks(runtime, 2)  # and the cancel, at the request
@@ -303,39 +301,32 @@ async def test_a_cancel_waits_for_an_allocation_then_ends_it(
     assert books == [(0, 0), (0, 0), (0, 0)]
 
 
-async def test_an_allocation_at_once_chosen_as_a_deadlock_victim_falls_back(
+async def test_an_allocation_at_once_racing_a_cancel_that_holds_a_line_keeps_the_books(
     runtime: Runtime, world: World
 ) -> None:
     """Attack: a cancel ends its allocations one by one (offer line, then request line,
-    each), so with two allocations on one request line it holds that line while it waits
-    for the second offer line: a lock order opposite to an allocation's. PostgreSQL
-    breaks the deadlock by aborting the allocation made at once; it wrote nothing, and
-    the allocation refuses as the transaction would (the request is cancelled), never
-    with a database error."""
+    each), so with two allocations on one request line it holds lines in an order opposite
+    to an allocation's. The statement made at once locks the request before either line,
+    so it waits behind the cancel's lock on the request instead of holding a line the
+    cancel needs: no deadlock forms. (Before, one did, and PostgreSQL aborted the
+    statement; ``take_at_once`` still counts such an abort, SQLSTATE 40P01, as having
+    written nothing.) Either way the allocation refuses or is ended by the cancel, and
+    the books stay straight, never a database error."""
     if runtime.db.dialect != "postgresql":
         pytest.skip("SQLite runs one writer at a time: no deadlock")
     market = await _seeded(runtime, world, offered=[1, 3], requested=10)
-    async with runtime.db.unit_of_work() as uow:  # a second allocation, on offer line 1
-        await allocations.allocate(
+    # a second allocation, on offer line 1
+    await allocate(runtime, coordinator(world), market.offer_lines[1], market.request_lines[0])
+
+    async def allocating_one() -> None:
+        await allocate(
+            runtime,
             coordinator(world),
             market.offer_lines[1],
             market.request_lines[0],
             1,
-            uow=uow,
-            policy=runtime.policy,
+            alone=True,
         )
-
-    async def allocate() -> None:
-        async with runtime.db.unit_of_work() as uow:
-            await allocations.allocate(
-                coordinator(world),
-                market.offer_lines[1],
-                market.request_lines[0],
-                1,
-                uow=uow,
-                policy=runtime.policy,
-                alone=True,
-            )
 
     async def cancel() -> None:
         async with runtime.db.unit_of_work() as uow:
@@ -362,11 +353,11 @@ async def test_an_allocation_at_once_chosen_as_a_deadlock_victim_falls_back(
         )
         cancelling = asyncio.create_task(cancel())  # offer line 0, then waits: request line
         await waiters(1)
-        allocating = asyncio.create_task(allocate())  # offer line 1, then waits: request line
+        allocating = asyncio.create_task(allocating_one())  # offer line 1, then waits: request line
         await waiters(2)
         await blocker.rollback()  # the cancel goes on to offer line 1, held by the allocation
     await asyncio.wait_for(cancelling, timeout=20)
-    with contextlib.suppress(Conflict):  # or made: see the XFAIL test above
+    with contextlib.suppress(Conflict):  # or made first, and ended by the cancel
         await asyncio.wait_for(allocating, timeout=20)
     books, state = await _books(runtime, market)
     assert state == "cancelled"
@@ -455,16 +446,14 @@ async def test_an_allocation_at_once_from_a_replica_offer_is_refused_and_writes_
             )
         )
     with pytest.raises(OwnedElsewhere) as refused:
-        async with runtime.db.unit_of_work() as uow:
-            await allocations.allocate(
-                coordinator(world),
-                market.offer_lines[1],
-                market.request_lines[0],
-                1,
-                uow=uow,
-                policy=runtime.policy,
-                alone=True,
-            )
+        await allocate(
+            runtime,
+            coordinator(world),
+            market.offer_lines[1],
+            market.request_lines[0],
+            1,
+            alone=True,
+        )
     assert refused.value.owner == elsewhere
     books, state = await _books(runtime, market)
     assert books == [(1, 1), (0, 0), (1, 1)]
@@ -503,16 +492,14 @@ async def test_an_allocation_at_once_judges_the_sides_as_the_transaction_does(
                 librarian(world, "donor"), market.offer_id, verb, uow=uow, policy=runtime.policy
             )
     with pytest.raises(refusal):
-        async with runtime.db.unit_of_work() as uow:
-            await allocations.allocate(
-                coordinator(world),
-                market.offer_lines[1],
-                market.request_lines[0],
-                1,
-                uow=uow,
-                policy=runtime.policy,
-                alone=True,
-            )
+        await allocate(
+            runtime,
+            coordinator(world),
+            market.offer_lines[1],
+            market.request_lines[0],
+            1,
+            alone=True,
+        )
     books, state = await _books(runtime, market)
     assert books == [(1, 1), (0, 0), (1, 1)]
     assert state == "partially_filled"

@@ -26,7 +26,7 @@ from exchange.partners import service as partners
 from exchange.requests.models import RequestLine, RequestState, ResourceRequest
 from exchange.runtime import Runtime
 from exchange.settings import Settings
-from tests.allocations.market import coordinator, make_market
+from tests.allocations.market import allocate, coordinator, make_market
 from tests.allocations.workers import allocate_many
 from tests.conftest import World
 
@@ -202,15 +202,9 @@ async def test_expired_offer_cannot_be_allocated_even_before_any_job_marks_it(
         offer.expires_at = clock.now() - timedelta(seconds=1)
         uow.session.add(offer)
     with pytest.raises(Conflict) as refused:
-        async with runtime.db.unit_of_work() as uow:
-            await allocations.allocate(
-                coordinator(world),
-                market.offer_lines[0],
-                market.request_lines[0],
-                1,
-                uow=uow,
-                policy=runtime.policy,
-            )
+        await allocate(
+            runtime, coordinator(world), market.offer_lines[0], market.request_lines[0], 1
+        )
     assert refused.value.message == "the offer is expired"
     assert await totals(runtime, market.offer_lines[0]) == (0, 0, 5)
 
@@ -227,15 +221,9 @@ async def test_suspended_partners_are_never_allocated_to_or_from(
             SYSTEM, uuid.UUID(getattr(world, suspended)), uow=uow, policy=runtime.policy
         )
     with pytest.raises(PermissionDenied):
-        async with runtime.db.unit_of_work() as uow:
-            await allocations.allocate(
-                coordinator(world),
-                market.offer_lines[0],
-                market.request_lines[0],
-                1,
-                uow=uow,
-                policy=runtime.policy,
-            )
+        await allocate(
+            runtime, coordinator(world), market.offer_lines[0], market.request_lines[0], 1
+        )
     assert await totals(runtime, market.offer_lines[0]) == (0, 0, 5)
 
 
@@ -248,30 +236,14 @@ async def test_librarian_claims_only_for_its_own_partners_requests(
         account_id=uuid.UUID(world.account_ids["librarian"]),
         grants=(Grant(national, Role.LIBRARIAN),),
     )
-    async with runtime.db.unit_of_work() as uow:
-        claim = await allocations.allocate(
-            claimer,
-            market.offer_lines[0],
-            market.request_lines[0],
-            2,
-            uow=uow,
-            policy=runtime.policy,
-        )
+    claim = await allocate(runtime, claimer, market.offer_lines[0], market.request_lines[0], 2)
     assert claim.quantity == 2
     donor_librarian = Identity(
         account_id=uuid.UUID(world.account_ids["donor_librarian"]),
         grants=(Grant(uuid.UUID(world.donor), Role.LIBRARIAN),),
     )
     with pytest.raises(PermissionDenied):
-        async with runtime.db.unit_of_work() as uow:
-            await allocations.allocate(
-                donor_librarian,
-                market.offer_lines[0],
-                market.request_lines[0],
-                1,
-                uow=uow,
-                policy=runtime.policy,
-            )
+        await allocate(runtime, donor_librarian, market.offer_lines[0], market.request_lines[0], 1)
     assert await totals(runtime, market.offer_lines[0]) == (2, 2, 5)
 
 
@@ -281,15 +253,7 @@ async def test_concurrent_allocations_in_one_process_too(runtime: Runtime, world
 
     async def one() -> int:
         try:
-            async with runtime.db.unit_of_work() as uow:
-                await allocations.allocate(
-                    coord,
-                    market.offer_lines[0],
-                    market.request_lines[0],
-                    3,
-                    uow=uow,
-                    policy=runtime.policy,
-                )
+            await allocate(runtime, coord, market.offer_lines[0], market.request_lines[0], 3)
         except InsufficientQuantity:
             return 0
         return 3

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from exchange.allocations import service as allocations
 from exchange.runtime import Runtime
-from tests.allocations.market import coordinator, make_market
+from tests.allocations.market import allocate, coordinator, make_market
 from tests.conftest import World
 from tests.statements import StatementCounter
 
@@ -42,16 +41,11 @@ async def test_an_allocation_reads_its_sides_once_and_writes_in_one_statement(
     market = await make_market(runtime, world, offered=[5], requested=[10])
     line, request = market.offer_lines[0], market.request_lines[0]
 
-    async def allocate() -> None:
-        async with runtime.db.unit_of_work() as uow:
-            await allocations.allocate(
-                coordinator(world), line, request, 1, uow=uow, policy=runtime.policy, alone=True
-            )
-
-    await allocate()  # the first changes the request's state; later ones do not
+    # the first changes the request's state; later ones do not
+    await allocate(runtime, coordinator(world), line, request, alone=True)
     counter = StatementCounter()
     with counter.watching(runtime.db.writer, runtime.db.reader):
-        await allocate()
+        await allocate(runtime, coordinator(world), line, request, alone=True)
     expected = POSTGRESQL if runtime.db.dialect == "postgresql" else SQLITE
     # each statement named by the start it is expected to have (shown whole otherwise)
     named = [next((kind for kind in expected if sql.startswith(kind)), sql) for sql in counter.sql]
@@ -82,16 +76,14 @@ async def test_an_allocation_that_changes_its_requests_state_is_a_transaction(
     market = await make_market(runtime, world, offered=[5], requested=[10])
     counter = StatementCounter()
     with counter.watching(runtime.db.writer, runtime.db.reader):
-        async with runtime.db.unit_of_work() as uow:
-            await allocations.allocate(
-                coordinator(world),
-                market.offer_lines[0],
-                market.request_lines[0],
-                1,
-                uow=uow,
-                policy=runtime.policy,
-                alone=True,
-            )
+        await allocate(
+            runtime,
+            coordinator(world),
+            market.offer_lines[0],
+            market.request_lines[0],
+            1,
+            alone=True,
+        )
     expected = POSTGRESQL_FILLING
     named = [next((kind for kind in expected if sql.startswith(kind)), sql) for sql in counter.sql]
     assert named == expected
