@@ -240,6 +240,20 @@ async def test_alone_after_a_hidden_write_rolls_back_with_its_unit(
     assert state == "partially_filled"
 
 
+async def _second_line(runtime: Runtime, world: World, market: Market, *, alone: bool) -> None:
+    """One copy of the market's second offer line to its request line."""
+    await allocate(
+        runtime, coordinator(world), market.offer_lines[1], market.request_lines[0], alone=alone
+    )
+
+
+async def _cancel(runtime: Runtime, world: World, market: Market) -> None:
+    async with runtime.db.unit_of_work() as uow:
+        await requests.cancel(
+            librarian(world, "national"), market.request_id, uow=uow, policy=runtime.policy
+        )
+
+
 async def _waiting_on_locks(runtime: Runtime, count: int) -> None:
     """Until ``count`` sessions wait on a lock (PostgreSQL's own view of it)."""
     waiting = sa.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
@@ -265,22 +279,6 @@ async def test_a_cancel_waits_for_an_allocation_then_ends_it(
         pytest.skip("SQLite runs one writer at a time: nothing overtakes an allocation")
     market = await _seeded(runtime, world, offered=[1, 3], requested=10)
 
-    async def allocating_one() -> None:
-        await allocate(
-            runtime,
-            coordinator(world),
-            market.offer_lines[1],
-            market.request_lines[0],
-            1,
-            alone=alone,
-        )
-
-    async def cancel() -> None:
-        async with runtime.db.unit_of_work() as uow:
-            await requests.cancel(
-                librarian(world, "national"), market.request_id, uow=uow, policy=runtime.policy
-            )
-
     async with runtime.db.writer.connect() as blocker:
         await blocker.begin()
         await blocker.execute(
@@ -288,9 +286,9 @@ async def test_a_cancel_waits_for_an_allocation_then_ends_it(
             .where(col(OfferLine.id) == market.offer_lines[1])
             .with_for_update()
         )
-        allocating = asyncio.create_task(allocating_one())
+        allocating = asyncio.create_task(_second_line(runtime, world, market, alone=alone))
         await _waiting_on_locks(runtime, 1)  # the allocation, past its read, at the line
-        cancelling = asyncio.create_task(cancel())
+        cancelling = asyncio.create_task(_cancel(runtime, world, market))
         await _waiting_on_locks(runtime, 2)  # and the cancel, at the request
         assert not cancelling.done()
         await blocker.rollback()
@@ -318,22 +316,6 @@ async def test_an_allocation_at_once_racing_a_cancel_that_holds_a_line_keeps_the
     # a second allocation, on offer line 1
     await allocate(runtime, coordinator(world), market.offer_lines[1], market.request_lines[0])
 
-    async def allocating_one() -> None:
-        await allocate(
-            runtime,
-            coordinator(world),
-            market.offer_lines[1],
-            market.request_lines[0],
-            1,
-            alone=True,
-        )
-
-    async def cancel() -> None:
-        async with runtime.db.unit_of_work() as uow:
-            await requests.cancel(
-                librarian(world, "national"), market.request_id, uow=uow, policy=runtime.policy
-            )
-
     waiting = sa.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
 
     async def waiters(count: int) -> None:
@@ -351,9 +333,13 @@ async def test_an_allocation_at_once_racing_a_cancel_that_holds_a_line_keeps_the
             .where(col(RequestLine.id) == market.request_lines[0])
             .with_for_update()
         )
-        cancelling = asyncio.create_task(cancel())  # offer line 0, then waits: request line
+        cancelling = asyncio.create_task(
+            _cancel(runtime, world, market)
+        )  # offer line 0, then waits: request line
         await waiters(1)
-        allocating = asyncio.create_task(allocating_one())  # offer line 1, then waits: request line
+        allocating = asyncio.create_task(
+            _second_line(runtime, world, market, alone=True)
+        )  # offer line 1, then waits: request line
         await waiters(2)
         await blocker.rollback()  # the cancel goes on to offer line 1, held by the allocation
     await asyncio.wait_for(cancelling, timeout=20)
