@@ -126,18 +126,9 @@ async def test_concurrent_allocate_release_and_cancel_leave_the_books_straight(
     market = await _seeded(runtime, world, offered=[1] + [3] * 20, requested=200)
     identity = coordinator(world)
 
-    async def allocate(line: uuid.UUID) -> Allocation | None:
+    async def claim(line: uuid.UUID) -> Allocation | None:
         try:
-            async with runtime.db.unit_of_work() as uow:
-                return await allocations.allocate(
-                    identity,
-                    line,
-                    market.request_lines[0],
-                    1,
-                    uow=uow,
-                    policy=runtime.policy,
-                    alone=True,
-                )
+            return await allocate(runtime, identity, line, market.request_lines[0], alone=True)
         except Conflict:
             return None
 
@@ -148,7 +139,7 @@ async def test_concurrent_allocate_release_and_cancel_leave_the_books_straight(
         except Conflict:
             pass
 
-    first = list(await asyncio.gather(*(allocate(line) for line in market.offer_lines[1:])))
+    first = list(await asyncio.gather(*(claim(line) for line in market.offer_lines[1:])))
     assert all(first)
     async with runtime.db.read() as session:
         seed = (
@@ -173,7 +164,7 @@ async def test_concurrent_allocate_release_and_cancel_leave_the_books_straight(
                 if "no longer active" not in str(error):
                     raise
 
-    racing = [allocate(line) for line in market.offer_lines[1:] for _ in range(2)]
+    racing = [claim(line) for line in market.offer_lines[1:] for _ in range(2)]
     racing += [release(a.id) for a in first if a is not None]
     racing += [release(seed), cancel()]
     await asyncio.gather(*racing)
@@ -360,18 +351,9 @@ async def test_request_state_follows_its_line_under_racing_allocations_and_relea
     market = await _seeded(runtime, world, offered=[1] + [1] * 24, requested=8)
     identity = coordinator(world)
 
-    async def allocate(line: uuid.UUID, alone: bool) -> Allocation | None:
+    async def claim(line: uuid.UUID, alone: bool) -> Allocation | None:
         try:
-            async with runtime.db.unit_of_work() as uow:
-                return await allocations.allocate(
-                    identity,
-                    line,
-                    market.request_lines[0],
-                    1,
-                    uow=uow,
-                    policy=runtime.policy,
-                    alone=alone,
-                )
+            return await allocate(runtime, identity, line, market.request_lines[0], alone=alone)
         except Conflict:
             return None
 
@@ -402,13 +384,13 @@ async def test_request_state_follows_its_line_under_racing_allocations_and_relea
 
     lines = market.offer_lines[1:]
     for round_ in range(4):
-        made = await asyncio.gather(*(allocate(line, i % 3 != 0) for i, line in enumerate(lines)))
+        made = await asyncio.gather(*(claim(line, i % 3 != 0) for i, line in enumerate(lines)))
         await consistent()
         taken = [a for a in made if a is not None][round_ % 2 :: 2]
         held = {a.offer_line_id for a in await active()}
         await asyncio.gather(
             *(release(a) for a in taken),
-            *(allocate(line, True) for line in lines if line not in held),
+            *(claim(line, True) for line in lines if line not in held),
         )
         await consistent()
         await asyncio.gather(*(release(a) for a in await active()))
